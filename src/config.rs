@@ -1,0 +1,253 @@
+//! Settings: one typed value built from environment variables and flags, passed down explicitly.
+
+use clap::{Args, ValueEnum};
+use secrecy::SecretString;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line (for log shippers).
+    Json,
+}
+
+/// A database URL. Its `Debug`/`Display` hide any password it contains.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The full URL, for opening connections only. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this URL points to PostgreSQL (otherwise it is a SQLite file path).
+    pub fn is_postgres(&self) -> bool {
+        self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
+    }
+
+    /// The SQLite file path, with an optional `sqlite://` prefix removed.
+    pub fn sqlite_path(&self) -> &str {
+        self.0.strip_prefix("sqlite://").unwrap_or(&self.0)
+    }
+
+    /// The URL with the password (if any) replaced by `***`, for messages and logs.
+    pub fn redacted(&self) -> String {
+        if !self.is_postgres() {
+            return self.0.clone();
+        }
+        // postgres://user:password@host/db → postgres://user:***@host/db
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let userinfo = &self.0[scheme_end + 3..at];
+                match userinfo.find(':') {
+                    Some(colon) => format!(
+                        "{}{}:***{}",
+                        &self.0[..scheme_end + 3],
+                        &userinfo[..colon],
+                        &self.0[at..]
+                    ),
+                    None => self.0.clone(),
+                }
+            }
+            _ => self.0.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("must not be empty".into());
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (use a form such as 30s, 15m, 7d)"))
+}
+
+fn parse_secret(s: &str) -> Result<SecretString, String> {
+    if s.len() < 32 {
+        return Err("must be at least 32 characters".into());
+    }
+    Ok(SecretString::from(s.to_owned()))
+}
+
+/// All settings of the service. Every field can be set by flag or by environment variable;
+/// an invalid value stops start-up with a message naming the variable.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database: a PostgreSQL URL (`postgres://…`) or a SQLite file path (optionally `sqlite://…`).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        value_name = "DATABASE_URL",
+        default_value = "stapvoorstap.db",
+        global = true
+    )]
+    pub database_url: DatabaseUrl,
+
+    /// Maximum number of pooled database connections.
+    #[arg(long, env = "DB_POOL_SIZE", value_name = "DB_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=200), global = true)]
+    pub db_pool_size: u32,
+
+    /// How long a request waits for a free database connection before failing with 503.
+    #[arg(long, env = "DB_POOL_TIMEOUT", value_name = "DB_POOL_TIMEOUT", default_value = "5s", value_parser = parse_duration, global = true)]
+    pub db_pool_timeout: Duration,
+
+    /// Address and port the HTTP server listens on (port 0 picks a free port).
+    #[arg(
+        long,
+        env = "LISTEN_ADDR",
+        value_name = "LISTEN_ADDR",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub listen_addr: SocketAddr,
+
+    /// Number of HTTP worker threads (default: one per core).
+    #[arg(long, env = "HTTP_WORKERS", value_name = "HTTP_WORKERS", global = true)]
+    pub http_workers: Option<usize>,
+
+    /// Log filter in `tracing` syntax, e.g. `info` or `stapvoorstap=debug,actix_web=info`.
+    #[arg(
+        long,
+        env = "RUST_LOG",
+        value_name = "RUST_LOG",
+        default_value = "info",
+        global = true
+    )]
+    pub rust_log: String,
+
+    /// Log line format.
+    #[arg(long, env = "LOG_FORMAT", value_name = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    /// Secret for signing access tokens (at least 32 characters). When unset, one is generated
+    /// once and kept in a file in the data directory.
+    #[arg(long, env = "JWT_SECRET", value_name = "JWT_SECRET", value_parser = parse_secret, hide_env_values = true, global = true)]
+    pub jwt_secret: Option<SecretString>,
+
+    /// Directory for files the service keeps itself (the generated JWT secret). Default: the
+    /// directory of the SQLite database, or the working directory on PostgreSQL.
+    #[arg(long, env = "DATA_DIR", value_name = "DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+
+    /// Lifetime of an access token (at most 15 minutes).
+    #[arg(long, env = "ACCESS_TOKEN_TTL", value_name = "ACCESS_TOKEN_TTL", default_value = "15m", value_parser = parse_duration, global = true)]
+    pub access_token_ttl: Duration,
+
+    /// Absolute lifetime of a refresh-token family (a login session).
+    #[arg(long, env = "REFRESH_TOKEN_TTL", value_name = "REFRESH_TOKEN_TTL", default_value = "30d", value_parser = parse_duration, global = true)]
+    pub refresh_token_ttl: Duration,
+
+    /// How long a resident's activation code stays valid.
+    #[arg(long, env = "ACTIVATION_CODE_TTL", value_name = "ACTIVATION_CODE_TTL", default_value = "14d", value_parser = parse_duration, global = true)]
+    pub activation_code_ttl: Duration,
+
+    /// How many password/PIN hashes may run at once (each uses ~19 MiB and one core).
+    #[arg(long, env = "HASH_CONCURRENCY", value_name = "HASH_CONCURRENCY", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64), global = true)]
+    pub hash_concurrency: u32,
+
+    /// How long a login waits for a hashing slot before it is refused with 503 + Retry-After.
+    #[arg(long, env = "HASH_QUEUE_TIMEOUT", value_name = "HASH_QUEUE_TIMEOUT", default_value = "2s", value_parser = parse_duration, global = true)]
+    pub hash_queue_timeout: Duration,
+
+    /// Requests per minute one client address may make to `/v1/auth/*` (0 disables the limit).
+    #[arg(
+        long,
+        env = "AUTH_RATE_PER_MINUTE",
+        value_name = "AUTH_RATE_PER_MINUTE",
+        default_value_t = 30,
+        global = true
+    )]
+    pub auth_rate_per_minute: u32,
+}
+
+impl Settings {
+    /// Settings for tests and tools: every default, the given database.
+    pub fn for_database(database_url: DatabaseUrl) -> Self {
+        Self {
+            database_url,
+            db_pool_size: 10,
+            db_pool_timeout: Duration::from_secs(5),
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            http_workers: None,
+            rust_log: "info".into(),
+            log_format: LogFormat::Text,
+            jwt_secret: None,
+            data_dir: None,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            activation_code_ttl: Duration::from_secs(14 * 24 * 3600),
+            hash_concurrency: 2,
+            hash_queue_timeout: Duration::from_secs(2),
+            auth_rate_per_minute: 30,
+        }
+    }
+
+    /// Checks that cross several fields; returns a message naming the variable.
+    pub fn check(&self) -> Result<(), String> {
+        if self.access_token_ttl > Duration::from_secs(15 * 60) || self.access_token_ttl.is_zero() {
+            return Err("ACCESS_TOKEN_TTL must be between 1s and 15m".into());
+        }
+        if self.refresh_token_ttl < self.access_token_ttl {
+            return Err("REFRESH_TOKEN_TTL must be longer than ACCESS_TOKEN_TTL".into());
+        }
+        Ok(())
+    }
+
+    /// Directory for the service's own files.
+    pub fn data_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.data_dir {
+            return dir.clone();
+        }
+        if !self.database_url.is_postgres() {
+            let path = std::path::Path::new(self.database_url.sqlite_path());
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                return parent.to_path_buf();
+            }
+        }
+        PathBuf::from(".")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_hides_password() {
+        let url: DatabaseUrl = "postgres://app:s3cret@db:5432/svs".parse().unwrap();
+        assert_eq!(url.redacted(), "postgres://app:***@db:5432/svs");
+        assert!(!format!("{url:?}").contains("s3cret"));
+        let sqlite: DatabaseUrl = "sqlite://data/x.db".parse().unwrap();
+        assert_eq!(sqlite.sqlite_path(), "data/x.db");
+        assert!(!sqlite.is_postgres());
+    }
+}

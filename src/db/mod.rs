@@ -1,0 +1,188 @@
+//! Database access: one connection type for SQLite and PostgreSQL, a pool, migrations, and
+//! helpers for running queries off the async workers.
+
+pub mod schema;
+pub mod service_info;
+
+use crate::config::{DatabaseUrl, Settings};
+use crate::error::ApiError;
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::time::Duration;
+
+/// One connection type for both backends; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Migrations for each backend; both folders hold the same version names.
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+impl DbConn {
+    /// The embedded migrations that fit this connection's backend.
+    pub fn migrations(&self) -> EmbeddedMigrations {
+        match self {
+            DbConn::Pg(_) => PG_MIGRATIONS,
+            DbConn::Sqlite(_) => SQLITE_MIGRATIONS,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, DbConn::Pg(_))
+    }
+}
+
+/// Opens connections by URL scheme. Written by hand because diesel's stock manager for a
+/// `MultiConnection` tries every backend and swallows the real error (e.g. a wrong password).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        if self.url.is_postgres() {
+            let conn =
+                PgConnection::establish(self.url.expose()).map_err(r2d2::Error::ConnectionError)?;
+            Ok(DbConn::Pg(conn))
+        } else {
+            let mut conn = SqliteConnection::establish(self.url.sqlite_path())
+                .map_err(r2d2::Error::ConnectionError)?;
+            // WAL lets readers run beside the one writer; busy_timeout makes a writer wait for
+            // the lock instead of failing at once.
+            conn.batch_execute(
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(r2d2::Error::QueryError)?;
+            Ok(DbConn::Sqlite(conn))
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type DbPool = Pool<ConnectionManager>;
+pub type PooledConn = PooledConnection<ConnectionManager>;
+
+/// Builds the pool without opening a connection yet (start-up opens one to migrate).
+pub fn build_pool(settings: &Settings) -> Result<DbPool, anyhow::Error> {
+    let manager = ConnectionManager::new(settings.database_url.clone());
+    let size = if settings.database_url.is_postgres() {
+        settings.db_pool_size
+    } else {
+        // SQLite has one writer at a time; a few readers beside it are plenty.
+        settings.db_pool_size.min(8)
+    };
+    let pool = Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(settings.db_pool_timeout)
+        .test_on_check_out(false)
+        .build_unchecked(manager);
+    Ok(pool)
+}
+
+/// Runs every pending migration for the connection's backend.
+pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, anyhow::Error> {
+    let migrations = conn.migrations();
+    let applied = conn
+        .run_pending_migrations(migrations)
+        .map_err(|e| anyhow::anyhow!("running migrations failed: {e}"))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// Checks a connection out of the pool; an exhausted or unreachable database answers 503.
+pub fn checkout(pool: &DbPool) -> Result<PooledConn, ApiError> {
+    pool.get().map_err(|e| {
+        tracing::warn!(error = %e, "database connection unavailable");
+        ApiError::Unavailable {
+            detail: "The database is not available right now. Please try again shortly.".into(),
+            retry_after_secs: 2,
+        }
+    })
+}
+
+/// Runs `f` with a pooled connection on actix's blocking thread pool, never on an async worker.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = checkout(&pool)?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// Runs `f` in a write transaction. On SQLite the transaction starts `IMMEDIATE`, so it holds
+/// the write lock from its first statement and two writers can never both read-then-write the
+/// same rows; on PostgreSQL callers lock the rows they change (`lock_*` functions).
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => {
+            <AnsiTransactionManager as TransactionManager<PgConnection>>::begin_transaction(c)?
+        }
+    }
+    type Tm = <DbConn as Connection>::TransactionManager;
+    match f(conn) {
+        Ok(value) => {
+            <Tm as TransactionManager<DbConn>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(err) => {
+            // The original error matters more than a failed rollback.
+            let _ = <Tm as TransactionManager<DbConn>>::rollback_transaction(conn);
+            Err(err)
+        }
+    }
+}
+
+/// The current instant as stored: UTC, truncated to microseconds (PostgreSQL's precision).
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// A stored UTC timestamp as an API instant.
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+/// A new opaque id (UUID v7: time-ordered, so inserts stay index-friendly).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A pool timeout to use in readiness checks.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(2);

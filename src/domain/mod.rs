@@ -1,0 +1,3 @@
+//! Plain types and rules without I/O: vocabularies, templates, dosing, reminders, progress.
+
+pub mod kinds;

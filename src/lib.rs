@@ -1,0 +1,11 @@
+//! Stap voor Stap: a backend that turns the long action list of the stabilisation phase into
+//! small achievable steps, issued one at a time, with reminders and support.
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod metrics;
+pub mod startup;
+pub mod telemetry;

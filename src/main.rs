@@ -1,0 +1,76 @@
+//! The `stapvoorstap` binary: parses the command line and hands settings to the library.
+
+use clap::{Parser, Subcommand};
+use stapvoorstap::config::Settings;
+use stapvoorstap::startup::Application;
+use stapvoorstap::{api, db, telemetry};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "stapvoorstap",
+    version,
+    about = "Stap voor Stap: step-by-step debt-help service"
+)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document to stdout.
+    Openapi,
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = cli.settings;
+    if let Err(msg) = settings.check() {
+        eprintln!("error: {msg}");
+        return ExitCode::from(2);
+    }
+    if let Err(msg) = telemetry::init(&settings.rust_log, settings.log_format) {
+        eprintln!("error: {msg}");
+        return ExitCode::from(2);
+    }
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => migrate(settings),
+        Command::Openapi => print_openapi(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let pool = db::build_pool(&settings)?;
+    let mut conn = pool.get()?;
+    let applied = db::run_migrations(&mut conn)?;
+    println!("applied {} migration(s)", applied.len());
+    Ok(())
+}
+
+fn print_openapi() -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(&api::openapi())?);
+    Ok(())
+}

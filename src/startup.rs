@@ -1,0 +1,133 @@
+//! Building and running the application: pool, migrations, HTTP server.
+
+use crate::api::{self, RouteTable};
+use crate::config::Settings;
+use crate::db::{self, DbPool};
+use crate::metrics::{self, Metrics};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use std::net::TcpListener;
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Shared state of one service instance.
+pub struct AppState {
+    pub settings: Settings,
+    pub pool: DbPool,
+    pub metrics: Metrics,
+}
+
+/// A built, listening application.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects to the database, runs migrations, binds the listener and prepares the server.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = db::build_pool(&settings)?;
+        {
+            let pool = pool.clone();
+            let url = settings.database_url.redacted();
+            let applied = web::block(move || -> anyhow::Result<Vec<String>> {
+                let mut conn = pool
+                    .get()
+                    .with_context(|| format!("cannot connect to the database at {url}"))?;
+                db::run_migrations(&mut conn)
+            })
+            .await??;
+            if !applied.is_empty() {
+                tracing::info!(migrations = ?applied, "applied database migrations");
+            }
+        }
+
+        let listener = TcpListener::bind(settings.listen_addr)
+            .with_context(|| format!("LISTEN_ADDR {} cannot be bound", settings.listen_addr))?;
+        let port = listener.local_addr()?.port();
+        let metrics = Metrics::new()?;
+        let state = web::Data::new(AppState {
+            settings: settings.clone(),
+            pool,
+            metrics: metrics.clone(),
+        });
+        let spec = api::openapi();
+        let routes = web::Data::new(RouteTable::from_openapi(&spec));
+        let metrics = web::Data::new(metrics);
+
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .into_utoipa_app()
+                .app_data(app_state.clone())
+                .app_data(metrics.clone())
+                .app_data(routes.clone())
+                .app_data(api::json_config())
+                .app_data(api::path_config())
+                .app_data(api::query_config())
+                .app_data(api::payload_config())
+                .configure(api::routes)
+                .map(|app| {
+                    app.wrap(from_fn(metrics::track))
+                        .wrap(from_fn(add_request_id_header))
+                        .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
+                        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+                        .service(web::redirect("/docs", "/docs/"))
+                        .default_service(web::to(api::fallback))
+                })
+                .into_app()
+        })
+        .listen(listener)?
+        .shutdown_timeout(20);
+        if let Some(workers) = settings.http_workers {
+            server = server.workers(workers);
+        }
+        tracing::info!(
+            address = %settings.listen_addr.ip(),
+            port,
+            database = if settings.database_url.is_postgres() { "postgres" } else { "sqlite" },
+            "listening"
+        );
+        Ok(Self {
+            port,
+            server: server.run(),
+            state,
+        })
+    }
+
+    /// The port actually bound (useful with `LISTEN_ADDR=…:0`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM; in-flight requests finish before it returns.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Echoes the request id that `tracing-actix-web` assigned, so a caller can quote it.
+async fn add_request_id_header(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    let id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .copied();
+    let mut res = next.call(req).await?;
+    if let Some(id) = id
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id.to_string())
+    {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+            value,
+        );
+    }
+    Ok(res)
+}

@@ -1,0 +1,319 @@
+//! Test harness: `spawn_app` starts the real server on port 0 with a fresh database.
+// Not every test module uses every helper.
+#![allow(dead_code)]
+
+use diesel::Connection;
+use diesel::RunQueryDsl;
+use diesel::pg::PgConnection;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use stapvoorstap::config::{DatabaseUrl, LogFormat, Settings};
+use stapvoorstap::startup::Application;
+use std::sync::Once;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static TRACING: Once = Once::new();
+
+fn init_test_logging() {
+    TRACING.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = stapvoorstap::telemetry::init("debug", LogFormat::Text);
+        }
+    });
+}
+
+/// A fresh database for one test, removed when dropped.
+pub enum TestDb {
+    Sqlite(tempfile::TempDir, String),
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
+}
+
+impl TestDb {
+    /// Creates a fresh database, or `None` when PostgreSQL is not configured (and not required).
+    pub fn create(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let path = dir.path().join("test.db").to_string_lossy().into_owned();
+                Some(TestDb::Sqlite(dir, path))
+            }
+            Backend::Postgres => {
+                let Some(admin_url) = postgres_admin_url() else {
+                    eprintln!("SKIPPED on PostgreSQL: TEST_DATABASE_URL is not set");
+                    return None;
+                };
+                let name = format!("svs_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot reach TEST_DATABASE_URL: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create test database");
+                let url = replace_db_name(&admin_url, &name);
+                Some(TestDb::Postgres {
+                    admin_url,
+                    name,
+                    url,
+                })
+            }
+        }
+    }
+
+    pub fn url(&self) -> DatabaseUrl {
+        match self {
+            TestDb::Sqlite(_, path) => DatabaseUrl::new(path.clone()),
+            TestDb::Postgres { url, .. } => DatabaseUrl::new(url.clone()),
+        }
+    }
+
+    /// Directory for files the service keeps (the generated JWT secret).
+    pub fn data_dir(&self) -> Option<std::path::PathBuf> {
+        match self {
+            TestDb::Sqlite(dir, _) => Some(dir.path().to_path_buf()),
+            TestDb::Postgres { .. } => None,
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres {
+            admin_url, name, ..
+        } = self
+            && let Ok(mut conn) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
+        }
+    }
+}
+
+/// The PostgreSQL server URL for tests. With `REQUIRE_POSTGRES_TESTS` set (CI), a missing URL
+/// fails the test instead of skipping it.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            if std::env::var_os("REQUIRE_POSTGRES_TESTS").is_some() {
+                panic!("REQUIRE_POSTGRES_TESTS is set but TEST_DATABASE_URL is not");
+            }
+            None
+        }
+    }
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A running application and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub backend: Backend,
+    pub client: reqwest::Client,
+    pub settings: Settings,
+    pub state: actix_web::web::Data<stapvoorstap::startup::AppState>,
+    // Dropped last: the database outlives the server handle above.
+    pub db: TestDb,
+}
+
+/// Test settings: a fixed JWT secret, port 0, the given database.
+pub fn test_settings(db: &TestDb) -> Settings {
+    let mut settings = Settings::for_database(db.url());
+    settings.data_dir = db.data_dir();
+    settings.db_pool_size = 5;
+    settings.http_workers = Some(2);
+    settings
+}
+
+/// Starts the real server with a fresh database; `None` when the backend is not available.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with a chance to change the settings first.
+pub async fn spawn_app_with(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
+    init_test_logging();
+    let db = TestDb::create(backend)?;
+    let mut settings = test_settings(&db);
+    tweak(&mut settings);
+    let app = Application::build(settings.clone())
+        .await
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    Some(TestApp {
+        address,
+        backend,
+        client,
+        settings,
+        state,
+        db,
+    })
+}
+
+/// A response read whole, with helpers for the usual assertions.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not the expected JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn value(&self) -> serde_json::Value {
+        self.json()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts an RFC 9457 problem with this status and machine code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) -> serde_json::Value {
+        assert_eq!(
+            self.status,
+            status,
+            "unexpected status; body: {}",
+            self.text()
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "error must be problem+json; body: {}",
+            self.text()
+        );
+        let v = self.value();
+        assert_eq!(v["status"], status, "problem status field");
+        assert_eq!(v["code"], code, "problem code; body: {v}");
+        assert!(v["title"].is_string() && v["detail"].is_string() && v["type"].is_string());
+        v
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status,
+            status,
+            "unexpected status; body: {}",
+            self.text()
+        );
+        self
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let res = req.send().await.expect("request sent");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.bytes().await.expect("body read").to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    pub async fn post<B: Serialize>(&self, path: &str, token: Option<&str>, body: &B) -> Reply {
+        self.method_json(reqwest::Method::POST, path, token, body)
+            .await
+    }
+
+    pub async fn method_json<B: Serialize>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &B,
+    ) -> Reply {
+        let mut req = self.client.request(method, self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+}
+
+/// Defines one test per backend: `mod name { sqlite, postgres }`.
+#[macro_export]
+macro_rules! backend_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::helpers::TestApp) $body
+
+            #[actix_web::test]
+            async fn sqlite() {
+                let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite)
+                    .await
+                    .expect("sqlite is always available");
+                run(app).await;
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
+                    run(app).await;
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,10 @@
+#![allow(clippy::unwrap_used)]
+//! One integration-test binary: every module below runs against the real server on SQLite,
+//! and on PostgreSQL when `TEST_DATABASE_URL` is set.
+
+mod helpers;
+
+mod errors;
+mod health;
+mod migrations;
+mod openapi;
