@@ -1,7 +1,9 @@
 //! Stap voor Stap: a backend that turns the long action list of the stabilisation phase into
 //! small achievable steps, issued one at a time, with reminders and support.
 
+pub mod admin;
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -1,6 +1,7 @@
 //! The `stapvoorstap` binary: parses the command line and hands settings to the library.
 
 use clap::{Parser, Subcommand};
+use secrecy::SecretString;
 use stapvoorstap::config::Settings;
 use stapvoorstap::startup::Application;
 use stapvoorstap::{api, db, telemetry};
@@ -27,6 +28,13 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document to stdout.
     Openapi,
+    /// Create an admin (coordinator) account. The password comes from ADMIN_PASSWORD or is
+    /// asked on the terminal without echo.
+    CreateAdmin {
+        /// Sign-in email of the new admin.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[actix_web::main]
@@ -45,6 +53,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(settings),
         Command::Openapi => print_openapi(),
+        Command::CreateAdmin { email } => create_admin(&settings, &email).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -67,6 +76,24 @@ fn migrate(settings: Settings) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
     let applied = db::run_migrations(&mut conn)?;
     println!("applied {} migration(s)", applied.len());
+    Ok(())
+}
+
+async fn create_admin(settings: &Settings, email: &str) -> anyhow::Result<()> {
+    let password = match std::env::var("ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            let first = rpassword::prompt_password("Password for the new admin: ")?;
+            let second = rpassword::prompt_password("Repeat the password: ")?;
+            if first != second {
+                anyhow::bail!("the two passwords differ");
+            }
+            first
+        }
+    };
+    let id =
+        stapvoorstap::admin::create_admin(settings, email, SecretString::from(password)).await?;
+    println!("created admin {email} ({id})");
     Ok(())
 }
 

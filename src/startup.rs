@@ -1,6 +1,9 @@
 //! Building and running the application: pool, migrations, HTTP server.
 
 use crate::api::{self, RouteTable};
+use crate::auth::jwt::JwtKeys;
+use crate::auth::password::Hasher;
+use crate::auth::rate_limit::AuthRateLimit;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::metrics::{self, Metrics};
@@ -8,6 +11,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use secrecy::SecretString;
 use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
@@ -18,6 +22,11 @@ pub struct AppState {
     pub settings: Settings,
     pub pool: DbPool,
     pub metrics: Metrics,
+    pub keys: JwtKeys,
+    pub hasher: Hasher,
+    pub auth_limit: AuthRateLimit,
+    /// Key for hashing activation codes (derived from the JWT secret).
+    pub code_key: SecretString,
 }
 
 /// A built, listening application.
@@ -50,7 +59,14 @@ impl Application {
             .with_context(|| format!("LISTEN_ADDR {} cannot be bound", settings.listen_addr))?;
         let port = listener.local_addr()?.port();
         let metrics = Metrics::new()?;
+        let secret = jwt_secret(&settings)?;
+        let code_key =
+            SecretString::from(crate::auth::secrets::hash_code(&secret, "activation-codes"));
         let state = web::Data::new(AppState {
+            keys: JwtKeys::new(&secret, settings.access_token_ttl),
+            hasher: Hasher::new(settings.hash_concurrency, settings.hash_queue_timeout)?,
+            auth_limit: AuthRateLimit::per_minute(settings.auth_rate_per_minute),
+            code_key,
             settings: settings.clone(),
             pool,
             metrics: metrics.clone(),
@@ -108,6 +124,23 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The JWT secret from settings, or the one kept in the data directory (created once).
+fn jwt_secret(settings: &Settings) -> anyhow::Result<SecretString> {
+    if let Some(secret) = &settings.jwt_secret {
+        return Ok(secret.clone());
+    }
+    let dir = settings.data_dir();
+    let (secret, created) = crate::auth::secrets::load_or_create_secret(&dir)
+        .with_context(|| format!("cannot keep the generated JWT secret in {}", dir.display()))?;
+    tracing::warn!(
+        path = %dir.join("jwt-secret").display(),
+        created,
+        "JWT_SECRET is not set; using a generated secret kept in the data directory. \
+         Set JWT_SECRET when running more than one instance."
+    );
+    Ok(secret)
 }
 
 /// Echoes the request id that `tracing-actix-web` assigned, so a caller can quote it.

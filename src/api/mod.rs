@@ -1,7 +1,14 @@
 //! The HTTP API: route registration (which is also its OpenAPI documentation), extractor
 //! configuration, and the answers for unknown routes and wrong methods.
 
+pub mod auth;
 pub mod health;
+pub mod me;
+pub mod residents;
+pub mod teams;
+pub mod types;
+pub mod users;
+pub mod validate;
 
 use crate::error::{ApiError, PROBLEM_JSON};
 use actix_web::dev::ResourceDef;
@@ -30,6 +37,11 @@ Errors are RFC 9457 `application/problem+json` documents with a stable `code`.",
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     tags(
         (name = "operations", description = "Health and metrics"),
+        (name = "auth", description = "Activation, sign-in, token refresh and sign-out"),
+        (name = "me", description = "The signed-in user"),
+        (name = "teams", description = "Neighbourhood teams"),
+        (name = "users", description = "Staff accounts (admin)"),
+        (name = "residents", description = "Residents (caseworkers of their team)"),
     )
 )]
 pub struct ApiDoc;
@@ -38,7 +50,25 @@ pub struct ApiDoc;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::live)
         .service(health::ready)
-        .service(health::metrics);
+        .service(health::metrics)
+        .service(auth::login)
+        .service(auth::activate)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(me::get_me)
+        .service(me::change_password)
+        .service(teams::create_team)
+        .service(teams::list_teams)
+        .service(users::create_user)
+        .service(users::list_users)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(users::unlock_user)
+        .service(residents::create_resident)
+        .service(residents::list_residents)
+        .service(residents::get_resident)
+        .service(residents::new_activation_code_for)
+        .service(residents::unlock_resident);
 }
 
 /// The complete OpenAPI document the service serves and `stapvoorstap openapi` prints.

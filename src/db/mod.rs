@@ -3,6 +3,8 @@
 
 pub mod schema;
 pub mod service_info;
+pub mod tokens;
+pub mod users;
 
 use crate::config::{DatabaseUrl, Settings};
 use crate::error::ApiError;

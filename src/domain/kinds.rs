@@ -9,14 +9,17 @@ use std::str::FromStr;
 use utoipa::ToSchema;
 
 /// Declares a text-backed enum with `as_str`, `FromStr`, `Display` and the list of all values.
+///
+/// The serde spelling comes from `rename_all` written literally here (derive macros do not see
+/// through macro fragments), and a unit test checks it equals `as_str` for every value.
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+    (@define [$($derive_rename:tt)*] $(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        $($derive_rename)*
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+            $($(#[$vmeta])* $variant),+
         }
-
         impl $name {
             /// Every value, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -43,6 +46,12 @@ macro_rules! text_enum {
             }
         }
     };
+    (UPPERCASE $($rest:tt)*) => {
+        text_enum!(@define [#[serde(rename_all = "UPPERCASE")]] $($rest)*);
+    };
+    ($($rest:tt)*) => {
+        text_enum!(@define [#[serde(rename_all = "snake_case")]] $($rest)*);
+    };
 }
 
 /// A stored or supplied text that is not one of an enum's values.
@@ -54,6 +63,7 @@ pub struct UnknownValue {
 }
 
 text_enum! {
+    UPPERCASE
     /// Urgency of a step. `P0` is a crisis (eviction, disconnection, cancelled insurance) and
     /// always comes first; `P1` soon; `P2` normal. Ordering: P0 < P1 < P2 (most urgent first).
     Priority { P0 => "P0", P1 => "P1", P2 => "P2" }
@@ -151,15 +161,28 @@ text_enum! {
 mod tests {
     use super::*;
 
+    fn check<T>(all: &[T])
+    where
+        T: Copy + PartialEq + std::fmt::Debug + Serialize + FromStr + fmt::Display,
+        <T as FromStr>::Err: std::fmt::Debug,
+    {
+        for v in all {
+            let text = v.to_string();
+            assert_eq!(text.parse::<T>().ok(), Some(*v));
+            assert_eq!(serde_json::to_string(v).unwrap(), format!("\"{text}\""));
+        }
+    }
+
     #[test]
     fn text_round_trips_for_every_value() {
-        for p in StepStatus::ALL {
-            assert_eq!(p.as_str().parse::<StepStatus>(), Ok(*p));
-            assert_eq!(
-                serde_json::to_string(p).unwrap(),
-                format!("\"{}\"", p.as_str())
-            );
-        }
+        check(Priority::ALL);
+        check(OwnerRole::ALL);
+        check(Evidence::ALL);
+        check(StepStatus::ALL);
+        check(OwnerType::ALL);
+        check(PlanStatus::ALL);
+        check(Language::ALL);
+        check(Role::ALL);
         assert!("P3".parse::<Priority>().is_err());
         assert!(Priority::P0 < Priority::P2);
     }

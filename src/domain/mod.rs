@@ -1,4 +1,8 @@
 //! Plain types and rules without I/O: vocabularies, templates, dosing, reminders, progress.
 
+pub mod credentials;
+pub mod dosing;
 pub mod kinds;
+pub mod policy;
+pub mod progress;
 pub mod template;

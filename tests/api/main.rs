@@ -4,6 +4,8 @@
 
 mod helpers;
 
+mod auth;
+mod authz;
 mod errors;
 mod health;
 mod migrations;

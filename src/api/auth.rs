@@ -1,0 +1,359 @@
+//! Sign-in: activation with a one-time code, login, token refresh with rotation and reuse
+//! detection, logout.
+
+use crate::api::me::{MeResponse, load_me};
+use crate::auth::secrets::{hash_code, hash_token, new_refresh_token};
+use crate::db::{self, DbConn, tokens, users};
+use crate::domain::credentials::{self, RESIDENT_PASSWORD_MIN};
+use crate::domain::kinds::Role;
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Credentials. Staff sign in with their email address and password; residents with their
+/// login name and PIN (or password).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Email address (staff) or login name (resident).
+    #[schema(example = "fatima4821")]
+    pub username: String,
+    /// Password or PIN.
+    #[schema(example = "48213")]
+    pub password: String,
+}
+
+/// First sign-in of a resident: the activation code from the caseworker and a new PIN
+/// (5–6 digits) or, instead, a password of at least 10 characters.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateRequest {
+    /// The 8-character activation code (spaces and dashes are ignored).
+    #[schema(example = "K7QM-4XPA")]
+    pub code: String,
+    /// A new PIN of 5 or 6 digits.
+    #[schema(example = "48213")]
+    pub pin: Option<String>,
+    /// A new password, for residents who prefer one over a PIN.
+    pub password: Option<String>,
+}
+
+/// A refresh token to exchange or revoke.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The refresh token from the last token response.
+    pub refresh_token: String,
+}
+
+/// Tokens for a signed-in session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// JWT to send as `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: u64,
+    /// Opaque token for `POST /v1/auth/refresh`; single use, a new one comes with every refresh.
+    pub refresh_token: String,
+    /// When this sign-in session ends at the latest.
+    pub refresh_expires_at: DateTime<Utc>,
+    /// Who signed in.
+    pub user: MeResponse,
+}
+
+fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    req.peer_addr().map(|a| a.ip())
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::Unauthorized("The username or password/PIN is not correct.".into())
+}
+
+fn session_expired() -> ApiError {
+    ApiError::Unauthorized("This session has ended. Please sign in again.".into())
+}
+
+/// Starts a new refresh-token family for a user; returns the plain token and family data.
+fn start_session(
+    conn: &mut DbConn,
+    user_id: &str,
+    ttl: std::time::Duration,
+) -> Result<(String, String, chrono::NaiveDateTime), ApiError> {
+    let family = db::new_id();
+    let expires = db::now() + chrono::Duration::from_std(ttl).map_err(ApiError::internal)?;
+    let token = new_refresh_token();
+    tokens::insert_refresh_token(conn, user_id, &family, &hash_token(&token), expires)?;
+    Ok((token, family, expires))
+}
+
+fn token_response(
+    state: &AppState,
+    me: MeResponse,
+    refresh_token: String,
+    family: &str,
+    family_expires: chrono::NaiveDateTime,
+) -> ApiResult<TokenResponse> {
+    let access = state
+        .keys
+        .issue(&me.id.to_string(), me.role, family)
+        .map_err(ApiError::internal)?;
+    Ok(TokenResponse {
+        access_token: access,
+        token_type: "Bearer".into(),
+        expires_in: state.keys.ttl().as_secs(),
+        refresh_token,
+        refresh_expires_at: db::utc(family_expires),
+        user: me,
+    })
+}
+
+/// Sign in with username and password or PIN.
+///
+/// Five wrong attempts lock the account, with a lock that doubles on every further failure;
+/// a caseworker (for residents) or an admin (for staff) can clear it.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "Wrong credentials", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Account locked or too many attempts from this address", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
+    state.auth_limit.check(client_ip(&req))?;
+    let LoginRequest { username, password } = body.into_inner();
+    let username = username.trim().to_lowercase();
+    if username.is_empty() || username.len() > 254 || password.len() > 1024 {
+        return Err(invalid_credentials());
+    }
+    let user = db::run(&state.pool, move |conn| {
+        Ok(if username.contains('@') {
+            users::find_user_by_email(conn, &username)?
+        } else {
+            users::find_user_by_login_name(conn, &username)?
+        })
+    })
+    .await?;
+
+    let now = db::now();
+    if let Some(u) = &user
+        && let Some(until) = u.locked_until.filter(|t| *t > now)
+    {
+        return Err(ApiError::Locked {
+            detail: "This account is locked after too many wrong attempts. Try again later or ask your caseworker to unlock it.".into(),
+            retry_after_secs: (until - now).num_seconds().max(1) as u64,
+        });
+    }
+    let usable = user.as_ref().filter(|u| u.disabled_at.is_none());
+    let ok = state
+        .hasher
+        .verify(
+            SecretString::from(password),
+            usable.and_then(|u| u.password_hash.clone()),
+        )
+        .await?;
+    let Some(user) = usable.filter(|_| ok).cloned() else {
+        if let Some(u) = user {
+            let id = u.id.clone();
+            db::run(&state.pool, move |conn| {
+                let failures = users::increment_failed_logins(conn, &id)?;
+                if let Some(lock) = credentials::lock_duration(failures) {
+                    users::update_locked_until(conn, &id, Some(db::now() + lock))?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        return Err(invalid_credentials());
+    };
+
+    let ttl = state.settings.refresh_token_ttl;
+    let (me, token, family, expires) = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            users::update_last_login(conn, &user.id)?;
+            let (token, family, expires) = start_session(conn, &user.id, ttl)?;
+            let me = load_me(conn, &user.id)?;
+            Ok((me, token, family, expires))
+        })
+    })
+    .await?;
+    Ok(web::Json(token_response(
+        &state, me, token, &family, expires,
+    )?))
+}
+
+/// Activate a resident account with the one-time code and choose a PIN (or password).
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, description = "Activated and signed in", body = TokenResponse),
+        (status = 401, description = "Unknown, used or expired code", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "PIN or password not acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/auth/activate")]
+pub async fn activate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<ActivateRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
+    state.auth_limit.check(client_ip(&req))?;
+    let ActivateRequest {
+        code,
+        pin,
+        password,
+    } = body.into_inner();
+    let secret = match (pin, password) {
+        (Some(pin), None) => {
+            credentials::check_pin(&pin).map_err(|m| ApiError::invalid("pin", m))?;
+            pin
+        }
+        (None, Some(pw)) => {
+            credentials::check_password(&pw, RESIDENT_PASSWORD_MIN)
+                .map_err(|m| ApiError::invalid("password", m))?;
+            pw
+        }
+        _ => return Err(ApiError::invalid("pin", "send either a pin or a password")),
+    };
+    let bad_code = || {
+        ApiError::Unauthorized(
+            "This activation code is not valid (any more). Ask your caseworker for a new one."
+                .into(),
+        )
+    };
+    let code = credentials::normalize_activation_code(&code).ok_or_else(bad_code)?;
+    let code_hash = hash_code(&state.code_key, &code);
+    let lookup_hash = code_hash.clone();
+    let found = db::run(&state.pool, move |conn| {
+        tokens::find_usable_activation_code(conn, &lookup_hash).map_err(ApiError::from)
+    })
+    .await?
+    .ok_or_else(bad_code)?;
+
+    let phc = state.hasher.hash(SecretString::from(secret)).await?;
+    let ttl = state.settings.refresh_token_ttl;
+    let (me, token, family, expires) = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            if !tokens::mark_activation_code_used(conn, &found.id)? {
+                return Err(bad_code());
+            }
+            let user = users::find_user(conn, &found.user_id)?.ok_or_else(bad_code)?;
+            if user.disabled_at.is_some() {
+                return Err(bad_code());
+            }
+            users::update_password_hash(conn, &user.id, &phc)?;
+            users::update_last_login(conn, &user.id)?;
+            let (token, family, expires) = start_session(conn, &user.id, ttl)?;
+            Ok((load_me(conn, &user.id)?, token, family, expires))
+        })
+    })
+    .await?;
+    Ok(web::Json(token_response(
+        &state, me, token, &family, expires,
+    )?))
+}
+
+/// Exchange a refresh token for new tokens. Every refresh token works once; presenting one
+/// that was already used ends the whole session (it may have been stolen).
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 401, description = "Unknown, used, revoked or expired refresh token", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/auth/refresh")]
+pub async fn refresh(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
+    state.auth_limit.check(client_ip(&req))?;
+    let hash = hash_token(body.refresh_token.trim());
+    let (me, token, family, expires) = db::run(&state.pool, move |conn| {
+        let outcome = db::write_tx(conn, |conn| {
+            let row = tokens::find_refresh_token(conn, &hash)?.ok_or_else(session_expired)?;
+            if row.revoked_at.is_some() || row.family_expires_at <= db::now() {
+                return Err(session_expired());
+            }
+            if row.used_at.is_some() || !tokens::mark_refresh_token_used(conn, &row.id)? {
+                // Reuse: whoever holds the newer token may be an attacker; end the session.
+                return Ok(Err(row.family_id));
+            }
+            let user = users::find_user(conn, &row.user_id)?.ok_or_else(session_expired)?;
+            if user.disabled_at.is_some() {
+                return Err(session_expired());
+            }
+            let token = new_refresh_token();
+            tokens::insert_refresh_token(
+                conn,
+                &user.id,
+                &row.family_id,
+                &hash_token(&token),
+                row.family_expires_at,
+            )?;
+            Ok(Ok((
+                load_me(conn, &user.id)?,
+                token,
+                row.family_id,
+                row.family_expires_at,
+            )))
+        })?;
+        match outcome {
+            Ok(session) => Ok(session),
+            Err(family) => {
+                tokens::revoke_family(conn, &family)?;
+                tracing::warn!("refresh token reuse detected; session revoked");
+                Err(session_expired())
+            }
+        }
+    })
+    .await?;
+    Ok(web::Json(token_response(
+        &state, me, token, &family, expires,
+    )?))
+}
+
+/// Sign out: ends the session the refresh token belongs to.
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 204, description = "Signed out (also when the token was already invalid)"))
+)]
+#[post("/v1/auth/logout")]
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    state.auth_limit.check(client_ip(&req))?;
+    let hash = hash_token(body.refresh_token.trim());
+    db::run(&state.pool, move |conn| {
+        if let Some(row) = tokens::find_refresh_token(conn, &hash)? {
+            tokens::revoke_family(conn, &row.family_id)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Roles residents never have; used by the role check of staff endpoints.
+pub const STAFF_ROLES: &[Role] = &[
+    Role::Caseworker,
+    Role::Volunteer,
+    Role::Admin,
+    Role::Researcher,
+];

@@ -1,0 +1,157 @@
+//! The signed-in user: who am I, change my password or PIN.
+
+use crate::api::types::{TeamResponse, parse_id, parse_or};
+use crate::auth::AuthUser;
+use crate::db::{self, DbConn, tokens, users};
+use crate::domain::credentials::{self, RESIDENT_PASSWORD_MIN, STAFF_PASSWORD_MIN};
+use crate::domain::kinds::{Language, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, get, put, web};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The signed-in user.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeResponse {
+    /// User id.
+    pub id: Uuid,
+    /// Role.
+    pub role: Role,
+    /// Name.
+    #[schema(example = "Fatima")]
+    pub display_name: String,
+    /// Preferred language of texts.
+    pub language: Language,
+    /// Staff: sign-in email.
+    pub email: Option<String>,
+    /// Residents: login name.
+    pub login_name: Option<String>,
+    /// Caseworkers: `generalist` or `specialist`.
+    pub discipline: Option<String>,
+    /// Teams (staff: memberships; residents: their own team).
+    pub teams: Vec<TeamResponse>,
+}
+
+/// Loads the "me" view of a user.
+pub fn load_me(conn: &mut DbConn, user_id: &str) -> Result<MeResponse, ApiError> {
+    let user = users::find_user(conn, user_id)?
+        .ok_or_else(|| ApiError::Unauthorized("This account no longer exists.".into()))?;
+    let team_ids = match &user.team_id {
+        Some(t) => vec![t.clone()],
+        None => users::find_team_ids_of(conn, user_id)?,
+    };
+    let teams = users::find_teams(conn, &team_ids)?;
+    Ok(MeResponse {
+        id: parse_id(&user.id),
+        role: parse_or(&user.role, Role::Resident),
+        display_name: user.display_name,
+        language: parse_or(&user.language, Language::Nl),
+        email: user.email,
+        login_name: user.login_name,
+        discipline: user.discipline,
+        teams: teams.into_iter().map(TeamResponse::from).collect(),
+    })
+}
+
+/// Who am I.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The signed-in user", body = MeResponse))
+)]
+#[get("/v1/me")]
+pub async fn get_me(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+) -> ApiResult<web::Json<MeResponse>> {
+    let id = auth.id.clone();
+    let me = db::run(&state.pool, move |conn| load_me(conn, &id)).await?;
+    Ok(web::Json(me))
+}
+
+/// A new password (staff) or PIN/password (residents), with the current one as proof.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The current password or PIN.
+    pub current_password: String,
+    /// The new password (staff: at least 12 characters) or PIN (residents: 5–6 digits, or a
+    /// password of at least 10 characters).
+    pub new_password: String,
+}
+
+/// Change my password or PIN. Other sessions are signed out.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 401, description = "The current password is wrong", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The new password is too weak", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/me/password")]
+pub async fn change_password(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    body: web::Json<ChangePasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let ChangePasswordRequest {
+        current_password,
+        new_password,
+    } = body.into_inner();
+    let is_pin = new_password.bytes().all(|b| b.is_ascii_digit());
+    match auth.role {
+        Role::Resident if is_pin => credentials::check_pin(&new_password)
+            .map_err(|m| ApiError::invalid("new_password", m))?,
+        Role::Resident => credentials::check_password(&new_password, RESIDENT_PASSWORD_MIN)
+            .map_err(|m| ApiError::invalid("new_password", m))?,
+        _ => credentials::check_password(&new_password, STAFF_PASSWORD_MIN)
+            .map_err(|m| ApiError::invalid("new_password", m))?,
+    }
+    let id = auth.id.clone();
+    let user = db::run(&state.pool, move |conn| Ok(users::find_user(conn, &id)?))
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("This account no longer exists.".into()))?;
+    if !state
+        .hasher
+        .verify(
+            SecretString::from(current_password),
+            user.password_hash.clone(),
+        )
+        .await?
+    {
+        return Err(ApiError::Unauthorized(
+            "The current password is not correct.".into(),
+        ));
+    }
+    let phc = state.hasher.hash(SecretString::from(new_password)).await?;
+    let session = auth.session.clone();
+    db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            users::update_password_hash(conn, &user.id, &phc)?;
+            // Sign out every other session; keep the one making this change.
+            for family in other_families(conn, &user.id, &session)? {
+                tokens::revoke_family(conn, &family)?;
+            }
+            Ok::<_, ApiError>(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn other_families(conn: &mut DbConn, user_id: &str, keep: &str) -> Result<Vec<String>, ApiError> {
+    use crate::db::schema::refresh_tokens;
+    use diesel::prelude::*;
+    Ok(refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .filter(refresh_tokens::family_id.ne(keep))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .select(refresh_tokens::family_id)
+        .distinct()
+        .load(conn)?)
+}

@@ -1,0 +1,328 @@
+//! Residents (caseworkers of the resident's team): create with an activation code, list the
+//! caseload, show one, issue a new code, clear a sign-in lock.
+
+use crate::api::types::{parse_id, parse_or};
+use crate::api::validate;
+use crate::auth::secrets::{hash_code, new_activation_code};
+use crate::auth::{AuthUser, denial};
+use crate::db::{self, DbConn, tokens, users};
+use crate::domain::credentials::login_name_base;
+use crate::domain::kinds::{Language, Role};
+use crate::domain::policy::{self, CASEWORKERS};
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A new resident, registered in the first conversation (driegesprek).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateResidentRequest {
+    /// How the resident wants to be addressed (first name is enough).
+    #[schema(example = "Fatima")]
+    pub display_name: String,
+    /// Language of the texts the resident reads (default `nl`).
+    pub language: Option<Language>,
+    /// The resident's team; must be one of the caseworker's own teams.
+    pub team_id: Uuid,
+}
+
+/// A resident as caseworkers see them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResidentResponse {
+    /// Resident id.
+    pub id: Uuid,
+    /// Name.
+    #[schema(example = "Fatima")]
+    pub display_name: String,
+    /// Login name for the app.
+    #[schema(example = "fatima4821")]
+    pub login_name: Option<String>,
+    /// Language of texts.
+    pub language: Language,
+    /// Team.
+    pub team_id: Uuid,
+    /// Whether the resident has activated the app (chosen a PIN).
+    pub activated: bool,
+    /// Until when an unused activation code is valid, if there is one.
+    pub activation_code_expires_at: Option<DateTime<Utc>>,
+    /// Failed sign-ins since the last success.
+    pub failed_logins: i32,
+    /// Until when sign-in is locked, if it is.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Last sign-in.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// When the resident was registered.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A fresh activation code. Show it to the resident once; it is stored only as a hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivationCodeResponse {
+    /// The resident's login name.
+    #[schema(example = "fatima4821")]
+    pub login_name: String,
+    /// One-time code for `POST /v1/auth/activate`.
+    #[schema(example = "K7QM4XPA")]
+    pub activation_code: String,
+    /// When the code stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A created resident with their first activation code.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResidentCreatedResponse {
+    /// The resident.
+    pub resident: ResidentResponse,
+    /// How they sign in for the first time.
+    pub activation: ActivationCodeResponse,
+}
+
+/// Filter for the caseload.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ResidentQuery {
+    /// Only residents of this team (one of your own).
+    pub team_id: Option<Uuid>,
+}
+
+fn resident_response(conn: &mut DbConn, u: users::UserRow) -> Result<ResidentResponse, ApiError> {
+    let pending = tokens::find_pending_activation_expiry(conn, &u.id)?;
+    let now = db::now();
+    Ok(ResidentResponse {
+        id: parse_id(&u.id),
+        display_name: u.display_name,
+        login_name: u.login_name,
+        language: parse_or(&u.language, Language::Nl),
+        team_id: parse_id(u.team_id.as_deref().unwrap_or_default()),
+        activated: u.password_hash.is_some(),
+        activation_code_expires_at: pending.map(db::utc),
+        failed_logins: u.failed_logins,
+        locked_until: u.locked_until.filter(|t| *t > now).map(db::utc),
+        last_login_at: u.last_login_at.map(db::utc),
+        created_at: db::utc(u.created_at),
+    })
+}
+
+/// Loads a resident the caseworker may see; anything else is 404.
+pub fn find_visible_resident(
+    conn: &mut DbConn,
+    auth: &AuthUser,
+    id: &str,
+) -> Result<users::UserRow, ApiError> {
+    let teams = users::find_team_ids_of(conn, &auth.id)?;
+    let resident = users::find_user(conn, id)?
+        .filter(|u| u.role == Role::Resident.as_str())
+        .ok_or(ApiError::NotFound)?;
+    policy::caseworker_sees_resident(auth.role, &teams, resident.team_id.as_deref())
+        .map_err(denial)?;
+    Ok(resident)
+}
+
+/// Issues a new code for a resident (killing older ones) and returns it in plain text once.
+fn issue_code(
+    conn: &mut DbConn,
+    state: &AppState,
+    resident: &users::UserRow,
+    issued_by: &str,
+) -> Result<ActivationCodeResponse, ApiError> {
+    let code = new_activation_code();
+    let expires = db::now()
+        + chrono::Duration::from_std(state.settings.activation_code_ttl)
+            .map_err(ApiError::internal)?;
+    tokens::replace_activation_code(
+        conn,
+        &resident.id,
+        &hash_code(&state.code_key, &code),
+        expires,
+        issued_by,
+    )?;
+    Ok(ActivationCodeResponse {
+        login_name: resident.login_name.clone().unwrap_or_default(),
+        activation_code: code,
+        expires_at: db::utc(expires),
+    })
+}
+
+fn unique_login_name(conn: &mut DbConn, display_name: &str) -> Result<String, ApiError> {
+    let base = login_name_base(display_name);
+    let mut rng = rand::rng();
+    for _ in 0..20 {
+        let candidate = format!("{base}{}", rng.random_range(1000..10000));
+        if !users::login_name_taken(conn, &candidate)? {
+            return Ok(candidate);
+        }
+    }
+    Err(ApiError::Conflict {
+        code: "login_name_exhausted",
+        detail: "Could not find a free login name; try a different display name.".into(),
+    })
+}
+
+/// Register a resident and get their one-time activation code.
+#[utoipa::path(
+    tag = "residents",
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created; hand the activation code to the resident", body = ResidentCreatedResponse))
+)]
+#[post("/v1/residents")]
+pub async fn create_resident(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    body: web::Json<CreateResidentRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let req = body.into_inner();
+    let display_name = validate::text("display_name", &req.display_name, 1, 80)?;
+    let team_id = req.team_id.to_string();
+    let language = req.language.unwrap_or(Language::Nl);
+    let st = state.clone();
+    let created = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let teams = users::find_team_ids_of(conn, &auth.id)?;
+            if policy::caseworker_may_use_team(auth.role, &teams, &team_id).is_err() {
+                return Err(ApiError::invalid(
+                    "team_id",
+                    "must be one of your own teams",
+                ));
+            }
+            let login = unique_login_name(conn, &display_name)?;
+            let now = db::now();
+            let id = db::new_id();
+            let row = users::insert_user(
+                conn,
+                &users::NewUser {
+                    id: &id,
+                    role: Role::Resident.as_str(),
+                    display_name: &display_name,
+                    email: None,
+                    login_name: Some(&login),
+                    discipline: None,
+                    team_id: Some(&team_id),
+                    language: language.as_str(),
+                    password_hash: None,
+                    failed_logins: 0,
+                    created_by: Some(&auth.id),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            let activation = issue_code(conn, &st, &row, &auth.id)?;
+            Ok(ResidentCreatedResponse {
+                resident: resident_response(conn, row)?,
+                activation,
+            })
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// The caseload: residents of the caseworker's own teams.
+#[utoipa::path(
+    tag = "residents",
+    security(("bearer" = [])),
+    params(ResidentQuery),
+    responses((status = 200, description = "Residents", body = Vec<ResidentResponse>))
+)]
+#[get("/v1/residents")]
+pub async fn list_residents(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    query: web::Query<ResidentQuery>,
+) -> ApiResult<web::Json<Vec<ResidentResponse>>> {
+    auth.require(CASEWORKERS)?;
+    let filter = query.team_id.map(|t| t.to_string());
+    let list = db::run(&state.pool, move |conn| {
+        let mut teams = users::find_team_ids_of(conn, &auth.id)?;
+        if let Some(f) = filter {
+            teams.retain(|t| *t == f);
+        }
+        users::list_residents_of_teams(conn, &teams)?
+            .into_iter()
+            .map(|u| resident_response(conn, u))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await?;
+    Ok(web::Json(list))
+}
+
+/// One resident of the caseworker's teams.
+#[utoipa::path(
+    tag = "residents",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Resident id")),
+    responses((status = 200, description = "The resident", body = ResidentResponse))
+)]
+#[get("/v1/residents/{id}")]
+pub async fn get_resident(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<web::Json<ResidentResponse>> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let r = db::run(&state.pool, move |conn| {
+        let row = find_visible_resident(conn, &auth, &id)?;
+        resident_response(conn, row)
+    })
+    .await?;
+    Ok(web::Json(r))
+}
+
+/// A new activation code: the old one stops working, the lock is cleared and existing sessions
+/// end. This is also how a forgotten PIN is reset.
+#[utoipa::path(
+    tag = "residents",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Resident id")),
+    responses((status = 201, description = "A new code", body = ActivationCodeResponse))
+)]
+#[post("/v1/residents/{id}/activation-code")]
+pub async fn new_activation_code_for(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let st = state.clone();
+    let code = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let row = find_visible_resident(conn, &auth, &id)?;
+            users::clear_lock(conn, &row.id)?;
+            tokens::revoke_all_for_user(conn, &row.id)?;
+            issue_code(conn, &st, &row, &auth.id)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(code))
+}
+
+/// Clear a resident's sign-in lock.
+#[utoipa::path(
+    tag = "residents",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Resident id")),
+    responses((status = 204, description = "Unlocked"))
+)]
+#[post("/v1/residents/{id}/unlock")]
+pub async fn unlock_resident(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    db::run(&state.pool, move |conn| {
+        let row = find_visible_resident(conn, &auth, &id)?;
+        Ok(users::clear_lock(conn, &row.id)?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,73 @@
+//! Teams (buurtteams): admins create and list them; staff see their own.
+
+use crate::api::types::TeamResponse;
+use crate::api::validate;
+use crate::auth::AuthUser;
+use crate::db::{self, users};
+use crate::domain::kinds::Role;
+use crate::domain::policy::ADMINS;
+use crate::error::ApiResult;
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::startup::AppState;
+
+/// A new team.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeamRequest {
+    /// Team name, unique (1–100 characters).
+    #[schema(example = "Buurtteam Overvecht")]
+    pub name: String,
+}
+
+/// Create a team (admin).
+#[utoipa::path(
+    tag = "teams",
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = TeamResponse),
+        (status = 409, description = "A team with this name exists", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/teams")]
+pub async fn create_team(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    body: web::Json<CreateTeamRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(ADMINS)?;
+    let name = validate::text("name", &body.name, 1, 100)?;
+    let team = db::run(&state.pool, move |conn| {
+        Ok(users::insert_team(conn, &name)?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(TeamResponse::from(team)))
+}
+
+/// List teams: all of them for admins, their own for other staff.
+#[utoipa::path(
+    tag = "teams",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Teams", body = Vec<TeamResponse>))
+)]
+#[get("/v1/teams")]
+pub async fn list_teams(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+) -> ApiResult<web::Json<Vec<TeamResponse>>> {
+    auth.require(&[Role::Admin, Role::Caseworker, Role::Volunteer])?;
+    let teams = db::run(&state.pool, move |conn| {
+        Ok(if auth.role == Role::Admin {
+            users::list_teams(conn)?
+        } else {
+            let ids = users::find_team_ids_of(conn, &auth.id)?;
+            users::find_teams(conn, &ids)?
+        })
+    })
+    .await?;
+    Ok(web::Json(
+        teams.into_iter().map(TeamResponse::from).collect(),
+    ))
+}

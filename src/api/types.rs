@@ -1,0 +1,97 @@
+//! Response types shared by several resources.
+
+use crate::db::users::{TeamRow, UserRow};
+use crate::db::utc;
+use crate::domain::kinds::{Language, Role};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A team (buurtteam).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamResponse {
+    /// Team id.
+    pub id: Uuid,
+    /// Team name.
+    #[schema(example = "Buurtteam Overvecht")]
+    pub name: String,
+    /// When the team was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<TeamRow> for TeamResponse {
+    fn from(t: TeamRow) -> Self {
+        Self {
+            id: parse_id(&t.id),
+            name: t.name,
+            created_at: utc(t.created_at),
+        }
+    }
+}
+
+/// A staff account (caseworker, volunteer, admin or researcher).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserResponse {
+    /// User id.
+    pub id: Uuid,
+    /// Role.
+    pub role: Role,
+    /// Name shown to colleagues (and, first name only, to residents).
+    #[schema(example = "Sanne de Vries")]
+    pub display_name: String,
+    /// Sign-in email address.
+    #[schema(example = "sanne@buurtteam.example")]
+    pub email: Option<String>,
+    /// For caseworkers: `generalist` or `specialist`.
+    pub discipline: Option<String>,
+    /// Teams the user belongs to.
+    pub team_ids: Vec<Uuid>,
+    /// Preferred language.
+    pub language: Language,
+    /// Whether the account is disabled.
+    pub disabled: bool,
+    /// Failed sign-ins since the last success.
+    pub failed_logins: i32,
+    /// Until when sign-in is locked, if it is.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Last successful sign-in.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl UserResponse {
+    pub fn from_row(u: UserRow, team_ids: Vec<String>) -> Self {
+        Self {
+            id: parse_id(&u.id),
+            role: parse_or(&u.role, Role::Volunteer),
+            display_name: u.display_name,
+            email: u.email,
+            discipline: u.discipline,
+            team_ids: team_ids.iter().map(|t| parse_id(t)).collect(),
+            language: parse_or(&u.language, Language::Nl),
+            disabled: u.disabled_at.is_some(),
+            failed_logins: u.failed_logins,
+            locked_until: u.locked_until.filter(|t| *t > crate::db::now()).map(utc),
+            last_login_at: u.last_login_at.map(utc),
+            created_at: utc(u.created_at),
+        }
+    }
+}
+
+/// Parses a stored id; stored ids are always UUIDs, so a failure means a corrupt row.
+pub fn parse_id(id: &str) -> Uuid {
+    Uuid::parse_str(id).unwrap_or_else(|_| {
+        tracing::error!("stored id is not a UUID");
+        Uuid::nil()
+    })
+}
+
+/// Parses a stored enum text, falling back (and logging) on a corrupt value.
+pub fn parse_or<T: std::str::FromStr>(value: &str, fallback: T) -> T {
+    value.parse().unwrap_or_else(|_| {
+        tracing::error!(value, "stored value is not a known variant");
+        fallback
+    })
+}

@@ -1,0 +1,293 @@
+//! Staff accounts (admin): create, list, show, change, disable, unlock.
+
+use crate::api::types::UserResponse;
+use crate::api::validate;
+use crate::auth::AuthUser;
+use crate::db::{self, DbConn, tokens, users};
+use crate::domain::credentials::{self, STAFF_PASSWORD_MIN};
+use crate::domain::kinds::{Language, Role};
+use crate::domain::policy::ADMINS;
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, get, patch, post, web};
+use secrecy::SecretString;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// Caseworker disciplines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Discipline {
+    Generalist,
+    Specialist,
+}
+
+/// A new staff account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    /// Sign-in email address (unique).
+    #[schema(example = "sanne@buurtteam.example")]
+    pub email: String,
+    /// Name shown to colleagues; residents see the first name.
+    #[schema(example = "Sanne de Vries")]
+    pub display_name: String,
+    /// `caseworker`, `volunteer`, `admin` or `researcher` (residents are created through
+    /// `POST /v1/residents`).
+    pub role: Role,
+    /// Required for caseworkers.
+    pub discipline: Option<Discipline>,
+    /// Teams the user works in.
+    #[serde(default)]
+    pub team_ids: Vec<Uuid>,
+    /// Initial password (at least 12 characters); the user changes it with `PUT /v1/me/password`.
+    pub password: String,
+    /// Preferred language (default `nl`).
+    pub language: Option<Language>,
+}
+
+/// Changes to a staff account; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// Disable (true) or re-enable (false). Disabling signs the user out everywhere.
+    pub disabled: Option<bool>,
+    /// Replace the team memberships.
+    pub team_ids: Option<Vec<Uuid>>,
+}
+
+/// Filter for the staff list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Only users with this role.
+    pub role: Option<Role>,
+}
+
+fn check_teams(conn: &mut DbConn, ids: &[String]) -> Result<(), ApiError> {
+    if users::find_teams(conn, ids)?.len() != ids.len() {
+        return Err(ApiError::invalid("team_ids", "contains an unknown team"));
+    }
+    Ok(())
+}
+
+fn load_user(conn: &mut DbConn, id: &str) -> Result<UserResponse, ApiError> {
+    let user = users::find_user(conn, id)?
+        .filter(|u| u.role != Role::Resident.as_str())
+        .ok_or(ApiError::NotFound)?;
+    let teams = users::find_team_ids_of(conn, id)?;
+    Ok(UserResponse::from_row(user, teams))
+}
+
+/// Create a staff account (admin).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = UserResponse),
+        (status = 409, description = "The email address is taken", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/users")]
+pub async fn create_user(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    body: web::Json<CreateUserRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(ADMINS)?;
+    let req = body.into_inner();
+    let email = validate::email("email", &req.email)?;
+    let display_name = validate::text("display_name", &req.display_name, 1, 100)?;
+    if req.role == Role::Resident {
+        return Err(ApiError::invalid(
+            "role",
+            "residents are created with POST /v1/residents",
+        ));
+    }
+    let discipline = match (req.role, req.discipline) {
+        (Role::Caseworker, Some(d)) => Some(d),
+        (Role::Caseworker, None) => {
+            return Err(ApiError::invalid(
+                "discipline",
+                "is required for caseworkers",
+            ));
+        }
+        (_, Some(_)) => return Err(ApiError::invalid("discipline", "is only for caseworkers")),
+        (_, None) => None,
+    };
+    credentials::check_password(&req.password, STAFF_PASSWORD_MIN)
+        .map_err(|m| ApiError::invalid("password", m))?;
+    let phc = state.hasher.hash(SecretString::from(req.password)).await?;
+    let team_ids: Vec<String> = req.team_ids.iter().map(Uuid::to_string).collect();
+    let role = req.role;
+    let language = req.language.unwrap_or(Language::Nl);
+    let creator = auth.id.clone();
+    let user = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            check_teams(conn, &team_ids)?;
+            if users::find_user_by_email(conn, &email)?.is_some() {
+                return Err(ApiError::Conflict {
+                    code: "email_taken",
+                    detail: "An account with this email address exists.".into(),
+                });
+            }
+            let now = db::now();
+            let id = db::new_id();
+            let discipline = discipline.map(|d| match d {
+                Discipline::Generalist => "generalist",
+                Discipline::Specialist => "specialist",
+            });
+            users::insert_user(
+                conn,
+                &users::NewUser {
+                    id: &id,
+                    role: role.as_str(),
+                    display_name: &display_name,
+                    email: Some(&email),
+                    login_name: None,
+                    discipline,
+                    team_id: None,
+                    language: language.as_str(),
+                    password_hash: Some(&phc),
+                    failed_logins: 0,
+                    created_by: Some(&creator),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            users::replace_memberships(conn, &id, &team_ids)?;
+            load_user(conn, &id)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+/// List staff accounts (admin).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(UserQuery),
+    responses((status = 200, description = "Staff accounts", body = Vec<UserResponse>))
+)]
+#[get("/v1/users")]
+pub async fn list_users(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    query: web::Query<UserQuery>,
+) -> ApiResult<web::Json<Vec<UserResponse>>> {
+    auth.require(ADMINS)?;
+    let role = query.role;
+    let list = db::run(&state.pool, move |conn| {
+        let rows = users::list_staff(conn, role.map(Role::as_str))?;
+        rows.into_iter()
+            .map(|u| {
+                let teams = users::find_team_ids_of(conn, &u.id)?;
+                Ok(UserResponse::from_row(u, teams))
+            })
+            .collect::<Result<Vec<_>, ApiError>>()
+    })
+    .await?;
+    Ok(web::Json(list))
+}
+
+/// Show one staff account (admin).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 200, description = "The account", body = UserResponse))
+)]
+#[get("/v1/users/{id}")]
+pub async fn get_user(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<web::Json<UserResponse>> {
+    auth.require(ADMINS)?;
+    let id = path.into_inner().to_string();
+    Ok(web::Json(
+        db::run(&state.pool, move |conn| load_user(conn, &id)).await?,
+    ))
+}
+
+/// Change, disable or re-enable a staff account (admin). Disabling revokes all its sessions.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 200, description = "The changed account", body = UserResponse))
+)]
+#[patch("/v1/users/{id}")]
+pub async fn update_user(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateUserRequest>,
+) -> ApiResult<web::Json<UserResponse>> {
+    auth.require(ADMINS)?;
+    let id = path.into_inner().to_string();
+    let req = body.into_inner();
+    let name = req
+        .display_name
+        .as_deref()
+        .map(|n| validate::text("display_name", n, 1, 100))
+        .transpose()?;
+    let team_ids: Option<Vec<String>> = req
+        .team_ids
+        .map(|ids| ids.iter().map(Uuid::to_string).collect());
+    if req.disabled == Some(true) && id == auth.id {
+        return Err(ApiError::Conflict {
+            code: "cannot_disable_self",
+            detail: "You cannot disable your own account.".into(),
+        });
+    }
+    let user = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            load_user(conn, &id)?;
+            if let Some(name) = &name {
+                users::update_display_name(conn, &id, name)?;
+            }
+            if let Some(ids) = &team_ids {
+                check_teams(conn, ids)?;
+                users::replace_memberships(conn, &id, ids)?;
+            }
+            if let Some(disabled) = req.disabled {
+                users::update_disabled(conn, &id, disabled)?;
+                if disabled {
+                    tokens::revoke_all_for_user(conn, &id)?;
+                }
+            }
+            load_user(conn, &id)
+        })
+    })
+    .await?;
+    Ok(web::Json(user))
+}
+
+/// Clear a staff account's sign-in lock (admin).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 204, description = "Unlocked"))
+)]
+#[post("/v1/users/{id}/unlock")]
+pub async fn unlock_user(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.require(ADMINS)?;
+    let id = path.into_inner().to_string();
+    db::run(&state.pool, move |conn| {
+        load_user(conn, &id)?;
+        Ok(users::clear_lock(conn, &id)?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,66 @@
+//! Small parsers that turn wire values into checked values, with field-named 422 errors.
+
+use crate::error::ApiError;
+
+/// A trimmed single-line text of `min..=max` characters without control characters.
+pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, ApiError> {
+    let v = value.trim();
+    let n = v.chars().count();
+    if n < min {
+        return Err(ApiError::invalid(
+            field,
+            if min <= 1 {
+                "must not be empty".to_owned()
+            } else {
+                format!("must be at least {min} characters")
+            },
+        ));
+    }
+    if n > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// A multi-line note: like [`text`], but newlines are allowed.
+pub fn note(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(ApiError::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// An email address, lower-cased. Deliberately simple: one `@`, a dot in the domain, no spaces.
+pub fn email(field: &str, value: &str) -> Result<String, ApiError> {
+    let v = value.trim().to_lowercase();
+    let ok = v.len() <= 254
+        && !v.contains(char::is_whitespace)
+        && matches!(v.split_once('@'), Some((local, domain))
+            if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@'));
+    if ok {
+        Ok(v)
+    } else {
+        Err(ApiError::invalid(field, "must be an email address"))
+    }
+}

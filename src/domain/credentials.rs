@@ -1,0 +1,190 @@
+//! Rules for PINs, passwords, activation codes and login names (pure, no I/O).
+
+/// The characters of activation codes: no 0/O, 1/I/L, so a code read aloud or from paper is
+/// hard to get wrong.
+pub const ACTIVATION_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+/// Length of an activation code (31^8 ≈ 8.5·10^11 codes).
+pub const ACTIVATION_CODE_LEN: usize = 8;
+/// Minimum length of a staff password.
+pub const STAFF_PASSWORD_MIN: usize = 12;
+/// Minimum length of a resident's password (when they choose one over a PIN).
+pub const RESIDENT_PASSWORD_MIN: usize = 10;
+/// Longest accepted password (Argon2 input is bounded to keep hashing cost fixed).
+pub const PASSWORD_MAX: usize = 128;
+/// Failed sign-ins after which an account locks.
+pub const LOCK_AFTER_FAILURES: i32 = 5;
+
+/// Checks a resident PIN: 5 or 6 digits, not one repeated digit and not a straight run.
+pub fn check_pin(pin: &str) -> Result<(), &'static str> {
+    if !(5..=6).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("must be 5 or 6 digits");
+    }
+    let digits: Vec<i16> = pin.bytes().map(|b| i16::from(b - b'0')).collect();
+    if digits.windows(2).all(|w| w[0] == w[1]) {
+        return Err("must not be one digit repeated");
+    }
+    if digits.windows(2).all(|w| w[1] - w[0] == 1) || digits.windows(2).all(|w| w[0] - w[1] == 1) {
+        return Err("must not be a simple run such as 12345");
+    }
+    Ok(())
+}
+
+/// Checks a password of at least `min` characters that is not trivially weak.
+pub fn check_password(password: &str, min: usize) -> Result<(), String> {
+    let chars = password.chars().count();
+    if chars < min {
+        return Err(format!("must be at least {min} characters"));
+    }
+    if chars > PASSWORD_MAX {
+        return Err(format!("must be at most {PASSWORD_MAX} characters"));
+    }
+    let mut distinct: Vec<char> = password.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 5 {
+        return Err("uses too few different characters".into());
+    }
+    let lower = password.to_lowercase();
+    const COMMON: [&str; 8] = [
+        "password",
+        "wachtwoord",
+        "welkom",
+        "qwerty",
+        "123456",
+        "letmein",
+        "admin",
+        "geheim",
+    ];
+    if COMMON.iter().any(|w| lower.contains(w)) {
+        return Err("contains a common word or sequence; choose something less guessable".into());
+    }
+    Ok(())
+}
+
+/// Normalises a typed activation code: upper case, spaces and dashes removed. `None` when it
+/// cannot be a code at all.
+pub fn normalize_activation_code(code: &str) -> Option<String> {
+    let cleaned: String = code
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (cleaned.len() == ACTIVATION_CODE_LEN
+        && cleaned.bytes().all(|b| ACTIVATION_ALPHABET.contains(&b)))
+    .then_some(cleaned)
+}
+
+/// The readable part of a resident's login name: the first name in lower-case ASCII letters,
+/// at most 12, or `inwoner` when nothing usable is left.
+pub fn login_name_base(display_name: &str) -> String {
+    let first = display_name.split_whitespace().next().unwrap_or("");
+    let mut base = String::new();
+    for c in first.chars() {
+        let c = match c {
+            'á' | 'à' | 'ä' | 'â' | 'Á' | 'À' | 'Ä' | 'Â' => 'a',
+            'é' | 'è' | 'ë' | 'ê' | 'É' | 'È' | 'Ë' | 'Ê' => 'e',
+            'í' | 'ì' | 'ï' | 'î' | 'Í' | 'Ì' | 'Ï' | 'Î' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' | 'Ó' | 'Ò' | 'Ö' | 'Ô' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' | 'Ú' | 'Ù' | 'Ü' | 'Û' => 'u',
+            'ç' | 'Ç' => 'c',
+            'ñ' | 'Ñ' => 'n',
+            c => c.to_ascii_lowercase(),
+        };
+        if c.is_ascii_lowercase() {
+            base.push(c);
+        }
+        if base.len() == 12 {
+            break;
+        }
+    }
+    if base.len() < 2 {
+        "inwoner".into()
+    } else {
+        base
+    }
+}
+
+/// How long an account stays locked after `failures` failed attempts: from the fifth failure
+/// on, 1 minute doubling per further failure, capped at 24 hours. With the cap, guessing
+/// through 10^5 PINs would take centuries.
+pub fn lock_duration(failures: i32) -> Option<chrono::Duration> {
+    if failures < LOCK_AFTER_FAILURES {
+        return None;
+    }
+    let exp = (failures - LOCK_AFTER_FAILURES).min(11) as u32;
+    let minutes = (1_i64 << exp).min(24 * 60);
+    Some(chrono::Duration::minutes(minutes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins() {
+        for ok in ["48213", "904417"] {
+            assert_eq!(check_pin(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "1234",
+            "1234567",
+            "12a45",
+            "11111",
+            "12345",
+            "654321",
+            "",
+            "４８２１３",
+        ] {
+            assert!(check_pin(bad).is_err(), "{bad} must be refused");
+        }
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(check_password("correct horse battery", 12).is_ok());
+        assert!(check_password("short", 12).is_err());
+        assert!(check_password("aaaaaaaaaaaaaaaa", 12).is_err());
+        assert!(check_password("MijnWachtwoord2024!", 12).is_err());
+        assert!(check_password(&"x1y2z3".repeat(30), 12).is_err());
+    }
+
+    #[test]
+    fn activation_codes_normalise() {
+        assert_eq!(
+            normalize_activation_code("abcd-efgh"),
+            Some("ABCDEFGH".into())
+        );
+        assert_eq!(
+            normalize_activation_code(" 2345 6789 "),
+            Some("23456789".into())
+        );
+        assert_eq!(
+            normalize_activation_code("ABCDEFG0"),
+            None,
+            "0 is not in the alphabet"
+        );
+        assert_eq!(normalize_activation_code("ABC"), None);
+    }
+
+    #[test]
+    fn login_name_bases() {
+        assert_eq!(login_name_base("Fatima el Amrani"), "fatima");
+        assert_eq!(login_name_base("Zoë"), "zoe");
+        assert_eq!(login_name_base("李"), "inwoner");
+        assert_eq!(login_name_base(""), "inwoner");
+    }
+
+    #[test]
+    fn locks_grow_and_cap() {
+        assert_eq!(lock_duration(4), None);
+        assert_eq!(lock_duration(5), Some(chrono::Duration::minutes(1)));
+        assert_eq!(lock_duration(6), Some(chrono::Duration::minutes(2)));
+        assert_eq!(lock_duration(40), Some(chrono::Duration::hours(24)));
+        // 10^5 guesses after the cap: one per day.
+        let mut total = chrono::Duration::zero();
+        for f in 5..100_005 {
+            total += lock_duration(f).unwrap_or_default();
+        }
+        assert!(total > chrono::Duration::days(365 * 100));
+    }
+}

@@ -1,0 +1,215 @@
+//! The authorization matrix: every endpoint that takes an id, tried by every kind of caller.
+//! Grows with every endpoint that takes an id.
+
+use crate::backend_test;
+use crate::helpers::{TestApp, World};
+use serde_json::json;
+
+/// Who calls.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    Anonymous,
+    Owner,
+    OtherResident,
+    TeamCaseworker,
+    OtherTeamCaseworker,
+    Volunteer,
+    Researcher,
+    Admin,
+}
+
+const EVERYONE: [Who; 8] = [
+    Who::Anonymous,
+    Who::Owner,
+    Who::OtherResident,
+    Who::TeamCaseworker,
+    Who::OtherTeamCaseworker,
+    Who::Volunteer,
+    Who::Researcher,
+    Who::Admin,
+];
+
+fn token(w: &World, who: Who) -> Option<&str> {
+    Some(match who {
+        Who::Anonymous => return None,
+        Who::Owner => &w.resident_a.token,
+        Who::OtherResident => &w.resident_b.token,
+        Who::TeamCaseworker => &w.caseworker_a.token,
+        Who::OtherTeamCaseworker => &w.caseworker_b.token,
+        Who::Volunteer => &w.volunteer.token,
+        Who::Researcher => &w.researcher.token,
+        Who::Admin => &w.admin.token,
+    })
+}
+
+/// One row of the matrix: a request and the expected status per caller.
+struct Row {
+    method: reqwest::Method,
+    path: String,
+    body: serde_json::Value,
+    expect: fn(Who) -> u16,
+}
+
+async fn check(app: &TestApp, w: &World, rows: Vec<Row>) {
+    let mut failures = Vec::new();
+    for row in &rows {
+        for who in EVERYONE {
+            let reply = app
+                .method_json(row.method.clone(), &row.path, token(w, who), &row.body)
+                .await;
+            let expected = (row.expect)(who);
+            if reply.status != expected {
+                failures.push(format!(
+                    "{} {} as {who:?}: expected {expected}, got {} {}",
+                    row.method,
+                    row.path,
+                    reply.status,
+                    reply.text()
+                ));
+            } else if expected >= 400 {
+                assert_eq!(
+                    reply.header("content-type"),
+                    Some("application/problem+json")
+                );
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization matrix:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Resident objects: only a caseworker of the resident's team; other roles 403; other teams 404.
+fn resident_object(ok: u16) -> fn(Who) -> u16 {
+    match ok {
+        200 => |who| match who {
+            Who::Anonymous => 401,
+            Who::TeamCaseworker => 200,
+            Who::OtherTeamCaseworker => 404,
+            _ => 403,
+        },
+        201 => |who| match who {
+            Who::Anonymous => 401,
+            Who::TeamCaseworker => 201,
+            Who::OtherTeamCaseworker => 404,
+            _ => 403,
+        },
+        _ => |who| match who {
+            Who::Anonymous => 401,
+            Who::TeamCaseworker => 204,
+            Who::OtherTeamCaseworker => 404,
+            _ => 403,
+        },
+    }
+}
+
+/// Staff accounts: admins only.
+fn admin_only(ok: u16) -> fn(Who) -> u16 {
+    match ok {
+        200 => |who| match who {
+            Who::Anonymous => 401,
+            Who::Admin => 200,
+            _ => 403,
+        },
+        _ => |who| match who {
+            Who::Anonymous => 401,
+            Who::Admin => 204,
+            _ => 403,
+        },
+    }
+}
+
+backend_test!(authorization_matrix_for_every_id_endpoint, |app| {
+    let w = app.world().await;
+    let resident = &w.resident_a.id;
+    let staff = &w.volunteer.id;
+    let rows = vec![
+        Row {
+            method: reqwest::Method::GET,
+            path: format!("/v1/residents/{resident}"),
+            body: json!(null),
+            expect: resident_object(200),
+        },
+        Row {
+            method: reqwest::Method::POST,
+            path: format!("/v1/residents/{resident}/unlock"),
+            body: json!(null),
+            expect: resident_object(204),
+        },
+        Row {
+            method: reqwest::Method::POST,
+            path: format!("/v1/residents/{resident}/activation-code"),
+            body: json!(null),
+            expect: resident_object(201),
+        },
+        Row {
+            method: reqwest::Method::GET,
+            path: format!("/v1/users/{staff}"),
+            body: json!(null),
+            expect: admin_only(200),
+        },
+        Row {
+            method: reqwest::Method::PATCH,
+            path: format!("/v1/users/{staff}"),
+            body: json!({"display_name": "Vera"}),
+            expect: admin_only(200),
+        },
+        Row {
+            method: reqwest::Method::POST,
+            path: format!("/v1/users/{staff}/unlock"),
+            body: json!(null),
+            expect: admin_only(204),
+        },
+    ];
+    check(&app, &w, rows).await;
+
+    // A resident id is not a staff id and vice versa: both answer 404 to the allowed role.
+    app.get(&format!("/v1/users/{resident}"), Some(&w.admin.token))
+        .await
+        .assert_problem(404, "not_found");
+    app.get(
+        &format!("/v1/residents/{staff}"),
+        Some(&w.caseworker_a.token),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    // Unknown ids look exactly like other teams' ids.
+    let unknown = uuid::Uuid::now_v7();
+    app.get(
+        &format!("/v1/residents/{unknown}"),
+        Some(&w.caseworker_a.token),
+    )
+    .await
+    .assert_problem(404, "not_found");
+});
+
+backend_test!(caseloads_only_hold_own_team_residents, |app| {
+    let w = app.world().await;
+    let list = app.get("/v1/residents", Some(&w.caseworker_a.token)).await;
+    list.assert_status(200);
+    let ids: Vec<String> = list
+        .value()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, vec![w.resident_a.id.clone()]);
+    // Filtering by another team yields nothing rather than that team's residents.
+    let other = app
+        .get(
+            &format!("/v1/residents?team_id={}", w.team_b),
+            Some(&w.caseworker_a.token),
+        )
+        .await;
+    assert_eq!(other.value().as_array().unwrap().len(), 0);
+    // Teams: a caseworker sees only their own.
+    let teams = app
+        .get("/v1/teams", Some(&w.caseworker_a.token))
+        .await
+        .value();
+    assert_eq!(teams.as_array().unwrap().len(), 1);
+    assert_eq!(teams[0]["id"], w.team_a.as_str());
+});
