@@ -47,7 +47,10 @@ impl Application {
                 let mut conn = pool
                     .get()
                     .with_context(|| format!("cannot connect to the database at {url}"))?;
-                db::run_migrations(&mut conn)
+                let applied = db::run_migrations(&mut conn)?;
+                crate::api::templates::ensure_default_template(&mut conn)
+                    .map_err(|e| anyhow::anyhow!("storing the default template failed: {e}"))?;
+                Ok(applied)
             })
             .await??;
             if !applied.is_empty() {

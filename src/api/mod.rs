@@ -4,8 +4,13 @@
 pub mod auth;
 pub mod health;
 pub mod me;
+pub mod my_steps;
+pub mod plans;
 pub mod residents;
+pub mod steps;
+pub mod steps_view;
 pub mod teams;
+pub mod templates;
 pub mod types;
 pub mod users;
 pub mod validate;
@@ -42,6 +47,10 @@ Errors are RFC 9457 `application/problem+json` documents with a stable `code`.",
         (name = "teams", description = "Neighbourhood teams"),
         (name = "users", description = "Staff accounts (admin)"),
         (name = "residents", description = "Residents (caseworkers of their team)"),
+        (name = "templates", description = "Action-list templates"),
+        (name = "plans", description = "Plans made from templates (caseworkers)"),
+        (name = "steps", description = "Step work by staff and volunteers"),
+        (name = "my steps", description = "The resident's dosed steps, progress and history; work lists"),
     )
 )]
 pub struct ApiDoc;
@@ -68,7 +77,25 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(residents::list_residents)
         .service(residents::get_resident)
         .service(residents::new_activation_code_for)
-        .service(residents::unlock_resident);
+        .service(residents::unlock_resident)
+        .service(templates::list_templates)
+        .service(templates::get_template)
+        .service(templates::create_template)
+        .service(plans::create_plan)
+        .service(plans::get_plan)
+        .service(plans::update_plan)
+        .service(plans::add_step)
+        .service(plans::list_events)
+        .service(steps::update_step)
+        .service(steps::complete_step)
+        .service(steps::verify_step)
+        .service(steps::reopen_step)
+        .service(my_steps::current_steps)
+        .service(my_steps::complete_my_step)
+        .service(my_steps::ask_help)
+        .service(my_steps::my_progress)
+        .service(my_steps::done_steps)
+        .service(my_steps::assigned_steps);
 }
 
 /// The complete OpenAPI document the service serves and `stapvoorstap openapi` prints.
@@ -209,6 +236,45 @@ fn json_error(err: JsonPayloadError) -> ApiError {
         JsonPayloadError::Deserialize(e) => ApiError::InvalidJson(e.to_string()),
         other => ApiError::BadRequest(format!("The request body could not be read: {other}")),
     }
+}
+
+/// Reads a JSON body with its own size limit (for the few endpoints that need more than
+/// [`JSON_LIMIT`]), with the same errors as the standard extractor.
+pub async fn read_json<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<T, ApiError> {
+    use futures_util::StreamExt;
+    let is_json = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::BadRequest(format!("The request body could not be read: {e}"))
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| {
+        if e.is_data() {
+            ApiError::Validation {
+                detail: format!("The request body does not fit the expected shape: {e}"),
+                errors: Vec::new(),
+            }
+        } else {
+            ApiError::InvalidJson(e.to_string())
+        }
+    })
 }
 
 /// Path parameters that do not parse (e.g. an id that is no UUID) name nothing that exists.

@@ -1,6 +1,8 @@
 //! Database access: one connection type for SQLite and PostgreSQL, a pool, migrations, and
 //! helpers for running queries off the async workers.
 
+pub mod issuing;
+pub mod plans;
 pub mod schema;
 pub mod service_info;
 pub mod tokens;

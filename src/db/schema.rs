@@ -70,6 +70,101 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    templates (id) {
+        id -> Text,
+        key -> Text,
+        version -> Integer,
+        name -> Text,
+        content -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plans (id) {
+        id -> Text,
+        resident_id -> Text,
+        team_id -> Text,
+        template_id -> Text,
+        status -> Text,
+        dose -> Integer,
+        intake -> Text,
+        lock_version -> Integer,
+        created_by -> Nullable<Text>,
+        started_on -> Date,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    steps (id) {
+        id -> Text,
+        plan_id -> Text,
+        item_key -> Nullable<Text>,
+        category -> Text,
+        category_order -> Integer,
+        position -> Integer,
+        title_nl -> Text,
+        title_en -> Text,
+        why_nl -> Text,
+        why_en -> Text,
+        description_nl -> Text,
+        description_en -> Text,
+        minutes -> Integer,
+        owner_type -> Text,
+        owner_user_id -> Nullable<Text>,
+        priority -> Text,
+        evidence -> Text,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        depends_on -> Text,
+        intake_done -> Bool,
+        due_on -> Nullable<Date>,
+        help_requested_at -> Nullable<Timestamp>,
+        issued_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        completed_by -> Nullable<Text>,
+        completion_note -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+        verified_by -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plan_events (id) {
+        id -> Text,
+        plan_id -> Text,
+        step_id -> Nullable<Text>,
+        kind -> Text,
+        actor_id -> Nullable<Text>,
+        actor_role -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        recorded_at -> Timestamp,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        request -> Text,
+        status -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(plans -> templates (template_id));
+diesel::joinable!(steps -> plans (plan_id));
+diesel::joinable!(plan_events -> plans (plan_id));
+
 diesel::joinable!(users -> teams (team_id));
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
@@ -83,4 +178,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     team_members,
     activation_codes,
     refresh_tokens,
+    templates,
+    plans,
+    steps,
+    plan_events,
+    idempotency_keys,
 );

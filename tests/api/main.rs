@@ -10,3 +10,4 @@ mod errors;
 mod health;
 mod migrations;
 mod openapi;
+mod plans;

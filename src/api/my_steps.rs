@@ -1,0 +1,436 @@
+//! The resident's dosed view (current steps, complete, ask for help, progress, history) and the
+//! work list of volunteers and caseworkers.
+
+use crate::api::plans::language_of;
+use crate::api::steps::complete;
+use crate::api::steps_view::{MyStepResponse, ProgressResponse, StepResponse, pick, progress_of};
+use crate::api::types::parse_id;
+use crate::auth::AuthUser;
+use crate::db::plans::{self, PlanRow, StepRow};
+use crate::db::{self, DbConn, users};
+use crate::domain::dosing::compare_for_resident;
+use crate::domain::kinds::{Language, OwnerType, PlanStatus, Role, StepStatus};
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+const RESIDENT: &[Role] = &[Role::Resident];
+
+/// The steps the resident should work on now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CurrentStepsResponse {
+    /// The current plan, if there is one.
+    pub plan_id: Option<Uuid>,
+    /// Its status.
+    pub plan_status: Option<PlanStatus>,
+    /// The open steps (usually one), most urgent first.
+    pub steps: Vec<MyStepResponse>,
+    /// How far you have come.
+    pub progress: Option<ProgressResponse>,
+}
+
+/// The answer to a completion: what was done and what comes next.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CompleteStepResponse {
+    /// The step just completed.
+    pub completed: serde_json::Value,
+    /// Steps that opened because of it (often the next one).
+    pub next: Vec<serde_json::Value>,
+    /// All your open steps now.
+    pub current: Vec<serde_json::Value>,
+    /// Progress after this step.
+    pub progress: serde_json::Value,
+}
+
+/// A step someone else does for the resident.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DoneForYouResponse {
+    /// What is being done.
+    pub title: String,
+    /// Category key.
+    pub category: String,
+    /// First name of the person doing it.
+    #[schema(example = "Sanne")]
+    pub owner_first_name: Option<String>,
+    /// `open` (being done) or `done`/`verified`.
+    pub status: StepStatus,
+    /// Since when it is being done, or when it was done.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Progress and what others do for the resident.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyProgressResponse {
+    /// Progress through the plan.
+    pub progress: ProgressResponse,
+    /// Steps others are doing (or did) for you.
+    pub done_for_you: Vec<DoneForYouResponse>,
+}
+
+/// A step on a volunteer's or caseworker's work list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignedStepResponse {
+    /// The step.
+    pub step: StepResponse,
+    /// First name of the resident it is for (the minimum a volunteer needs).
+    pub resident_first_name: String,
+}
+
+fn resident_plan(conn: &mut DbConn, resident_id: &str) -> Result<Option<PlanRow>, ApiError> {
+    Ok(plans::find_current_plan_of(conn, resident_id)?)
+}
+
+fn open_resident_steps(steps: &[StepRow]) -> Vec<&StepRow> {
+    let mut open: Vec<&StepRow> = steps
+        .iter()
+        .filter(|s| {
+            s.owner_type == OwnerType::Resident.as_str() && s.status == StepStatus::Open.as_str()
+        })
+        .collect();
+    open.sort_by(|a, b| {
+        compare_for_resident(&db::issuing::dose_step(a), &db::issuing::dose_step(b))
+    });
+    open
+}
+
+/// Loads a resident-owned step of the caller's own plans (else 404).
+fn find_my_step(
+    conn: &mut DbConn,
+    auth: &AuthUser,
+    step_id: &str,
+) -> Result<(PlanRow, StepRow), ApiError> {
+    let step = plans::find_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
+    let plan = plans::find_plan(conn, &step.plan_id)?.ok_or(ApiError::NotFound)?;
+    if plan.resident_id != auth.id || step.owner_type != OwnerType::Resident.as_str() {
+        return Err(ApiError::NotFound);
+    }
+    Ok((plan, step))
+}
+
+/// My current step(s) and a progress summary. The full list of planned steps is never sent:
+/// one small step at a time is the point.
+#[utoipa::path(
+    tag = "my steps",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Current steps", body = CurrentStepsResponse))
+)]
+#[get("/v1/me/steps/current")]
+pub async fn current_steps(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+) -> ApiResult<web::Json<CurrentStepsResponse>> {
+    auth.require(RESIDENT)?;
+    let r = db::run(&state.pool, move |conn| {
+        let lang = language_of(conn, &auth.id)?;
+        let Some(plan) = resident_plan(conn, &auth.id)? else {
+            return Ok(CurrentStepsResponse {
+                plan_id: None,
+                plan_status: None,
+                steps: Vec::new(),
+                progress: None,
+            });
+        };
+        let steps = plans::list_steps(conn, &plan.id)?;
+        Ok(CurrentStepsResponse {
+            plan_id: Some(parse_id(&plan.id)),
+            plan_status: plan.status.parse().ok(),
+            steps: open_resident_steps(&steps)
+                .into_iter()
+                .map(|s| MyStepResponse::new(s, lang))
+                .collect(),
+            progress: Some(progress_of(&steps)),
+        })
+    })
+    .await?;
+    Ok(web::Json(r))
+}
+
+/// Optional note with a completion.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MyCompleteRequest {
+    /// A short note for the caseworker (at most 500 characters).
+    pub note: Option<String>,
+}
+
+/// Mark my step as done; the answer carries the next step. Send an `Idempotency-Key` so a
+/// retry on a bad connection returns the first answer instead of failing.
+#[utoipa::path(
+    tag = "my steps",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Step id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Any unique string (1–100 characters) per intended completion"),
+    ),
+    request_body(content = Option<MyCompleteRequest>, description = "Optional note"),
+    responses(
+        (status = 200, description = "Done; here is what comes next", body = CompleteStepResponse),
+        (status = 409, description = "The step is not open (done already?)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/steps/{id}/complete")]
+pub async fn complete_my_step(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: Option<web::Json<MyCompleteRequest>>,
+) -> ApiResult<HttpResponse> {
+    auth.require(RESIDENT)?;
+    let key = match req.headers().get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let k = v
+                .to_str()
+                .map_err(|_| ApiError::invalid("Idempotency-Key", "must be visible ASCII"))?
+                .trim()
+                .to_owned();
+            if k.is_empty() || k.len() > 100 {
+                return Err(ApiError::invalid(
+                    "Idempotency-Key",
+                    "must be 1 to 100 characters",
+                ));
+            }
+            Some(k)
+        }
+    };
+    let id = path.into_inner().to_string();
+    let note = body
+        .and_then(|b| b.into_inner().note)
+        .map(|n| crate::api::validate::note("note", &n, 500))
+        .transpose()?;
+    let fingerprint = serde_json::json!({"step": id, "note": note}).to_string();
+    let (body, replayed) = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let (plan, _) = find_my_step(conn, &auth, &id)?;
+            // Serialise all changes to this plan; a concurrent retry waits here and then finds
+            // the stored answer below.
+            plans::lock_plan(conn, &plan.id)?;
+            if let Some(k) = &key
+                && let Some((request, _, body)) = plans::find_idempotent(conn, &auth.id, k)?
+            {
+                if request != fingerprint {
+                    return Err(ApiError::Conflict {
+                        code: "idempotency_key_reused",
+                        detail: "This Idempotency-Key was used for a different request.".into(),
+                    });
+                }
+                return Ok((body, true));
+            }
+            let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
+            let (done, opened) = complete(conn, &plan, &step, &auth, note)?;
+            let lang = language_of(conn, &auth.id)?;
+            let steps = plans::list_steps(conn, &plan.id)?;
+            let to_value = |s: &StepRow| {
+                serde_json::to_value(MyStepResponse::new(s, lang)).unwrap_or_default()
+            };
+            let response = CompleteStepResponse {
+                completed: to_value(&done),
+                next: opened
+                    .iter()
+                    .filter(|s| s.owner_type == OwnerType::Resident.as_str())
+                    .map(to_value)
+                    .collect(),
+                current: open_resident_steps(&steps)
+                    .into_iter()
+                    .map(to_value)
+                    .collect(),
+                progress: serde_json::to_value(progress_of(&steps)).unwrap_or_default(),
+            };
+            let body = serde_json::to_string(&response).map_err(ApiError::internal)?;
+            if let Some(k) = &key {
+                plans::insert_idempotent(conn, &auth.id, k, &fingerprint, 200, &body)?;
+            }
+            Ok((body, false))
+        })
+    })
+    .await?;
+    let mut res = HttpResponse::Ok();
+    res.content_type("application/json");
+    if replayed {
+        res.insert_header(("idempotent-replayed", "true"));
+    }
+    Ok(res.body(body))
+}
+
+/// "I need help with this step": the caseworker sees it and can hand it to a volunteer.
+#[utoipa::path(
+    tag = "my steps",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Step id")),
+    responses(
+        (status = 200, description = "Help asked for", body = MyStepResponse),
+        (status = 409, description = "The step is not open", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/steps/{id}/help")]
+pub async fn ask_help(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<web::Json<MyStepResponse>> {
+    auth.require(RESIDENT)?;
+    let id = path.into_inner().to_string();
+    let r = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let (plan, _) = find_my_step(conn, &auth, &id)?;
+            plans::lock_plan(conn, &plan.id)?;
+            let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
+            if step.status != StepStatus::Open.as_str() {
+                return Err(ApiError::Conflict {
+                    code: "step_not_open",
+                    detail: "Help can be asked for an open step.".into(),
+                });
+            }
+            let step = if step.help_requested_at.is_none() {
+                let t = db::now();
+                let mut s = step.clone();
+                s.help_requested_at = Some(t);
+                let s = plans::update_step(conn, &s)?;
+                plans::insert_event(
+                    conn,
+                    &plan.id,
+                    Some(&s.id),
+                    "help_requested",
+                    Some(&auth.id),
+                    Some("resident"),
+                    t,
+                    None,
+                )?;
+                s
+            } else {
+                step
+            };
+            Ok(MyStepResponse::new(&step, language_of(conn, &auth.id)?))
+        })
+    })
+    .await?;
+    Ok(web::Json(r))
+}
+
+fn first_name(display_name: &str) -> String {
+    display_name
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// My progress: overall, per category, milestones, and what others do for me.
+#[utoipa::path(
+    tag = "my steps",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Progress", body = MyProgressResponse),
+        (status = 404, description = "No current plan", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/me/progress")]
+pub async fn my_progress(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+) -> ApiResult<web::Json<MyProgressResponse>> {
+    auth.require(RESIDENT)?;
+    let r = db::run(&state.pool, move |conn| {
+        let plan = resident_plan(conn, &auth.id)?.ok_or(ApiError::NotFound)?;
+        let lang = language_of(conn, &auth.id)?;
+        let steps = plans::list_steps(conn, &plan.id)?;
+        let mut others = Vec::new();
+        for s in steps
+            .iter()
+            .filter(|s| s.owner_type != OwnerType::Resident.as_str())
+        {
+            let status: StepStatus = s.status.parse().unwrap_or(StepStatus::Cancelled);
+            if !matches!(
+                status,
+                StepStatus::Open | StepStatus::Done | StepStatus::Verified
+            ) {
+                continue;
+            }
+            let owner = match &s.owner_user_id {
+                Some(u) => users::find_user(conn, u)?.map(|u| first_name(&u.display_name)),
+                None => None,
+            };
+            others.push(DoneForYouResponse {
+                title: pick(lang, &s.title_nl, &s.title_en).to_owned(),
+                category: s.category.clone(),
+                owner_first_name: owner,
+                status,
+                since: s.completed_at.or(s.issued_at).map(db::utc),
+            });
+        }
+        Ok(MyProgressResponse {
+            progress: progress_of(&steps),
+            done_for_you: others,
+        })
+    })
+    .await?;
+    Ok(web::Json(r))
+}
+
+/// My finished steps, newest first.
+#[utoipa::path(
+    tag = "my steps",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Done steps", body = Vec<MyStepResponse>))
+)]
+#[get("/v1/me/steps/done")]
+pub async fn done_steps(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+) -> ApiResult<web::Json<Vec<MyStepResponse>>> {
+    auth.require(RESIDENT)?;
+    let r = db::run(&state.pool, move |conn| {
+        let lang = language_of(conn, &auth.id)?;
+        let mut out: Vec<StepRow> = Vec::new();
+        for plan in plans::list_plans_of(conn, &auth.id)? {
+            out.extend(
+                plans::list_steps_with_status(conn, &plan.id, &["done", "verified"])?
+                    .into_iter()
+                    .filter(|s| s.owner_type == OwnerType::Resident.as_str()),
+            );
+        }
+        out.sort_by_key(|s| std::cmp::Reverse(s.completed_at));
+        Ok(out.iter().map(|s| MyStepResponse::new(s, lang)).collect())
+    })
+    .await?;
+    Ok(web::Json(r))
+}
+
+/// Steps assigned to me (volunteers and caseworkers): open and planned ones.
+#[utoipa::path(
+    tag = "my steps",
+    security(("bearer" = [])),
+    responses((status = 200, description = "My work list", body = Vec<AssignedStepResponse>))
+)]
+#[get("/v1/me/assigned-steps")]
+pub async fn assigned_steps(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+) -> ApiResult<web::Json<Vec<AssignedStepResponse>>> {
+    auth.require(&[Role::Volunteer, Role::Caseworker])?;
+    let r = db::run(&state.pool, move |conn| {
+        let lang: Language = language_of(conn, &auth.id)?;
+        let mut out = Vec::new();
+        for s in plans::list_assigned_steps(conn, &auth.id, &["open", "planned"])? {
+            let plan = plans::find_plan(conn, &s.plan_id)?.ok_or(ApiError::NotFound)?;
+            if plan.status != PlanStatus::Active.as_str() {
+                continue;
+            }
+            let name = users::find_user(conn, &plan.resident_id)?
+                .map(|u| first_name(&u.display_name))
+                .unwrap_or_default();
+            out.push(AssignedStepResponse {
+                step: StepResponse::new(&s, lang),
+                resident_first_name: name,
+            });
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(web::Json(r))
+}

@@ -1,0 +1,676 @@
+//! Plans (caseworkers of the resident's team): make one from a template in the first
+//! conversation, read it whole, change dose or status, add custom steps, read the timeline.
+
+use crate::api::residents::find_visible_resident;
+use crate::api::steps_view::PlanResponse;
+use crate::api::templates::parse_stored;
+use crate::api::types::parse_id;
+use crate::api::validate;
+use crate::auth::{AuthUser, denial};
+use crate::db::plans::{self, PlanRow, StepRow};
+use crate::db::{self, DbConn, issuing, users};
+use crate::domain::kinds::{
+    Evidence, Language, OwnerRole, OwnerType, PlanStatus, Priority, Role, StepStatus,
+};
+use crate::domain::policy::{self, CASEWORKERS};
+use crate::domain::template::Localized;
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// Who a step is given to.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerRequest {
+    /// `resident`, `staff` (a caseworker) or `volunteer`.
+    #[serde(rename = "type")]
+    pub owner_type: OwnerType,
+    /// The caseworker or volunteer (required unless `resident`); must work in the plan's team.
+    pub user_id: Option<Uuid>,
+}
+
+/// A new plan made from a template in the first conversation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePlanRequest {
+    /// Template version; default: the newest version of the default action list.
+    pub template_id: Option<Uuid>,
+    /// Intake answers: condition key → yes/no. Items whose conditions are all "no" (or not
+    /// answered) start as not applicable (`skipped`, reason `n.v.t.`).
+    #[serde(default)]
+    pub intake: BTreeMap<String, bool>,
+    /// Only these item keys (others are recorded as skipped, reason `not_selected`).
+    pub items: Option<Vec<String>>,
+    /// Owner per item key (default: the template's default owner role).
+    #[serde(default)]
+    pub owners: BTreeMap<String, OwnerRequest>,
+    /// Due date per item key.
+    #[serde(default)]
+    pub due_dates: BTreeMap<String, NaiveDate>,
+    /// How many of the resident's steps are open at once (1–5, default 1).
+    #[schema(minimum = 1, maximum = 5)]
+    pub dose: Option<i32>,
+}
+
+/// Changes to a plan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePlanRequest {
+    /// New dose (1–5).
+    #[schema(minimum = 1, maximum = 5)]
+    pub dose: Option<i32>,
+    /// New status. A paused, stabilised, dropped-out or closed plan issues nothing.
+    pub status: Option<PlanStatus>,
+}
+
+/// Text in Dutch and English (English falls back to Dutch when absent).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TextRequest {
+    /// Dutch text.
+    pub nl: String,
+    /// English text.
+    pub en: Option<String>,
+}
+
+/// A custom step added to a plan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateStepRequest {
+    /// Category key of the plan's template.
+    #[schema(example = "papieren")]
+    pub category: String,
+    /// Title: one small action.
+    pub title: TextRequest,
+    /// Why it matters.
+    pub why: Option<TextRequest>,
+    /// How to do it.
+    pub description: Option<TextRequest>,
+    /// Estimated minutes (1–480, default 15).
+    pub minutes: Option<i32>,
+    /// Owner (default: the resident).
+    pub owner: Option<OwnerRequest>,
+    /// Priority (default P2).
+    pub priority: Option<Priority>,
+    /// Expected proof (default none).
+    pub evidence: Option<Evidence>,
+    /// Steps of this plan that must be done first.
+    #[serde(default)]
+    pub depends_on: Vec<Uuid>,
+    /// Due date.
+    pub due_on: Option<NaiveDate>,
+}
+
+/// Paging of the timeline.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// At most this many events (1–500, default 100).
+    pub limit: Option<i64>,
+    /// Skip this many.
+    pub offset: Option<i64>,
+}
+
+/// One timeline entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventResponse {
+    /// Event id.
+    pub id: Uuid,
+    /// The step it concerns.
+    pub step_id: Option<Uuid>,
+    /// What happened: `plan_created`, `issued`, `completed`, `verified`, `reopened`,
+    /// `skipped`, `cancelled`, `help_requested`, `step_added`, `step_changed`, `plan_changed`.
+    #[schema(example = "completed")]
+    pub kind: String,
+    /// Who did it (absent for the service itself).
+    pub actor_id: Option<Uuid>,
+    /// Their role.
+    pub actor_role: Option<String>,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Loads a plan the caller may manage (a caseworker of its team); anything else is 404.
+pub fn find_visible_plan(
+    conn: &mut DbConn,
+    auth: &AuthUser,
+    plan_id: &str,
+) -> Result<PlanRow, ApiError> {
+    let plan = plans::find_plan(conn, plan_id)?.ok_or(ApiError::NotFound)?;
+    let teams = users::find_team_ids_of(conn, &auth.id)?;
+    policy::caseworker_sees_resident(auth.role, &teams, Some(&plan.team_id)).map_err(denial)?;
+    Ok(plan)
+}
+
+/// Resolves a requested owner to (type, user id), checking the user works in the team.
+pub fn resolve_owner(
+    conn: &mut DbConn,
+    team_id: &str,
+    owner: &OwnerRequest,
+    field: &str,
+) -> Result<(OwnerType, Option<String>), ApiError> {
+    match (owner.owner_type, owner.user_id) {
+        (OwnerType::Resident, None) => Ok((OwnerType::Resident, None)),
+        (OwnerType::Resident, Some(_)) => Err(ApiError::invalid(
+            field,
+            "a resident-owned step takes no user_id",
+        )),
+        (_, None) => Err(ApiError::invalid(
+            field,
+            "user_id is required for staff and volunteer steps",
+        )),
+        (kind, Some(id)) => {
+            let id = id.to_string();
+            let want = if kind == OwnerType::Staff {
+                Role::Caseworker
+            } else {
+                Role::Volunteer
+            };
+            let user = users::find_user(conn, &id)?
+                .filter(|u| u.role == want.as_str() && u.disabled_at.is_none())
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        field,
+                        format!("must be an active {want} of the plan's team"),
+                    )
+                })?;
+            if !users::find_team_ids_of(conn, &user.id)?
+                .iter()
+                .any(|t| t == team_id)
+            {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("must be an active {want} of the plan's team"),
+                ));
+            }
+            Ok((kind, Some(user.id)))
+        }
+    }
+}
+
+/// Makes the plan's steps from a template, applying intake, selection, owners and dates.
+fn build_steps(
+    conn: &mut DbConn,
+    plan_id: &str,
+    team_id: &str,
+    caseworker_id: &str,
+    template: &crate::domain::template::Template,
+    req: &CreatePlanRequest,
+) -> Result<Vec<StepRow>, ApiError> {
+    for key in req.intake.keys() {
+        if !template.conditions.iter().any(|c| &c.key == key) {
+            return Err(ApiError::invalid(
+                format!("intake.{key}"),
+                "is not an intake question of this template",
+            ));
+        }
+    }
+    let known = |k: &String| template.item(k).is_some();
+    if let Some(items) = &req.items
+        && let Some(bad) = items.iter().find(|k| !known(k))
+    {
+        return Err(ApiError::invalid(
+            "items",
+            format!("unknown item key {bad}"),
+        ));
+    }
+    if let Some(bad) = req.owners.keys().find(|k| !known(k)) {
+        return Err(ApiError::invalid(
+            format!("owners.{bad}"),
+            "unknown item key",
+        ));
+    }
+    if let Some(bad) = req.due_dates.keys().find(|k| !known(k)) {
+        return Err(ApiError::invalid(
+            format!("due_dates.{bad}"),
+            "unknown item key",
+        ));
+    }
+    let ids: HashMap<&str, String> = template
+        .items
+        .iter()
+        .map(|i| (i.key.as_str(), db::new_id()))
+        .collect();
+    let now = db::now();
+    let mut rows = Vec::new();
+    for (position, item) in template.items.iter().enumerate() {
+        let applies = item.conditions.is_empty()
+            || item
+                .conditions
+                .iter()
+                .any(|c| req.intake.get(c).copied().unwrap_or(false));
+        let selected = req.items.as_ref().is_none_or(|sel| sel.contains(&item.key));
+        let (owner_type, owner_user_id) = match req.owners.get(&item.key) {
+            Some(o) => resolve_owner(conn, team_id, o, &format!("owners.{}", item.key))?,
+            None => match item.owner {
+                OwnerRole::Resident => (OwnerType::Resident, None),
+                OwnerRole::Professional | OwnerRole::Together => {
+                    (OwnerType::Staff, Some(caseworker_id.to_owned()))
+                }
+                // No volunteer is known yet: the resident starts it; a caseworker can hand it over.
+                OwnerRole::Volunteer => (OwnerType::Resident, None),
+            },
+        };
+        let (status, reason, completed) = if !applies {
+            (StepStatus::Skipped, Some("n.v.t."), None)
+        } else if !selected {
+            (StepStatus::Skipped, Some("not_selected"), None)
+        } else if item.intake_done {
+            (StepStatus::Done, None, Some(now))
+        } else {
+            (StepStatus::Planned, None, None)
+        };
+        let depends_on: Vec<&String> = item
+            .depends_on
+            .iter()
+            .filter_map(|d| ids.get(d.as_str()))
+            .collect();
+        rows.push(StepRow {
+            id: ids[item.key.as_str()].clone(),
+            plan_id: plan_id.to_owned(),
+            item_key: Some(item.key.clone()),
+            category: item.category.clone(),
+            category_order: template.category_order(&item.category).unwrap_or(99),
+            position: i32::try_from(position).unwrap_or(i32::MAX) + 1,
+            title_nl: item.title.nl.clone(),
+            title_en: item.title.en.clone(),
+            why_nl: item.why.nl.clone(),
+            why_en: item.why.en.clone(),
+            description_nl: item.description.nl.clone(),
+            description_en: item.description.en.clone(),
+            minutes: item.minutes,
+            owner_type: owner_type.as_str().into(),
+            owner_user_id,
+            priority: item.priority.as_str().into(),
+            evidence: item.evidence.as_str().into(),
+            status: status.as_str().into(),
+            status_reason: reason.map(str::to_owned),
+            depends_on: serde_json::to_string(&depends_on).map_err(ApiError::internal)?,
+            intake_done: item.intake_done,
+            due_on: req.due_dates.get(&item.key).copied(),
+            help_requested_at: None,
+            issued_at: completed,
+            completed_at: completed,
+            completed_by: completed.map(|_| caseworker_id.to_owned()),
+            completion_note: None,
+            verified_at: None,
+            verified_by: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        });
+    }
+    Ok(rows)
+}
+
+fn check_dose(dose: i32) -> Result<i32, ApiError> {
+    if (1..=5).contains(&dose) {
+        Ok(dose)
+    } else {
+        Err(ApiError::invalid("dose", "must be between 1 and 5"))
+    }
+}
+
+/// Loads the full plan view.
+pub fn load_plan_view(
+    conn: &mut DbConn,
+    plan: &PlanRow,
+    lang: Language,
+) -> Result<PlanResponse, ApiError> {
+    let steps = plans::list_steps(conn, &plan.id)?;
+    Ok(PlanResponse::new(plan, &steps, lang))
+}
+
+/// The caller's language for texts.
+pub fn language_of(conn: &mut DbConn, user_id: &str) -> Result<Language, ApiError> {
+    Ok(users::find_user(conn, user_id)?
+        .and_then(|u| u.language.parse().ok())
+        .unwrap_or(Language::Nl))
+}
+
+/// Make a plan for a resident from an action-list template.
+#[utoipa::path(
+    tag = "plans",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Resident id")),
+    responses(
+        (status = 201, description = "The new plan, with its first steps issued", body = PlanResponse),
+        (status = 409, description = "The resident has a current plan", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/residents/{id}/plans")]
+pub async fn create_plan(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<CreatePlanRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let resident_id = path.into_inner().to_string();
+    let req = body.into_inner();
+    let dose = check_dose(req.dose.unwrap_or(1))?;
+    let view = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let resident = find_visible_resident(conn, &auth, &resident_id)?;
+            if plans::find_current_plan_of(conn, &resident.id)?.is_some() {
+                return Err(ApiError::Conflict {
+                    code: "plan_exists",
+                    detail: "This resident already has a current plan; close it first.".into(),
+                });
+            }
+            let template_row = match req.template_id {
+                Some(id) => plans::find_template(conn, &id.to_string())?
+                    .ok_or_else(|| ApiError::invalid("template_id", "unknown template"))?,
+                None => {
+                    let d = crate::domain::template::default_template();
+                    plans::find_template_by_version(conn, &d.key, d.version)?
+                        .ok_or(ApiError::NotFound)?
+                }
+            };
+            let template = parse_stored(&template_row)?;
+            let team_id = resident.team_id.clone().unwrap_or_default();
+            let plan_id = db::new_id();
+            let rows = build_steps(conn, &plan_id, &team_id, &auth.id, &template, &req)?;
+            let intake = serde_json::to_string(&req.intake).map_err(ApiError::internal)?;
+            let today = Utc::now().date_naive();
+            let plan = plans::insert_plan(
+                conn,
+                &plan_id,
+                &resident.id,
+                &team_id,
+                &template_row.id,
+                dose,
+                &intake,
+                &auth.id,
+                today,
+            )?;
+            plans::insert_steps(conn, &rows)?;
+            let t = db::now();
+            plans::insert_event(
+                conn,
+                &plan.id,
+                None,
+                "plan_created",
+                Some(&auth.id),
+                Some(auth.role.as_str()),
+                t,
+                None,
+            )?;
+            for row in rows
+                .iter()
+                .filter(|r| r.status == StepStatus::Done.as_str())
+            {
+                plans::insert_event(
+                    conn,
+                    &plan.id,
+                    Some(&row.id),
+                    "completed",
+                    Some(&auth.id),
+                    Some(auth.role.as_str()),
+                    t,
+                    Some("{\"in_intake\":true}"),
+                )?;
+            }
+            issuing::issue_ready_steps(conn, &plan)?;
+            let lang = language_of(conn, &auth.id)?;
+            load_plan_view(conn, &plan, lang)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// A whole plan with every step (caseworkers of the resident's team).
+#[utoipa::path(
+    tag = "plans",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    responses((status = 200, description = "The plan", body = PlanResponse))
+)]
+#[get("/v1/plans/{id}")]
+pub async fn get_plan(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<web::Json<PlanResponse>> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let view = db::run(&state.pool, move |conn| {
+        let plan = find_visible_plan(conn, &auth, &id)?;
+        let lang = language_of(conn, &auth.id)?;
+        load_plan_view(conn, &plan, lang)
+    })
+    .await?;
+    Ok(web::Json(view))
+}
+
+/// Change a plan's dose or status. Raising the dose or re-activating issues steps at once.
+#[utoipa::path(
+    tag = "plans",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    responses((status = 200, description = "The changed plan", body = PlanResponse))
+)]
+#[patch("/v1/plans/{id}")]
+pub async fn update_plan(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdatePlanRequest>,
+) -> ApiResult<web::Json<PlanResponse>> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let req = body.into_inner();
+    if let Some(d) = req.dose {
+        check_dose(d)?;
+    }
+    let view = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let plan = find_visible_plan(conn, &auth, &id)?;
+            plans::lock_plan(conn, &plan.id)?;
+            let status = req
+                .status
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or(plan.status.clone());
+            let dose = req.dose.unwrap_or(plan.dose);
+            plans::update_plan_settings(conn, &plan.id, &status, dose)?;
+            let detail = serde_json::json!({"status": status, "dose": dose}).to_string();
+            plans::insert_event(
+                conn,
+                &plan.id,
+                None,
+                "plan_changed",
+                Some(&auth.id),
+                Some(auth.role.as_str()),
+                db::now(),
+                Some(&detail),
+            )?;
+            let plan = plans::find_plan(conn, &plan.id)?.ok_or(ApiError::NotFound)?;
+            issuing::issue_ready_steps(conn, &plan)?;
+            let lang = language_of(conn, &auth.id)?;
+            load_plan_view(conn, &plan, lang)
+        })
+    })
+    .await?;
+    Ok(web::Json(view))
+}
+
+fn localized(
+    field: &str,
+    t: Option<TextRequest>,
+    fallback: &str,
+    max: usize,
+) -> Result<Localized, ApiError> {
+    match t {
+        None => Ok(Localized {
+            nl: fallback.to_owned(),
+            en: fallback.to_owned(),
+        }),
+        Some(t) => {
+            let nl = validate::text(&format!("{field}.nl"), &t.nl, 1, max)?;
+            let en = match t.en {
+                Some(en) => validate::text(&format!("{field}.en"), &en, 1, max)?,
+                None => nl.clone(),
+            };
+            Ok(Localized { nl, en })
+        }
+    }
+}
+
+/// Add a custom step to a plan.
+#[utoipa::path(
+    tag = "plans",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    responses((status = 201, description = "The plan with the new step", body = PlanResponse))
+)]
+#[post("/v1/plans/{id}/steps")]
+pub async fn add_step(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<CreateStepRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let req = body.into_inner();
+    let title = localized("title", Some(req.title), "", 80)?;
+    let why = localized("why", req.why, "", 300)?;
+    let description = localized("description", req.description, "", 1000)?;
+    let minutes = req.minutes.unwrap_or(15);
+    if !(1..=480).contains(&minutes) {
+        return Err(ApiError::invalid("minutes", "must be between 1 and 480"));
+    }
+    let view = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let plan = find_visible_plan(conn, &auth, &id)?;
+            plans::lock_plan(conn, &plan.id)?;
+            let template = parse_stored(
+                &plans::find_template(conn, &plan.template_id)?.ok_or(ApiError::NotFound)?,
+            )?;
+            let category_order = template.category_order(&req.category).ok_or_else(|| {
+                ApiError::invalid("category", "is not a category of the plan's template")
+            })?;
+            let existing = plans::list_steps(conn, &plan.id)?;
+            let mut deps = Vec::new();
+            for d in &req.depends_on {
+                let d = d.to_string();
+                if !existing.iter().any(|s| s.id == d) {
+                    return Err(ApiError::invalid(
+                        "depends_on",
+                        "must list steps of this plan",
+                    ));
+                }
+                deps.push(d);
+            }
+            let (owner_type, owner_user_id) = match &req.owner {
+                Some(o) => resolve_owner(conn, &plan.team_id, o, "owner")?,
+                None => (OwnerType::Resident, None),
+            };
+            let now = db::now();
+            let row = StepRow {
+                id: db::new_id(),
+                plan_id: plan.id.clone(),
+                item_key: None,
+                category: req.category.clone(),
+                category_order,
+                position: existing.iter().map(|s| s.position).max().unwrap_or(0) + 1,
+                title_nl: title.nl,
+                title_en: title.en,
+                why_nl: why.nl,
+                why_en: why.en,
+                description_nl: description.nl,
+                description_en: description.en,
+                minutes,
+                owner_type: owner_type.as_str().into(),
+                owner_user_id,
+                priority: req.priority.unwrap_or(Priority::P2).as_str().into(),
+                evidence: req.evidence.unwrap_or(Evidence::None).as_str().into(),
+                status: StepStatus::Planned.as_str().into(),
+                status_reason: None,
+                depends_on: serde_json::to_string(&deps).map_err(ApiError::internal)?,
+                intake_done: false,
+                due_on: req.due_on,
+                help_requested_at: None,
+                issued_at: None,
+                completed_at: None,
+                completed_by: None,
+                completion_note: None,
+                verified_at: None,
+                verified_by: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            plans::insert_steps(conn, std::slice::from_ref(&row))?;
+            plans::insert_event(
+                conn,
+                &plan.id,
+                Some(&row.id),
+                "step_added",
+                Some(&auth.id),
+                Some(auth.role.as_str()),
+                now,
+                None,
+            )?;
+            issuing::issue_ready_steps(conn, &plan)?;
+            let lang = language_of(conn, &auth.id)?;
+            load_plan_view(conn, &plan, lang)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// The plan's timeline: who did what, when (oldest first).
+#[utoipa::path(
+    tag = "plans",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Plan id"), EventQuery),
+    responses((status = 200, description = "Events", body = Vec<EventResponse>))
+)]
+#[get("/v1/plans/{id}/events")]
+pub async fn list_events(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    query: web::Query<EventQuery>,
+) -> ApiResult<web::Json<Vec<EventResponse>>> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let limit = query.limit.unwrap_or(100);
+    let offset = query.offset.unwrap_or(0);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 500"));
+    }
+    if offset < 0 {
+        return Err(ApiError::invalid("offset", "must not be negative"));
+    }
+    let events = db::run(&state.pool, move |conn| {
+        let plan = find_visible_plan(conn, &auth, &id)?;
+        Ok(plans::list_events(conn, &plan.id, limit, offset)?)
+    })
+    .await?;
+    Ok(web::Json(
+        events
+            .into_iter()
+            .map(|e| EventResponse {
+                id: parse_id(&e.id),
+                step_id: e.step_id.as_deref().map(parse_id),
+                kind: e.kind,
+                actor_id: e.actor_id.as_deref().map(parse_id),
+                actor_role: e.actor_role,
+                occurred_at: db::utc(e.occurred_at),
+                recorded_at: db::utc(e.recorded_at),
+            })
+            .collect(),
+    ))
+}

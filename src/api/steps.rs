@@ -1,0 +1,412 @@
+//! Step work by staff: edit with optimistic concurrency, complete, verify, reopen.
+
+use crate::api::plans::{OwnerRequest, TextRequest, find_visible_plan, language_of, resolve_owner};
+use crate::api::steps_view::StepResponse;
+use crate::api::validate;
+use crate::auth::AuthUser;
+use crate::db::plans::{self, PlanRow, StepRow};
+use crate::db::{self, DbConn, issuing};
+use crate::domain::kinds::{Priority, Role, StepStatus};
+use crate::domain::policy::CASEWORKERS;
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, patch, post, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Distinguishes "absent" (keep) from `null` (clear) in a PATCH body.
+fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Changes to a step; absent fields stay as they are. Send the step's `ETag` as `If-Match`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateStepRequest {
+    /// New owner (e.g. hand a step the resident asked help with to a volunteer).
+    pub owner: Option<OwnerRequest>,
+    /// New due date; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub due_on: Option<Option<NaiveDate>>,
+    /// New priority.
+    pub priority: Option<Priority>,
+    /// New position in the plan.
+    pub position: Option<i32>,
+    /// New title.
+    pub title: Option<TextRequest>,
+    /// New "why".
+    pub why: Option<TextRequest>,
+    /// New description.
+    pub description: Option<TextRequest>,
+    /// `skipped` (not applicable) or `cancelled`; other changes of status have their own
+    /// endpoints (complete, verify, reopen).
+    pub status: Option<StepStatus>,
+    /// Reason for a skip or cancel.
+    pub reason: Option<String>,
+}
+
+/// A completion, with an optional short note.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteRequest {
+    /// A short note (at most 500 characters).
+    pub note: Option<String>,
+}
+
+/// Why a step is reopened.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenRequest {
+    /// The reason, shown on the timeline (at most 300 characters).
+    pub reason: String,
+}
+
+/// Loads a step and its plan for a caseworker of the plan's team (else 404).
+pub fn find_step_for_caseworker(
+    conn: &mut DbConn,
+    auth: &AuthUser,
+    step_id: &str,
+) -> Result<(PlanRow, StepRow), ApiError> {
+    let step = plans::find_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
+    let plan = find_visible_plan(conn, auth, &step.plan_id)?;
+    Ok((plan, step))
+}
+
+/// Records a completion and issues what becomes ready. Returns the completed step and the
+/// newly opened ones.
+pub fn complete(
+    conn: &mut DbConn,
+    plan: &PlanRow,
+    step: &StepRow,
+    auth: &AuthUser,
+    note: Option<String>,
+) -> Result<(StepRow, Vec<StepRow>), ApiError> {
+    if step.status != StepStatus::Open.as_str() {
+        return Err(ApiError::Conflict {
+            code: "step_not_open",
+            detail: "This step is not open (it may be done already).".into(),
+        });
+    }
+    let t = db::now();
+    let mut s = step.clone();
+    s.status = StepStatus::Done.as_str().into();
+    s.completed_at = Some(t);
+    s.completed_by = Some(auth.id.clone());
+    s.completion_note = note;
+    let s = plans::update_step(conn, &s)?;
+    plans::insert_event(
+        conn,
+        &plan.id,
+        Some(&s.id),
+        "completed",
+        Some(&auth.id),
+        Some(auth.role.as_str()),
+        t,
+        None,
+    )?;
+    let opened = issuing::issue_ready_steps(conn, plan)?;
+    Ok((s, opened))
+}
+
+fn etag(step: &StepRow) -> String {
+    format!("\"{}\"", step.version)
+}
+
+fn step_reply(step: &StepRow, lang: crate::domain::kinds::Language) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(step)))
+        .json(StepResponse::new(step, lang))
+}
+
+/// Edit a step. Requires `If-Match` with the step's current `ETag`; a stale one answers 412.
+#[utoipa::path(
+    tag = "steps",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Step id"),
+        ("If-Match" = String, Header, description = "The step's ETag, e.g. \"3\""),
+    ),
+    responses(
+        (status = 200, description = "The changed step", body = StepResponse),
+        (status = 412, description = "The step changed since it was read", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/steps/{id}")]
+pub async fn update_step(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateStepRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let if_match = req
+        .headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().trim_start_matches("W/").to_owned())
+        .ok_or(ApiError::PreconditionRequired)?;
+    let id = path.into_inner().to_string();
+    let r = body.into_inner();
+    if let Some(s) = r.status
+        && !matches!(s, StepStatus::Skipped | StepStatus::Cancelled)
+    {
+        return Err(ApiError::invalid(
+            "status",
+            "only skipped or cancelled can be set here",
+        ));
+    }
+    let reason = r
+        .reason
+        .as_deref()
+        .map(|x| validate::text("reason", x, 1, 300))
+        .transpose()?;
+    let (step, lang) = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let (plan, step) = find_step_for_caseworker(conn, &auth, &id)?;
+            plans::lock_plan(conn, &plan.id)?;
+            let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
+            if if_match != "*" && if_match != etag(&step) {
+                return Err(ApiError::PreconditionFailed);
+            }
+            let mut s = step.clone();
+            if let Some(o) = &r.owner {
+                let (t, u) = resolve_owner(conn, &plan.team_id, o, "owner")?;
+                s.owner_type = t.as_str().into();
+                s.owner_user_id = u;
+            }
+            if let Some(d) = r.due_on {
+                s.due_on = d;
+            }
+            if let Some(p) = r.priority {
+                s.priority = p.as_str().into();
+            }
+            if let Some(p) = r.position {
+                s.position = p;
+            }
+            for (field, value, target_nl, target_en, max) in [
+                ("title", &r.title, &mut s.title_nl, &mut s.title_en, 80),
+                ("why", &r.why, &mut s.why_nl, &mut s.why_en, 300),
+                (
+                    "description",
+                    &r.description,
+                    &mut s.description_nl,
+                    &mut s.description_en,
+                    1000,
+                ),
+            ] {
+                if let Some(t) = value {
+                    *target_nl = validate::text(&format!("{field}.nl"), &t.nl, 1, max)?;
+                    *target_en = match &t.en {
+                        Some(en) => validate::text(&format!("{field}.en"), en, 1, max)?,
+                        None => target_nl.clone(),
+                    };
+                }
+            }
+            let mut kind = "step_changed";
+            if let Some(st) = r.status {
+                if StepStatus::from(&step).is_completed() {
+                    return Err(ApiError::Conflict {
+                        code: "step_completed",
+                        detail: "A completed step cannot be skipped or cancelled; reopen it first."
+                            .into(),
+                    });
+                }
+                s.status = st.as_str().into();
+                s.status_reason = reason.clone();
+                kind = st.as_str();
+            }
+            let s = plans::update_step(conn, &s)?;
+            plans::insert_event(
+                conn,
+                &plan.id,
+                Some(&s.id),
+                kind,
+                Some(&auth.id),
+                Some(auth.role.as_str()),
+                db::now(),
+                None,
+            )?;
+            issuing::issue_ready_steps(conn, &plan)?;
+            let s = plans::find_step(conn, &s.id)?.ok_or(ApiError::NotFound)?;
+            Ok((s, language_of(conn, &auth.id)?))
+        })
+    })
+    .await?;
+    Ok(step_reply(&step, lang))
+}
+
+impl From<&StepRow> for StepStatus {
+    fn from(s: &StepRow) -> Self {
+        s.status.parse().unwrap_or(StepStatus::Cancelled)
+    }
+}
+
+/// Complete a step owned by staff or a volunteer: its owner, or a caseworker of the team.
+#[utoipa::path(
+    tag = "steps",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Step id")),
+    request_body(content = Option<CompleteRequest>, description = "Optional note"),
+    responses(
+        (status = 200, description = "The completed step", body = StepResponse),
+        (status = 409, description = "The step is not open", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/steps/{id}/complete")]
+pub async fn complete_step(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: Option<web::Json<CompleteRequest>>,
+) -> ApiResult<HttpResponse> {
+    auth.require(&[Role::Caseworker, Role::Volunteer])?;
+    let id = path.into_inner().to_string();
+    let note = body
+        .and_then(|b| b.into_inner().note)
+        .map(|n| validate::note("note", &n, 500))
+        .transpose()?;
+    let (step, lang) = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
+            let plan = if auth.role == Role::Volunteer {
+                // Volunteers only see steps assigned to them.
+                if step.owner_user_id.as_deref() != Some(auth.id.as_str()) {
+                    return Err(ApiError::NotFound);
+                }
+                plans::find_plan(conn, &step.plan_id)?.ok_or(ApiError::NotFound)?
+            } else {
+                find_visible_plan(conn, &auth, &step.plan_id)?
+            };
+            plans::lock_plan(conn, &plan.id)?;
+            let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
+            let (done, _) = complete(conn, &plan, &step, &auth, note)?;
+            Ok((done, language_of(conn, &auth.id)?))
+        })
+    })
+    .await?;
+    Ok(step_reply(&step, lang))
+}
+
+/// Verify a completed step (caseworker): the proof was checked.
+#[utoipa::path(
+    tag = "steps",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Step id")),
+    responses(
+        (status = 200, description = "The verified step", body = StepResponse),
+        (status = 409, description = "The step is not done", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/steps/{id}/verify")]
+pub async fn verify_step(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let (step, lang) = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let (plan, step) = find_step_for_caseworker(conn, &auth, &id)?;
+            plans::lock_plan(conn, &plan.id)?;
+            let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
+            if step.status != StepStatus::Done.as_str() {
+                return Err(ApiError::Conflict {
+                    code: "step_not_done",
+                    detail: "Only a done step can be verified.".into(),
+                });
+            }
+            let t = db::now();
+            let mut s = step.clone();
+            s.status = StepStatus::Verified.as_str().into();
+            s.verified_at = Some(t);
+            s.verified_by = Some(auth.id.clone());
+            let s = plans::update_step(conn, &s)?;
+            plans::insert_event(
+                conn,
+                &plan.id,
+                Some(&s.id),
+                "verified",
+                Some(&auth.id),
+                Some(auth.role.as_str()),
+                t,
+                None,
+            )?;
+            Ok((s, language_of(conn, &auth.id)?))
+        })
+    })
+    .await?;
+    Ok(step_reply(&step, lang))
+}
+
+/// Reopen a done, verified, skipped or cancelled step with a reason (caseworker). It goes back
+/// to `planned` and is issued again when the dosing rules allow.
+#[utoipa::path(
+    tag = "steps",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Step id")),
+    responses(
+        (status = 200, description = "The reopened step", body = StepResponse),
+        (status = 409, description = "The step is not finished", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/steps/{id}/reopen")]
+pub async fn reopen_step(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: web::Json<ReopenRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let reason = validate::text("reason", &body.reason, 1, 300)?;
+    let (step, lang) = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let (plan, step) = find_step_for_caseworker(conn, &auth, &id)?;
+            plans::lock_plan(conn, &plan.id)?;
+            let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
+            if matches!(
+                StepStatus::from(&step),
+                StepStatus::Planned | StepStatus::Open
+            ) {
+                return Err(ApiError::Conflict {
+                    code: "step_not_finished",
+                    detail: "Only a done, verified, skipped or cancelled step can be reopened."
+                        .into(),
+                });
+            }
+            let mut s = step.clone();
+            s.status = StepStatus::Planned.as_str().into();
+            s.status_reason = Some(reason.clone());
+            s.completed_at = None;
+            s.completed_by = None;
+            s.verified_at = None;
+            s.verified_by = None;
+            s.issued_at = None;
+            let s = plans::update_step(conn, &s)?;
+            plans::insert_event(
+                conn,
+                &plan.id,
+                Some(&s.id),
+                "reopened",
+                Some(&auth.id),
+                Some(auth.role.as_str()),
+                db::now(),
+                None,
+            )?;
+            issuing::issue_ready_steps(conn, &plan)?;
+            let s = plans::find_step(conn, &s.id)?.ok_or(ApiError::NotFound)?;
+            Ok((s, language_of(conn, &auth.id)?))
+        })
+    })
+    .await?;
+    Ok(step_reply(&step, lang))
+}

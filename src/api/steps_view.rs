@@ -1,0 +1,277 @@
+//! How steps, plans and progress are shown: staff see everything, residents a dosed view.
+
+use crate::api::types::parse_id;
+use crate::db::plans::{PlanRow, StepRow};
+use crate::db::utc;
+use crate::domain::kinds::{Evidence, Language, OwnerType, PlanStatus, Priority, StepStatus};
+use crate::domain::progress::{self, CategoryProgress, Milestone, ProgressStep};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+fn parse<T: std::str::FromStr>(v: &str, fallback: T) -> T {
+    v.parse().unwrap_or(fallback)
+}
+
+/// Picks the text in the reader's language.
+pub fn pick<'a>(lang: Language, nl: &'a str, en: &'a str) -> &'a str {
+    match lang {
+        Language::Nl => nl,
+        Language::En => en,
+    }
+}
+
+/// A step as staff see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepResponse {
+    /// Step id.
+    pub id: Uuid,
+    /// Plan id.
+    pub plan_id: Uuid,
+    /// Template item key; absent for custom steps.
+    #[schema(example = "pap.bank")]
+    pub item_key: Option<String>,
+    /// Category key.
+    #[schema(example = "papieren")]
+    pub category: String,
+    /// Order within the plan.
+    pub position: i32,
+    /// Title in the reader's language.
+    pub title: String,
+    /// Why this step matters.
+    pub why: String,
+    /// Short how-to.
+    pub description: String,
+    /// Estimated minutes.
+    pub minutes: i32,
+    /// Who owns the step.
+    pub owner_type: OwnerType,
+    /// The staff member or volunteer who owns it (for `staff`/`volunteer`).
+    pub owner_user_id: Option<Uuid>,
+    /// Priority.
+    pub priority: Priority,
+    /// Expected proof.
+    pub evidence: Evidence,
+    /// Status.
+    pub status: StepStatus,
+    /// Why it is skipped, cancelled or reopened (e.g. `n.v.t.`).
+    pub status_reason: Option<String>,
+    /// Steps that must be done first.
+    pub depends_on: Vec<Uuid>,
+    /// Due date (local date).
+    pub due_on: Option<NaiveDate>,
+    /// When the resident asked for help with it.
+    pub help_requested_at: Option<DateTime<Utc>>,
+    /// When it was issued (opened).
+    pub issued_at: Option<DateTime<Utc>>,
+    /// When it was done.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Completion note.
+    pub completion_note: Option<String>,
+    /// When a caseworker verified it.
+    pub verified_at: Option<DateTime<Utc>>,
+    /// Version for `If-Match` (also sent as `ETag`).
+    pub version: i32,
+}
+
+impl StepResponse {
+    pub fn new(s: &StepRow, lang: Language) -> Self {
+        Self {
+            id: parse_id(&s.id),
+            plan_id: parse_id(&s.plan_id),
+            item_key: s.item_key.clone(),
+            category: s.category.clone(),
+            position: s.position,
+            title: pick(lang, &s.title_nl, &s.title_en).to_owned(),
+            why: pick(lang, &s.why_nl, &s.why_en).to_owned(),
+            description: pick(lang, &s.description_nl, &s.description_en).to_owned(),
+            minutes: s.minutes,
+            owner_type: parse(&s.owner_type, OwnerType::Resident),
+            owner_user_id: s.owner_user_id.as_deref().map(parse_id),
+            priority: parse(&s.priority, Priority::P2),
+            evidence: parse(&s.evidence, Evidence::None),
+            status: parse(&s.status, StepStatus::Cancelled),
+            status_reason: s.status_reason.clone(),
+            depends_on: s.dependency_ids().iter().map(|d| parse_id(d)).collect(),
+            due_on: s.due_on,
+            help_requested_at: s.help_requested_at.map(utc),
+            issued_at: s.issued_at.map(utc),
+            completed_at: s.completed_at.map(utc),
+            completion_note: s.completion_note.clone(),
+            verified_at: s.verified_at.map(utc),
+            version: s.version,
+        }
+    }
+}
+
+/// A step as the resident sees it: one achievable thing to do.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyStepResponse {
+    /// Step id.
+    pub id: Uuid,
+    /// Category key.
+    #[schema(example = "papieren")]
+    pub category: String,
+    /// What to do.
+    #[schema(example = "Download bankafschriften van 3 maanden")]
+    pub title: String,
+    /// Why it helps.
+    pub why: String,
+    /// How to do it.
+    pub description: String,
+    /// About how many minutes it takes.
+    pub minutes: i32,
+    /// Due date, if there is one.
+    pub due_on: Option<NaiveDate>,
+    /// What to keep as proof.
+    pub evidence: Evidence,
+    /// True for a crisis step that comes before everything else.
+    pub urgent: bool,
+    /// Status (`open` for current steps, `done`/`verified` in the history).
+    pub status: StepStatus,
+    /// Whether help was asked for.
+    pub help_requested: bool,
+    /// When it was given to you.
+    pub issued_at: Option<DateTime<Utc>>,
+    /// When you did it.
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl MyStepResponse {
+    pub fn new(s: &StepRow, lang: Language) -> Self {
+        Self {
+            id: parse_id(&s.id),
+            category: s.category.clone(),
+            title: pick(lang, &s.title_nl, &s.title_en).to_owned(),
+            why: pick(lang, &s.why_nl, &s.why_en).to_owned(),
+            description: pick(lang, &s.description_nl, &s.description_en).to_owned(),
+            minutes: s.minutes,
+            due_on: s.due_on,
+            evidence: parse(&s.evidence, Evidence::None),
+            urgent: s.priority == Priority::P0.as_str(),
+            status: parse(&s.status, StepStatus::Open),
+            help_requested: s.help_requested_at.is_some(),
+            issued_at: s.issued_at.map(utc),
+            completed_at: s.completed_at.map(utc),
+        }
+    }
+}
+
+/// Progress through a plan.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgressResponse {
+    /// Steps done (including those done in the first conversation).
+    pub done: u32,
+    /// Steps that apply (not skipped or cancelled).
+    pub total: u32,
+    /// Of those, the resident's own steps done.
+    pub resident_done: u32,
+    /// The resident's own steps that apply.
+    pub resident_total: u32,
+    /// Whole percent done.
+    pub percent: u8,
+    /// Per category, in category order.
+    pub categories: Vec<CategoryProgress>,
+    /// Milestones reached.
+    pub milestones: Vec<MilestoneResponse>,
+}
+
+/// A milestone reached.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MilestoneResponse {
+    /// Kind: `first_step`, `category_done`, `half_way`, `all_done`.
+    pub kind: progress::MilestoneKind,
+    /// For `category_done`: the category.
+    pub category: Option<String>,
+    /// When it was reached, if known.
+    pub reached_at: Option<DateTime<Utc>>,
+}
+
+impl From<Milestone> for MilestoneResponse {
+    fn from(m: Milestone) -> Self {
+        Self {
+            kind: m.kind,
+            category: m.category,
+            reached_at: m.reached_at.map(utc),
+        }
+    }
+}
+
+/// Computes progress over a plan's steps.
+pub fn progress_of(steps: &[StepRow]) -> ProgressResponse {
+    let view: Vec<ProgressStep> = steps
+        .iter()
+        .map(|s| ProgressStep {
+            category: s.category.clone(),
+            category_order: s.category_order,
+            owner: parse(&s.owner_type, OwnerType::Resident),
+            status: parse(&s.status, StepStatus::Cancelled),
+            intake_done: s.intake_done,
+            completed_at: s.completed_at,
+        })
+        .collect();
+    let p = progress::compute(&view);
+    ProgressResponse {
+        done: p.done,
+        total: p.total,
+        resident_done: p.resident_done,
+        resident_total: p.resident_total,
+        percent: p.percent,
+        categories: p.categories,
+        milestones: p
+            .milestones
+            .into_iter()
+            .map(MilestoneResponse::from)
+            .collect(),
+    }
+}
+
+/// A whole plan as staff see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanResponse {
+    /// Plan id.
+    pub id: Uuid,
+    /// The resident.
+    pub resident_id: Uuid,
+    /// The resident's team.
+    pub team_id: Uuid,
+    /// Template version the plan was made from.
+    pub template_id: Uuid,
+    /// Status.
+    pub status: PlanStatus,
+    /// How many of the resident's steps are open at once (1–5).
+    pub dose: i32,
+    /// Intake answers (condition key → yes/no).
+    pub intake: std::collections::BTreeMap<String, bool>,
+    /// Start date.
+    pub started_on: NaiveDate,
+    /// Days since the start.
+    pub days_in_stabilisation: i64,
+    /// Progress.
+    pub progress: ProgressResponse,
+    /// Every step, in plan order.
+    pub steps: Vec<StepResponse>,
+    /// When the plan was made.
+    pub created_at: DateTime<Utc>,
+}
+
+impl PlanResponse {
+    pub fn new(plan: &PlanRow, steps: &[StepRow], lang: Language) -> Self {
+        let today = Utc::now().date_naive();
+        Self {
+            id: parse_id(&plan.id),
+            resident_id: parse_id(&plan.resident_id),
+            team_id: parse_id(&plan.team_id),
+            template_id: parse_id(&plan.template_id),
+            status: parse(&plan.status, PlanStatus::Closed),
+            dose: plan.dose,
+            intake: serde_json::from_str(&plan.intake).unwrap_or_default(),
+            started_on: plan.started_on,
+            days_in_stabilisation: (today - plan.started_on).num_days().max(0),
+            progress: progress_of(steps),
+            steps: steps.iter().map(|s| StepResponse::new(s, lang)).collect(),
+            created_at: utc(plan.created_at),
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Applies the dosing engine to a stored plan, inside the caller's transaction.
+
+use super::plans::{self, PlanRow, StepRow};
+use super::{DbConn, now};
+use crate::domain::dosing::{DoseStep, steps_to_open};
+use crate::domain::kinds::{OwnerType, PlanStatus, Priority, StepStatus};
+use diesel::QueryResult;
+
+fn parse<T: std::str::FromStr>(v: &str, fallback: T) -> T {
+    v.parse().unwrap_or(fallback)
+}
+
+/// The engine's view of a stored step.
+pub fn dose_step(s: &StepRow) -> DoseStep {
+    DoseStep {
+        id: s.id.clone(),
+        owner: parse(&s.owner_type, OwnerType::Resident),
+        status: parse(&s.status, StepStatus::Cancelled),
+        priority: parse(&s.priority, Priority::P2),
+        category_order: s.category_order,
+        position: s.position,
+        depends_on: s.dependency_ids(),
+        held: false,
+    }
+}
+
+/// Opens whatever the dosing rules allow now and records an `issued` event for each.
+/// Callers hold the plan lock ([`plans::lock_plan`]) so two requests cannot both issue.
+pub fn issue_ready_steps(conn: &mut DbConn, plan: &PlanRow) -> QueryResult<Vec<StepRow>> {
+    let all = plans::list_steps(conn, &plan.id)?;
+    let view: Vec<DoseStep> = all.iter().map(dose_step).collect();
+    let status = parse(&plan.status, PlanStatus::Closed);
+    let dose = u8::try_from(plan.dose.clamp(1, 5)).unwrap_or(1);
+    let to_open = steps_to_open(status, dose, &view);
+    let t = now();
+    let mut opened = Vec::new();
+    for id in to_open {
+        if let Some(step) = all.iter().find(|s| s.id == id) {
+            let mut s = step.clone();
+            s.status = StepStatus::Open.as_str().into();
+            s.issued_at = Some(t);
+            let s = plans::update_step(conn, &s)?;
+            plans::insert_event(conn, &plan.id, Some(&s.id), "issued", None, None, t, None)?;
+            opened.push(s);
+        }
+    }
+    Ok(opened)
+}

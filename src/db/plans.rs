@@ -1,0 +1,408 @@
+//! Templates, plans, steps, the plan timeline and idempotency records.
+
+use super::schema::{idempotency_keys, plan_events, plans, steps, templates};
+use super::{DbConn, new_id, now};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+/// A stored template version.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = templates)]
+pub struct TemplateRow {
+    pub id: String,
+    pub key: String,
+    pub version: i32,
+    pub name: String,
+    pub content: String,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A stored plan.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = plans)]
+pub struct PlanRow {
+    pub id: String,
+    pub resident_id: String,
+    pub team_id: String,
+    pub template_id: String,
+    pub status: String,
+    pub dose: i32,
+    pub intake: String,
+    pub lock_version: i32,
+    pub created_by: Option<String>,
+    pub started_on: NaiveDate,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A stored step.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = steps)]
+pub struct StepRow {
+    pub id: String,
+    pub plan_id: String,
+    pub item_key: Option<String>,
+    pub category: String,
+    pub category_order: i32,
+    pub position: i32,
+    pub title_nl: String,
+    pub title_en: String,
+    pub why_nl: String,
+    pub why_en: String,
+    pub description_nl: String,
+    pub description_en: String,
+    pub minutes: i32,
+    pub owner_type: String,
+    pub owner_user_id: Option<String>,
+    pub priority: String,
+    pub evidence: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub depends_on: String,
+    pub intake_done: bool,
+    pub due_on: Option<NaiveDate>,
+    pub help_requested_at: Option<NaiveDateTime>,
+    pub issued_at: Option<NaiveDateTime>,
+    pub completed_at: Option<NaiveDateTime>,
+    pub completed_by: Option<String>,
+    pub completion_note: Option<String>,
+    pub verified_at: Option<NaiveDateTime>,
+    pub verified_by: Option<String>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl StepRow {
+    /// Dependency step ids (stored as a JSON array).
+    pub fn dependency_ids(&self) -> Vec<String> {
+        serde_json::from_str(&self.depends_on).unwrap_or_default()
+    }
+}
+
+/// A stored timeline entry.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = plan_events)]
+pub struct EventRow {
+    pub id: String,
+    pub plan_id: String,
+    pub step_id: Option<String>,
+    pub kind: String,
+    pub actor_id: Option<String>,
+    pub actor_role: Option<String>,
+    pub occurred_at: NaiveDateTime,
+    pub recorded_at: NaiveDateTime,
+    pub detail: Option<String>,
+}
+
+pub fn find_template(conn: &mut DbConn, id: &str) -> QueryResult<Option<TemplateRow>> {
+    templates::table
+        .find(id)
+        .select(TemplateRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_template_by_version(
+    conn: &mut DbConn,
+    key: &str,
+    version: i32,
+) -> QueryResult<Option<TemplateRow>> {
+    templates::table
+        .filter(templates::key.eq(key))
+        .filter(templates::version.eq(version))
+        .select(TemplateRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_templates(conn: &mut DbConn) -> QueryResult<Vec<TemplateRow>> {
+    templates::table
+        .select(TemplateRow::as_select())
+        .order((templates::key.asc(), templates::version.desc()))
+        .load(conn)
+}
+
+pub fn insert_template(
+    conn: &mut DbConn,
+    key: &str,
+    version: i32,
+    name: &str,
+    content: &str,
+    created_by: Option<&str>,
+) -> QueryResult<TemplateRow> {
+    diesel::insert_into(templates::table)
+        .values((
+            templates::id.eq(new_id()),
+            templates::key.eq(key),
+            templates::version.eq(version),
+            templates::name.eq(name),
+            templates::content.eq(content),
+            templates::created_by.eq(created_by),
+            templates::created_at.eq(now()),
+        ))
+        .returning(templates::all_columns)
+        .get_result(conn)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn insert_plan(
+    conn: &mut DbConn,
+    id: &str,
+    resident_id: &str,
+    team_id: &str,
+    template_id: &str,
+    dose: i32,
+    intake: &str,
+    created_by: &str,
+    started_on: NaiveDate,
+) -> QueryResult<PlanRow> {
+    let t = now();
+    diesel::insert_into(plans::table)
+        .values((
+            plans::id.eq(id),
+            plans::resident_id.eq(resident_id),
+            plans::team_id.eq(team_id),
+            plans::template_id.eq(template_id),
+            plans::status.eq("active"),
+            plans::dose.eq(dose),
+            plans::intake.eq(intake),
+            plans::lock_version.eq(0),
+            plans::created_by.eq(created_by),
+            plans::started_on.eq(started_on),
+            plans::created_at.eq(t),
+            plans::updated_at.eq(t),
+        ))
+        .returning(plans::all_columns)
+        .get_result(conn)
+}
+
+pub fn find_plan(conn: &mut DbConn, id: &str) -> QueryResult<Option<PlanRow>> {
+    plans::table
+        .find(id)
+        .select(PlanRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Takes the plan's write lock for the rest of the transaction: the first statement of every
+/// change to a plan, so concurrent changes (two completions, a completion and an edit) queue
+/// instead of both issuing steps. Returns false when the plan does not exist.
+pub fn lock_plan(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    let n = diesel::update(plans::table.find(id))
+        .set(plans::lock_version.eq(plans::lock_version + 1))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The resident's current plan: the newest one that is not closed or dropped out.
+pub fn find_current_plan_of(conn: &mut DbConn, resident_id: &str) -> QueryResult<Option<PlanRow>> {
+    plans::table
+        .filter(plans::resident_id.eq(resident_id))
+        .filter(plans::status.eq_any(["active", "paused", "stabilised"]))
+        .select(PlanRow::as_select())
+        .order(plans::created_at.desc())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_plans_of(conn: &mut DbConn, resident_id: &str) -> QueryResult<Vec<PlanRow>> {
+    plans::table
+        .filter(plans::resident_id.eq(resident_id))
+        .select(PlanRow::as_select())
+        .order(plans::created_at.desc())
+        .load(conn)
+}
+
+pub fn update_plan_settings(
+    conn: &mut DbConn,
+    id: &str,
+    status: &str,
+    dose: i32,
+) -> QueryResult<()> {
+    diesel::update(plans::table.find(id))
+        .set((
+            plans::status.eq(status),
+            plans::dose.eq(dose),
+            plans::updated_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_steps(conn: &mut DbConn, rows: &[StepRow]) -> QueryResult<()> {
+    // One statement per row: SQLite limits bound parameters per statement, and plans are small.
+    for row in rows {
+        diesel::insert_into(steps::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find_step(conn: &mut DbConn, id: &str) -> QueryResult<Option<StepRow>> {
+    steps::table
+        .find(id)
+        .select(StepRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_steps(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<StepRow>> {
+    steps::table
+        .filter(steps::plan_id.eq(plan_id))
+        .select(StepRow::as_select())
+        .order((steps::position.asc(), steps::id.asc()))
+        .load(conn)
+}
+
+/// Steps of a plan in one of `statuses`.
+pub fn list_steps_with_status(
+    conn: &mut DbConn,
+    plan_id: &str,
+    statuses: &[&str],
+) -> QueryResult<Vec<StepRow>> {
+    steps::table
+        .filter(steps::plan_id.eq(plan_id))
+        .filter(steps::status.eq_any(statuses))
+        .select(StepRow::as_select())
+        .order((steps::position.asc(), steps::id.asc()))
+        .load(conn)
+}
+
+/// Steps assigned to a staff member or volunteer, in the given statuses.
+pub fn list_assigned_steps(
+    conn: &mut DbConn,
+    user_id: &str,
+    statuses: &[&str],
+) -> QueryResult<Vec<StepRow>> {
+    steps::table
+        .filter(steps::owner_user_id.eq(user_id))
+        .filter(steps::owner_type.ne("resident"))
+        .filter(steps::status.eq_any(statuses))
+        .select(StepRow::as_select())
+        .order((steps::due_on.asc(), steps::position.asc()))
+        .load(conn)
+}
+
+/// Writes a whole step back (after a change), bumping its version.
+pub fn update_step(conn: &mut DbConn, step: &StepRow) -> QueryResult<StepRow> {
+    let mut row = step.clone();
+    row.version += 1;
+    row.updated_at = now();
+    diesel::update(steps::table.find(&step.id))
+        .set((
+            steps::category.eq(&row.category),
+            steps::category_order.eq(row.category_order),
+            steps::position.eq(row.position),
+            steps::title_nl.eq(&row.title_nl),
+            steps::title_en.eq(&row.title_en),
+            steps::why_nl.eq(&row.why_nl),
+            steps::why_en.eq(&row.why_en),
+            steps::description_nl.eq(&row.description_nl),
+            steps::description_en.eq(&row.description_en),
+            steps::minutes.eq(row.minutes),
+            steps::owner_type.eq(&row.owner_type),
+            steps::owner_user_id.eq(&row.owner_user_id),
+            steps::priority.eq(&row.priority),
+            steps::evidence.eq(&row.evidence),
+            steps::status.eq(&row.status),
+            steps::status_reason.eq(&row.status_reason),
+            steps::depends_on.eq(&row.depends_on),
+            steps::due_on.eq(row.due_on),
+            steps::help_requested_at.eq(row.help_requested_at),
+            steps::issued_at.eq(row.issued_at),
+            steps::completed_at.eq(row.completed_at),
+            steps::completed_by.eq(&row.completed_by),
+            steps::completion_note.eq(&row.completion_note),
+            steps::verified_at.eq(row.verified_at),
+            steps::verified_by.eq(&row.verified_by),
+            steps::version.eq(row.version),
+            steps::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(row)
+}
+
+/// Appends one timeline entry.
+#[allow(clippy::too_many_arguments)]
+pub fn insert_event(
+    conn: &mut DbConn,
+    plan_id: &str,
+    step_id: Option<&str>,
+    kind: &str,
+    actor_id: Option<&str>,
+    actor_role: Option<&str>,
+    occurred_at: NaiveDateTime,
+    detail: Option<&str>,
+) -> QueryResult<()> {
+    diesel::insert_into(plan_events::table)
+        .values((
+            plan_events::id.eq(new_id()),
+            plan_events::plan_id.eq(plan_id),
+            plan_events::step_id.eq(step_id),
+            plan_events::kind.eq(kind),
+            plan_events::actor_id.eq(actor_id),
+            plan_events::actor_role.eq(actor_role),
+            plan_events::occurred_at.eq(occurred_at),
+            plan_events::recorded_at.eq(now()),
+            plan_events::detail.eq(detail),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn list_events(
+    conn: &mut DbConn,
+    plan_id: &str,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<EventRow>> {
+    plan_events::table
+        .filter(plan_events::plan_id.eq(plan_id))
+        .select(EventRow::as_select())
+        .order((plan_events::recorded_at.asc(), plan_events::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)
+}
+
+/// A stored answer for (user, Idempotency-Key): (request fingerprint, status, body).
+pub fn find_idempotent(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+) -> QueryResult<Option<(String, i32, String)>> {
+    idempotency_keys::table
+        .filter(idempotency_keys::user_id.eq(user_id))
+        .filter(idempotency_keys::key.eq(key))
+        .select((
+            idempotency_keys::request,
+            idempotency_keys::status,
+            idempotency_keys::body,
+        ))
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_idempotent(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    request: &str,
+    status: i32,
+    body: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::user_id.eq(user_id),
+            idempotency_keys::key.eq(key),
+            idempotency_keys::request.eq(request),
+            idempotency_keys::status.eq(status),
+            idempotency_keys::body.eq(body),
+            idempotency_keys::created_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
