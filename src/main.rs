@@ -23,7 +23,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the API (the default).
-    Serve,
+    Serve {
+        /// Seed demo accounts and plans (once; refuses a database with real data) and print
+        /// how to sign in.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the OpenAPI document to stdout.
@@ -49,8 +54,8 @@ async fn main() -> ExitCode {
         eprintln!("error: {msg}");
         return ExitCode::from(2);
     }
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).await,
+    let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => serve(settings, demo).await,
         Command::Migrate => migrate(settings),
         Command::Openapi => print_openapi(),
         Command::CreateAdmin { email } => create_admin(&settings, &email).await,
@@ -64,9 +69,22 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let app = Application::build(settings).await?;
-    app.run_until_stopped().await?;
+async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let app = Application::build(settings.clone()).await?;
+    if demo {
+        let pool = app.state.pool.clone();
+        let known = stapvoorstap::demo::check_database(&pool)?;
+        let port = app.port();
+        let server = actix_web::rt::spawn(app.run_until_stopped());
+        let text = match known {
+            Some(text) => text,
+            None => stapvoorstap::demo::seed(&settings, &pool, port).await?,
+        };
+        println!("{text}\n{}", stapvoorstap::demo::docs_line(&settings, port));
+        server.await??;
+    } else {
+        app.run_until_stopped().await?;
+    }
     tracing::info!("stopped");
     Ok(())
 }

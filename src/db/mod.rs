@@ -69,11 +69,10 @@ impl ManageConnection for ConnectionManager {
         } else {
             let mut conn = SqliteConnection::establish(self.url.sqlite_path())
                 .map_err(r2d2::Error::ConnectionError)?;
-            // WAL lets readers run beside the one writer; busy_timeout makes a writer wait for
-            // the lock instead of failing at once.
+            // busy_timeout makes a writer wait for the lock instead of failing at once. WAL
+            // (readers beside the one writer) is a property of the file, set in `build_pool`.
             conn.batch_execute(
-                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             )
             .map_err(r2d2::Error::QueryError)?;
             Ok(DbConn::Sqlite(conn))
@@ -93,8 +92,16 @@ impl ManageConnection for ConnectionManager {
 pub type DbPool = Pool<ConnectionManager>;
 pub type PooledConn = PooledConnection<ConnectionManager>;
 
-/// Builds the pool without opening a connection yet (start-up opens one to migrate).
+/// Builds the pool. For SQLite it first switches the file to WAL once, from one connection:
+/// pooled connections racing to switch it would meet "database is locked".
 pub fn build_pool(settings: &Settings) -> Result<DbPool, anyhow::Error> {
+    if !settings.database_url.is_postgres() {
+        let path = settings.database_url.sqlite_path();
+        let mut conn = SqliteConnection::establish(path).map_err(|e| {
+            anyhow::anyhow!("DATABASE_URL: cannot open the SQLite file {path}: {e}")
+        })?;
+        conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
+    }
     let manager = ConnectionManager::new(settings.database_url.clone());
     let size = if settings.database_url.is_postgres() {
         settings.db_pool_size

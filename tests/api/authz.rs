@@ -165,6 +165,194 @@ backend_test!(authorization_matrix_for_every_id_endpoint, |app| {
     ];
     check(&app, &w, rows).await;
 
+    // Plans and steps: a plan for resident A with a staff step and an open resident step.
+    let plan = app
+        .post(
+            &format!("/v1/residents/{resident}/plans"),
+            Some(&w.caseworker_a.token),
+            &json!({"dose": 2}),
+        )
+        .await;
+    plan.assert_status(201);
+    let plan = plan.value();
+    let plan_id = plan["id"].as_str().unwrap().to_owned();
+    let steps = plan["steps"].as_array().unwrap();
+    let open_resident = steps
+        .iter()
+        .find(|s| s["status"] == "open" && s["owner_type"] == "resident")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let planned = steps
+        .iter()
+        .find(|s| s["status"] == "planned" && s["owner_type"] == "resident")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let done_step = steps.iter().find(|s| s["status"] == "done").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let caseworker_only = |ok: u16| -> fn(Who) -> u16 {
+        match ok {
+            200 => |who| match who {
+                Who::Anonymous => 401,
+                Who::TeamCaseworker => 200,
+                Who::OtherTeamCaseworker => 404,
+                _ => 403,
+            },
+            _ => |who| match who {
+                Who::Anonymous => 401,
+                Who::TeamCaseworker => 201,
+                Who::OtherTeamCaseworker => 404,
+                _ => 403,
+            },
+        }
+    };
+    // Reads and harmless writes first; the state-changing ones below run once per caller in
+    // an order where only the permitted caller can succeed.
+    let rows = vec![
+        Row {
+            method: reqwest::Method::GET,
+            path: format!("/v1/plans/{plan_id}"),
+            body: json!(null),
+            expect: caseworker_only(200),
+        },
+        Row {
+            method: reqwest::Method::GET,
+            path: format!("/v1/plans/{plan_id}/events"),
+            body: json!(null),
+            expect: caseworker_only(200),
+        },
+        Row {
+            method: reqwest::Method::PATCH,
+            path: format!("/v1/plans/{plan_id}"),
+            body: json!({"dose": 2}),
+            expect: caseworker_only(200),
+        },
+        Row {
+            method: reqwest::Method::POST,
+            path: format!("/v1/plans/{plan_id}/steps"),
+            body: json!({"category": "start", "title": {"nl": "Bel de woningcorporatie"}}),
+            expect: caseworker_only(201),
+        },
+        // Residents act on their own steps only; everyone else gets 403 (role) or 404 (scope).
+        Row {
+            method: reqwest::Method::POST,
+            path: format!("/v1/me/steps/{open_resident}/help"),
+            body: json!(null),
+            expect: |who| match who {
+                Who::Anonymous => 401,
+                Who::Owner => 200,
+                Who::OtherResident => 404,
+                _ => 403,
+            },
+        },
+        // Another resident's step does not exist for you; your own not-yet-issued step is 409.
+        Row {
+            method: reqwest::Method::POST,
+            path: format!("/v1/me/steps/{planned}/complete"),
+            body: json!(null),
+            expect: |who| match who {
+                Who::Anonymous => 401,
+                Who::Owner => 409,
+                Who::OtherResident => 404,
+                _ => 403,
+            },
+        },
+        // Verify a done step: only the team's caseworker (done → verified, so it runs last).
+        Row {
+            method: reqwest::Method::POST,
+            path: format!("/v1/steps/{done_step}/verify"),
+            body: json!(null),
+            expect: caseworker_only(200),
+        },
+    ];
+    check(&app, &w, rows).await;
+    // Staff-side complete of the resident's open step: volunteers (not assigned) and other
+    // teams see nothing; residents and researchers are the wrong role.
+    for (who, expected) in [
+        (Who::Anonymous, 401),
+        (Who::Owner, 403),
+        (Who::OtherResident, 403),
+        (Who::Researcher, 403),
+        (Who::Admin, 403),
+        (Who::Volunteer, 404),
+        (Who::OtherTeamCaseworker, 404),
+    ] {
+        let reply = app
+            .method_json(
+                reqwest::Method::POST,
+                &format!("/v1/steps/{open_resident}/complete"),
+                token(&w, who),
+                &json!(null),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            expected,
+            "complete as {who:?}: {}",
+            reply.text()
+        );
+    }
+    // Step edits and reopen: only the team's caseworker.
+    for who in [
+        Who::Owner,
+        Who::Volunteer,
+        Who::OtherTeamCaseworker,
+        Who::Researcher,
+    ] {
+        let reply = app
+            .send({
+                let mut r = app
+                    .client
+                    .patch(app.url(&format!("/v1/steps/{planned}")))
+                    .header("If-Match", "*")
+                    .json(&json!({"priority": "P1"}));
+                if let Some(t) = token(&w, who) {
+                    r = r.bearer_auth(t);
+                }
+                r
+            })
+            .await;
+        let expected = if matches!(who, Who::OtherTeamCaseworker) {
+            404
+        } else {
+            403
+        };
+        assert_eq!(reply.status, expected, "PATCH step as {who:?}");
+        let reply = app
+            .method_json(
+                reqwest::Method::POST,
+                &format!("/v1/steps/{done_step}/reopen"),
+                token(&w, who),
+                &json!({"reason": "x"}),
+            )
+            .await;
+        assert_eq!(reply.status, expected, "reopen as {who:?}");
+    }
+    // Resident-only lists are 403 for staff; staff work lists are 403 for residents.
+    for path in [
+        "/v1/me/steps/current",
+        "/v1/me/progress",
+        "/v1/me/steps/done",
+    ] {
+        app.get(path, Some(&w.caseworker_a.token))
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    app.get("/v1/me/assigned-steps", Some(&w.resident_a.token))
+        .await
+        .assert_problem(403, "forbidden");
+    // Resident B sees none of resident A's plan through their own views.
+    let b_current = app
+        .get("/v1/me/steps/current", Some(&w.resident_b.token))
+        .await
+        .value();
+    assert_eq!(b_current["steps"].as_array().unwrap().len(), 0);
+
     // A resident id is not a staff id and vice versa: both answer 404 to the allowed role.
     app.get(&format!("/v1/users/{resident}"), Some(&w.admin.token))
         .await

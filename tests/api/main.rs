@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod authz;
+mod demo;
 mod errors;
 mod health;
 mod migrations;
