@@ -131,7 +131,7 @@ fn token_response(
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: crate::api::Json<LoginRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     state.auth_limit.check(client_ip(&req))?;
     let LoginRequest { username, password } = body.into_inner();
@@ -208,7 +208,7 @@ pub async fn login(
 pub async fn activate(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<ActivateRequest>,
+    body: crate::api::Json<ActivateRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     state.auth_limit.check(client_ip(&req))?;
     let ActivateRequest {
@@ -279,7 +279,7 @@ pub async fn activate(
 pub async fn refresh(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: crate::api::Json<RefreshRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     state.auth_limit.check(client_ip(&req))?;
     let hash = hash_token(body.refresh_token.trim());
@@ -336,7 +336,7 @@ pub async fn refresh(
 pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: crate::api::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     state.auth_limit.check(client_ip(&req))?;
     let hash = hash_token(body.refresh_token.trim());

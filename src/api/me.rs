@@ -97,7 +97,7 @@ pub struct ChangePasswordRequest {
 pub async fn change_password(
     auth: AuthUser,
     state: web::Data<AppState>,
-    body: web::Json<ChangePasswordRequest>,
+    body: crate::api::Json<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let ChangePasswordRequest {
         current_password,

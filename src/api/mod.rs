@@ -277,6 +277,88 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A JSON request body that must be an object. Replaces `web::Json` for input: serde's derive
+/// also accepts a JSON array for a struct (`[null, null]` for an all-optional one), which no
+/// client means. Keeps the name `Json` so utoipa still documents the request body.
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+fn object_into<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    if !value.is_object() {
+        return Err(ApiError::Validation {
+            detail: "The request body must be a JSON object.".into(),
+            errors: Vec::new(),
+        });
+    }
+    serde_json::from_value(value).map_err(|e| ApiError::Validation {
+        detail: format!("The request body does not fit the expected shape: {e}"),
+        errors: Vec::new(),
+    })
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let value = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let web::Json(value) = value.await?;
+            Ok(Json(object_into(value)?))
+        })
+    }
+}
+
+/// An optional JSON object body: no body (or an empty one) is `None`; anything else must be a
+/// valid JSON object of the type, or the request fails like [`Json`].
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for OptionalJson<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        let content_type = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<mime::Mime>().ok());
+        Box::pin(async move {
+            let bytes =
+                bytes
+                    .await
+                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
+                        413 => ApiError::PayloadTooLarge { limit: JSON_LIMIT },
+                        _ => ApiError::BadRequest("The request body could not be read.".into()),
+                    })?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(None));
+            }
+            if !content_type
+                .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+            {
+                return Err(ApiError::UnsupportedMediaType.into());
+            }
+            let value: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+            Ok(OptionalJson(Some(object_into(value)?)))
+        })
+    }
+}
+
 /// Path parameters that do not parse (e.g. an id that is no UUID) name nothing that exists.
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|_err: PathError, _req| ApiError::NotFound.into())

@@ -178,7 +178,7 @@ pub async fn complete_my_step(
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: Option<web::Json<MyCompleteRequest>>,
+    body: crate::api::OptionalJson<MyCompleteRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
     let key = match req.headers().get("idempotency-key") {
@@ -200,7 +200,8 @@ pub async fn complete_my_step(
     };
     let id = path.into_inner().to_string();
     let note = body
-        .and_then(|b| b.into_inner().note)
+        .0
+        .and_then(|b| b.note)
         .map(|n| crate::api::validate::note("note", &n, 500))
         .transpose()?;
     let fingerprint = serde_json::json!({"step": id, "note": note}).to_string();

@@ -351,7 +351,7 @@ pub async fn create_plan(
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: web::Json<CreatePlanRequest>,
+    body: crate::api::Json<CreatePlanRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(CASEWORKERS)?;
     let resident_id = path.into_inner().to_string();
@@ -464,7 +464,7 @@ pub async fn update_plan(
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: web::Json<UpdatePlanRequest>,
+    body: crate::api::Json<UpdatePlanRequest>,
 ) -> ApiResult<web::Json<PlanResponse>> {
     auth.require(CASEWORKERS)?;
     let id = path.into_inner().to_string();
@@ -537,7 +537,7 @@ pub async fn add_step(
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: web::Json<CreateStepRequest>,
+    body: crate::api::Json<CreateStepRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(CASEWORKERS)?;
     let id = path.into_inner().to_string();

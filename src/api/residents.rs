@@ -174,7 +174,7 @@ fn unique_login_name(conn: &mut DbConn, display_name: &str) -> Result<String, Ap
 pub async fn create_resident(
     auth: AuthUser,
     state: web::Data<AppState>,
-    body: web::Json<CreateResidentRequest>,
+    body: crate::api::Json<CreateResidentRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(CASEWORKERS)?;
     let req = body.into_inner();

@@ -144,7 +144,7 @@ pub async fn update_step(
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: web::Json<UpdateStepRequest>,
+    body: crate::api::Json<UpdateStepRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(CASEWORKERS)?;
     let if_match = req
@@ -265,12 +265,13 @@ pub async fn complete_step(
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: Option<web::Json<CompleteRequest>>,
+    body: crate::api::OptionalJson<CompleteRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(&[Role::Caseworker, Role::Volunteer])?;
     let id = path.into_inner().to_string();
     let note = body
-        .and_then(|b| b.into_inner().note)
+        .0
+        .and_then(|b| b.note)
         .map(|n| validate::note("note", &n, 500))
         .transpose()?;
     let (step, lang) = db::run(&state.pool, move |conn| {
@@ -363,7 +364,7 @@ pub async fn reopen_step(
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: web::Json<ReopenRequest>,
+    body: crate::api::Json<ReopenRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(CASEWORKERS)?;
     let id = path.into_inner().to_string();

@@ -35,7 +35,7 @@ pub struct CreateTeamRequest {
 pub async fn create_team(
     auth: AuthUser,
     state: web::Data<AppState>,
-    body: web::Json<CreateTeamRequest>,
+    body: crate::api::Json<CreateTeamRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(ADMINS)?;
     let name = validate::text("name", &body.name, 1, 100)?;

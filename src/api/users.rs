@@ -96,7 +96,7 @@ fn load_user(conn: &mut DbConn, id: &str) -> Result<UserResponse, ApiError> {
 pub async fn create_user(
     auth: AuthUser,
     state: web::Data<AppState>,
-    body: web::Json<CreateUserRequest>,
+    body: crate::api::Json<CreateUserRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(ADMINS)?;
     let req = body.into_inner();
@@ -227,7 +227,7 @@ pub async fn update_user(
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: web::Json<UpdateUserRequest>,
+    body: crate::api::Json<UpdateUserRequest>,
 ) -> ApiResult<web::Json<UserResponse>> {
     auth.require(ADMINS)?;
     let id = path.into_inner().to_string();

@@ -5,4 +5,5 @@ pub mod dosing;
 pub mod kinds;
 pub mod policy;
 pub mod progress;
+pub mod reminders;
 pub mod template;

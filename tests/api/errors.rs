@@ -119,6 +119,94 @@ backend_test!(bad_bodies_answer_problem_json_and_change_nothing, |app| {
     assert_eq!(teams.as_array().unwrap().len(), 2, "{teams}");
 });
 
+backend_test!(
+    an_array_is_not_an_object_even_when_every_field_is_optional,
+    |app| {
+        let w = app.world().await;
+        let path = format!("/v1/users/{}", w.volunteer.id);
+        for body in [
+            serde_json::json!([null, null, null]),
+            serde_json::json!([]),
+            serde_json::json!("x"),
+            serde_json::json!(null),
+        ] {
+            let reply = app
+                .method_json(reqwest::Method::PATCH, &path, Some(&w.admin.token), &body)
+                .await;
+            if body.is_null() {
+                // No body at all: the JSON extractor asks for one.
+                assert!(
+                    reply.status == 400 || reply.status == 415,
+                    "{}",
+                    reply.text()
+                );
+                continue;
+            }
+            reply.assert_problem(422, "validation_failed");
+        }
+        // Optional bodies: empty is fine, malformed is not.
+        let plan = app
+            .post(
+                &format!("/v1/residents/{}/plans", w.resident_a.id),
+                Some(&w.caseworker_a.token),
+                &serde_json::json!({}),
+            )
+            .await;
+        plan.assert_status(201);
+        let current = app
+            .get("/v1/me/steps/current", Some(&w.resident_a.token))
+            .await
+            .value();
+        let id = current["steps"][0]["id"].as_str().unwrap();
+        let url = format!("/v1/me/steps/{id}/complete");
+        raw(
+            &app,
+            &url,
+            Some(&w.resident_a.token),
+            "application/json",
+            b"[1]".to_vec(),
+        )
+        .await
+        .assert_problem(422, "validation_failed");
+        raw(
+            &app,
+            &url,
+            Some(&w.resident_a.token),
+            "application/json",
+            b"{\"note\": ".to_vec(),
+        )
+        .await
+        .assert_problem(400, "invalid_json");
+        raw(
+            &app,
+            &url,
+            Some(&w.resident_a.token),
+            "text/plain",
+            b"done".to_vec(),
+        )
+        .await
+        .assert_problem(415, "unsupported_media_type");
+        raw(
+            &app,
+            &url,
+            Some(&w.resident_a.token),
+            "application/json",
+            b"{\"note\": \"gelukt\", \"extra\": 1}".to_vec(),
+        )
+        .await
+        .assert_problem(422, "validation_failed");
+        raw(
+            &app,
+            &url,
+            Some(&w.resident_a.token),
+            "application/json",
+            Vec::new(),
+        )
+        .await
+        .assert_status(200);
+    }
+);
+
 backend_test!(bad_path_and_query_parameters_are_4xx_problems, |app| {
     let w = app.world().await;
     app.get("/v1/residents/not-a-uuid", Some(&w.caseworker_a.token))

@@ -426,3 +426,193 @@ backend_test!(help_requests_and_handover_to_a_volunteer, |app| {
     .await
     .assert_status(200);
 });
+
+/// The engine's view of a step from the staff plan JSON.
+fn dose_view(plan: &Value) -> Vec<stapvoorstap::domain::dosing::DoseStep> {
+    use stapvoorstap::domain::kinds::{OwnerType, Priority, StepStatus};
+    plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| stapvoorstap::domain::dosing::DoseStep {
+            id: s["id"].as_str().unwrap().to_owned(),
+            owner: s["owner_type"]
+                .as_str()
+                .unwrap()
+                .parse::<OwnerType>()
+                .unwrap(),
+            status: s["status"].as_str().unwrap().parse::<StepStatus>().unwrap(),
+            priority: s["priority"].as_str().unwrap().parse::<Priority>().unwrap(),
+            category_order: 0,
+            position: 0,
+            depends_on: s["depends_on"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_str().unwrap().to_owned())
+                .collect(),
+            held: false,
+        })
+        .collect()
+}
+
+/// Walks a whole plan from the first conversation to the last step, completing resident steps
+/// as the resident and staff steps as the caseworker; after every completion the newly opened
+/// steps are exactly the ones the dosing rules predict.
+async fn walk_to_the_end(app: &TestApp, dose: u8) {
+    use stapvoorstap::domain::kinds::{PlanStatus, StepStatus};
+    let w = app.world().await;
+    let plan = make_plan(
+        app,
+        &w,
+        &w.resident_a,
+        json!({"dose": dose, "intake": {"renter": true, "garnishment": true}}),
+    )
+    .await;
+    let plan_url = format!("/v1/plans/{}", plan["id"].as_str().unwrap());
+    let mut rounds = 0;
+    loop {
+        let plan = app
+            .get(&plan_url, Some(&w.caseworker_a.token))
+            .await
+            .value();
+        let steps = plan["steps"].as_array().unwrap();
+        let open: Vec<&Value> = steps.iter().filter(|s| s["status"] == "open").collect();
+        let open_resident = open
+            .iter()
+            .filter(|s| s["owner_type"] == "resident")
+            .count();
+        assert!(
+            open_resident <= dose as usize || open.iter().any(|s| s["priority"] == "P0"),
+            "over-issued: {open_resident}"
+        );
+        let Some(target) = open
+            .iter()
+            .find(|s| s["owner_type"] == "resident")
+            .or(open.first())
+        else {
+            break;
+        };
+        let id = target["id"].as_str().unwrap().to_owned();
+        // Predict: the target done, then the engine opens exactly these.
+        let mut view = dose_view(&plan);
+        // Sort keys must match the service's: take them from the stored positions.
+        for (v, s) in view.iter_mut().zip(steps.iter()) {
+            v.position = s["position"].as_i64().unwrap() as i32;
+            v.category_order = category_rank(s["category"].as_str().unwrap());
+            if v.id == id {
+                v.status = StepStatus::Done;
+            }
+        }
+        let mut expected =
+            stapvoorstap::domain::dosing::steps_to_open(PlanStatus::Active, dose, &view);
+        expected.sort();
+        let next: Vec<String> = if target["owner_type"] == "resident" {
+            let reply = app
+                .send(
+                    app.client
+                        .post(app.url(&format!("/v1/me/steps/{id}/complete")))
+                        .bearer_auth(&w.resident_a.token)
+                        .header("Idempotency-Key", format!("walk-{rounds}")),
+                )
+                .await;
+            reply.assert_status(200);
+            let after = app
+                .get(&plan_url, Some(&w.caseworker_a.token))
+                .await
+                .value();
+            newly_open(&plan, &after)
+        } else {
+            app.post(
+                &format!("/v1/steps/{id}/complete"),
+                Some(&w.caseworker_a.token),
+                &json!(null),
+            )
+            .await
+            .assert_status(200);
+            let after = app
+                .get(&plan_url, Some(&w.caseworker_a.token))
+                .await
+                .value();
+            newly_open(&plan, &after)
+        };
+        assert_eq!(
+            next, expected,
+            "round {rounds}: completing {}",
+            target["item_key"]
+        );
+        rounds += 1;
+        assert!(rounds <= 70, "the plan does not end");
+    }
+    let plan = app
+        .get(&plan_url, Some(&w.caseworker_a.token))
+        .await
+        .value();
+    assert_eq!(plan["progress"]["percent"], 100, "{}", plan["progress"]);
+    assert!(
+        plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] != "planned" && s["status"] != "open")
+    );
+    assert!(
+        rounds >= 40,
+        "a renter with garnishment has about 45 live steps, walked {rounds}"
+    );
+    let ms: Vec<&str> = plan["progress"]["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        ms.contains(&"first_step") && ms.contains(&"half_way") && ms.contains(&"all_done"),
+        "{ms:?}"
+    );
+}
+
+fn category_rank(key: &str) -> i32 {
+    [
+        "start",
+        "spoed",
+        "papieren",
+        "inkomen",
+        "toeslagen",
+        "lasten",
+        "schulden",
+        "beslag",
+        "afronden",
+    ]
+    .iter()
+    .position(|k| *k == key)
+    .map(|p| p as i32 + 1)
+    .unwrap_or(99)
+}
+
+fn newly_open(before: &Value, after: &Value) -> Vec<String> {
+    let was_open: std::collections::HashSet<&str> = before["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "open")
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    let mut ids: Vec<String> = after["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "open" && !was_open.contains(s["id"].as_str().unwrap()))
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+backend_test!(whole_plan_to_the_last_step_with_dose_one, |app| {
+    walk_to_the_end(&app, 1).await;
+});
+
+backend_test!(whole_plan_to_the_last_step_with_dose_three, |app| {
+    walk_to_the_end(&app, 3).await;
+});
