@@ -10,5 +10,6 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod metrics;
+pub mod push;
 pub mod startup;
 pub mod telemetry;

@@ -8,6 +8,7 @@ mod auth;
 mod authz;
 mod demo;
 mod errors;
+mod fake_fcm;
 mod health;
 mod migrations;
 mod openapi;

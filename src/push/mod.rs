@@ -1,0 +1,3 @@
+//! Push notifications: the FCM HTTP v1 client, the reminder outbox dispatcher and senders.
+
+pub mod fcm;
