@@ -91,6 +91,15 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (use a form such as 30s, 15m, 7d)"))
 }
 
+fn parse_quiet(s: &str) -> Result<(chrono::NaiveTime, chrono::NaiveTime), String> {
+    crate::domain::reminders::parse_quiet_hours(s)
+}
+
+fn parse_tz(s: &str) -> Result<chrono_tz::Tz, String> {
+    s.parse::<chrono_tz::Tz>()
+        .map_err(|_| format!("unknown time zone {s:?} (use an IANA name such as Europe/Amsterdam)"))
+}
+
 fn parse_secret(s: &str) -> Result<SecretString, String> {
     if s.len() < 32 {
         return Err("must be at least 32 characters".into());
@@ -187,6 +196,75 @@ pub struct Settings {
         global = true
     )]
     pub auth_rate_per_minute: u32,
+
+    /// Google service-account JSON for FCM. Without it, pushes are written to the log.
+    #[arg(
+        long,
+        env = "FCM_SERVICE_ACCOUNT_FILE",
+        value_name = "FCM_SERVICE_ACCOUNT_FILE",
+        global = true
+    )]
+    pub fcm_service_account_file: Option<PathBuf>,
+
+    /// FCM endpoint (tests point it at a local server).
+    #[arg(long, env = "FCM_BASE_URL", value_name = "FCM_BASE_URL", default_value = crate::push::fcm::DEFAULT_BASE_URL, global = true)]
+    pub fcm_base_url: String,
+
+    /// How often the reminder scheduler and dispatcher run.
+    #[arg(long, env = "REMINDER_TICK", value_name = "REMINDER_TICK", default_value = "30s", value_parser = parse_duration, global = true)]
+    pub reminder_tick: Duration,
+
+    /// How long before a due date the "due soon" reminder comes.
+    #[arg(long, env = "REMINDER_DUE_SOON_BEFORE", value_name = "REMINDER_DUE_SOON_BEFORE", default_value = "1d", value_parser = parse_duration, global = true)]
+    pub reminder_due_soon_before: Duration,
+
+    /// Inactivity after which the resident gets one gentle nudge.
+    #[arg(long, env = "REMINDER_INACTIVITY_AFTER", value_name = "REMINDER_INACTIVITY_AFTER", default_value = "7d", value_parser = parse_duration, global = true)]
+    pub reminder_inactivity_after: Duration,
+
+    /// Inactivity after which the caseworker is told and the resident is on the worklist.
+    #[arg(long, env = "REMINDER_ESCALATE_AFTER", value_name = "REMINDER_ESCALATE_AFTER", default_value = "14d", value_parser = parse_duration, global = true)]
+    pub reminder_escalate_after: Duration,
+
+    /// Inactivity after which the plan is flagged as dropout risk (no more nudges).
+    #[arg(long, env = "REMINDER_AT_RISK_AFTER", value_name = "REMINDER_AT_RISK_AFTER", default_value = "21d", value_parser = parse_duration, global = true)]
+    pub reminder_at_risk_after: Duration,
+
+    /// Default quiet hours (local time) in which no reminder reaches a resident.
+    #[arg(long, env = "QUIET_HOURS", value_name = "QUIET_HOURS", default_value = "21:00-08:00", value_parser = parse_quiet, global = true)]
+    pub quiet_hours: (chrono::NaiveTime, chrono::NaiveTime),
+
+    /// Default maximum reminders per resident per local day (crisis and account messages aside).
+    #[arg(long, env = "REMINDER_DAILY_CAP", value_name = "REMINDER_DAILY_CAP", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=24), global = true)]
+    pub reminder_daily_cap: u32,
+
+    /// Default maximum reminders per resident per 7 days.
+    #[arg(long, env = "REMINDER_WEEKLY_CAP", value_name = "REMINDER_WEEKLY_CAP", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100), global = true)]
+    pub reminder_weekly_cap: u32,
+
+    /// Default time zone of residents (due dates, quiet hours).
+    #[arg(long, env = "TIMEZONE", value_name = "TIMEZONE", default_value = "Europe/Amsterdam", value_parser = parse_tz, global = true)]
+    pub timezone: chrono_tz::Tz,
+
+    /// Pushes in flight at once per instance.
+    #[arg(long, env = "DISPATCH_CONCURRENCY", value_name = "DISPATCH_CONCURRENCY", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1024), global = true)]
+    pub dispatch_concurrency: u32,
+
+    /// Reminders one instance claims at a time.
+    #[arg(long, env = "DISPATCH_BATCH", value_name = "DISPATCH_BATCH", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10000), global = true)]
+    pub dispatch_batch: u32,
+
+    /// How long a claim holds; a crashed instance's claims are taken over after it.
+    #[arg(long, env = "DISPATCH_LEASE", value_name = "DISPATCH_LEASE", default_value = "60s", value_parser = parse_duration, global = true)]
+    pub dispatch_lease: Duration,
+
+    /// Attempts before a reminder is given up (`dead`).
+    #[arg(long, env = "DISPATCH_MAX_ATTEMPTS", value_name = "DISPATCH_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=50), global = true)]
+    pub dispatch_max_attempts: u32,
+
+    /// Run the reminder scheduler and dispatcher in this instance.
+    #[arg(long, env = "REMINDERS_ENABLED", value_name = "REMINDERS_ENABLED", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub reminders_enabled: bool,
 }
 
 impl Settings {
@@ -208,6 +286,25 @@ impl Settings {
             hash_concurrency: 2,
             hash_queue_timeout: Duration::from_secs(2),
             auth_rate_per_minute: 30,
+            fcm_service_account_file: None,
+            fcm_base_url: crate::push::fcm::DEFAULT_BASE_URL.into(),
+            reminder_tick: Duration::from_secs(30),
+            reminder_due_soon_before: Duration::from_secs(24 * 3600),
+            reminder_inactivity_after: Duration::from_secs(7 * 24 * 3600),
+            reminder_escalate_after: Duration::from_secs(14 * 24 * 3600),
+            reminder_at_risk_after: Duration::from_secs(21 * 24 * 3600),
+            quiet_hours: (
+                crate::domain::reminders::DEFAULT_QUIET_START,
+                crate::domain::reminders::DEFAULT_QUIET_END,
+            ),
+            reminder_daily_cap: 1,
+            reminder_weekly_cap: 3,
+            timezone: chrono_tz::Europe::Amsterdam,
+            dispatch_concurrency: 64,
+            dispatch_batch: 200,
+            dispatch_lease: Duration::from_secs(60),
+            dispatch_max_attempts: 8,
+            reminders_enabled: true,
         }
     }
 
@@ -218,6 +315,14 @@ impl Settings {
         }
         if self.refresh_token_ttl < self.access_token_ttl {
             return Err("REFRESH_TOKEN_TTL must be longer than ACCESS_TOKEN_TTL".into());
+        }
+        if !(self.reminder_inactivity_after < self.reminder_escalate_after
+            && self.reminder_escalate_after < self.reminder_at_risk_after)
+        {
+            return Err("REMINDER_INACTIVITY_AFTER < REMINDER_ESCALATE_AFTER < REMINDER_AT_RISK_AFTER must hold".into());
+        }
+        if self.reminder_tick.is_zero() {
+            return Err("REMINDER_TICK must be more than 0".into());
         }
         Ok(())
     }

@@ -11,5 +11,6 @@ pub mod domain;
 pub mod error;
 pub mod metrics;
 pub mod push;
+pub mod scheduler;
 pub mod startup;
 pub mod telemetry;

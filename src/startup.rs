@@ -27,6 +27,10 @@ pub struct AppState {
     pub auth_limit: AuthRateLimit,
     /// Key for hashing activation codes (derived from the JWT secret).
     pub code_key: SecretString,
+    /// Reminder rules from settings.
+    pub rules: crate::scheduler::ReminderRules,
+    /// The reminder dispatcher of this instance.
+    pub dispatcher: crate::push::dispatcher::Dispatcher,
 }
 
 /// A built, listening application.
@@ -65,11 +69,29 @@ impl Application {
         let secret = jwt_secret(&settings)?;
         let code_key =
             SecretString::from(crate::auth::secrets::hash_code(&secret, "activation-codes"));
+        let push_metrics = crate::push::dispatcher::PushMetrics::register(metrics.registry())?;
+        let rules = crate::scheduler::ReminderRules::from_settings(&settings);
+        let dispatcher = crate::push::dispatcher::Dispatcher::new(
+            pool.clone(),
+            push_sender(&settings)?,
+            rules.clone(),
+            instance_id(),
+            settings.dispatch_lease,
+            settings.dispatch_batch,
+            settings.dispatch_max_attempts,
+            settings.dispatch_concurrency,
+            Some(push_metrics),
+        );
+        if settings.reminders_enabled {
+            actix_web::rt::spawn(dispatcher.clone().run_forever(settings.reminder_tick));
+        }
         let state = web::Data::new(AppState {
             keys: JwtKeys::new(&secret, settings.access_token_ttl),
             hasher: Hasher::new(settings.hash_concurrency, settings.hash_queue_timeout)?,
             auth_limit: AuthRateLimit::per_minute(settings.auth_rate_per_minute),
             code_key,
+            rules,
+            dispatcher,
             settings: settings.clone(),
             pool,
             metrics: metrics.clone(),
@@ -127,6 +149,34 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// FCM when credentials are configured, else the log (said once at start).
+fn push_sender(settings: &Settings) -> anyhow::Result<crate::push::dispatcher::Sender> {
+    use crate::push::dispatcher::Sender;
+    use crate::push::fcm::{FcmClient, ServiceAccount};
+    let Some(path) = &settings.fcm_service_account_file else {
+        tracing::warn!(
+            "FCM_SERVICE_ACCOUNT_FILE is not set: push reminders are written to the log only"
+        );
+        return Ok(Sender::Log);
+    };
+    let account = ServiceAccount::from_file(path)
+        .map_err(|e| anyhow::anyhow!("FCM_SERVICE_ACCOUNT_FILE {}: {e}", path.display()))?;
+    let http = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(15))
+        .pool_max_idle_per_host(64)
+        .build()?;
+    let client = FcmClient::new(account, &settings.fcm_base_url, http)
+        .map_err(|e| anyhow::anyhow!("FCM configuration: {e}"))?;
+    tracing::info!(base_url = %settings.fcm_base_url, "push reminders go to FCM HTTP v1");
+    Ok(Sender::Fcm(std::sync::Arc::new(client)))
+}
+
+/// A lease-owner id unique to this process.
+fn instance_id() -> String {
+    format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple())
 }
 
 /// The JWT secret from settings, or the one kept in the data directory (created once).

@@ -343,6 +343,8 @@ pub async fn logout(
     db::run(&state.pool, move |conn| {
         if let Some(row) = tokens::find_refresh_token(conn, &hash)? {
             tokens::revoke_family(conn, &row.family_id)?;
+            // A signed-out phone must not receive pushes for this account any more.
+            crate::db::notifications::delete_devices_of_session(conn, &row.family_id)?;
         }
         Ok(())
     })

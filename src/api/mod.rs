@@ -2,6 +2,7 @@
 //! configuration, and the answers for unknown routes and wrong methods.
 
 pub mod auth;
+pub mod devices;
 pub mod health;
 pub mod me;
 pub mod my_steps;
@@ -50,6 +51,7 @@ Errors are RFC 9457 `application/problem+json` documents with a stable `code`.",
         (name = "templates", description = "Action-list templates"),
         (name = "plans", description = "Plans made from templates (caseworkers)"),
         (name = "steps", description = "Step work by staff and volunteers"),
+        (name = "devices", description = "Push devices and reminder preferences"),
         (name = "my steps", description = "The resident's dosed steps, progress and history; work lists"),
     )
 )]
@@ -95,7 +97,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(my_steps::ask_help)
         .service(my_steps::my_progress)
         .service(my_steps::done_steps)
-        .service(my_steps::assigned_steps);
+        .service(my_steps::assigned_steps)
+        .service(devices::register_device)
+        .service(devices::delete_device)
+        .service(devices::get_preferences)
+        .service(devices::put_preferences)
+        .service(devices::list_plan_reminders);
 }
 
 /// The complete OpenAPI document the service serves and `stapvoorstap openapi` prints.

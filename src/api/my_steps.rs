@@ -11,6 +11,7 @@ use crate::db::{self, DbConn, users};
 use crate::domain::dosing::compare_for_resident;
 use crate::domain::kinds::{Language, OwnerType, PlanStatus, Role, StepStatus};
 use crate::error::{ApiError, ApiResult};
+use crate::scheduler;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -124,6 +125,7 @@ pub async fn current_steps(
     state: web::Data<AppState>,
 ) -> ApiResult<web::Json<CurrentStepsResponse>> {
     auth.require(RESIDENT)?;
+    let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
         let lang = language_of(conn, &auth.id)?;
         let Some(plan) = resident_plan(conn, &auth.id)? else {
@@ -134,6 +136,13 @@ pub async fn current_steps(
                 progress: None,
             });
         };
+        // Opening the app counts as activity; written at most once an hour to keep reads cheap.
+        if plan
+            .last_activity_at
+            .is_none_or(|t| db::now() - t > chrono::Duration::hours(1))
+        {
+            scheduler::touch_activity(conn, &rules, &plan.id)?;
+        }
         let steps = plans::list_steps(conn, &plan.id)?;
         Ok(CurrentStepsResponse {
             plan_id: Some(parse_id(&plan.id)),
@@ -205,6 +214,7 @@ pub async fn complete_my_step(
         .map(|n| crate::api::validate::note("note", &n, 500))
         .transpose()?;
     let fingerprint = serde_json::json!({"step": id, "note": note}).to_string();
+    let rules = state.rules.clone();
     let (body, replayed) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let (plan, _) = find_my_step(conn, &auth, &id)?;
@@ -223,7 +233,7 @@ pub async fn complete_my_step(
                 return Ok((body, true));
             }
             let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
-            let (done, opened) = complete(conn, &plan, &step, &auth, note)?;
+            let (done, opened) = complete(conn, &plan, &step, &auth, note, &rules)?;
             let lang = language_of(conn, &auth.id)?;
             let steps = plans::list_steps(conn, &plan.id)?;
             let to_value = |s: &StepRow| {
@@ -276,6 +286,7 @@ pub async fn ask_help(
 ) -> ApiResult<web::Json<MyStepResponse>> {
     auth.require(RESIDENT)?;
     let id = path.into_inner().to_string();
+    let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let (plan, _) = find_my_step(conn, &auth, &id)?;
@@ -287,6 +298,7 @@ pub async fn ask_help(
                     detail: "Help can be asked for an open step.".into(),
                 });
             }
+            scheduler::touch_activity(conn, &rules, &plan.id)?;
             let step = if step.help_requested_at.is_none() {
                 let t = db::now();
                 let mut s = step.clone();

@@ -357,6 +357,7 @@ pub async fn create_plan(
     let resident_id = path.into_inner().to_string();
     let req = body.into_inner();
     let dose = check_dose(req.dose.unwrap_or(1))?;
+    let rules = state.rules.clone();
     let view = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let resident = find_visible_resident(conn, &auth, &resident_id)?;
@@ -419,7 +420,8 @@ pub async fn create_plan(
                     Some("{\"in_intake\":true}"),
                 )?;
             }
-            issuing::issue_ready_steps(conn, &plan)?;
+            crate::scheduler::touch_activity(conn, &rules, &plan.id)?;
+            issuing::issue_ready_steps(conn, &plan, &rules)?;
             let lang = language_of(conn, &auth.id)?;
             load_plan_view(conn, &plan, lang)
         })
@@ -472,6 +474,7 @@ pub async fn update_plan(
     if let Some(d) = req.dose {
         check_dose(d)?;
     }
+    let rules = state.rules.clone();
     let view = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let plan = find_visible_plan(conn, &auth, &id)?;
@@ -493,8 +496,13 @@ pub async fn update_plan(
                 db::now(),
                 Some(&detail),
             )?;
+            if req.status == Some(PlanStatus::Active) && plan.status != PlanStatus::Active.as_str()
+            {
+                // Back to active: the inactivity ladder starts afresh.
+                crate::scheduler::touch_activity(conn, &rules, &plan.id)?;
+            }
             let plan = plans::find_plan(conn, &plan.id)?.ok_or(ApiError::NotFound)?;
-            issuing::issue_ready_steps(conn, &plan)?;
+            issuing::issue_ready_steps(conn, &plan, &rules)?;
             let lang = language_of(conn, &auth.id)?;
             load_plan_view(conn, &plan, lang)
         })
@@ -549,6 +557,7 @@ pub async fn add_step(
     if !(1..=480).contains(&minutes) {
         return Err(ApiError::invalid("minutes", "must be between 1 and 480"));
     }
+    let rules = state.rules.clone();
     let view = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let plan = find_visible_plan(conn, &auth, &id)?;
@@ -621,7 +630,7 @@ pub async fn add_step(
                 now,
                 None,
             )?;
-            issuing::issue_ready_steps(conn, &plan)?;
+            issuing::issue_ready_steps(conn, &plan, &rules)?;
             let lang = language_of(conn, &auth.id)?;
             load_plan_view(conn, &plan, lang)
         })

@@ -58,6 +58,17 @@ pub struct ResidentResponse {
     pub last_login_at: Option<DateTime<Utc>>,
     /// When the resident was registered.
     pub created_at: DateTime<Utc>,
+    /// The current plan, if any.
+    pub plan_id: Option<Uuid>,
+    /// Inactivity on the current plan: `active`, `nudge` (a gentle reminder went out),
+    /// `escalated` (on your worklist) or `at_risk` (dropout risk).
+    pub inactivity_stage: Option<String>,
+    /// On the caseworker's worklist because of long inactivity.
+    pub needs_attention: bool,
+    /// Flagged as dropout risk.
+    pub dropout_risk: bool,
+    /// Last activity of the resident on the plan.
+    pub last_activity_at: Option<DateTime<Utc>>,
 }
 
 /// A fresh activation code. Show it to the resident once; it is stored only as a hash.
@@ -93,6 +104,7 @@ pub struct ResidentQuery {
 
 fn resident_response(conn: &mut DbConn, u: users::UserRow) -> Result<ResidentResponse, ApiError> {
     let pending = tokens::find_pending_activation_expiry(conn, &u.id)?;
+    let plan = crate::db::plans::find_current_plan_of(conn, &u.id)?;
     let now = db::now();
     Ok(ResidentResponse {
         id: parse_id(&u.id),
@@ -106,6 +118,15 @@ fn resident_response(conn: &mut DbConn, u: users::UserRow) -> Result<ResidentRes
         locked_until: u.locked_until.filter(|t| *t > now).map(db::utc),
         last_login_at: u.last_login_at.map(db::utc),
         created_at: db::utc(u.created_at),
+        plan_id: plan.as_ref().map(|p| parse_id(&p.id)),
+        inactivity_stage: plan.as_ref().map(|p| p.inactivity_stage.clone()),
+        needs_attention: plan
+            .as_ref()
+            .is_some_and(|p| matches!(p.inactivity_stage.as_str(), "escalated" | "at_risk")),
+        dropout_risk: plan
+            .as_ref()
+            .is_some_and(|p| p.inactivity_stage == "at_risk"),
+        last_activity_at: plan.as_ref().and_then(|p| p.last_activity_at).map(db::utc),
     })
 }
 

@@ -9,6 +9,7 @@ use crate::db::{self, DbConn, issuing};
 use crate::domain::kinds::{Priority, Role, StepStatus};
 use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
+use crate::scheduler::{self, ReminderRules};
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, patch, post, web};
@@ -86,6 +87,7 @@ pub fn complete(
     step: &StepRow,
     auth: &AuthUser,
     note: Option<String>,
+    rules: &ReminderRules,
 ) -> Result<(StepRow, Vec<StepRow>), ApiError> {
     if step.status != StepStatus::Open.as_str() {
         return Err(ApiError::Conflict {
@@ -110,7 +112,11 @@ pub fn complete(
         t,
         None,
     )?;
-    let opened = issuing::issue_ready_steps(conn, plan)?;
+    scheduler::on_step_closed(conn, &s.id)?;
+    if auth.role == Role::Resident {
+        scheduler::touch_activity(conn, rules, &plan.id)?;
+    }
+    let opened = issuing::issue_ready_steps(conn, plan, rules)?;
     Ok((s, opened))
 }
 
@@ -168,6 +174,7 @@ pub async fn update_step(
         .as_deref()
         .map(|x| validate::text("reason", x, 1, 300))
         .transpose()?;
+    let rules = state.rules.clone();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let (plan, step) = find_step_for_caseworker(conn, &auth, &id)?;
@@ -224,6 +231,12 @@ pub async fn update_step(
                 kind = st.as_str();
             }
             let s = plans::update_step(conn, &s)?;
+            if r.status.is_some() {
+                scheduler::on_step_closed(conn, &s.id)?;
+            } else if s.due_on != step.due_on || s.owner_type != step.owner_type {
+                // A new date, or a step handed over: due-date reminders follow the change.
+                scheduler::on_due_date_changed(conn, &rules, &plan, &s)?;
+            }
             plans::insert_event(
                 conn,
                 &plan.id,
@@ -234,7 +247,7 @@ pub async fn update_step(
                 db::now(),
                 None,
             )?;
-            issuing::issue_ready_steps(conn, &plan)?;
+            issuing::issue_ready_steps(conn, &plan, &rules)?;
             let s = plans::find_step(conn, &s.id)?.ok_or(ApiError::NotFound)?;
             Ok((s, language_of(conn, &auth.id)?))
         })
@@ -274,6 +287,7 @@ pub async fn complete_step(
         .and_then(|b| b.note)
         .map(|n| validate::note("note", &n, 500))
         .transpose()?;
+    let rules = state.rules.clone();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
@@ -288,7 +302,7 @@ pub async fn complete_step(
             };
             plans::lock_plan(conn, &plan.id)?;
             let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
-            let (done, _) = complete(conn, &plan, &step, &auth, note)?;
+            let (done, _) = complete(conn, &plan, &step, &auth, note, &rules)?;
             Ok((done, language_of(conn, &auth.id)?))
         })
     })
@@ -369,6 +383,7 @@ pub async fn reopen_step(
     auth.require(CASEWORKERS)?;
     let id = path.into_inner().to_string();
     let reason = validate::text("reason", &body.reason, 1, 300)?;
+    let rules = state.rules.clone();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let (plan, step) = find_step_for_caseworker(conn, &auth, &id)?;
@@ -403,7 +418,7 @@ pub async fn reopen_step(
                 db::now(),
                 None,
             )?;
-            issuing::issue_ready_steps(conn, &plan)?;
+            issuing::issue_ready_steps(conn, &plan, &rules)?;
             let s = plans::find_step(conn, &s.id)?.ok_or(ApiError::NotFound)?;
             Ok((s, language_of(conn, &auth.id)?))
         })

@@ -260,6 +260,7 @@ pub async fn update_user(
                 users::update_disabled(conn, &id, disabled)?;
                 if disabled {
                     tokens::revoke_all_for_user(conn, &id)?;
+                    crate::db::notifications::delete_devices_of_user(conn, &id)?;
                 }
             }
             load_user(conn, &id)

@@ -26,7 +26,11 @@ pub fn dose_step(s: &StepRow) -> DoseStep {
 
 /// Opens whatever the dosing rules allow now and records an `issued` event for each.
 /// Callers hold the plan lock ([`plans::lock_plan`]) so two requests cannot both issue.
-pub fn issue_ready_steps(conn: &mut DbConn, plan: &PlanRow) -> QueryResult<Vec<StepRow>> {
+pub fn issue_ready_steps(
+    conn: &mut DbConn,
+    plan: &PlanRow,
+    rules: &crate::scheduler::ReminderRules,
+) -> QueryResult<Vec<StepRow>> {
     let all = plans::list_steps(conn, &plan.id)?;
     let view: Vec<DoseStep> = all.iter().map(dose_step).collect();
     let status = parse(&plan.status, PlanStatus::Closed);
@@ -44,5 +48,6 @@ pub fn issue_ready_steps(conn: &mut DbConn, plan: &PlanRow) -> QueryResult<Vec<S
             opened.push(s);
         }
     }
+    crate::scheduler::on_steps_opened(conn, rules, plan, &opened)?;
     Ok(opened)
 }

@@ -2,6 +2,7 @@
 //! helpers for running queries off the async workers.
 
 pub mod issuing;
+pub mod notifications;
 pub mod plans;
 pub mod schema;
 pub mod service_info;

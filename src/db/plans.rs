@@ -34,6 +34,11 @@ pub struct PlanRow {
     pub started_on: NaiveDate,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub last_activity_at: Option<NaiveDateTime>,
+    pub next_check_at: Option<NaiveDateTime>,
+    pub inactivity_stage: String,
+    pub escalated_at: Option<NaiveDateTime>,
+    pub at_risk_at: Option<NaiveDateTime>,
 }
 
 /// A stored step.
@@ -173,6 +178,7 @@ pub fn insert_plan(
             plans::started_on.eq(started_on),
             plans::created_at.eq(t),
             plans::updated_at.eq(t),
+            plans::inactivity_stage.eq("active"),
         ))
         .returning(plans::all_columns)
         .get_result(conn)

@@ -96,6 +96,11 @@ diesel::table! {
         started_on -> Date,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        last_activity_at -> Nullable<Timestamp>,
+        next_check_at -> Nullable<Timestamp>,
+        inactivity_stage -> Text,
+        escalated_at -> Nullable<Timestamp>,
+        at_risk_at -> Nullable<Timestamp>,
     }
 }
 
@@ -161,6 +166,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    devices (id) {
+        id -> Text,
+        user_id -> Text,
+        session_id -> Nullable<Text>,
+        token -> Text,
+        platform -> Text,
+        locale -> Nullable<Text>,
+        app_version -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id) {
+        user_id -> Text,
+        enabled -> Bool,
+        quiet_start -> Text,
+        quiet_end -> Text,
+        daily_cap -> Integer,
+        weekly_cap -> Integer,
+        timezone -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        plan_id -> Nullable<Text>,
+        step_id -> Nullable<Text>,
+        kind -> Text,
+        crisis -> Bool,
+        dedupe_key -> Text,
+        due_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        state -> Text,
+        attempts -> Integer,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(plans -> templates (template_id));
 diesel::joinable!(steps -> plans (plan_id));
 diesel::joinable!(plan_events -> plans (plan_id));
@@ -183,4 +237,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     steps,
     plan_events,
     idempotency_keys,
+    devices,
+    notification_preferences,
+    notifications,
 );

@@ -1,0 +1,310 @@
+//! Devices (phones that receive pushes) and reminder preferences of the signed-in user, and
+//! the reminder list caseworkers see per plan.
+
+use crate::api::plans::find_visible_plan;
+use crate::api::types::parse_id;
+use crate::auth::AuthUser;
+use crate::db::{self, notifications};
+use crate::domain::policy::CASEWORKERS;
+use crate::error::{ApiError, ApiResult};
+use crate::scheduler;
+use crate::startup::AppState;
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Platform of an installed app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    Android,
+    Ios,
+    Web,
+}
+
+/// An FCM registration token of this app installation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterDeviceRequest {
+    /// The FCM registration token (at most 4096 characters).
+    pub token: String,
+    /// `android`, `ios` or `web`.
+    pub platform: Platform,
+    /// Locale of the phone, e.g. `nl-NL`.
+    #[schema(example = "nl-NL")]
+    pub locale: Option<String>,
+    /// App version, e.g. `1.4.2`.
+    #[schema(example = "1.4.2")]
+    pub app_version: Option<String>,
+}
+
+/// A registered device (the token itself is never shown again).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeviceResponse {
+    /// Device id (for `DELETE /v1/me/devices/{id}`).
+    pub id: Uuid,
+    /// Platform.
+    pub platform: String,
+    /// Locale.
+    pub locale: Option<String>,
+    /// App version.
+    pub app_version: Option<String>,
+    /// When it was registered.
+    pub created_at: DateTime<Utc>,
+    /// When it was last seen.
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// Register (or refresh) this phone for push reminders. A token that belonged to another
+/// account moves to this one.
+#[utoipa::path(
+    tag = "devices",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Registered", body = DeviceResponse))
+)]
+#[post("/v1/me/devices")]
+pub async fn register_device(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    body: crate::api::Json<RegisterDeviceRequest>,
+) -> ApiResult<web::Json<DeviceResponse>> {
+    let req = body.into_inner();
+    let token = req.token.trim().to_owned();
+    if token.is_empty()
+        || token.len() > 4096
+        || token.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ApiError::invalid(
+            "token",
+            "must be an FCM registration token",
+        ));
+    }
+    let locale = req
+        .locale
+        .as_deref()
+        .map(|l| crate::api::validate::text("locale", l, 2, 35))
+        .transpose()?;
+    let version = req
+        .app_version
+        .as_deref()
+        .map(|v| crate::api::validate::text("app_version", v, 1, 40))
+        .transpose()?;
+    let platform = match req.platform {
+        Platform::Android => "android",
+        Platform::Ios => "ios",
+        Platform::Web => "web",
+    };
+    let d = db::run(&state.pool, move |conn| {
+        Ok(notifications::upsert_device(
+            conn,
+            &auth.id,
+            &auth.session,
+            &token,
+            platform,
+            locale.as_deref(),
+            version.as_deref(),
+        )?)
+    })
+    .await?;
+    Ok(web::Json(DeviceResponse {
+        id: parse_id(&d.id),
+        platform: d.platform,
+        locale: d.locale,
+        app_version: d.app_version,
+        created_at: db::utc(d.created_at),
+        last_seen_at: db::utc(d.last_seen_at),
+    }))
+}
+
+/// Stop pushes to one of my devices.
+#[utoipa::path(
+    tag = "devices",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Device id")),
+    responses((status = 204, description = "Removed"))
+)]
+#[delete("/v1/me/devices/{id}")]
+pub async fn delete_device(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner().to_string();
+    let removed = db::run(&state.pool, move |conn| {
+        Ok(notifications::delete_device(conn, &auth.id, &id)?)
+    })
+    .await?;
+    if removed {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// Reminder preferences.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesBody {
+    /// Reminders on or off (crisis and account messages still come).
+    pub enabled: bool,
+    /// Quiet hours in local time, e.g. `21:00-08:00`.
+    #[schema(example = "21:00-08:00")]
+    pub quiet_hours: String,
+    /// At most this many reminders a day (1–24).
+    #[schema(minimum = 1, maximum = 24)]
+    pub daily_cap: i32,
+    /// At most this many reminders in 7 days (1–100).
+    #[schema(minimum = 1, maximum = 100)]
+    pub weekly_cap: i32,
+    /// IANA time zone, e.g. `Europe/Amsterdam`.
+    #[schema(example = "Europe/Amsterdam")]
+    pub timezone: String,
+}
+
+/// My reminder preferences (the defaults until I change them).
+#[utoipa::path(
+    tag = "devices",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Preferences", body = PreferencesBody))
+)]
+#[get("/v1/me/notification-preferences")]
+pub async fn get_preferences(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+) -> ApiResult<web::Json<PreferencesBody>> {
+    let rules = state.rules.clone();
+    let (enabled, p) = db::run(&state.pool, move |conn| {
+        Ok(scheduler::policy_for(conn, &rules, &auth.id)?)
+    })
+    .await?;
+    Ok(web::Json(PreferencesBody {
+        enabled,
+        quiet_hours: format!(
+            "{}-{}",
+            p.quiet_start.format("%H:%M"),
+            p.quiet_end.format("%H:%M")
+        ),
+        daily_cap: i32::try_from(p.daily_cap).unwrap_or(1),
+        weekly_cap: i32::try_from(p.weekly_cap).unwrap_or(3),
+        timezone: p.tz.name().to_owned(),
+    }))
+}
+
+/// Change my reminder preferences.
+#[utoipa::path(
+    tag = "devices",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Saved", body = PreferencesBody))
+)]
+#[put("/v1/me/notification-preferences")]
+pub async fn put_preferences(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    body: crate::api::Json<PreferencesBody>,
+) -> ApiResult<web::Json<PreferencesBody>> {
+    let b = body.into_inner();
+    let (start, end) = crate::domain::reminders::parse_quiet_hours(&b.quiet_hours)
+        .map_err(|m| ApiError::invalid("quiet_hours", m))?;
+    if !(1..=24).contains(&b.daily_cap) {
+        return Err(ApiError::invalid("daily_cap", "must be between 1 and 24"));
+    }
+    if !(1..=100).contains(&b.weekly_cap) {
+        return Err(ApiError::invalid("weekly_cap", "must be between 1 and 100"));
+    }
+    let tz: chrono_tz::Tz = b.timezone.parse().map_err(|_| {
+        ApiError::invalid(
+            "timezone",
+            "must be an IANA time zone such as Europe/Amsterdam",
+        )
+    })?;
+    let row = notifications::PreferencesRow {
+        user_id: auth.id.clone(),
+        enabled: b.enabled,
+        quiet_start: start.format("%H:%M").to_string(),
+        quiet_end: end.format("%H:%M").to_string(),
+        daily_cap: b.daily_cap,
+        weekly_cap: b.weekly_cap,
+        timezone: tz.name().to_owned(),
+        updated_at: db::now(),
+    };
+    let saved = PreferencesBody {
+        enabled: row.enabled,
+        quiet_hours: format!("{}-{}", row.quiet_start, row.quiet_end),
+        daily_cap: row.daily_cap,
+        weekly_cap: row.weekly_cap,
+        timezone: row.timezone.clone(),
+    };
+    db::run(&state.pool, move |conn| {
+        Ok(notifications::save_preferences(conn, &row)?)
+    })
+    .await?;
+    Ok(web::Json(saved))
+}
+
+/// A reminder as caseworkers see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReminderResponse {
+    /// Reminder id (also the push's collapse id).
+    pub id: Uuid,
+    /// Kind: `new_step`, `due_soon`, `overdue`, `inactivity`, `caseworker_escalation`, …
+    pub kind: String,
+    /// The step it is about.
+    pub step_id: Option<Uuid>,
+    /// Who receives it.
+    pub recipient_id: Uuid,
+    /// `pending`, `sent`, `failed`, `dead` or `cancelled`.
+    pub state: String,
+    /// Crisis reminders ignore the caps.
+    pub crisis: bool,
+    /// When it was first due.
+    pub due_at: DateTime<Utc>,
+    /// When it will be (re)tried; later than `due_at` when deferred by quiet hours or caps.
+    pub next_attempt_at: DateTime<Utc>,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Last error code, if any.
+    pub last_error: Option<String>,
+    /// When it went out.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Reminders of a plan, newest first (caseworkers of the team).
+#[utoipa::path(
+    tag = "plans",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    responses((status = 200, description = "Reminders", body = Vec<ReminderResponse>))
+)]
+#[get("/v1/plans/{id}/reminders")]
+pub async fn list_plan_reminders(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<ReminderResponse>>> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let rows = db::run(&state.pool, move |conn| {
+        let plan = find_visible_plan(conn, &auth, &id)?;
+        Ok(notifications::list_for_plan(conn, &plan.id, 500)?)
+    })
+    .await?;
+    Ok(web::Json(
+        rows.into_iter()
+            .map(|r| ReminderResponse {
+                id: parse_id(&r.id),
+                kind: r.kind,
+                step_id: r.step_id.as_deref().map(parse_id),
+                recipient_id: parse_id(&r.user_id),
+                state: r.state,
+                crisis: r.crisis,
+                due_at: db::utc(r.due_at),
+                next_attempt_at: db::utc(r.next_attempt_at),
+                attempts: r.attempts,
+                last_error: r.last_error,
+                sent_at: r.sent_at.map(db::utc),
+            })
+            .collect(),
+    ))
+}

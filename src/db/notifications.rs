@@ -1,0 +1,440 @@
+//! Devices, notification preferences and the reminder outbox.
+
+use super::schema::{devices, notification_preferences, notifications};
+use super::{DbConn, new_id, now};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+/// A registered app installation.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = devices)]
+pub struct DeviceRow {
+    pub id: String,
+    pub user_id: String,
+    pub session_id: Option<String>,
+    pub token: String,
+    pub platform: String,
+    pub locale: Option<String>,
+    pub app_version: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+}
+
+/// Stored reminder preferences of a user.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = notification_preferences)]
+pub struct PreferencesRow {
+    pub user_id: String,
+    pub enabled: bool,
+    pub quiet_start: String,
+    pub quiet_end: String,
+    pub daily_cap: i32,
+    pub weekly_cap: i32,
+    pub timezone: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One reminder in the outbox.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct NotificationRow {
+    pub id: String,
+    pub user_id: String,
+    pub plan_id: Option<String>,
+    pub step_id: Option<String>,
+    pub kind: String,
+    pub crisis: bool,
+    pub dedupe_key: String,
+    pub due_at: NaiveDateTime,
+    pub next_attempt_at: NaiveDateTime,
+    pub state: String,
+    pub attempts: i32,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Registers a token for a user; a token known under another user moves to this one.
+pub fn upsert_device(
+    conn: &mut DbConn,
+    user_id: &str,
+    session_id: &str,
+    token: &str,
+    platform: &str,
+    locale: Option<&str>,
+    app_version: Option<&str>,
+) -> QueryResult<DeviceRow> {
+    let t = now();
+    let existing = devices::table
+        .filter(devices::token.eq(token))
+        .select(DeviceRow::as_select())
+        .first(conn)
+        .optional()?;
+    match existing {
+        Some(d) => diesel::update(devices::table.find(&d.id))
+            .set((
+                devices::user_id.eq(user_id),
+                devices::session_id.eq(session_id),
+                devices::platform.eq(platform),
+                devices::locale.eq(locale),
+                devices::app_version.eq(app_version),
+                devices::last_seen_at.eq(t),
+            ))
+            .returning(devices::all_columns)
+            .get_result(conn),
+        None => diesel::insert_into(devices::table)
+            .values((
+                devices::id.eq(new_id()),
+                devices::user_id.eq(user_id),
+                devices::session_id.eq(session_id),
+                devices::token.eq(token),
+                devices::platform.eq(platform),
+                devices::locale.eq(locale),
+                devices::app_version.eq(app_version),
+                devices::created_at.eq(t),
+                devices::last_seen_at.eq(t),
+            ))
+            .returning(devices::all_columns)
+            .get_result(conn),
+    }
+}
+
+pub fn list_devices(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<DeviceRow>> {
+    devices::table
+        .filter(devices::user_id.eq(user_id))
+        .select(DeviceRow::as_select())
+        .order(devices::created_at.asc())
+        .load(conn)
+}
+
+/// Removes one of the user's devices; false when it is not theirs or not there.
+pub fn delete_device(conn: &mut DbConn, user_id: &str, id: &str) -> QueryResult<bool> {
+    let n = diesel::delete(devices::table.find(id).filter(devices::user_id.eq(user_id)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Removes a token FCM reported as gone.
+pub fn delete_device_by_token(conn: &mut DbConn, token: &str) -> QueryResult<usize> {
+    diesel::delete(devices::table.filter(devices::token.eq(token))).execute(conn)
+}
+
+pub fn delete_devices_of_session(conn: &mut DbConn, session_id: &str) -> QueryResult<usize> {
+    diesel::delete(devices::table.filter(devices::session_id.eq(session_id))).execute(conn)
+}
+
+pub fn delete_devices_of_user(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
+    diesel::delete(devices::table.filter(devices::user_id.eq(user_id))).execute(conn)
+}
+
+pub fn find_preferences(conn: &mut DbConn, user_id: &str) -> QueryResult<Option<PreferencesRow>> {
+    notification_preferences::table
+        .find(user_id)
+        .select(PreferencesRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn save_preferences(conn: &mut DbConn, row: &PreferencesRow) -> QueryResult<()> {
+    let n = diesel::update(notification_preferences::table.find(&row.user_id))
+        .set(row)
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(notification_preferences::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A reminder to put in the outbox.
+#[derive(Debug, Clone)]
+pub struct NewReminder {
+    pub user_id: String,
+    pub plan_id: Option<String>,
+    pub step_id: Option<String>,
+    pub kind: &'static str,
+    pub crisis: bool,
+    pub dedupe_key: String,
+    pub due_at: NaiveDateTime,
+}
+
+/// Adds a reminder unless one with the same dedupe key exists (so rules may run twice).
+/// Returns whether it was added.
+pub fn enqueue(conn: &mut DbConn, r: &NewReminder) -> QueryResult<bool> {
+    let t = now();
+    let values = (
+        notifications::id.eq(new_id()),
+        notifications::user_id.eq(&r.user_id),
+        notifications::plan_id.eq(&r.plan_id),
+        notifications::step_id.eq(&r.step_id),
+        notifications::kind.eq(r.kind),
+        notifications::crisis.eq(r.crisis),
+        notifications::dedupe_key.eq(&r.dedupe_key),
+        notifications::due_at.eq(r.due_at),
+        notifications::next_attempt_at.eq(r.due_at),
+        notifications::state.eq("pending"),
+        notifications::attempts.eq(0),
+        notifications::created_at.eq(t),
+        notifications::updated_at.eq(t),
+    );
+    // ON CONFLICT is not available through the MultiBackend: run it on the inner connection.
+    let n = match conn {
+        DbConn::Pg(c) => diesel::insert_into(notifications::table)
+            .values(values)
+            .on_conflict(notifications::dedupe_key)
+            .do_nothing()
+            .execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_into(notifications::table)
+            .values(values)
+            .on_conflict(notifications::dedupe_key)
+            .do_nothing()
+            .execute(c)?,
+    };
+    Ok(n == 1)
+}
+
+const OPEN_STATES: [&str; 2] = ["pending", "failed"];
+
+/// Cancels a step's reminders that have not gone out (the step was completed or dropped).
+pub fn cancel_for_step(conn: &mut DbConn, step_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::step_id.eq(step_id))
+            .filter(notifications::state.eq_any(OPEN_STATES)),
+    )
+    .set((
+        notifications::state.eq("cancelled"),
+        notifications::updated_at.eq(now()),
+    ))
+    .execute(conn)
+}
+
+/// Cancels a step's reminders of some kinds (e.g. due-date reminders after the date changed).
+pub fn cancel_for_step_kinds(
+    conn: &mut DbConn,
+    step_id: &str,
+    kinds: &[&str],
+) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::step_id.eq(step_id))
+            .filter(notifications::kind.eq_any(kinds))
+            .filter(notifications::state.eq_any(OPEN_STATES)),
+    )
+    .set((
+        notifications::state.eq("cancelled"),
+        notifications::updated_at.eq(now()),
+    ))
+    .execute(conn)
+}
+
+/// Cancels a plan's open reminders of some kinds.
+pub fn cancel_for_plan_kinds(
+    conn: &mut DbConn,
+    plan_id: &str,
+    kinds: &[&str],
+) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::plan_id.eq(plan_id))
+            .filter(notifications::kind.eq_any(kinds))
+            .filter(notifications::state.eq_any(OPEN_STATES)),
+    )
+    .set((
+        notifications::state.eq("cancelled"),
+        notifications::updated_at.eq(now()),
+    ))
+    .execute(conn)
+}
+
+/// Claims up to `limit` due reminders for `owner` until `lease_until`. On PostgreSQL rows are
+/// picked with `FOR UPDATE SKIP LOCKED`, so concurrent instances never claim the same row; on
+/// SQLite the immediate transaction of the caller serialises claimers. Expired leases (a
+/// crashed instance) are claimable again.
+pub fn claim_due(
+    conn: &mut DbConn,
+    owner: &str,
+    at: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<NotificationRow>> {
+    const PG: &str = "UPDATE notifications SET lease_owner = $1, lease_until = $2, updated_at = $3 \
+        WHERE id IN (SELECT id FROM notifications WHERE state IN ('pending', 'failed') \
+        AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+        ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING *";
+    const SQLITE: &str = "UPDATE notifications SET lease_owner = ?, lease_until = ?, updated_at = ? \
+        WHERE id IN (SELECT id FROM notifications WHERE state IN ('pending', 'failed') \
+        AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) \
+        ORDER BY next_attempt_at LIMIT ?) RETURNING *";
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query(PG)
+            .bind::<Text, _>(owner)
+            .bind::<Timestamp, _>(lease_until)
+            .bind::<Timestamp, _>(at)
+            .bind::<BigInt, _>(limit)
+            .load(c),
+        DbConn::Sqlite(c) => diesel::sql_query(SQLITE)
+            .bind::<Text, _>(owner)
+            .bind::<Timestamp, _>(lease_until)
+            .bind::<Timestamp, _>(at)
+            .bind::<Timestamp, _>(at)
+            .bind::<Timestamp, _>(at)
+            .bind::<BigInt, _>(limit)
+            .load(c),
+    }
+}
+
+/// The outcome of one dispatch attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Sent,
+    /// Try again at this time (counts as an attempt).
+    Retry {
+        at: NaiveDateTime,
+        error: String,
+    },
+    /// Give up.
+    Dead {
+        error: String,
+    },
+    /// Not allowed now (quiet hours, caps): move without counting an attempt.
+    Defer {
+        at: NaiveDateTime,
+    },
+    /// No longer wanted (step done, reminders off, plan at risk).
+    Cancel {
+        reason: String,
+    },
+}
+
+/// Records an outcome, only while `owner` still holds the lease (a taken-over claim is not
+/// overwritten by a slow former owner). Returns whether it was recorded.
+pub fn record_outcome(
+    conn: &mut DbConn,
+    id: &str,
+    owner: &str,
+    outcome: &Outcome,
+    max_attempts: i32,
+) -> QueryResult<bool> {
+    let t = now();
+    let target = notifications::table
+        .find(id)
+        .filter(notifications::lease_owner.eq(owner));
+    let none: Option<NaiveDateTime> = None;
+    let no_owner: Option<String> = None;
+    let n = match outcome {
+        Outcome::Sent => diesel::update(target)
+            .set((
+                notifications::state.eq("sent"),
+                notifications::sent_at.eq(t),
+                notifications::attempts.eq(notifications::attempts + 1),
+                notifications::last_error.eq(None::<String>),
+                notifications::lease_owner.eq(no_owner),
+                notifications::lease_until.eq(none),
+                notifications::updated_at.eq(t),
+            ))
+            .execute(conn)?,
+        Outcome::Retry { at, error } => {
+            let row: Option<NotificationRow> = notifications::table
+                .find(id)
+                .select(NotificationRow::as_select())
+                .first(conn)
+                .optional()?;
+            let attempts = row.map(|r| r.attempts).unwrap_or(0) + 1;
+            let state = if attempts >= max_attempts {
+                "dead"
+            } else {
+                "failed"
+            };
+            diesel::update(target)
+                .set((
+                    notifications::state.eq(state),
+                    notifications::attempts.eq(attempts),
+                    notifications::next_attempt_at.eq(*at),
+                    notifications::last_error.eq(error),
+                    notifications::lease_owner.eq(no_owner),
+                    notifications::lease_until.eq(none),
+                    notifications::updated_at.eq(t),
+                ))
+                .execute(conn)?
+        }
+        Outcome::Dead { error } => diesel::update(target)
+            .set((
+                notifications::state.eq("dead"),
+                notifications::attempts.eq(notifications::attempts + 1),
+                notifications::last_error.eq(error),
+                notifications::lease_owner.eq(no_owner),
+                notifications::lease_until.eq(none),
+                notifications::updated_at.eq(t),
+            ))
+            .execute(conn)?,
+        Outcome::Defer { at } => diesel::update(target)
+            .set((
+                notifications::next_attempt_at.eq(*at),
+                notifications::lease_owner.eq(no_owner),
+                notifications::lease_until.eq(none),
+                notifications::updated_at.eq(t),
+            ))
+            .execute(conn)?,
+        Outcome::Cancel { reason } => diesel::update(target)
+            .set((
+                notifications::state.eq("cancelled"),
+                notifications::last_error.eq(reason),
+                notifications::lease_owner.eq(no_owner),
+                notifications::lease_until.eq(none),
+                notifications::updated_at.eq(t),
+            ))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}
+
+/// When the user's capped reminders went out in the last 8 days (for the caps).
+pub fn recent_capped_sends(
+    conn: &mut DbConn,
+    user_id: &str,
+    since: NaiveDateTime,
+    uncapped_kinds: &[&str],
+) -> QueryResult<Vec<NaiveDateTime>> {
+    notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::sent_at.ge(since))
+        .filter(notifications::crisis.eq(false))
+        .filter(notifications::kind.ne_all(uncapped_kinds))
+        .select(notifications::sent_at.assume_not_null())
+        .load(conn)
+}
+
+pub fn find_notification(conn: &mut DbConn, id: &str) -> QueryResult<Option<NotificationRow>> {
+    notifications::table
+        .find(id)
+        .select(NotificationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_for_plan(
+    conn: &mut DbConn,
+    plan_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<NotificationRow>> {
+    notifications::table
+        .filter(notifications::plan_id.eq(plan_id))
+        .select(NotificationRow::as_select())
+        .order(notifications::created_at.desc())
+        .limit(limit)
+        .load(conn)
+}
+
+pub fn list_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<NotificationRow>> {
+    notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .select(NotificationRow::as_select())
+        .order(notifications::created_at.asc())
+        .load(conn)
+}

@@ -1,0 +1,350 @@
+//! Reminder rules applied to stored plans: what goes into the outbox when steps open, close or
+//! change, and the inactivity ladder run by the scheduler tick. Timing itself (quiet hours,
+//! caps, DST) is the pure `domain::reminders`.
+
+use crate::config::Settings;
+use crate::db::notifications::{self, NewReminder};
+use crate::db::plans::{PlanRow, StepRow};
+use crate::db::schema::{plans, steps};
+use crate::db::{DbConn, now};
+use crate::domain::kinds::{OwnerType, Priority, Role, StepStatus};
+use crate::domain::reminders::{
+    self, InactivityRules, InactivityStage, ReminderKind, ReminderPolicy,
+};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+/// Reminder settings shared by every rule.
+#[derive(Debug, Clone)]
+pub struct ReminderRules {
+    pub default_policy: ReminderPolicy,
+    pub due_soon_before: Duration,
+    pub inactivity: InactivityRules,
+}
+
+fn dur(d: std::time::Duration) -> Duration {
+    Duration::from_std(d).unwrap_or(Duration::MAX)
+}
+
+impl ReminderRules {
+    pub fn from_settings(s: &Settings) -> Self {
+        Self {
+            default_policy: ReminderPolicy {
+                quiet_start: s.quiet_hours.0,
+                quiet_end: s.quiet_hours.1,
+                daily_cap: s.reminder_daily_cap,
+                weekly_cap: s.reminder_weekly_cap,
+                tz: s.timezone,
+            },
+            due_soon_before: dur(s.reminder_due_soon_before),
+            inactivity: InactivityRules {
+                nudge_after: dur(s.reminder_inactivity_after),
+                escalate_after: dur(s.reminder_escalate_after),
+                at_risk_after: dur(s.reminder_at_risk_after),
+            },
+        }
+    }
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+/// The user's policy: stored preferences or the defaults; `enabled` false turns reminders off.
+pub fn policy_for(
+    conn: &mut DbConn,
+    rules: &ReminderRules,
+    user_id: &str,
+) -> QueryResult<(bool, ReminderPolicy)> {
+    let Some(p) = notifications::find_preferences(conn, user_id)? else {
+        return Ok((true, rules.default_policy.clone()));
+    };
+    let d = &rules.default_policy;
+    Ok((
+        p.enabled,
+        ReminderPolicy {
+            quiet_start: p.quiet_start.parse().unwrap_or(d.quiet_start),
+            quiet_end: p.quiet_end.parse().unwrap_or(d.quiet_end),
+            daily_cap: u32::try_from(p.daily_cap).unwrap_or(d.daily_cap),
+            weekly_cap: u32::try_from(p.weekly_cap).unwrap_or(d.weekly_cap),
+            tz: p.timezone.parse().unwrap_or(d.tz),
+        },
+    ))
+}
+
+fn team_caseworkers(conn: &mut DbConn, team_id: &str) -> QueryResult<Vec<String>> {
+    use crate::db::schema::{team_members, users as u};
+    team_members::table
+        .inner_join(u::table)
+        .filter(team_members::team_id.eq(team_id))
+        .filter(u::role.eq(Role::Caseworker.as_str()))
+        .filter(u::disabled_at.is_null())
+        .select(u::id)
+        .load(conn)
+}
+
+fn due_reminders(
+    conn: &mut DbConn,
+    rules: &ReminderRules,
+    plan: &PlanRow,
+    step: &StepRow,
+) -> QueryResult<()> {
+    let Some(due_on) = step.due_on else {
+        return Ok(());
+    };
+    let (_, policy) = policy_for(conn, rules, &plan.resident_id)?;
+    let crisis = step.priority == Priority::P0.as_str();
+    for (kind, at) in [
+        (
+            ReminderKind::DueSoon,
+            reminders::due_soon_at(due_on, rules.due_soon_before, policy.tz),
+        ),
+        (
+            ReminderKind::Overdue,
+            reminders::overdue_at(due_on, policy.tz),
+        ),
+    ] {
+        notifications::enqueue(
+            conn,
+            &NewReminder {
+                user_id: plan.resident_id.clone(),
+                plan_id: Some(plan.id.clone()),
+                step_id: Some(step.id.clone()),
+                kind: kind.as_str(),
+                crisis,
+                dedupe_key: format!("{}:{}:{due_on}", kind.as_str(), step.id),
+                due_at: at.naive_utc(),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Steps were just issued: a "new step" reminder for the resident's own steps, due-date
+/// reminders, and for a crisis step an alert to the team's caseworkers once it has been open
+/// for one working day.
+pub fn on_steps_opened(
+    conn: &mut DbConn,
+    rules: &ReminderRules,
+    plan: &PlanRow,
+    opened: &[StepRow],
+) -> QueryResult<()> {
+    let t = now();
+    for step in opened {
+        let crisis = step.priority == Priority::P0.as_str();
+        if step.owner_type == OwnerType::Resident.as_str() {
+            notifications::enqueue(
+                conn,
+                &NewReminder {
+                    user_id: plan.resident_id.clone(),
+                    plan_id: Some(plan.id.clone()),
+                    step_id: Some(step.id.clone()),
+                    kind: ReminderKind::NewStep.as_str(),
+                    crisis,
+                    dedupe_key: format!("new_step:{}:{}", step.id, step.version),
+                    due_at: t,
+                },
+            )?;
+            due_reminders(conn, rules, plan, step)?;
+        }
+        if crisis {
+            let at = reminders::add_working_days(utc(t), 1, rules.default_policy.tz).naive_utc();
+            for cw in team_caseworkers(conn, &plan.team_id)? {
+                notifications::enqueue(
+                    conn,
+                    &NewReminder {
+                        user_id: cw.clone(),
+                        plan_id: Some(plan.id.clone()),
+                        step_id: Some(step.id.clone()),
+                        kind: ReminderKind::CaseworkerCrisis.as_str(),
+                        crisis: true,
+                        dedupe_key: format!("crisis:{}:{}:{cw}", step.id, step.version),
+                        due_at: at,
+                    },
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A step left `open` (done, skipped, cancelled): its pending reminders are no longer wanted.
+pub fn on_step_closed(conn: &mut DbConn, step_id: &str) -> QueryResult<()> {
+    notifications::cancel_for_step(conn, step_id).map(|_| ())
+}
+
+/// A step's due date changed: old due-date reminders go, new ones come (if it is open).
+pub fn on_due_date_changed(
+    conn: &mut DbConn,
+    rules: &ReminderRules,
+    plan: &PlanRow,
+    step: &StepRow,
+) -> QueryResult<()> {
+    notifications::cancel_for_step_kinds(
+        conn,
+        &step.id,
+        &[
+            ReminderKind::DueSoon.as_str(),
+            ReminderKind::Overdue.as_str(),
+        ],
+    )?;
+    if step.status == StepStatus::Open.as_str() && step.owner_type == OwnerType::Resident.as_str() {
+        due_reminders(conn, rules, plan, step)?;
+    }
+    Ok(())
+}
+
+/// Records resident activity on a plan: resets the inactivity ladder and drops a pending nudge.
+pub fn touch_activity(conn: &mut DbConn, rules: &ReminderRules, plan_id: &str) -> QueryResult<()> {
+    let t = now();
+    diesel::update(plans::table.find(plan_id))
+        .set((
+            plans::last_activity_at.eq(t),
+            plans::next_check_at.eq(t + rules.inactivity.nudge_after),
+            plans::inactivity_stage.eq("active"),
+        ))
+        .execute(conn)?;
+    notifications::cancel_for_plan_kinds(conn, plan_id, &[ReminderKind::Inactivity.as_str()])?;
+    Ok(())
+}
+
+fn stage_str(s: InactivityStage) -> &'static str {
+    match s {
+        InactivityStage::Active => "active",
+        InactivityStage::Nudge => "nudge",
+        InactivityStage::Escalated => "escalated",
+        InactivityStage::AtRisk => "at_risk",
+    }
+}
+
+fn parse_stage(s: &str) -> InactivityStage {
+    match s {
+        "nudge" => InactivityStage::Nudge,
+        "escalated" => InactivityStage::Escalated,
+        "at_risk" => InactivityStage::AtRisk,
+        _ => InactivityStage::Active,
+    }
+}
+
+/// One scheduler pass over the plans whose next inactivity check is due (an indexed range,
+/// so the cost follows what is due, not how many plans exist). Returns how many it handled.
+pub fn run_inactivity_tick(
+    conn: &mut DbConn,
+    rules: &ReminderRules,
+    limit: i64,
+) -> QueryResult<usize> {
+    let t = now();
+    let due: Vec<PlanRow> = plans::table
+        .filter(plans::next_check_at.le(t))
+        .select(PlanRow::as_select())
+        .order(plans::next_check_at.asc())
+        .limit(limit)
+        .load(conn)?;
+    for plan in &due {
+        crate::db::write_tx(conn, |conn| handle_plan(conn, rules, plan, t))?;
+    }
+    Ok(due.len())
+}
+
+fn handle_plan(
+    conn: &mut DbConn,
+    rules: &ReminderRules,
+    plan: &PlanRow,
+    t: NaiveDateTime,
+) -> QueryResult<()> {
+    let last = plan.last_activity_at.unwrap_or(plan.created_at);
+    let r = &rules.inactivity;
+    if plan.status != "active" {
+        // Paused or finished plans are not nagged; look again when they are active.
+        return diesel::update(plans::table.find(&plan.id))
+            .set(plans::next_check_at.eq(None::<NaiveDateTime>))
+            .execute(conn)
+            .map(|_| ());
+    }
+    let stage = reminders::inactivity_stage(r, utc(last), utc(t));
+    let stored = parse_stage(&plan.inactivity_stage);
+    let next_check = match stage {
+        InactivityStage::Active => Some(last + r.nudge_after),
+        InactivityStage::Nudge => Some(last + r.escalate_after),
+        InactivityStage::Escalated => Some(last + r.at_risk_after),
+        InactivityStage::AtRisk => None,
+    };
+    if stage > stored {
+        match stage {
+            InactivityStage::Nudge => {
+                let has_open: bool = diesel::select(diesel::dsl::exists(
+                    steps::table
+                        .filter(steps::plan_id.eq(&plan.id))
+                        .filter(steps::owner_type.eq("resident"))
+                        .filter(steps::status.eq("open")),
+                ))
+                .get_result(conn)?;
+                if has_open {
+                    notifications::enqueue(
+                        conn,
+                        &NewReminder {
+                            user_id: plan.resident_id.clone(),
+                            plan_id: Some(plan.id.clone()),
+                            step_id: None,
+                            kind: ReminderKind::Inactivity.as_str(),
+                            crisis: false,
+                            dedupe_key: format!(
+                                "inactivity:{}:{}",
+                                plan.id,
+                                last.and_utc().timestamp()
+                            ),
+                            due_at: t,
+                        },
+                    )?;
+                }
+            }
+            InactivityStage::Escalated => {
+                diesel::update(plans::table.find(&plan.id))
+                    .set(plans::escalated_at.eq(t))
+                    .execute(conn)?;
+                for cw in team_caseworkers(conn, &plan.team_id)? {
+                    notifications::enqueue(
+                        conn,
+                        &NewReminder {
+                            user_id: cw.clone(),
+                            plan_id: Some(plan.id.clone()),
+                            step_id: None,
+                            kind: ReminderKind::CaseworkerEscalation.as_str(),
+                            crisis: false,
+                            dedupe_key: format!(
+                                "escalation:{}:{}:{cw}",
+                                plan.id,
+                                last.and_utc().timestamp()
+                            ),
+                            due_at: t,
+                        },
+                    )?;
+                }
+            }
+            InactivityStage::AtRisk => {
+                diesel::update(plans::table.find(&plan.id))
+                    .set(plans::at_risk_at.eq(t))
+                    .execute(conn)?;
+                // At risk: the resident is no longer nudged; the caseworker takes it from here.
+                notifications::cancel_for_plan_kinds(
+                    conn,
+                    &plan.id,
+                    &[
+                        ReminderKind::Inactivity.as_str(),
+                        ReminderKind::DueSoon.as_str(),
+                        ReminderKind::Overdue.as_str(),
+                        ReminderKind::NewStep.as_str(),
+                    ],
+                )?;
+            }
+            InactivityStage::Active => {}
+        }
+    }
+    diesel::update(plans::table.find(&plan.id))
+        .set((
+            plans::inactivity_stage.eq(stage_str(stage)),
+            plans::next_check_at.eq(next_check),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
