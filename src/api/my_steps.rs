@@ -136,11 +136,12 @@ pub async fn current_steps(
                 progress: None,
             });
         };
-        // Opening the app counts as activity; written at most once an hour to keep reads cheap.
-        if plan
+        // Opening the app counts as activity. Written at most once an hour to keep reads
+        // cheap, but at once when the plan was on the inactivity ladder.
+        let stale = plan
             .last_activity_at
-            .is_none_or(|t| db::now() - t > chrono::Duration::hours(1))
-        {
+            .is_none_or(|t| db::now() - t > chrono::Duration::hours(1));
+        if stale || plan.inactivity_stage != "active" {
             scheduler::touch_activity(conn, &rules, &plan.id)?;
         }
         let steps = plans::list_steps(conn, &plan.id)?;

@@ -262,6 +262,12 @@ backend_test!(authorization_matrix_for_every_id_endpoint, |app| {
                 _ => 403,
             },
         },
+        Row {
+            method: reqwest::Method::GET,
+            path: format!("/v1/plans/{plan_id}/reminders"),
+            body: json!(null),
+            expect: caseworker_only(200),
+        },
         // Verify a done step: only the team's caseworker (done → verified, so it runs last).
         Row {
             method: reqwest::Method::POST,
@@ -270,6 +276,27 @@ backend_test!(authorization_matrix_for_every_id_endpoint, |app| {
             expect: caseworker_only(200),
         },
     ];
+    check(&app, &w, rows).await;
+    // Devices: only the owner can remove theirs; for everyone else the id does not exist.
+    let device = app
+        .post(
+            "/v1/me/devices",
+            Some(&w.resident_a.token),
+            &json!({"token": "matrix-phone", "platform": "ios"}),
+        )
+        .await
+        .value();
+    let device_id = device["id"].as_str().unwrap().to_owned();
+    let rows = vec![Row {
+        method: reqwest::Method::DELETE,
+        path: format!("/v1/me/devices/{device_id}"),
+        body: json!(null),
+        expect: |who| match who {
+            Who::Anonymous => 401,
+            Who::Owner => 204,
+            _ => 404,
+        },
+    }];
     check(&app, &w, rows).await;
     // Staff-side complete of the resident's open step: volunteers (not assigned) and other
     // teams see nothing; residents and researchers are the wrong role.

@@ -13,3 +13,4 @@ mod health;
 mod migrations;
 mod openapi;
 mod plans;
+mod push;
