@@ -2,6 +2,7 @@
 //! configuration, and the answers for unknown routes and wrong methods.
 
 pub mod auth;
+pub mod behaviour;
 pub mod devices;
 pub mod health;
 pub mod me;
@@ -102,7 +103,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(devices::delete_device)
         .service(devices::get_preferences)
         .service(devices::put_preferences)
-        .service(devices::list_plan_reminders);
+        .service(devices::list_plan_reminders)
+        .service(behaviour::set_intention)
+        .service(behaviour::clear_intention)
+        .service(behaviour::snooze_step)
+        .service(behaviour::report_my_crisis)
+        .service(behaviour::report_plan_crisis)
+        .service(behaviour::post_mood)
+        .service(behaviour::post_alliance)
+        .service(behaviour::plan_pulse);
 }
 
 /// The complete OpenAPI document the service serves and `stapvoorstap openapi` prints.

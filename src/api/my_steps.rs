@@ -70,6 +70,10 @@ pub struct MyProgressResponse {
     pub progress: ProgressResponse,
     /// Steps others are doing (or did) for you.
     pub done_for_you: Vec<DoneForYouResponse>,
+    /// This month's working-alliance question is still open (`POST /v1/me/alliance`).
+    pub alliance_question_due: bool,
+    /// Days since the plan started.
+    pub days_in_stabilisation: i64,
 }
 
 /// A step on a volunteer's or caseworker's work list.
@@ -92,8 +96,13 @@ fn open_resident_steps(steps: &[StepRow]) -> Vec<&StepRow> {
             s.owner_type == OwnerType::Resident.as_str() && s.status == StepStatus::Open.as_str()
         })
         .collect();
+    // Holding back is irrelevant for ordering what is already open.
+    let day = chrono::NaiveDate::MIN;
     open.sort_by(|a, b| {
-        compare_for_resident(&db::issuing::dose_step(a), &db::issuing::dose_step(b))
+        compare_for_resident(
+            &db::issuing::dose_step(a, day),
+            &db::issuing::dose_step(b, day),
+        )
     });
     open
 }
@@ -127,7 +136,6 @@ pub async fn current_steps(
     auth.require(RESIDENT)?;
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
-        let lang = language_of(conn, &auth.id)?;
         let Some(plan) = resident_plan(conn, &auth.id)? else {
             return Ok(CurrentStepsResponse {
                 plan_id: None,
@@ -144,19 +152,29 @@ pub async fn current_steps(
         if stale || plan.inactivity_stage != "active" {
             scheduler::touch_activity(conn, &rules, &plan.id)?;
         }
-        let steps = plans::list_steps(conn, &plan.id)?;
-        Ok(CurrentStepsResponse {
-            plan_id: Some(parse_id(&plan.id)),
-            plan_status: plan.status.parse().ok(),
-            steps: open_resident_steps(&steps)
-                .into_iter()
-                .map(|s| MyStepResponse::new(s, lang))
-                .collect(),
-            progress: Some(progress_of(&steps)),
-        })
+        current_view(conn, &auth.id, &plan)
     })
     .await?;
     Ok(web::Json(r))
+}
+
+/// The resident's current steps and progress on a plan.
+pub fn current_view(
+    conn: &mut DbConn,
+    user_id: &str,
+    plan: &PlanRow,
+) -> Result<CurrentStepsResponse, ApiError> {
+    let lang = language_of(conn, user_id)?;
+    let steps = plans::list_steps(conn, &plan.id)?;
+    Ok(CurrentStepsResponse {
+        plan_id: Some(parse_id(&plan.id)),
+        plan_status: plan.status.parse().ok(),
+        steps: open_resident_steps(&steps)
+            .into_iter()
+            .map(|s| MyStepResponse::new(s, lang))
+            .collect(),
+        progress: Some(progress_of(&steps, lang)),
+    })
 }
 
 /// Optional note with a completion.
@@ -165,6 +183,9 @@ pub async fn current_steps(
 pub struct MyCompleteRequest {
     /// A short note for the caseworker (at most 500 characters).
     pub note: Option<String>,
+    /// "I already did this": the day it really happened (up to 14 days back). The timeline
+    /// keeps both this and when it was recorded; metrics use this one.
+    pub done_on: Option<chrono::NaiveDate>,
 }
 
 /// Mark my step as done; the answer carries the next step. Send an `Idempotency-Key` so a
@@ -209,12 +230,14 @@ pub async fn complete_my_step(
         }
     };
     let id = path.into_inner().to_string();
-    let note = body
-        .0
-        .and_then(|b| b.note)
+    let (note, done_on) = match body.0 {
+        Some(b) => (b.note, b.done_on),
+        None => (None, None),
+    };
+    let note = note
         .map(|n| crate::api::validate::note("note", &n, 500))
         .transpose()?;
-    let fingerprint = serde_json::json!({"step": id, "note": note}).to_string();
+    let fingerprint = serde_json::json!({"step": id, "note": note, "done_on": done_on}).to_string();
     let rules = state.rules.clone();
     let (body, replayed) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
@@ -234,7 +257,30 @@ pub async fn complete_my_step(
                 return Ok((body, true));
             }
             let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
-            let (done, opened) = complete(conn, &plan, &step, &auth, note, &rules)?;
+            let happened = match done_on {
+                None => None,
+                Some(day) => {
+                    let (_, policy) = scheduler::policy_for(conn, &rules, &auth.id)?;
+                    let today = chrono::Utc::now().with_timezone(&policy.tz).date_naive();
+                    if day > today || day < today - chrono::Duration::days(14) {
+                        return Err(ApiError::invalid(
+                            "done_on",
+                            "must be today or up to 14 days back",
+                        ));
+                    }
+                    // Noon local time of that day: the hour is not known, the day is.
+                    (day < today).then(|| {
+                        crate::domain::reminders::intention_at(
+                            day,
+                            None,
+                            chrono::NaiveTime::from_hms_opt(12, 0, 0),
+                            policy.tz,
+                        )
+                        .naive_utc()
+                    })
+                }
+            };
+            let (done, opened) = complete(conn, &plan, &step, &auth, note, &rules, happened)?;
             let lang = language_of(conn, &auth.id)?;
             let steps = plans::list_steps(conn, &plan.id)?;
             let to_value = |s: &StepRow| {
@@ -251,7 +297,7 @@ pub async fn complete_my_step(
                     .into_iter()
                     .map(to_value)
                     .collect(),
-                progress: serde_json::to_value(progress_of(&steps)).unwrap_or_default(),
+                progress: serde_json::to_value(progress_of(&steps, lang)).unwrap_or_default(),
             };
             let body = serde_json::to_string(&response).map_err(ApiError::internal)?;
             if let Some(k) = &key {
@@ -377,8 +423,13 @@ pub async fn my_progress(
                 since: s.completed_at.or(s.issued_at).map(db::utc),
             });
         }
+        let days = (chrono::Utc::now().date_naive() - plan.started_on)
+            .num_days()
+            .max(0);
         Ok(MyProgressResponse {
-            progress: progress_of(&steps),
+            alliance_question_due: crate::api::behaviour::alliance_due(conn, &auth.id)?,
+            days_in_stabilisation: days,
+            progress: progress_of(&steps, lang),
             done_for_you: others,
         })
     })

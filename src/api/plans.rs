@@ -306,6 +306,14 @@ fn build_steps(
             version: 1,
             created_at: now,
             updated_at: now,
+            intention_on: None,
+            intention_part: None,
+            intention_time: None,
+            snoozed_until: None,
+            snooze_reason: None,
+            snooze_note: None,
+            crisis_reported_at: None,
+            gates: serde_json::to_string(&item.gate).map_err(ApiError::internal)?,
         });
     }
     Ok(rows)
@@ -618,6 +626,14 @@ pub async fn add_step(
                 version: 1,
                 created_at: now,
                 updated_at: now,
+                intention_on: None,
+                intention_part: None,
+                intention_time: None,
+                snoozed_until: None,
+                snooze_reason: None,
+                snooze_note: None,
+                crisis_reported_at: None,
+                gates: "[]".into(),
             };
             plans::insert_steps(conn, std::slice::from_ref(&row))?;
             plans::insert_event(

@@ -69,6 +69,17 @@ pub struct ResidentResponse {
     pub dropout_risk: bool,
     /// Last activity of the resident on the plan.
     pub last_activity_at: Option<DateTime<Utc>>,
+    /// Days since the plan started.
+    pub days_in_stabilisation: Option<i64>,
+    /// Against the 90/120-day time box of the phase.
+    pub time_box: Option<crate::domain::gate::TimeBox>,
+    /// For a reported crisis that is still open: the Wgs deadline (three working days after
+    /// the report) of the earliest one.
+    pub crisis_deadline: Option<DateTime<Utc>>,
+    /// Steps the resident put aside ("niet nu"); their reasons are on the plan.
+    pub snoozed_steps: u32,
+    /// Open steps the resident asked help with.
+    pub help_requests: u32,
 }
 
 /// A fresh activation code. Show it to the resident once; it is stored only as a hash.
@@ -105,6 +116,20 @@ pub struct ResidentQuery {
 fn resident_response(conn: &mut DbConn, u: users::UserRow) -> Result<ResidentResponse, ApiError> {
     let pending = tokens::find_pending_activation_expiry(conn, &u.id)?;
     let plan = crate::db::plans::find_current_plan_of(conn, &u.id)?;
+    let steps = match &plan {
+        Some(p) => crate::db::plans::list_steps(conn, &p.id)?,
+        None => Vec::new(),
+    };
+    let tz = chrono_tz::Europe::Amsterdam;
+    let crisis_deadline = steps
+        .iter()
+        .filter(|s| s.status == "open" && s.priority == "P0")
+        .filter_map(|s| s.crisis_reported_at)
+        .min()
+        .map(|t| crate::domain::reminders::add_working_days(db::utc(t), 3, tz));
+    let days = plan
+        .as_ref()
+        .map(|p| (Utc::now().date_naive() - p.started_on).num_days().max(0));
     let now = db::now();
     Ok(ResidentResponse {
         id: parse_id(&u.id),
@@ -127,6 +152,18 @@ fn resident_response(conn: &mut DbConn, u: users::UserRow) -> Result<ResidentRes
             .as_ref()
             .is_some_and(|p| p.inactivity_stage == "at_risk"),
         last_activity_at: plan.as_ref().and_then(|p| p.last_activity_at).map(db::utc),
+        days_in_stabilisation: days,
+        time_box: days.map(crate::domain::gate::time_box),
+        crisis_deadline,
+        snoozed_steps: u32::try_from(steps.iter().filter(|s| s.snoozed_until.is_some()).count())
+            .unwrap_or(0),
+        help_requests: u32::try_from(
+            steps
+                .iter()
+                .filter(|s| s.status == "open" && s.help_requested_at.is_some())
+                .count(),
+        )
+        .unwrap_or(0),
     })
 }
 

@@ -88,6 +88,7 @@ pub fn complete(
     auth: &AuthUser,
     note: Option<String>,
     rules: &ReminderRules,
+    happened_at: Option<chrono::NaiveDateTime>,
 ) -> Result<(StepRow, Vec<StepRow>), ApiError> {
     if step.status != StepStatus::Open.as_str() {
         return Err(ApiError::Conflict {
@@ -95,7 +96,8 @@ pub fn complete(
             detail: "This step is not open (it may be done already).".into(),
         });
     }
-    let t = db::now();
+    let before = milestone_keys(&plans::list_steps(conn, &plan.id)?);
+    let t = happened_at.unwrap_or_else(db::now);
     let mut s = step.clone();
     s.status = StepStatus::Done.as_str().into();
     s.completed_at = Some(t);
@@ -117,7 +119,40 @@ pub fn complete(
         scheduler::touch_activity(conn, rules, &plan.id)?;
     }
     let opened = issuing::issue_ready_steps(conn, plan, rules)?;
+    // A milestone reached (first step, a category, half-way, a criterion): a friendly push,
+    // which the dispatcher keeps within the resident's caps.
+    for key in milestone_keys(&plans::list_steps(conn, &plan.id)?).difference(&before) {
+        crate::db::notifications::enqueue(
+            conn,
+            &crate::db::notifications::NewReminder {
+                user_id: plan.resident_id.clone(),
+                plan_id: Some(plan.id.clone()),
+                step_id: None,
+                kind: crate::domain::reminders::ReminderKind::Milestone.as_str(),
+                crisis: false,
+                dedupe_key: format!("milestone:{}:{key}", plan.id),
+                due_at: db::now(),
+            },
+        )?;
+    }
     Ok((s, opened))
+}
+
+/// Milestones and met exit criteria of a plan's steps, as comparable keys.
+fn milestone_keys(steps: &[StepRow]) -> std::collections::BTreeSet<String> {
+    let p = crate::api::steps_view::progress_of(steps, crate::domain::kinds::Language::Nl);
+    let mut keys: std::collections::BTreeSet<String> = p
+        .milestones
+        .iter()
+        .map(|m| format!("{:?}:{}", m.kind, m.category.as_deref().unwrap_or("")))
+        .collect();
+    keys.extend(
+        p.criteria
+            .iter()
+            .filter(|c| c.met && c.steps_total > 0)
+            .map(|c| c.code.to_owned()),
+    );
+    keys
 }
 
 fn etag(step: &StepRow) -> String {
@@ -302,7 +337,7 @@ pub async fn complete_step(
             };
             plans::lock_plan(conn, &plan.id)?;
             let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
-            let (done, _) = complete(conn, &plan, &step, &auth, note, &rules)?;
+            let (done, _) = complete(conn, &plan, &step, &auth, note, &rules, None)?;
             Ok((done, language_of(conn, &auth.id)?))
         })
     })

@@ -3,6 +3,7 @@
 use crate::api::types::parse_id;
 use crate::db::plans::{PlanRow, StepRow};
 use crate::db::utc;
+use crate::domain::gate;
 use crate::domain::kinds::{Evidence, Language, OwnerType, PlanStatus, Priority, StepStatus};
 use crate::domain::progress::{self, CategoryProgress, Milestone, ProgressStep};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -73,6 +74,37 @@ pub struct StepResponse {
     pub verified_at: Option<DateTime<Utc>>,
     /// Version for `If-Match` (also sent as `ETag`).
     pub version: i32,
+    /// Snoozed by the resident until this date ("niet nu").
+    pub snoozed_until: Option<NaiveDate>,
+    /// Why: `waiting_for_post`, `waiting_for_someone`, `no_time_this_week` or `other`.
+    pub snooze_reason: Option<String>,
+    /// The resident's short note with `other`.
+    pub snooze_note: Option<String>,
+    /// The resident's own moment for the step ("Wanneer doe je dit?").
+    pub intention: Option<IntentionView>,
+    /// When a crisis was reported for this step (the Wgs three-working-day clock runs from it).
+    pub crisis_reported_at: Option<DateTime<Utc>>,
+    /// Exit criteria (E1–E8) this step counts towards.
+    pub gates: Vec<String>,
+}
+
+/// When the resident plans to do a step.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IntentionView {
+    /// The day.
+    pub on: NaiveDate,
+    /// `morning`, `afternoon` or `evening`.
+    pub part_of_day: Option<String>,
+    /// Or an exact time, `HH:MM`.
+    pub time: Option<String>,
+}
+
+fn intention_of(s: &StepRow) -> Option<IntentionView> {
+    s.intention_on.map(|on| IntentionView {
+        on,
+        part_of_day: s.intention_part.clone(),
+        time: s.intention_time.clone(),
+    })
 }
 
 impl StepResponse {
@@ -101,6 +133,12 @@ impl StepResponse {
             completion_note: s.completion_note.clone(),
             verified_at: s.verified_at.map(utc),
             version: s.version,
+            snoozed_until: s.snoozed_until,
+            snooze_reason: s.snooze_reason.clone(),
+            snooze_note: s.snooze_note.clone(),
+            intention: intention_of(s),
+            crisis_reported_at: s.crisis_reported_at.map(utc),
+            gates: s.gate_codes(),
         }
     }
 }
@@ -136,6 +174,8 @@ pub struct MyStepResponse {
     pub issued_at: Option<DateTime<Utc>>,
     /// When you did it.
     pub completed_at: Option<DateTime<Utc>>,
+    /// When you plan to do it.
+    pub intention: Option<IntentionView>,
 }
 
 impl MyStepResponse {
@@ -154,6 +194,7 @@ impl MyStepResponse {
             help_requested: s.help_requested_at.is_some(),
             issued_at: s.issued_at.map(utc),
             completed_at: s.completed_at.map(utc),
+            intention: intention_of(s),
         }
     }
 }
@@ -175,6 +216,10 @@ pub struct ProgressResponse {
     pub categories: Vec<CategoryProgress>,
     /// Milestones reached.
     pub milestones: Vec<MilestoneResponse>,
+    /// The exit criteria E1–E8 towards the debt arrangement.
+    pub criteria: Vec<gate::Criterion>,
+    /// Every criterion met: ready for the debt arrangement.
+    pub ready_for_arrangement: bool,
 }
 
 /// A milestone reached.
@@ -199,7 +244,7 @@ impl From<Milestone> for MilestoneResponse {
 }
 
 /// Computes progress over a plan's steps.
-pub fn progress_of(steps: &[StepRow]) -> ProgressResponse {
+pub fn progress_of(steps: &[StepRow], lang: Language) -> ProgressResponse {
     let view: Vec<ProgressStep> = steps
         .iter()
         .map(|s| ProgressStep {
@@ -212,7 +257,20 @@ pub fn progress_of(steps: &[StepRow]) -> ProgressResponse {
         })
         .collect();
     let p = progress::compute(&view);
+    let criteria = gate::evaluate(
+        &steps
+            .iter()
+            .map(|s| gate::GateStep {
+                gates: s.gate_codes(),
+                status: parse(&s.status, StepStatus::Cancelled),
+                completed_at: s.completed_at,
+            })
+            .collect::<Vec<_>>(),
+        lang,
+    );
     ProgressResponse {
+        ready_for_arrangement: gate::ready_for_arrangement(&criteria),
+        criteria,
         done: p.done,
         total: p.total,
         resident_done: p.resident_done,
@@ -248,6 +306,8 @@ pub struct PlanResponse {
     pub started_on: NaiveDate,
     /// Days since the start.
     pub days_in_stabilisation: i64,
+    /// Against the 90/120-day time box.
+    pub time_box: gate::TimeBox,
     /// Progress.
     pub progress: ProgressResponse,
     /// Every step, in plan order.
@@ -259,6 +319,7 @@ pub struct PlanResponse {
 impl PlanResponse {
     pub fn new(plan: &PlanRow, steps: &[StepRow], lang: Language) -> Self {
         let today = Utc::now().date_naive();
+        let days = (today - plan.started_on).num_days().max(0);
         Self {
             id: parse_id(&plan.id),
             resident_id: parse_id(&plan.resident_id),
@@ -268,8 +329,9 @@ impl PlanResponse {
             dose: plan.dose,
             intake: serde_json::from_str(&plan.intake).unwrap_or_default(),
             started_on: plan.started_on,
-            days_in_stabilisation: (today - plan.started_on).num_days().max(0),
-            progress: progress_of(steps),
+            days_in_stabilisation: days,
+            time_box: gate::time_box(days),
+            progress: progress_of(steps, lang),
             steps: steps.iter().map(|s| StepResponse::new(s, lang)).collect(),
             created_at: utc(plan.created_at),
         }

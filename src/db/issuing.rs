@@ -10,8 +10,8 @@ fn parse<T: std::str::FromStr>(v: &str, fallback: T) -> T {
     v.parse().unwrap_or(fallback)
 }
 
-/// The engine's view of a stored step.
-pub fn dose_step(s: &StepRow) -> DoseStep {
+/// The engine's view of a stored step; a step snoozed past `today` is held back.
+pub fn dose_step(s: &StepRow, today: chrono::NaiveDate) -> DoseStep {
     DoseStep {
         id: s.id.clone(),
         owner: parse(&s.owner_type, OwnerType::Resident),
@@ -20,7 +20,7 @@ pub fn dose_step(s: &StepRow) -> DoseStep {
         category_order: s.category_order,
         position: s.position,
         depends_on: s.dependency_ids(),
-        held: false,
+        held: s.snoozed_until.is_some_and(|d| d > today),
     }
 }
 
@@ -32,7 +32,10 @@ pub fn issue_ready_steps(
     rules: &crate::scheduler::ReminderRules,
 ) -> QueryResult<Vec<StepRow>> {
     let all = plans::list_steps(conn, &plan.id)?;
-    let view: Vec<DoseStep> = all.iter().map(dose_step).collect();
+    let today = chrono::Utc::now()
+        .with_timezone(&rules.default_policy.tz)
+        .date_naive();
+    let view: Vec<DoseStep> = all.iter().map(|s| dose_step(s, today)).collect();
     let status = parse(&plan.status, PlanStatus::Closed);
     let dose = u8::try_from(plan.dose.clamp(1, 5)).unwrap_or(1);
     let to_open = steps_to_open(status, dose, &view);

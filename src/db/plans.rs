@@ -77,9 +77,22 @@ pub struct StepRow {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub intention_on: Option<NaiveDate>,
+    pub intention_part: Option<String>,
+    pub intention_time: Option<String>,
+    pub snoozed_until: Option<NaiveDate>,
+    pub snooze_reason: Option<String>,
+    pub snooze_note: Option<String>,
+    pub crisis_reported_at: Option<NaiveDateTime>,
+    pub gates: String,
 }
 
 impl StepRow {
+    /// Exit criteria the step counts towards.
+    pub fn gate_codes(&self) -> Vec<String> {
+        serde_json::from_str(&self.gates).unwrap_or_default()
+    }
+
     /// Dependency step ids (stored as a JSON array).
     pub fn dependency_ids(&self) -> Vec<String> {
         serde_json::from_str(&self.depends_on).unwrap_or_default()
@@ -326,6 +339,14 @@ pub fn update_step(conn: &mut DbConn, step: &StepRow) -> QueryResult<StepRow> {
             steps::verified_by.eq(&row.verified_by),
             steps::version.eq(row.version),
             steps::updated_at.eq(row.updated_at),
+            steps::intention_on.eq(row.intention_on),
+            steps::intention_part.eq(&row.intention_part),
+            steps::intention_time.eq(&row.intention_time),
+            steps::snoozed_until.eq(row.snoozed_until),
+            steps::snooze_reason.eq(&row.snooze_reason),
+            steps::snooze_note.eq(&row.snooze_note),
+            steps::crisis_reported_at.eq(row.crisis_reported_at),
+            steps::gates.eq(&row.gates),
         ))
         .execute(conn)?;
     Ok(row)

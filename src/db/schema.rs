@@ -138,6 +138,27 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        intention_on -> Nullable<Date>,
+        intention_part -> Nullable<Text>,
+        intention_time -> Nullable<Text>,
+        snoozed_until -> Nullable<Date>,
+        snooze_reason -> Nullable<Text>,
+        snooze_note -> Nullable<Text>,
+        crisis_reported_at -> Nullable<Timestamp>,
+        gates -> Text,
+    }
+}
+
+diesel::table! {
+    pulses (id) {
+        id -> Text,
+        user_id -> Text,
+        plan_id -> Text,
+        step_id -> Nullable<Text>,
+        kind -> Text,
+        score -> Integer,
+        period -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -240,4 +261,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     devices,
     notification_preferences,
     notifications,
+    pulses,
 );

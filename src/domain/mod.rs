@@ -2,6 +2,7 @@
 
 pub mod credentials;
 pub mod dosing;
+pub mod gate;
 pub mod kinds;
 pub mod policy;
 pub mod progress;

@@ -330,7 +330,7 @@ pub fn inactivity_stage(
 }
 
 /// A part of the day a resident can pick for an implementation intention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PartOfDay {
     /// 09:00 local.

@@ -494,14 +494,7 @@ impl Dispatcher {
             let rules = self.rules.clone();
             let ticked = actix_web::web::block(move || -> anyhow::Result<usize> {
                 let mut conn = pool.get()?;
-                let mut total = 0;
-                loop {
-                    let n = scheduler::run_inactivity_tick(&mut conn, &rules, 500)?;
-                    total += n;
-                    if n < 500 {
-                        return Ok(total);
-                    }
-                }
+                Ok(scheduler::run_tick(&mut conn, &rules)?)
             })
             .await;
             match ticked {

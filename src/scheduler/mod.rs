@@ -72,7 +72,8 @@ pub fn policy_for(
     ))
 }
 
-fn team_caseworkers(conn: &mut DbConn, team_id: &str) -> QueryResult<Vec<String>> {
+/// Active caseworkers of a team.
+pub fn team_caseworkers(conn: &mut DbConn, team_id: &str) -> QueryResult<Vec<String>> {
     use crate::db::schema::{team_members, users as u};
     team_members::table
         .inner_join(u::table)
@@ -347,4 +348,52 @@ fn handle_plan(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Snoozed steps whose date has come go back into the queue, and their plan issues what it
+/// can. Indexed on `snoozed_until`: the cost follows what is due.
+pub fn run_snooze_wake(conn: &mut DbConn, rules: &ReminderRules, limit: i64) -> QueryResult<usize> {
+    let today = Utc::now()
+        .with_timezone(&rules.default_policy.tz)
+        .date_naive();
+    let due: Vec<(String, String)> = steps::table
+        .filter(steps::snoozed_until.le(today))
+        .select((steps::id, steps::plan_id))
+        .limit(limit)
+        .load(conn)?;
+    for (step_id, plan_id) in &due {
+        crate::db::write_tx(conn, |conn| {
+            crate::db::plans::lock_plan(conn, plan_id)?;
+            diesel::update(steps::table.find(step_id))
+                .set(steps::snoozed_until.eq(None::<chrono::NaiveDate>))
+                .execute(conn)?;
+            crate::db::plans::insert_event(
+                conn,
+                plan_id,
+                Some(step_id),
+                "snooze_ended",
+                None,
+                None,
+                now(),
+                None,
+            )?;
+            if let Some(plan) = crate::db::plans::find_plan(conn, plan_id)? {
+                crate::db::issuing::issue_ready_steps(conn, &plan, rules)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+    }
+    Ok(due.len())
+}
+
+/// One scheduler pass: the inactivity ladder and snoozed steps coming back.
+pub fn run_tick(conn: &mut DbConn, rules: &ReminderRules) -> QueryResult<usize> {
+    let mut total = 0;
+    loop {
+        let n = run_inactivity_tick(conn, rules, 500)? + run_snooze_wake(conn, rules, 500)?;
+        total += n;
+        if n == 0 {
+            return Ok(total);
+        }
+    }
 }

@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod authz;
+mod behaviour;
 mod demo;
 mod errors;
 mod fake_fcm;

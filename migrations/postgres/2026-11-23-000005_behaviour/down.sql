@@ -1,0 +1,10 @@
+DROP TABLE pulses;
+DROP INDEX steps_snoozed;
+ALTER TABLE steps DROP COLUMN gates;
+ALTER TABLE steps DROP COLUMN crisis_reported_at;
+ALTER TABLE steps DROP COLUMN snooze_note;
+ALTER TABLE steps DROP COLUMN snooze_reason;
+ALTER TABLE steps DROP COLUMN snoozed_until;
+ALTER TABLE steps DROP COLUMN intention_time;
+ALTER TABLE steps DROP COLUMN intention_part;
+ALTER TABLE steps DROP COLUMN intention_on;

@@ -1,0 +1,677 @@
+//! What the evidence says helps people under stress: "when will you do this?", snooze with a
+//! reason, the crisis fast lane, and the mood and working-alliance pulse.
+
+use crate::api::my_steps::CurrentStepsResponse;
+use crate::api::plans::{find_visible_plan, language_of};
+use crate::api::steps_view::{MyStepResponse, StepResponse};
+use crate::auth::AuthUser;
+use crate::db::notifications::{self, NewReminder};
+use crate::db::plans::{self, PlanRow, StepRow};
+use crate::db::schema::pulses;
+use crate::db::{self, DbConn, issuing};
+use crate::domain::kinds::{OwnerType, Priority, Role, StepStatus};
+use crate::domain::policy::CASEWORKERS;
+use crate::domain::reminders::{self, PartOfDay, ReminderKind};
+use crate::error::{ApiError, ApiResult};
+use crate::scheduler::{self, ReminderRules};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{Datelike, NaiveDate, NaiveTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+const RESIDENT: &[Role] = &[Role::Resident];
+
+/// Loads the caller's own resident step (else 404) with its plan.
+fn my_step(
+    conn: &mut DbConn,
+    auth: &AuthUser,
+    step_id: &str,
+) -> Result<(PlanRow, StepRow), ApiError> {
+    let step = plans::find_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
+    let plan = plans::find_plan(conn, &step.plan_id)?.ok_or(ApiError::NotFound)?;
+    if plan.resident_id != auth.id || step.owner_type != OwnerType::Resident.as_str() {
+        return Err(ApiError::NotFound);
+    }
+    Ok((plan, step))
+}
+
+fn local_today(
+    rules: &ReminderRules,
+    conn: &mut DbConn,
+    user_id: &str,
+) -> Result<(NaiveDate, chrono_tz::Tz), ApiError> {
+    let (_, policy) = scheduler::policy_for(conn, rules, user_id)?;
+    Ok((Utc::now().with_timezone(&policy.tz).date_naive(), policy.tz))
+}
+
+/// "Wanneer doe je dit?": a day, and a part of the day or a time.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntentionRequest {
+    /// The day (today or within 60 days).
+    pub on: NaiveDate,
+    /// `morning` (09:00), `afternoon` (14:00) or `evening` (19:00).
+    pub part_of_day: Option<PartOfDay>,
+    /// Or an exact time, `HH:MM` (wins over `part_of_day`).
+    #[schema(example = "10:30")]
+    pub time: Option<String>,
+}
+
+/// Say when you will do a step; the reminder comes at that moment (within quiet hours and
+/// caps). Saying it again moves the reminder.
+#[utoipa::path(
+    tag = "my steps",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Step id")),
+    responses(
+        (status = 200, description = "Saved", body = MyStepResponse),
+        (status = 409, description = "The step is not open", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/me/steps/{id}/intention")]
+pub async fn set_intention(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: crate::api::Json<IntentionRequest>,
+) -> ApiResult<web::Json<MyStepResponse>> {
+    auth.require(RESIDENT)?;
+    let id = path.into_inner().to_string();
+    let req = body.into_inner();
+    let time = req
+        .time
+        .as_deref()
+        .map(|t| {
+            NaiveTime::parse_from_str(t.trim(), "%H:%M")
+                .map_err(|_| ApiError::invalid("time", "must be HH:MM"))
+        })
+        .transpose()?;
+    let rules = state.rules.clone();
+    let r = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let (plan, _) = my_step(conn, &auth, &id)?;
+            plans::lock_plan(conn, &plan.id)?;
+            let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
+            if step.status != StepStatus::Open.as_str() {
+                return Err(ApiError::Conflict {
+                    code: "step_not_open",
+                    detail: "You can plan an open step.".into(),
+                });
+            }
+            let (today, tz) = local_today(&rules, conn, &auth.id)?;
+            if req.on < today || req.on > today + chrono::Duration::days(60) {
+                return Err(ApiError::invalid("on", "must be today or within 60 days"));
+            }
+            let at = reminders::intention_at(req.on, req.part_of_day, time, tz);
+            if at < Utc::now() - chrono::Duration::minutes(1) {
+                return Err(ApiError::invalid("time", "lies in the past"));
+            }
+            let mut s = step.clone();
+            s.intention_on = Some(req.on);
+            s.intention_part = req.part_of_day.map(|p| {
+                serde_json::to_value(p)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            });
+            s.intention_time = time.map(|t| t.format("%H:%M").to_string());
+            let s = plans::update_step(conn, &s)?;
+            notifications::cancel_for_step_kinds(conn, &s.id, &[ReminderKind::Intention.as_str()])?;
+            notifications::enqueue(
+                conn,
+                &NewReminder {
+                    user_id: auth.id.clone(),
+                    plan_id: Some(plan.id.clone()),
+                    step_id: Some(s.id.clone()),
+                    kind: ReminderKind::Intention.as_str(),
+                    crisis: s.priority == Priority::P0.as_str(),
+                    dedupe_key: format!("intention:{}:{}", s.id, at.timestamp()),
+                    due_at: at.naive_utc(),
+                },
+            )?;
+            plans::insert_event(
+                conn,
+                &plan.id,
+                Some(&s.id),
+                "intention_set",
+                Some(&auth.id),
+                Some("resident"),
+                db::now(),
+                None,
+            )?;
+            scheduler::touch_activity(conn, &rules, &plan.id)?;
+            Ok(MyStepResponse::new(&s, language_of(conn, &auth.id)?))
+        })
+    })
+    .await?;
+    Ok(web::Json(r))
+}
+
+/// Forget when you would do a step (its reminder is cancelled).
+#[utoipa::path(
+    tag = "my steps",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Step id")),
+    responses((status = 200, description = "Cleared", body = MyStepResponse))
+)]
+#[delete("/v1/me/steps/{id}/intention")]
+pub async fn clear_intention(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<web::Json<MyStepResponse>> {
+    auth.require(RESIDENT)?;
+    let id = path.into_inner().to_string();
+    let r = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let (plan, _) = my_step(conn, &auth, &id)?;
+            plans::lock_plan(conn, &plan.id)?;
+            let mut s = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
+            s.intention_on = None;
+            s.intention_part = None;
+            s.intention_time = None;
+            let s = plans::update_step(conn, &s)?;
+            notifications::cancel_for_step_kinds(conn, &s.id, &[ReminderKind::Intention.as_str()])?;
+            Ok(MyStepResponse::new(&s, language_of(conn, &auth.id)?))
+        })
+    })
+    .await?;
+    Ok(web::Json(r))
+}
+
+/// Why a step cannot be done now.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SnoozeReason {
+    WaitingForPost,
+    WaitingForSomeone,
+    NoTimeThisWeek,
+    Other,
+}
+
+/// "Niet nu": put a step aside until a date, with a reason.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnoozeRequest {
+    /// Why.
+    pub reason: SnoozeReason,
+    /// With `other`: a short explanation (at most 140 characters).
+    pub note: Option<String>,
+    /// The step comes back on this day (tomorrow up to 60 days ahead).
+    pub until: NaiveDate,
+}
+
+/// Put a step aside until a date. It stops nagging, the caseworker sees why, and it comes back
+/// on the date. A crisis step cannot wait.
+#[utoipa::path(
+    tag = "my steps",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Step id")),
+    responses(
+        (status = 200, description = "Snoozed; your current steps now", body = CurrentStepsResponse),
+        (status = 409, description = "A crisis step, or not open", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/steps/{id}/snooze")]
+pub async fn snooze_step(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: crate::api::Json<SnoozeRequest>,
+) -> ApiResult<web::Json<CurrentStepsResponse>> {
+    auth.require(RESIDENT)?;
+    let id = path.into_inner().to_string();
+    let req = body.into_inner();
+    let note = match (req.reason, req.note.as_deref()) {
+        (SnoozeReason::Other, Some(n)) => Some(crate::api::validate::text("note", n, 1, 140)?),
+        (SnoozeReason::Other, None) => {
+            return Err(ApiError::invalid("note", "is needed with reason other"));
+        }
+        (_, Some(n)) => Some(crate::api::validate::text("note", n, 1, 140)?),
+        (_, None) => None,
+    };
+    let reason = serde_json::to_value(req.reason)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let rules = state.rules.clone();
+    let r = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let (plan, _) = my_step(conn, &auth, &id)?;
+            plans::lock_plan(conn, &plan.id)?;
+            let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
+            if step.priority == Priority::P0.as_str() {
+                return Err(ApiError::Conflict { code: "crisis_step_cannot_wait", detail: "This is an urgent step; it cannot be put aside. Ask your caseworker for help instead.".into() });
+            }
+            if step.status != StepStatus::Open.as_str() {
+                return Err(ApiError::Conflict { code: "step_not_open", detail: "Only an open step can be put aside.".into() });
+            }
+            let (today, _) = local_today(&rules, conn, &auth.id)?;
+            if req.until <= today || req.until > today + chrono::Duration::days(60) {
+                return Err(ApiError::invalid("until", "must be after today and within 60 days"));
+            }
+            // Back to the queue, held until the date: the slot goes to a step that can move.
+            let mut s = step.clone();
+            s.status = StepStatus::Planned.as_str().into();
+            s.issued_at = None;
+            s.snoozed_until = Some(req.until);
+            s.snooze_reason = Some(reason.clone());
+            s.snooze_note = note.clone();
+            let s = plans::update_step(conn, &s)?;
+            scheduler::on_step_closed(conn, &s.id)?;
+            let detail = serde_json::json!({"reason": reason, "until": req.until}).to_string();
+            plans::insert_event(conn, &plan.id, Some(&s.id), "snoozed", Some(&auth.id), Some("resident"), db::now(), Some(&detail))?;
+            scheduler::touch_activity(conn, &rules, &plan.id)?;
+            issuing::issue_ready_steps(conn, &plan, &rules)?;
+            crate::api::my_steps::current_view(conn, &auth.id, &plan)
+        })
+    })
+    .await?;
+    Ok(web::Json(r))
+}
+
+/// The crisis situations of the Wgs (and garnishment), each with its step in the action list.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CrisisKind {
+    /// Threatened eviction or rent arrears.
+    Eviction,
+    /// Gas, electricity or water about to be cut off.
+    Disconnection,
+    /// Health insurance cancelled or about to be.
+    HealthInsurance,
+    /// Garnishment on wages or benefit.
+    Garnishment,
+}
+
+impl CrisisKind {
+    fn item_key(self) -> &'static str {
+        match self {
+            CrisisKind::Eviction => "spoed.ontruiming",
+            CrisisKind::Disconnection => "spoed.afsluiting",
+            CrisisKind::HealthInsurance => "spoed.zorgverzekering",
+            CrisisKind::Garnishment => "bes.brief",
+        }
+    }
+}
+
+/// A crisis report.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrisisRequest {
+    /// What is happening.
+    pub kind: CrisisKind,
+}
+
+/// Opens (or re-opens) the crisis step as `P0`, starts the Wgs clock and alerts the team.
+fn report_crisis(
+    conn: &mut DbConn,
+    rules: &ReminderRules,
+    auth: &AuthUser,
+    plan: &PlanRow,
+    kind: CrisisKind,
+) -> Result<StepRow, ApiError> {
+    plans::lock_plan(conn, &plan.id)?;
+    let key = kind.item_key();
+    let steps = plans::list_steps(conn, &plan.id)?;
+    let t = db::now();
+    let step = match steps.iter().find(|s| s.item_key.as_deref() == Some(key)) {
+        Some(existing) => {
+            let mut s = existing.clone();
+            if !matches!(s.status.as_str(), "open") {
+                // Not applicable before, or done earlier: a new crisis makes it live again.
+                s.status = StepStatus::Planned.as_str().into();
+                s.completed_at = None;
+                s.completed_by = None;
+                s.verified_at = None;
+                s.verified_by = None;
+                s.issued_at = None;
+            }
+            s.priority = Priority::P0.as_str().into();
+            s.status_reason = Some("crisis_reported".into());
+            s.snoozed_until = None;
+            s.crisis_reported_at = Some(t);
+            // A crisis does not wait for other steps.
+            s.depends_on = "[]".into();
+            plans::update_step(conn, &s)?
+        }
+        None => {
+            return Err(ApiError::Conflict {
+                code: "no_crisis_step",
+                detail:
+                    "This plan's action list has no step for this crisis; add a custom P0 step."
+                        .into(),
+            });
+        }
+    };
+    let detail = serde_json::json!({"kind": kind}).to_string();
+    plans::insert_event(
+        conn,
+        &plan.id,
+        Some(&step.id),
+        "crisis_reported",
+        Some(&auth.id),
+        Some(auth.role.as_str()),
+        t,
+        Some(&detail),
+    )?;
+    issuing::issue_ready_steps(conn, plan, rules)?;
+    // The team hears at once, not after a working day.
+    for cw in crate::scheduler::team_caseworkers(conn, &plan.team_id)? {
+        notifications::enqueue(
+            conn,
+            &NewReminder {
+                user_id: cw.clone(),
+                plan_id: Some(plan.id.clone()),
+                step_id: Some(step.id.clone()),
+                kind: ReminderKind::CaseworkerCrisis.as_str(),
+                crisis: true,
+                dedupe_key: format!(
+                    "crisis_report:{}:{}:{cw}",
+                    step.id,
+                    t.and_utc().timestamp_micros()
+                ),
+                due_at: t,
+            },
+        )?;
+    }
+    plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)
+}
+
+/// Report a crisis (resident): the matching urgent step opens at once and your team is told.
+#[utoipa::path(
+    tag = "my steps",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The crisis step", body = MyStepResponse),
+        (status = 404, description = "No current plan", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/crisis")]
+pub async fn report_my_crisis(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    body: crate::api::Json<CrisisRequest>,
+) -> ApiResult<web::Json<MyStepResponse>> {
+    auth.require(RESIDENT)?;
+    let kind = body.kind;
+    let rules = state.rules.clone();
+    let r = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let plan = plans::find_current_plan_of(conn, &auth.id)?.ok_or(ApiError::NotFound)?;
+            let step = report_crisis(conn, &rules, &auth, &plan, kind)?;
+            scheduler::touch_activity(conn, &rules, &plan.id)?;
+            Ok(MyStepResponse::new(&step, language_of(conn, &auth.id)?))
+        })
+    })
+    .await?;
+    Ok(web::Json(r))
+}
+
+/// Report a crisis for a resident (caseworker of the team).
+#[utoipa::path(
+    tag = "plans",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    responses((status = 200, description = "The crisis step", body = StepResponse))
+)]
+#[post("/v1/plans/{id}/crisis")]
+pub async fn report_plan_crisis(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: crate::api::Json<CrisisRequest>,
+) -> ApiResult<web::Json<StepResponse>> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let kind = body.kind;
+    let rules = state.rules.clone();
+    let r = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let plan = find_visible_plan(conn, &auth, &id)?;
+            let step = report_crisis(conn, &rules, &auth, &plan, kind)?;
+            Ok(StepResponse::new(&step, language_of(conn, &auth.id)?))
+        })
+    })
+    .await?;
+    Ok(web::Json(r))
+}
+
+/// One tap: how is it going (1 = very bad … 5 = very good)?
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PulseRequest {
+    /// 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
+    pub score: i32,
+}
+
+fn check_score(score: i32) -> Result<(), ApiError> {
+    if (1..=5).contains(&score) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("score", "must be 1 to 5"))
+    }
+}
+
+fn insert_pulse(
+    conn: &mut DbConn,
+    user_id: &str,
+    plan_id: &str,
+    step_id: Option<&str>,
+    kind: &str,
+    score: i32,
+    period: &str,
+) -> Result<(), ApiError> {
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        pulses::table
+            .filter(pulses::user_id.eq(user_id))
+            .filter(pulses::kind.eq(kind))
+            .filter(pulses::period.eq(period)),
+    ))
+    .get_result(conn)?;
+    if exists {
+        return Err(ApiError::Conflict {
+            code: "already_answered",
+            detail: "You answered this already. Thank you!".into(),
+        });
+    }
+    diesel::insert_into(pulses::table)
+        .values((
+            pulses::id.eq(db::new_id()),
+            pulses::user_id.eq(user_id),
+            pulses::plan_id.eq(plan_id),
+            pulses::step_id.eq(step_id),
+            pulses::kind.eq(kind),
+            pulses::score.eq(score),
+            pulses::period.eq(period),
+            pulses::created_at.eq(db::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// "Hoe gaat het?" after completing a step: optional, once per step.
+#[utoipa::path(
+    tag = "my steps",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "A step you completed")),
+    responses(
+        (status = 204, description = "Thank you"),
+        (status = 409, description = "Answered already, or the step is not done", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/steps/{id}/mood")]
+pub async fn post_mood(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: crate::api::Json<PulseRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(RESIDENT)?;
+    check_score(body.score)?;
+    let score = body.score;
+    let id = path.into_inner().to_string();
+    db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let (plan, step) = my_step(conn, &auth, &id)?;
+            if !matches!(step.status.as_str(), "done" | "verified") {
+                return Err(ApiError::Conflict {
+                    code: "step_not_done",
+                    detail: "Tell us how it went after you did the step.".into(),
+                });
+            }
+            insert_pulse(
+                conn,
+                &auth.id,
+                &plan.id,
+                Some(&step.id),
+                "mood",
+                score,
+                &step.id,
+            )
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The monthly working-alliance question ("My caseworker and I work on this together", 1–5).
+#[utoipa::path(
+    tag = "my steps",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Thank you"),
+        (status = 409, description = "Answered this month already", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/alliance")]
+pub async fn post_alliance(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    body: crate::api::Json<PulseRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(RESIDENT)?;
+    check_score(body.score)?;
+    let score = body.score;
+    db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let plan = plans::find_current_plan_of(conn, &auth.id)?.ok_or(ApiError::NotFound)?;
+            insert_pulse(
+                conn,
+                &auth.id,
+                &plan.id,
+                None,
+                "alliance",
+                score,
+                &month_of(Utc::now().date_naive()),
+            )
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `YYYY-MM` of a date.
+pub fn month_of(d: NaiveDate) -> String {
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+/// Whether the resident still has this month's alliance question to answer.
+pub fn alliance_due(conn: &mut DbConn, user_id: &str) -> Result<bool, ApiError> {
+    let answered: bool = diesel::select(diesel::dsl::exists(
+        pulses::table
+            .filter(pulses::user_id.eq(user_id))
+            .filter(pulses::kind.eq("alliance"))
+            .filter(pulses::period.eq(month_of(Utc::now().date_naive()))),
+    ))
+    .get_result(conn)?;
+    Ok(!answered)
+}
+
+/// Average of a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrendPoint {
+    /// ISO week (`2026-W48`) for mood, month (`2026-11`) for the alliance question.
+    pub period: String,
+    /// Average score (1–5).
+    pub average: f64,
+    /// Number of answers.
+    pub answers: u32,
+}
+
+/// Mood and alliance trends of a plan: averages per period, never single answers with times.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PulseTrendResponse {
+    /// Mood after steps, per ISO week.
+    pub mood: Vec<TrendPoint>,
+    /// Working alliance, per month.
+    pub alliance: Vec<TrendPoint>,
+}
+
+fn trend(points: Vec<(String, i32)>) -> Vec<TrendPoint> {
+    let mut by: std::collections::BTreeMap<String, (i64, u32)> = std::collections::BTreeMap::new();
+    for (period, score) in points {
+        let e = by.entry(period).or_insert((0, 0));
+        e.0 += i64::from(score);
+        e.1 += 1;
+    }
+    by.into_iter()
+        .map(|(period, (sum, n))| TrendPoint {
+            period,
+            average: (sum as f64 / f64::from(n) * 10.0).round() / 10.0,
+            answers: n,
+        })
+        .collect()
+}
+
+/// The mood and working-alliance trend of a plan (caseworkers of the team).
+#[utoipa::path(
+    tag = "plans",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    responses((status = 200, description = "Trends", body = PulseTrendResponse))
+)]
+#[get("/v1/plans/{id}/pulse")]
+pub async fn plan_pulse(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<web::Json<PulseTrendResponse>> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let rows: Vec<(String, i32, String, chrono::NaiveDateTime)> =
+        db::run(&state.pool, move |conn| {
+            let plan = find_visible_plan(conn, &auth, &id)?;
+            Ok(pulses::table
+                .filter(pulses::plan_id.eq(&plan.id))
+                .select((
+                    pulses::kind,
+                    pulses::score,
+                    pulses::period,
+                    pulses::created_at,
+                ))
+                .load(conn)?)
+        })
+        .await?;
+    let mood = rows
+        .iter()
+        .filter(|r| r.0 == "mood")
+        .map(|r| {
+            let w = r.3.date().iso_week();
+            (format!("{:04}-W{:02}", w.year(), w.week()), r.1)
+        })
+        .collect();
+    let alliance = rows
+        .iter()
+        .filter(|r| r.0 == "alliance")
+        .map(|r| (r.2.clone(), r.1))
+        .collect();
+    Ok(web::Json(PulseTrendResponse {
+        mood: trend(mood),
+        alliance: trend(alliance),
+    }))
+}
