@@ -262,6 +262,10 @@ pub struct Settings {
     #[arg(long, env = "DISPATCH_MAX_ATTEMPTS", value_name = "DISPATCH_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=50), global = true)]
     pub dispatch_max_attempts: u32,
 
+    /// Personal data of residents whose plans all ended longer ago than this is erased.
+    #[arg(long, env = "RETENTION_AFTER_CLOSE", value_name = "RETENTION_AFTER_CLOSE", default_value = "730d", value_parser = parse_duration, global = true)]
+    pub retention_after_close: Duration,
+
     /// Run the reminder scheduler and dispatcher in this instance.
     #[arg(long, env = "REMINDERS_ENABLED", value_name = "REMINDERS_ENABLED", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub reminders_enabled: bool,
@@ -305,6 +309,7 @@ impl Settings {
             dispatch_lease: Duration::from_secs(60),
             dispatch_max_attempts: 8,
             reminders_enabled: true,
+            retention_after_close: Duration::from_secs(730 * 24 * 3600),
         }
     }
 

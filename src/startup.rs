@@ -113,7 +113,8 @@ impl Application {
                 .app_data(api::payload_config())
                 .configure(api::routes)
                 .map(|app| {
-                    app.wrap(from_fn(metrics::track))
+                    app.wrap(from_fn(no_store_when_authenticated))
+                        .wrap(from_fn(metrics::track))
                         .wrap(from_fn(add_request_id_header))
                         .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
                         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
@@ -194,6 +195,25 @@ fn jwt_secret(settings: &Settings) -> anyhow::Result<SecretString> {
          Set JWT_SECRET when running more than one instance."
     );
     Ok(secret)
+}
+
+/// Answers to signed-in requests hold personal data: no cache (phone, proxy) may keep them.
+async fn no_store_when_authenticated(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let authenticated = req
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION)
+        || req.path().starts_with("/v1/");
+    let mut res = next.call(req).await?;
+    if authenticated {
+        res.headers_mut().insert(
+            actix_web::http::header::CACHE_CONTROL,
+            actix_web::http::header::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(res)
 }
 
 /// Echoes the request id that `tracing-actix-web` assigned, so a caller can quote it.

@@ -432,6 +432,14 @@ pub async fn report_plan_crisis(
     let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let plan = find_visible_plan(conn, &auth, &id)?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &plan.resident_id,
+                "update",
+                "crisis",
+                Some(&plan.id),
+            )?;
             let step = report_crisis(conn, &rules, &auth, &plan, kind)?;
             Ok(StepResponse::new(&step, language_of(conn, &auth.id)?))
         })
@@ -646,6 +654,14 @@ pub async fn plan_pulse(
     let rows: Vec<(String, i32, String, chrono::NaiveDateTime)> =
         db::run(&state.pool, move |conn| {
             let plan = find_visible_plan(conn, &auth, &id)?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &plan.resident_id,
+                "read",
+                "pulse",
+                Some(&plan.id),
+            )?;
             Ok(pulses::table
                 .filter(pulses::plan_id.eq(&plan.id))
                 .select((

@@ -287,6 +287,14 @@ pub async fn list_plan_reminders(
     let id = path.into_inner().to_string();
     let rows = db::run(&state.pool, move |conn| {
         let plan = find_visible_plan(conn, &auth, &id)?;
+        crate::api::audit::record(
+            conn,
+            &auth,
+            &plan.resident_id,
+            "read",
+            "reminders",
+            Some(&plan.id),
+        )?;
         Ok(notifications::list_for_plan(conn, &plan.id, 500)?)
     })
     .await?;

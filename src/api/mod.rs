@@ -1,6 +1,7 @@
 //! The HTTP API: route registration (which is also its OpenAPI documentation), extractor
 //! configuration, and the answers for unknown routes and wrong methods.
 
+pub mod audit;
 pub mod auth;
 pub mod behaviour;
 pub mod devices;
@@ -8,6 +9,7 @@ pub mod health;
 pub mod me;
 pub mod my_steps;
 pub mod plans;
+pub mod privacy;
 pub mod residents;
 pub mod steps;
 pub mod steps_view;
@@ -52,6 +54,7 @@ Errors are RFC 9457 `application/problem+json` documents with a stable `code`.",
         (name = "templates", description = "Action-list templates"),
         (name = "plans", description = "Plans made from templates (caseworkers)"),
         (name = "steps", description = "Step work by staff and volunteers"),
+        (name = "audit", description = "Who read or changed residents' data (admins)"),
         (name = "devices", description = "Push devices and reminder preferences"),
         (name = "my steps", description = "The resident's dosed steps, progress and history; work lists"),
     )
@@ -111,7 +114,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(behaviour::report_plan_crisis)
         .service(behaviour::post_mood)
         .service(behaviour::post_alliance)
-        .service(behaviour::plan_pulse);
+        .service(behaviour::plan_pulse)
+        .service(audit::list_audit)
+        .service(privacy::export_me)
+        .service(privacy::erase_resident);
 }
 
 /// The complete OpenAPI document the service serves and `stapvoorstap openapi` prints.

@@ -66,6 +66,31 @@ pub struct UpdatePlanRequest {
     pub dose: Option<i32>,
     /// New status. A paused, stabilised, dropped-out or closed plan issues nothing.
     pub status: Option<PlanStatus>,
+    /// Why the trajectory ended (with `closed` or `dropped_out`).
+    pub outflow_reason: Option<OutflowReason>,
+}
+
+/// Why a trajectory ended, in the terms of the national debt-help data model (GGM/DDAS
+/// "uitstroomreden"), so figures compare with municipal statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutflowReason {
+    /// Entered a debt arrangement (schuldregeling).
+    DebtArrangement,
+    /// Debts resolved without an arrangement.
+    DebtsResolved,
+    /// Referred to other help (e.g. beschermingsbewind).
+    Referred,
+    /// Dropped out: no contact any more.
+    NoContact,
+    /// Stopped at the resident's own request.
+    OwnRequest,
+    /// Moved out of the municipality.
+    Moved,
+    /// Deceased.
+    Deceased,
+    /// Another reason.
+    Other,
 }
 
 /// Text in Dutch and English (English falls back to Dutch when absent).
@@ -369,6 +394,7 @@ pub async fn create_plan(
     let view = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let resident = find_visible_resident(conn, &auth, &resident_id)?;
+            crate::api::audit::record(conn, &auth, &resident.id, "create", "plan", None)?;
             if plans::find_current_plan_of(conn, &resident.id)?.is_some() {
                 return Err(ApiError::Conflict {
                     code: "plan_exists",
@@ -455,6 +481,14 @@ pub async fn get_plan(
     let id = path.into_inner().to_string();
     let view = db::run(&state.pool, move |conn| {
         let plan = find_visible_plan(conn, &auth, &id)?;
+        crate::api::audit::record(
+            conn,
+            &auth,
+            &plan.resident_id,
+            "read",
+            "plan",
+            Some(&plan.id),
+        )?;
         let lang = language_of(conn, &auth.id)?;
         load_plan_view(conn, &plan, lang)
     })
@@ -486,6 +520,14 @@ pub async fn update_plan(
     let view = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let plan = find_visible_plan(conn, &auth, &id)?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &plan.resident_id,
+                "update",
+                "plan",
+                Some(&plan.id),
+            )?;
             plans::lock_plan(conn, &plan.id)?;
             let status = req
                 .status
@@ -493,6 +535,21 @@ pub async fn update_plan(
                 .unwrap_or(plan.status.clone());
             let dose = req.dose.unwrap_or(plan.dose);
             plans::update_plan_settings(conn, &plan.id, &status, dose)?;
+            // The end of a trajectory starts the retention clock; reopening stops it.
+            let ended = matches!(status.as_str(), "closed" | "dropped_out");
+            plans::update_plan_end(
+                conn,
+                &plan.id,
+                ended.then(|| plan.closed_at.unwrap_or_else(db::now)),
+                req.outflow_reason
+                    .map(|r| {
+                        serde_json::to_value(r)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default()
+                    })
+                    .or(plan.outflow_reason.clone()),
+            )?;
             let detail = serde_json::json!({"status": status, "dose": dose}).to_string();
             plans::insert_event(
                 conn,
@@ -569,6 +626,14 @@ pub async fn add_step(
     let view = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let plan = find_visible_plan(conn, &auth, &id)?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &plan.resident_id,
+                "create",
+                "step",
+                Some(&plan.id),
+            )?;
             plans::lock_plan(conn, &plan.id)?;
             let template = parse_stored(
                 &plans::find_template(conn, &plan.template_id)?.ok_or(ApiError::NotFound)?,
@@ -681,6 +746,14 @@ pub async fn list_events(
     }
     let events = db::run(&state.pool, move |conn| {
         let plan = find_visible_plan(conn, &auth, &id)?;
+        crate::api::audit::record(
+            conn,
+            &auth,
+            &plan.resident_id,
+            "read",
+            "events",
+            Some(&plan.id),
+        )?;
         Ok(plans::list_events(conn, &plan.id, limit, offset)?)
     })
     .await?;

@@ -175,7 +175,7 @@ pub fn find_visible_resident(
 ) -> Result<users::UserRow, ApiError> {
     let teams = users::find_team_ids_of(conn, &auth.id)?;
     let resident = users::find_user(conn, id)?
-        .filter(|u| u.role == Role::Resident.as_str())
+        .filter(|u| u.role == Role::Resident.as_str() && u.erased_at.is_none())
         .ok_or(ApiError::NotFound)?;
     policy::caseworker_sees_resident(auth.role, &teams, resident.team_id.as_deref())
         .map_err(denial)?;
@@ -270,6 +270,7 @@ pub async fn create_resident(
                     updated_at: now,
                 },
             )?;
+            crate::api::audit::record(conn, &auth, &row.id, "create", "resident", Some(&row.id))?;
             let activation = issue_code(conn, &st, &row, &auth.id)?;
             Ok(ResidentCreatedResponse {
                 resident: resident_response(conn, row)?,
@@ -303,7 +304,10 @@ pub async fn list_residents(
         }
         users::list_residents_of_teams(conn, &teams)?
             .into_iter()
-            .map(|u| resident_response(conn, u))
+            .map(|u| {
+                crate::api::audit::record(conn, &auth, &u.id, "list", "resident", Some(&u.id))?;
+                resident_response(conn, u)
+            })
             .collect::<Result<Vec<_>, _>>()
     })
     .await?;
@@ -327,6 +331,7 @@ pub async fn get_resident(
     let id = path.into_inner().to_string();
     let r = db::run(&state.pool, move |conn| {
         let row = find_visible_resident(conn, &auth, &id)?;
+        crate::api::audit::record(conn, &auth, &row.id, "read", "resident", Some(&row.id))?;
         resident_response(conn, row)
     })
     .await?;
@@ -353,6 +358,14 @@ pub async fn new_activation_code_for(
     let code = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let row = find_visible_resident(conn, &auth, &id)?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &row.id,
+                "update",
+                "activation_code",
+                Some(&row.id),
+            )?;
             users::clear_lock(conn, &row.id)?;
             tokens::revoke_all_for_user(conn, &row.id)?;
             issue_code(conn, &st, &row, &auth.id)
@@ -379,6 +392,7 @@ pub async fn unlock_resident(
     let id = path.into_inner().to_string();
     db::run(&state.pool, move |conn| {
         let row = find_visible_resident(conn, &auth, &id)?;
+        crate::api::audit::record(conn, &auth, &row.id, "update", "lock", Some(&row.id))?;
         Ok(users::clear_lock(conn, &row.id)?)
     })
     .await?;

@@ -213,6 +213,14 @@ pub async fn update_step(
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let (plan, step) = find_step_for_caseworker(conn, &auth, &id)?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &plan.resident_id,
+                "update",
+                "step",
+                Some(&step.id),
+            )?;
             plans::lock_plan(conn, &plan.id)?;
             let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
             if if_match != "*" && if_match != etag(&step) {
@@ -337,6 +345,14 @@ pub async fn complete_step(
             };
             plans::lock_plan(conn, &plan.id)?;
             let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &plan.resident_id,
+                "complete",
+                "step",
+                Some(&step.id),
+            )?;
             let (done, _) = complete(conn, &plan, &step, &auth, note, &rules, None)?;
             Ok((done, language_of(conn, &auth.id)?))
         })
@@ -366,6 +382,14 @@ pub async fn verify_step(
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let (plan, step) = find_step_for_caseworker(conn, &auth, &id)?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &plan.resident_id,
+                "verify",
+                "step",
+                Some(&step.id),
+            )?;
             plans::lock_plan(conn, &plan.id)?;
             let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
             if step.status != StepStatus::Done.as_str() {
@@ -422,6 +446,14 @@ pub async fn reopen_step(
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let (plan, step) = find_step_for_caseworker(conn, &auth, &id)?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &plan.resident_id,
+                "reopen",
+                "step",
+                Some(&step.id),
+            )?;
             plans::lock_plan(conn, &plan.id)?;
             let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
             if matches!(

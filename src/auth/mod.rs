@@ -23,6 +23,8 @@ pub struct AuthUser {
     pub role: Role,
     /// The sign-in session (refresh-token family).
     pub session: String,
+    /// The request id `tracing-actix-web` assigned (for the audit log).
+    pub request_id: Option<String>,
 }
 
 impl AuthUser {
@@ -74,9 +76,15 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         .keys
         .verify(token)
         .map_err(|_| ApiError::Unauthorized("The access token is invalid or expired.".into()))?;
+    use actix_web::HttpMessage;
+    let request_id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|r| r.to_string());
     Ok(AuthUser {
         id: claims.sub,
         role: claims.role,
         session: claims.sid,
+        request_id,
     })
 }

@@ -1,6 +1,8 @@
 //! Database access: one connection type for SQLite and PostgreSQL, a pool, migrations, and
 //! helpers for running queries off the async workers.
 
+pub mod audit;
+pub mod erasure;
 pub mod issuing;
 pub mod notifications;
 pub mod plans;

@@ -39,6 +39,10 @@ pub struct PlanRow {
     pub inactivity_stage: String,
     pub escalated_at: Option<NaiveDateTime>,
     pub at_risk_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub outflow_reason: Option<String>,
+    pub arm: String,
+    pub arm_randomised: bool,
 }
 
 /// A stored step.
@@ -245,6 +249,22 @@ pub fn update_plan_settings(
             plans::status.eq(status),
             plans::dose.eq(dose),
             plans::updated_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Records when (and why) a trajectory ended; `None` while it runs.
+pub fn update_plan_end(
+    conn: &mut DbConn,
+    id: &str,
+    closed_at: Option<NaiveDateTime>,
+    reason: Option<String>,
+) -> QueryResult<()> {
+    diesel::update(plans::table.find(id))
+        .set((
+            plans::closed_at.eq(closed_at),
+            plans::outflow_reason.eq(reason),
         ))
         .execute(conn)
         .map(|_| ())

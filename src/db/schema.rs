@@ -13,6 +13,7 @@ diesel::table! {
         id -> Text,
         name -> Text,
         created_at -> Timestamp,
+        arm_policy -> Text,
     }
 }
 
@@ -34,6 +35,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -101,6 +103,25 @@ diesel::table! {
         inactivity_stage -> Text,
         escalated_at -> Nullable<Timestamp>,
         at_risk_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        outflow_reason -> Nullable<Text>,
+        arm -> Text,
+        arm_randomised -> Bool,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        resident_id -> Nullable<Text>,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        at -> Timestamp,
     }
 }
 
@@ -262,4 +283,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_preferences,
     notifications,
     pulses,
+    audit_log,
 );

@@ -25,6 +25,7 @@ pub struct UserRow {
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub erased_at: Option<NaiveDateTime>,
 }
 
 /// Values for a new user.
@@ -53,6 +54,7 @@ pub struct TeamRow {
     pub id: String,
     pub name: String,
     pub created_at: NaiveDateTime,
+    pub arm_policy: String,
 }
 
 pub fn insert_user(conn: &mut DbConn, user: &NewUser<'_>) -> QueryResult<UserRow> {
@@ -186,6 +188,7 @@ pub fn list_residents_of_teams(
 ) -> QueryResult<Vec<UserRow>> {
     users::table
         .filter(users::role.eq("resident"))
+        .filter(users::erased_at.is_null())
         .filter(users::team_id.eq_any(team_ids))
         .select(UserRow::as_select())
         .order((users::display_name.asc(), users::id.asc()))
@@ -198,6 +201,7 @@ pub fn insert_team(conn: &mut DbConn, name: &str) -> QueryResult<TeamRow> {
             teams::id.eq(new_id()),
             teams::name.eq(name),
             teams::created_at.eq(now()),
+            teams::arm_policy.eq("dosed"),
         ))
         .returning(teams::all_columns)
         .get_result(conn)

@@ -20,6 +20,8 @@ pub struct ReminderRules {
     pub default_policy: ReminderPolicy,
     pub due_soon_before: Duration,
     pub inactivity: InactivityRules,
+    /// Erase residents whose plans all ended longer ago than this.
+    pub retention_after_close: Duration,
 }
 
 fn dur(d: std::time::Duration) -> Duration {
@@ -42,6 +44,7 @@ impl ReminderRules {
                 escalate_after: dur(s.reminder_escalate_after),
                 at_risk_after: dur(s.reminder_at_risk_after),
             },
+            retention_after_close: dur(s.retention_after_close),
         }
     }
 }
@@ -386,11 +389,39 @@ pub fn run_snooze_wake(conn: &mut DbConn, rules: &ReminderRules, limit: i64) -> 
     Ok(due.len())
 }
 
-/// One scheduler pass: the inactivity ladder and snoozed steps coming back.
+/// Retention: erases residents whose plans all ended longer ago than the retention period,
+/// exactly as an erasure on request does.
+pub fn run_retention(conn: &mut DbConn, rules: &ReminderRules, limit: i64) -> QueryResult<usize> {
+    let cutoff = now() - rules.retention_after_close;
+    let expired = crate::db::erasure::find_expired_residents(conn, cutoff, limit)?;
+    for id in &expired {
+        crate::db::write_tx(conn, |conn| {
+            let pseudonym = crate::db::erasure::erase_resident(conn, id)?;
+            crate::db::audit::insert_audit(
+                conn,
+                &crate::db::audit::AuditEntry {
+                    actor_id: None,
+                    actor_role: "system",
+                    resident_id: Some(&pseudonym),
+                    action: "erase",
+                    object_type: "resident",
+                    object_id: Some(&pseudonym),
+                    request_id: None,
+                    detail: Some("retention period after the plan ended"),
+                },
+            )
+        })?;
+    }
+    Ok(expired.len())
+}
+
+/// One scheduler pass: the inactivity ladder, snoozed steps coming back, and retention.
 pub fn run_tick(conn: &mut DbConn, rules: &ReminderRules) -> QueryResult<usize> {
     let mut total = 0;
     loop {
-        let n = run_inactivity_tick(conn, rules, 500)? + run_snooze_wake(conn, rules, 500)?;
+        let n = run_inactivity_tick(conn, rules, 500)?
+            + run_snooze_wake(conn, rules, 500)?
+            + run_retention(conn, rules, 100)?;
         total += n;
         if n == 0 {
             return Ok(total);

@@ -1,0 +1,151 @@
+//! Erasure of a resident's personal data (AVG art. 17, and retention after a plan closes).
+//!
+//! The resident's row is replaced by a fresh pseudonymous one: every reference moves to the new
+//! id, then the old row goes. What stays is a skeleton for research counts — step keys, states
+//! and timestamps — with no name, login, secret, device, note or free text, and no trace of the
+//! old id.
+
+use super::schema::{
+    activation_codes, audit_log, devices, idempotency_keys, notification_preferences,
+    notifications, plan_events, plans, pulses, refresh_tokens, steps, users,
+};
+use super::{DbConn, new_id, now};
+use diesel::prelude::*;
+
+/// Status reasons that are codes, not free text.
+const CODED_REASONS: [&str; 3] = ["n.v.t.", "not_selected", "crisis_reported"];
+
+/// Erases one resident inside the caller's transaction; returns the pseudonymous id.
+pub fn erase_resident(conn: &mut DbConn, resident_id: &str) -> QueryResult<String> {
+    let old: super::users::UserRow = users::table
+        .find(resident_id)
+        .select(super::users::UserRow::as_select())
+        .first(conn)?;
+    let pseudonym = new_id();
+    let t = now();
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&pseudonym),
+            users::role.eq("resident"),
+            users::display_name.eq(""),
+            users::team_id.eq(&old.team_id),
+            users::language.eq(&old.language),
+            users::failed_logins.eq(0),
+            users::disabled_at.eq(t),
+            users::erased_at.eq(t),
+            // The registration week stays useful for research; the exact instant does not.
+            users::created_at.eq(old
+                .created_at
+                .date()
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or(old.created_at)),
+            users::updated_at.eq(t),
+        ))
+        .execute(conn)?;
+    let plan_ids: Vec<String> = plans::table
+        .filter(plans::resident_id.eq(resident_id))
+        .select(plans::id)
+        .load(conn)?;
+    diesel::update(plans::table.filter(plans::resident_id.eq(resident_id)))
+        .set(plans::resident_id.eq(&pseudonym))
+        .execute(conn)?;
+    diesel::update(plan_events::table.filter(plan_events::actor_id.eq(resident_id)))
+        .set(plan_events::actor_id.eq(&pseudonym))
+        .execute(conn)?;
+    diesel::update(steps::table.filter(steps::completed_by.eq(resident_id)))
+        .set(steps::completed_by.eq(&pseudonym))
+        .execute(conn)?;
+    // Free text on the resident's steps: notes, snooze notes, reasons written by hand, and the
+    // texts of custom steps (a caseworker may have written personal details in them).
+    diesel::update(steps::table.filter(steps::plan_id.eq_any(&plan_ids)))
+        .set((
+            steps::completion_note.eq(None::<String>),
+            steps::snooze_note.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    diesel::update(
+        steps::table
+            .filter(steps::plan_id.eq_any(&plan_ids))
+            .filter(steps::status_reason.ne_all(CODED_REASONS)),
+    )
+    .set(steps::status_reason.eq(None::<String>))
+    .execute(conn)?;
+    diesel::update(
+        steps::table
+            .filter(steps::plan_id.eq_any(&plan_ids))
+            .filter(steps::item_key.is_null()),
+    )
+    .set((
+        steps::title_nl.eq(""),
+        steps::title_en.eq(""),
+        steps::why_nl.eq(""),
+        steps::why_en.eq(""),
+        steps::description_nl.eq(""),
+        steps::description_en.eq(""),
+    ))
+    .execute(conn)?;
+    diesel::update(pulses::table.filter(pulses::user_id.eq(resident_id)))
+        .set(pulses::user_id.eq(&pseudonym))
+        .execute(conn)?;
+    // Sent reminders are research counts; everything not sent is simply gone.
+    diesel::update(
+        notifications::table
+            .filter(notifications::user_id.eq(resident_id))
+            .filter(notifications::state.eq("sent")),
+    )
+    .set((
+        notifications::user_id.eq(&pseudonym),
+        notifications::last_error.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    diesel::delete(notifications::table.filter(notifications::user_id.eq(resident_id)))
+        .execute(conn)?;
+    diesel::delete(devices::table.filter(devices::user_id.eq(resident_id))).execute(conn)?;
+    diesel::delete(
+        notification_preferences::table.filter(notification_preferences::user_id.eq(resident_id)),
+    )
+    .execute(conn)?;
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::user_id.eq(resident_id)))
+        .execute(conn)?;
+    diesel::delete(activation_codes::table.filter(activation_codes::user_id.eq(resident_id)))
+        .execute(conn)?;
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::user_id.eq(resident_id)))
+        .execute(conn)?;
+    diesel::update(audit_log::table.filter(audit_log::resident_id.eq(resident_id)))
+        .set(audit_log::resident_id.eq(&pseudonym))
+        .execute(conn)?;
+    diesel::update(audit_log::table.filter(audit_log::object_id.eq(resident_id)))
+        .set(audit_log::object_id.eq(&pseudonym))
+        .execute(conn)?;
+    diesel::delete(users::table.find(resident_id)).execute(conn)?;
+    Ok(pseudonym)
+}
+
+/// Residents whose every plan ended before `cutoff` and who are not erased yet (retention).
+pub fn find_expired_residents(
+    conn: &mut DbConn,
+    cutoff: chrono::NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    let candidates: Vec<String> = plans::table
+        .inner_join(users::table.on(users::id.eq(plans::resident_id)))
+        .filter(plans::closed_at.lt(cutoff))
+        .filter(users::erased_at.is_null())
+        .select(plans::resident_id)
+        .distinct()
+        .limit(limit)
+        .load(conn)?;
+    let mut out = Vec::new();
+    for id in candidates {
+        let open: bool = diesel::select(diesel::dsl::exists(
+            plans::table
+                .filter(plans::resident_id.eq(&id))
+                .filter(plans::closed_at.is_null().or(plans::closed_at.ge(cutoff))),
+        ))
+        .get_result(conn)?;
+        if !open {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
