@@ -262,6 +262,11 @@ pub struct Settings {
     #[arg(long, env = "DISPATCH_MAX_ATTEMPTS", value_name = "DISPATCH_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=50), global = true)]
     pub dispatch_max_attempts: u32,
 
+    /// Key for the stable research pseudonyms (default: derived from the JWT secret). Keep it
+    /// when rotating JWT_SECRET, or pseudonyms change between exports.
+    #[arg(long, env = "RESEARCH_PSEUDONYM_KEY", value_name = "RESEARCH_PSEUDONYM_KEY", value_parser = parse_secret, hide_env_values = true, global = true)]
+    pub research_pseudonym_key: Option<SecretString>,
+
     /// Personal data of residents whose plans all ended longer ago than this is erased.
     #[arg(long, env = "RETENTION_AFTER_CLOSE", value_name = "RETENTION_AFTER_CLOSE", default_value = "730d", value_parser = parse_duration, global = true)]
     pub retention_after_close: Duration,
@@ -310,6 +315,7 @@ impl Settings {
             dispatch_max_attempts: 8,
             reminders_enabled: true,
             retention_after_close: Duration::from_secs(730 * 24 * 3600),
+            research_pseudonym_key: None,
         }
     }
 

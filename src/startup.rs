@@ -31,6 +31,8 @@ pub struct AppState {
     pub rules: crate::scheduler::ReminderRules,
     /// The reminder dispatcher of this instance.
     pub dispatcher: crate::push::dispatcher::Dispatcher,
+    /// Key of the research pseudonyms.
+    pub research_key: SecretString,
 }
 
 /// A built, listening application.
@@ -92,6 +94,12 @@ impl Application {
             code_key,
             rules,
             dispatcher,
+            research_key: settings.research_pseudonym_key.clone().unwrap_or_else(|| {
+                SecretString::from(crate::auth::secrets::hash_code(
+                    &secret,
+                    "research-pseudonyms",
+                ))
+            }),
             settings: settings.clone(),
             pool,
             metrics: metrics.clone(),

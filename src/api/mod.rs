@@ -5,11 +5,13 @@ pub mod audit;
 pub mod auth;
 pub mod behaviour;
 pub mod devices;
+pub mod handover;
 pub mod health;
 pub mod me;
 pub mod my_steps;
 pub mod plans;
 pub mod privacy;
+pub mod research;
 pub mod residents;
 pub mod steps;
 pub mod steps_view;
@@ -54,6 +56,7 @@ Errors are RFC 9457 `application/problem+json` documents with a stable `code`.",
         (name = "templates", description = "Action-list templates"),
         (name = "plans", description = "Plans made from templates (caseworkers)"),
         (name = "steps", description = "Step work by staff and volunteers"),
+        (name = "research", description = "Pseudonymised outcome data (researchers)"),
         (name = "audit", description = "Who read or changed residents' data (admins)"),
         (name = "devices", description = "Push devices and reminder preferences"),
         (name = "my steps", description = "The resident's dosed steps, progress and history; work lists"),
@@ -74,6 +77,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(me::change_password)
         .service(teams::create_team)
         .service(teams::list_teams)
+        .service(teams::update_team)
         .service(users::create_user)
         .service(users::list_users)
         .service(users::get_user)
@@ -117,7 +121,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(behaviour::plan_pulse)
         .service(audit::list_audit)
         .service(privacy::export_me)
-        .service(privacy::erase_resident);
+        .service(privacy::erase_resident)
+        .service(research::research_plans)
+        .service(research::research_summary)
+        .service(handover::handover);
 }
 
 /// The complete OpenAPI document the service serves and `stapvoorstap openapi` prints.

@@ -32,6 +32,8 @@ pub struct CurrentStepsResponse {
     pub steps: Vec<MyStepResponse>,
     /// How far you have come.
     pub progress: Option<ProgressResponse>,
+    /// `full_list` when this plan shows every step at once (an evaluation arm).
+    pub arm: Option<crate::domain::research::Arm>,
 }
 
 /// The answer to a completion: what was done and what comes next.
@@ -142,6 +144,7 @@ pub async fn current_steps(
                 plan_status: None,
                 steps: Vec::new(),
                 progress: None,
+                arm: None,
             });
         };
         // Opening the app counts as activity. Written at most once an hour to keep reads
@@ -166,14 +169,29 @@ pub fn current_view(
 ) -> Result<CurrentStepsResponse, ApiError> {
     let lang = language_of(conn, user_id)?;
     let steps = plans::list_steps(conn, &plan.id)?;
+    let arm = crate::domain::research::Arm::parse(&plan.arm);
+    let mut shown: Vec<MyStepResponse> = open_resident_steps(&steps)
+        .into_iter()
+        .map(|s| MyStepResponse::new(s, lang))
+        .collect();
+    if arm == crate::domain::research::Arm::FullList {
+        // The comparison arm: the whole remaining list, as on paper.
+        shown.extend(
+            steps
+                .iter()
+                .filter(|s| {
+                    s.owner_type == OwnerType::Resident.as_str()
+                        && s.status == StepStatus::Planned.as_str()
+                })
+                .map(|s| MyStepResponse::new(s, lang)),
+        );
+    }
     Ok(CurrentStepsResponse {
         plan_id: Some(parse_id(&plan.id)),
         plan_status: plan.status.parse().ok(),
-        steps: open_resident_steps(&steps)
-            .into_iter()
-            .map(|s| MyStepResponse::new(s, lang))
-            .collect(),
+        steps: shown,
         progress: Some(progress_of(&steps, lang)),
+        arm: Some(arm),
     })
 }
 

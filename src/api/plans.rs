@@ -429,6 +429,26 @@ pub async fn create_plan(
             )?;
             plans::insert_steps(conn, &rows)?;
             let t = db::now();
+            // Evaluation arm from the team's policy; a random draw is recorded as such.
+            let policy = users::find_teams(conn, std::slice::from_ref(&team_id))?
+                .pop()
+                .map(|t| crate::domain::research::ArmPolicy::parse(&t.arm_policy))
+                .unwrap_or(crate::domain::research::ArmPolicy::Dosed);
+            let (arm, randomised) = crate::domain::research::assign_arm(policy, &mut rand::rng());
+            plans::update_plan_arm(conn, &plan.id, arm.as_str(), randomised)?;
+            let arm_detail =
+                serde_json::json!({"arm": arm.as_str(), "randomised": randomised}).to_string();
+            plans::insert_event(
+                conn,
+                &plan.id,
+                None,
+                "arm_assigned",
+                Some(&auth.id),
+                Some(auth.role.as_str()),
+                t,
+                Some(&arm_detail),
+            )?;
+            let plan = plans::find_plan(conn, &plan.id)?.ok_or(ApiError::NotFound)?;
             plans::insert_event(
                 conn,
                 &plan.id,

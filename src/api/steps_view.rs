@@ -300,6 +300,12 @@ pub struct PlanResponse {
     pub status: PlanStatus,
     /// How many of the resident's steps are open at once (1–5).
     pub dose: i32,
+    /// Evaluation arm: `dosed` or `full_list`.
+    pub arm: crate::domain::research::Arm,
+    /// Whether the arm was drawn at random.
+    pub arm_randomised: bool,
+    /// Why the trajectory ended, once it has.
+    pub outflow_reason: Option<String>,
     /// Intake answers (condition key → yes/no).
     pub intake: std::collections::BTreeMap<String, bool>,
     /// Start date.
@@ -327,6 +333,9 @@ impl PlanResponse {
             template_id: parse_id(&plan.template_id),
             status: parse(&plan.status, PlanStatus::Closed),
             dose: plan.dose,
+            arm: crate::domain::research::Arm::parse(&plan.arm),
+            arm_randomised: plan.arm_randomised,
+            outflow_reason: plan.outflow_reason.clone(),
             intake: serde_json::from_str(&plan.intake).unwrap_or_default(),
             started_on: plan.started_on,
             days_in_stabilisation: days,

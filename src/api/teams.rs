@@ -7,7 +7,7 @@ use crate::db::{self, users};
 use crate::domain::kinds::Role;
 use crate::domain::policy::ADMINS;
 use crate::error::ApiResult;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -70,4 +70,61 @@ pub async fn list_teams(
     Ok(web::Json(
         teams.into_iter().map(TeamResponse::from).collect(),
     ))
+}
+
+/// Team settings (admin).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTeamRequest {
+    /// New name.
+    pub name: Option<String>,
+    /// How new plans get their evaluation arm. Existing plans keep theirs.
+    pub arm_policy: Option<crate::domain::research::ArmPolicy>,
+}
+
+/// Change a team's name or evaluation-arm policy (admin).
+#[utoipa::path(
+    tag = "teams",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Team id")),
+    responses((status = 200, description = "The team", body = TeamResponse))
+)]
+#[patch("/v1/teams/{id}")]
+pub async fn update_team(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<uuid::Uuid>,
+    body: crate::api::Json<UpdateTeamRequest>,
+) -> ApiResult<web::Json<TeamResponse>> {
+    auth.require(ADMINS)?;
+    let id = path.into_inner().to_string();
+    let req = body.into_inner();
+    let name = req
+        .name
+        .as_deref()
+        .map(|n| validate::text("name", n, 1, 100))
+        .transpose()?;
+    let team = db::run(&state.pool, move |conn| {
+        use crate::db::schema::teams;
+        use diesel::prelude::*;
+        let existing = users::find_teams(conn, std::slice::from_ref(&id))?;
+        if existing.is_empty() {
+            return Err(crate::error::ApiError::NotFound);
+        }
+        if let Some(n) = &name {
+            diesel::update(teams::table.find(&id))
+                .set(teams::name.eq(n))
+                .execute(conn)?;
+        }
+        if let Some(p) = req.arm_policy {
+            diesel::update(teams::table.find(&id))
+                .set(teams::arm_policy.eq(p.as_str()))
+                .execute(conn)?;
+        }
+        users::find_teams(conn, std::slice::from_ref(&id))?
+            .pop()
+            .ok_or(crate::error::ApiError::NotFound)
+    })
+    .await?;
+    Ok(web::Json(TeamResponse::from(team)))
 }

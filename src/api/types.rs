@@ -18,6 +18,8 @@ pub struct TeamResponse {
     pub name: String,
     /// When the team was created.
     pub created_at: DateTime<Utc>,
+    /// How new plans get their evaluation arm: `dosed`, `full_list` or `randomised`.
+    pub arm_policy: crate::domain::research::ArmPolicy,
 }
 
 impl From<TeamRow> for TeamResponse {
@@ -26,6 +28,7 @@ impl From<TeamRow> for TeamResponse {
             id: parse_id(&t.id),
             name: t.name,
             created_at: utc(t.created_at),
+            arm_policy: crate::domain::research::ArmPolicy::parse(&t.arm_policy),
         }
     }
 }

@@ -37,7 +37,12 @@ pub fn issue_ready_steps(
         .date_naive();
     let view: Vec<DoseStep> = all.iter().map(|s| dose_step(s, today)).collect();
     let status = parse(&plan.status, PlanStatus::Closed);
-    let dose = u8::try_from(plan.dose.clamp(1, 5)).unwrap_or(1);
+    // The full-list arm shows the whole list: every ready step opens, as on paper.
+    let dose = if plan.arm == "full_list" {
+        u8::MAX
+    } else {
+        u8::try_from(plan.dose.clamp(1, 5)).unwrap_or(1)
+    };
     let to_open = steps_to_open(status, dose, &view);
     let t = now();
     let mut opened = Vec::new();

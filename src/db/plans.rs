@@ -254,6 +254,19 @@ pub fn update_plan_settings(
         .map(|_| ())
 }
 
+/// Records the evaluation arm of a plan.
+pub fn update_plan_arm(
+    conn: &mut DbConn,
+    id: &str,
+    arm: &str,
+    randomised: bool,
+) -> QueryResult<()> {
+    diesel::update(plans::table.find(id))
+        .set((plans::arm.eq(arm), plans::arm_randomised.eq(randomised)))
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Records when (and why) a trajectory ended; `None` while it runs.
 pub fn update_plan_end(
     conn: &mut DbConn,

@@ -7,4 +7,5 @@ pub mod kinds;
 pub mod policy;
 pub mod progress;
 pub mod reminders;
+pub mod research;
 pub mod template;

@@ -16,3 +16,4 @@ mod openapi;
 mod plans;
 mod privacy;
 mod push;
+mod research;

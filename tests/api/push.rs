@@ -405,25 +405,41 @@ async fn completion_cancels_and_caps_and_quiet_hours_defer_postgres() {
 }
 
 async fn run_escalation(backend: Backend) {
-    let Some((app, fake, _dir)) = push_app(backend, |s| {
-        s.reminder_inactivity_after = Duration::from_millis(800);
-        s.reminder_escalate_after = Duration::from_millis(1600);
-        s.reminder_at_risk_after = Duration::from_millis(2400);
-    })
-    .await
-    else {
+    // The real default ladder (7, 14, 21 days); time passes by moving the last activity back,
+    // so the test does not depend on how fast the machine is.
+    let Some((app, fake, _dir)) = push_app(backend, |_| {}).await else {
         return;
     };
     let w = app.world().await;
     register_device(&app, &w.resident_a, "token-resident").await;
     register_device(&app, &w.caseworker_a, "token-caseworker").await;
-    make_plan(&app, &w, &w.resident_a, json!({})).await;
+    let plan = make_plan(&app, &w, &w.resident_a, json!({})).await;
+    let plan_id = plan["id"].as_str().unwrap().to_owned();
+    let idle_for = |days: i64| {
+        let pool = app.state.pool.clone();
+        let id = plan_id.clone();
+        async move {
+            actix_web::web::block(move || {
+                use diesel::prelude::*;
+                use stapvoorstap::db::schema::plans;
+                let now = stapvoorstap::db::now();
+                diesel::update(plans::table.find(id))
+                    .set((
+                        plans::last_activity_at.eq(now - chrono::Duration::days(days)),
+                        plans::next_check_at.eq(now),
+                    ))
+                    .execute(&mut pool.get().unwrap())
+                    .unwrap();
+            })
+            .await
+            .unwrap();
+        }
+    };
     let tick = || async {
         let pool = app.state.pool.clone();
         let rules = app.state.rules.clone();
         actix_web::web::block(move || {
-            stapvoorstap::scheduler::run_inactivity_tick(&mut pool.get().unwrap(), &rules, 500)
-                .unwrap()
+            stapvoorstap::scheduler::run_tick(&mut pool.get().unwrap(), &rules).unwrap()
         })
         .await
         .unwrap();
@@ -443,7 +459,14 @@ async fn run_escalation(backend: Backend) {
     };
     tick().await;
     assert_eq!(stage().await["inactivity_stage"], "active");
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    idle_for(6).await;
+    tick().await;
+    assert_eq!(
+        stage().await["inactivity_stage"],
+        "active",
+        "six days is not yet inactive"
+    );
+    idle_for(8).await;
     tick().await;
     assert_eq!(stage().await["inactivity_stage"], "nudge");
     let kinds: Vec<String> = fake
@@ -452,7 +475,17 @@ async fn run_escalation(backend: Backend) {
         .map(|m| m["message"]["data"]["kind"].as_str().unwrap().to_owned())
         .collect();
     assert!(kinds.contains(&"inactivity".to_owned()), "{kinds:?}");
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Running the rules again does not nudge twice.
+    let nudges = kinds.iter().filter(|k| *k == "inactivity").count();
+    idle_for(8).await;
+    tick().await;
+    let again = fake
+        .messages()
+        .iter()
+        .filter(|m| m["message"]["data"]["kind"] == "inactivity")
+        .count();
+    assert_eq!(again, nudges, "one gentle nudge, no repeated nagging");
+    idle_for(15).await;
     tick().await;
     let s = stage().await;
     assert_eq!(
@@ -474,12 +507,13 @@ async fn run_escalation(backend: Backend) {
             .any(|m| m["message"]["data"]["kind"] == "caseworker_escalation"),
         "{to_caseworker:?}"
     );
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    idle_for(22).await;
     tick().await;
     let s = stage().await;
     assert_eq!(s["dropout_risk"], true, "{s}");
     // At risk: the resident gets no more nudges; activity resets the ladder.
     let before = fake.messages().len();
+    idle_for(30).await;
     tick().await;
     assert_eq!(fake.messages().len(), before);
     app.get("/v1/me/steps/current", Some(&w.resident_a.token))
@@ -644,7 +678,7 @@ async fn run_lease_takeover(backend: Backend) {
     };
     seed_due_reminders(&app, 120).await;
     // Instance A claims a batch and "crashes": it never sends or records anything.
-    let crashed = dispatcher_for(&app, &fake, 50, Duration::from_millis(700));
+    let crashed = dispatcher_for(&app, &fake, 50, Duration::from_secs(3));
     let held = crashed.claim().await.unwrap();
     assert_eq!(held.len(), 50);
     let survivor = dispatcher_for(&app, &fake, 50, Duration::from_secs(60));

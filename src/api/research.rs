@@ -1,0 +1,425 @@
+//! Pseudonymised outcome data for the researchers of "wat werkt?": one row per plan, and
+//! aggregates per arm and team with small groups suppressed. No names, no free text, no exact
+//! dates. Definitions of every metric: docs/metrics.md.
+
+use crate::auth::AuthUser;
+use crate::db::schema::{notifications, plan_events, pulses};
+use crate::db::{self, DbConn, plans};
+use crate::domain::gate;
+use crate::domain::kinds::{Language, Role, StepStatus};
+use crate::domain::research::{self, MIN_GROUP};
+use crate::error::ApiResult;
+use crate::startup::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{Datelike, NaiveDateTime};
+use diesel::prelude::*;
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+const RESEARCHERS: &[Role] = &[Role::Researcher];
+
+/// One plan, pseudonymised.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ResearchPlanRow {
+    /// Stable pseudonym of the plan (keyed hash; the same in every export).
+    pub plan: String,
+    /// Pseudonym of the team.
+    pub team: String,
+    /// `dosed` or `full_list`.
+    pub arm: String,
+    /// Whether the arm was drawn at random.
+    pub arm_randomised: bool,
+    /// ISO week the plan started, e.g. `2026-W48`.
+    pub start_week: String,
+    /// Plan status now.
+    pub status: String,
+    /// Outflow reason (GGM/DDAS terms), once ended.
+    pub outflow_reason: Option<String>,
+    /// Days from start to the first change to `stabilised`.
+    pub days_to_stabilisation: Option<i64>,
+    /// Days from start to `dropped_out`.
+    pub days_to_dropout: Option<i64>,
+    /// Steps that apply (not skipped or cancelled).
+    pub steps_total: u32,
+    /// Of those, done or verified.
+    pub steps_done: u32,
+    /// Applicable steps owned by the resident / done.
+    pub resident_steps_total: u32,
+    pub resident_steps_done: u32,
+    /// Applicable steps owned by staff / done.
+    pub staff_steps_total: u32,
+    pub staff_steps_done: u32,
+    /// Applicable steps owned by volunteers / done.
+    pub volunteer_steps_total: u32,
+    pub volunteer_steps_done: u32,
+    /// Median hours from issue to completion (steps done after issue, intake steps excluded).
+    pub median_hours_issue_to_completion: Option<f64>,
+    /// Reminders sent to the resident.
+    pub reminders_sent: u32,
+    /// Resident completions within 24 h after a reminder was sent.
+    pub completions_within_24h_of_reminder: u32,
+    /// Steps on which the resident asked for help.
+    pub help_requests: u32,
+    /// Days from start to each exit criterion met (E1–E8); absent when not met or not timed.
+    pub days_to_criterion: BTreeMap<String, Option<i64>>,
+    /// Mean mood after steps (1–5) and number of answers.
+    pub mood_mean: Option<f64>,
+    pub mood_answers: u32,
+    /// Mean working-alliance score (1–5) and number of answers.
+    pub alliance_mean: Option<f64>,
+    pub alliance_answers: u32,
+}
+
+fn days(from: chrono::NaiveDate, to: NaiveDateTime) -> i64 {
+    (to.date() - from).num_days().max(0)
+}
+
+fn mean(v: &[i32]) -> Option<f64> {
+    (!v.is_empty())
+        .then(|| (f64::from(v.iter().sum::<i32>()) / v.len() as f64 * 100.0).round() / 100.0)
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Builds the research rows of every plan.
+pub fn research_rows(
+    conn: &mut DbConn,
+    key: &[u8],
+) -> Result<Vec<ResearchPlanRow>, crate::error::ApiError> {
+    let all: Vec<plans::PlanRow> = crate::db::schema::plans::table
+        .select(plans::PlanRow::as_select())
+        .order(crate::db::schema::plans::created_at.asc())
+        .load(conn)?;
+    let mut out = Vec::new();
+    for p in all {
+        let steps = plans::list_steps(conn, &p.id)?;
+        let status = |s: &plans::StepRow| {
+            s.status
+                .parse::<StepStatus>()
+                .unwrap_or(StepStatus::Cancelled)
+        };
+        let applies =
+            |s: &plans::StepRow| !matches!(status(s), StepStatus::Skipped | StepStatus::Cancelled);
+        let by_owner = |owner: &str| {
+            let a: Vec<&plans::StepRow> = steps
+                .iter()
+                .filter(|s| s.owner_type == owner && applies(s))
+                .collect();
+            (
+                count(a.len()),
+                count(a.iter().filter(|s| status(s).is_completed()).count()),
+            )
+        };
+        let (rt, rd) = by_owner("resident");
+        let (st, sd) = by_owner("staff");
+        let (vt, vd) = by_owner("volunteer");
+        let mut hours: Vec<f64> = steps
+            .iter()
+            .filter(|s| !s.intake_done && status(s).is_completed())
+            .filter_map(|s| Some((s.completed_at? - s.issued_at?).num_minutes() as f64 / 60.0))
+            .filter(|h| *h >= 0.0)
+            .collect();
+        let sent: Vec<NaiveDateTime> = notifications::table
+            .filter(notifications::plan_id.eq(&p.id))
+            .filter(notifications::user_id.eq(&p.resident_id))
+            .filter(notifications::state.eq("sent"))
+            .select(notifications::sent_at.assume_not_null())
+            .load(conn)?;
+        let resident_completions: Vec<NaiveDateTime> = steps
+            .iter()
+            .filter(|s| s.owner_type == "resident" && !s.intake_done)
+            .filter_map(|s| s.completed_at)
+            .collect();
+        let within = resident_completions
+            .iter()
+            .filter(|c| {
+                sent.iter()
+                    .any(|r| *r <= **c && **c - *r <= chrono::Duration::hours(24))
+            })
+            .count();
+        let stabilised_at: Option<NaiveDateTime> = plan_events::table
+            .filter(plan_events::plan_id.eq(&p.id))
+            .filter(plan_events::kind.eq("plan_changed"))
+            .filter(plan_events::detail.like("%\"stabilised\"%"))
+            .select(plan_events::occurred_at)
+            .order(plan_events::occurred_at.asc())
+            .first(conn)
+            .optional()?;
+        let criteria = gate::evaluate(
+            &steps
+                .iter()
+                .map(|s| gate::GateStep {
+                    gates: s.gate_codes(),
+                    status: status(s),
+                    completed_at: s.completed_at,
+                })
+                .collect::<Vec<_>>(),
+            Language::En,
+        );
+        let answers: Vec<(String, i32)> = pulses::table
+            .filter(pulses::plan_id.eq(&p.id))
+            .select((pulses::kind, pulses::score))
+            .load(conn)?;
+        let mood: Vec<i32> = answers
+            .iter()
+            .filter(|a| a.0 == "mood")
+            .map(|a| a.1)
+            .collect();
+        let alliance: Vec<i32> = answers
+            .iter()
+            .filter(|a| a.0 == "alliance")
+            .map(|a| a.1)
+            .collect();
+        let w = p.started_on.iso_week();
+        out.push(ResearchPlanRow {
+            plan: research::pseudonym(key, &p.id),
+            team: research::pseudonym(key, &p.team_id),
+            arm: p.arm.clone(),
+            arm_randomised: p.arm_randomised,
+            start_week: format!("{:04}-W{:02}", w.year(), w.week()),
+            status: p.status.clone(),
+            outflow_reason: p.outflow_reason.clone(),
+            days_to_stabilisation: stabilised_at.map(|t| days(p.started_on, t)),
+            days_to_dropout: (p.status == "dropped_out")
+                .then_some(p.closed_at)
+                .flatten()
+                .map(|t| days(p.started_on, t)),
+            steps_total: rt + st + vt,
+            steps_done: rd + sd + vd,
+            resident_steps_total: rt,
+            resident_steps_done: rd,
+            staff_steps_total: st,
+            staff_steps_done: sd,
+            volunteer_steps_total: vt,
+            volunteer_steps_done: vd,
+            median_hours_issue_to_completion: research::median(&mut hours)
+                .map(|h| (h * 10.0).round() / 10.0),
+            reminders_sent: count(sent.len()),
+            completions_within_24h_of_reminder: count(within),
+            help_requests: count(
+                steps
+                    .iter()
+                    .filter(|s| s.help_requested_at.is_some())
+                    .count(),
+            ),
+            days_to_criterion: criteria
+                .iter()
+                .map(|c| (c.code.to_owned(), c.met_at.map(|t| days(p.started_on, t))))
+                .collect(),
+            mood_mean: mean(&mood),
+            mood_answers: count(mood.len()),
+            alliance_mean: mean(&alliance),
+            alliance_answers: count(alliance.len()),
+        });
+    }
+    Ok(out)
+}
+
+fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"))
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+/// CSV by hand: every value is a number, a boolean or a fixed code (no free text can reach
+/// this export), so quoting is never needed and a CSV crate would add nothing.
+fn to_csv(rows: &[ResearchPlanRow]) -> String {
+    let mut out = String::from(
+        "plan,team,arm,arm_randomised,start_week,status,outflow_reason,days_to_stabilisation,days_to_dropout,\
+steps_total,steps_done,resident_steps_total,resident_steps_done,staff_steps_total,staff_steps_done,\
+volunteer_steps_total,volunteer_steps_done,median_hours_issue_to_completion,reminders_sent,\
+completions_within_24h_of_reminder,help_requests,days_to_E1,days_to_E2,days_to_E3,days_to_E4,days_to_E5,\
+days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_answers\n",
+    );
+    for r in rows {
+        let crit: Vec<String> = gate::CRITERIA
+            .iter()
+            .map(|(c, _, _)| {
+                r.days_to_criterion
+                    .get(*c)
+                    .cloned()
+                    .flatten()
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            r.plan,
+            r.team,
+            r.arm,
+            r.arm_randomised,
+            r.start_week,
+            r.status,
+            opt(&r.outflow_reason),
+            opt(&r.days_to_stabilisation),
+            opt(&r.days_to_dropout),
+            r.steps_total,
+            r.steps_done,
+            r.resident_steps_total,
+            r.resident_steps_done,
+            r.staff_steps_total,
+            r.staff_steps_done,
+            r.volunteer_steps_total,
+            r.volunteer_steps_done,
+            opt(&r.median_hours_issue_to_completion),
+            r.reminders_sent,
+            r.completions_within_24h_of_reminder,
+            r.help_requests,
+            crit.join(","),
+            opt(&r.mood_mean),
+            r.mood_answers,
+            opt(&r.alliance_mean),
+            r.alliance_answers,
+        ));
+    }
+    out
+}
+
+/// One row per plan, pseudonymised (researchers). JSON, or CSV with `Accept: text/csv`.
+#[utoipa::path(
+    tag = "research",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Rows", content(
+        (Vec<ResearchPlanRow> = "application/json"),
+        (String = "text/csv"),
+    )))
+)]
+#[get("/v1/research/plans")]
+pub async fn research_plans(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    auth.require(RESEARCHERS)?;
+    let key = state.research_key.expose_secret().as_bytes().to_vec();
+    let rows = db::run(&state.pool, move |conn| research_rows(conn, &key)).await?;
+    if wants_csv(&req) {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .body(to_csv(&rows)));
+    }
+    Ok(HttpResponse::Ok().json(rows))
+}
+
+/// Aggregates of one arm in one team; groups under 5 plans are suppressed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResearchGroup {
+    /// `dosed` or `full_list`.
+    pub arm: String,
+    /// Team pseudonym.
+    pub team: String,
+    /// Number of plans (absent when suppressed).
+    pub plans: Option<u32>,
+    /// True when the group is smaller than 5 and its figures are withheld.
+    pub suppressed: bool,
+    /// Share of plans that dropped out.
+    pub dropout_rate: Option<f64>,
+    /// Mean days to stabilisation among stabilised plans.
+    pub mean_days_to_stabilisation: Option<f64>,
+    /// Mean share of applicable steps done.
+    pub mean_share_done: Option<f64>,
+    /// Median of the plans' median hours from issue to completion.
+    pub median_hours_issue_to_completion: Option<f64>,
+    /// Resident completions within 24 h of a reminder, per reminder sent.
+    pub completions_per_reminder: Option<f64>,
+    /// Mean mood and alliance scores.
+    pub mood_mean: Option<f64>,
+    pub alliance_mean: Option<f64>,
+}
+
+/// The same figures per arm and team (researchers), small groups suppressed.
+#[utoipa::path(
+    tag = "research",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Groups", body = Vec<ResearchGroup>))
+)]
+#[get("/v1/research/summary")]
+pub async fn research_summary(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+) -> ApiResult<web::Json<Vec<ResearchGroup>>> {
+    auth.require(RESEARCHERS)?;
+    let key = state.research_key.expose_secret().as_bytes().to_vec();
+    let rows = db::run(&state.pool, move |conn| research_rows(conn, &key)).await?;
+    let mut groups: BTreeMap<(String, String), Vec<ResearchPlanRow>> = BTreeMap::new();
+    for r in rows {
+        groups
+            .entry((r.arm.clone(), r.team.clone()))
+            .or_default()
+            .push(r);
+    }
+    let avg = |v: Vec<f64>| {
+        (!v.is_empty()).then(|| (v.iter().sum::<f64>() / v.len() as f64 * 100.0).round() / 100.0)
+    };
+    Ok(web::Json(
+        groups
+            .into_iter()
+            .map(|((arm, team), rows)| {
+                if rows.len() < MIN_GROUP {
+                    return ResearchGroup {
+                        arm,
+                        team,
+                        plans: None,
+                        suppressed: true,
+                        dropout_rate: None,
+                        mean_days_to_stabilisation: None,
+                        mean_share_done: None,
+                        median_hours_issue_to_completion: None,
+                        completions_per_reminder: None,
+                        mood_mean: None,
+                        alliance_mean: None,
+                    };
+                }
+                let n = rows.len() as f64;
+                let sent: u32 = rows.iter().map(|r| r.reminders_sent).sum();
+                let within: u32 = rows
+                    .iter()
+                    .map(|r| r.completions_within_24h_of_reminder)
+                    .sum();
+                ResearchGroup {
+                    arm,
+                    team,
+                    plans: Some(count(rows.len())),
+                    suppressed: false,
+                    dropout_rate: Some(
+                        (rows.iter().filter(|r| r.status == "dropped_out").count() as f64 / n
+                            * 100.0)
+                            .round()
+                            / 100.0,
+                    ),
+                    mean_days_to_stabilisation: avg(rows
+                        .iter()
+                        .filter_map(|r| r.days_to_stabilisation)
+                        .map(|d| d as f64)
+                        .collect()),
+                    mean_share_done: avg(rows
+                        .iter()
+                        .filter(|r| r.steps_total > 0)
+                        .map(|r| f64::from(r.steps_done) / f64::from(r.steps_total))
+                        .collect()),
+                    median_hours_issue_to_completion: research::median(
+                        &mut rows
+                            .iter()
+                            .filter_map(|r| r.median_hours_issue_to_completion)
+                            .collect::<Vec<_>>(),
+                    ),
+                    completions_per_reminder: (sent > 0)
+                        .then(|| (f64::from(within) / f64::from(sent) * 100.0).round() / 100.0),
+                    mood_mean: avg(rows.iter().filter_map(|r| r.mood_mean).collect()),
+                    alliance_mean: avg(rows.iter().filter_map(|r| r.alliance_mean).collect()),
+                }
+            })
+            .collect(),
+    ))
+}
