@@ -687,7 +687,7 @@ async fn run_lease_takeover(backend: Backend) {
         70,
         "A's claims are not taken while its lease holds"
     );
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    tokio::time::sleep(Duration::from_millis(3200)).await;
     assert_eq!(
         survivor.run_until_idle().await.unwrap(),
         50,
