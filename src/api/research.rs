@@ -59,6 +59,9 @@ pub struct ResearchPlanRow {
     pub median_hours_issue_to_completion: Option<f64>,
     /// Reminders sent to the resident.
     pub reminders_sent: u32,
+    /// Micro-randomised decision points, and how many of them withheld the reminder.
+    pub mrt_decisions: u32,
+    pub mrt_withheld: u32,
     /// Resident completions within 24 h after a reminder was sent.
     pub completions_within_24h_of_reminder: u32,
     /// Steps on which the resident asked for help.
@@ -130,6 +133,11 @@ pub fn research_rows(
             .filter(notifications::state.eq("sent"))
             .select(notifications::sent_at.assume_not_null())
             .load(conn)?;
+        let mrt: Vec<bool> = notifications::table
+            .filter(notifications::plan_id.eq(&p.id))
+            .filter(notifications::mrt_send.is_not_null())
+            .select(notifications::mrt_send.assume_not_null())
+            .load(conn)?;
         let resident_completions: Vec<NaiveDateTime> = steps
             .iter()
             .filter(|s| s.owner_type == "resident" && !s.intake_done)
@@ -200,6 +208,8 @@ pub fn research_rows(
             median_hours_issue_to_completion: research::median(&mut hours)
                 .map(|h| (h * 10.0).round() / 10.0),
             reminders_sent: count(sent.len()),
+            mrt_decisions: count(mrt.len()),
+            mrt_withheld: count(mrt.iter().filter(|s| !**s).count()),
             completions_within_24h_of_reminder: count(within),
             help_requests: count(
                 steps
@@ -237,7 +247,7 @@ fn to_csv(rows: &[ResearchPlanRow]) -> String {
     let mut out = String::from(
         "plan,team,arm,arm_randomised,start_week,status,outflow_reason,days_to_stabilisation,days_to_dropout,\
 steps_total,steps_done,resident_steps_total,resident_steps_done,staff_steps_total,staff_steps_done,\
-volunteer_steps_total,volunteer_steps_done,median_hours_issue_to_completion,reminders_sent,\
+volunteer_steps_total,volunteer_steps_done,median_hours_issue_to_completion,reminders_sent,mrt_decisions,mrt_withheld,\
 completions_within_24h_of_reminder,help_requests,days_to_E1,days_to_E2,days_to_E3,days_to_E4,days_to_E5,\
 days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_answers\n",
     );
@@ -254,7 +264,7 @@ days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_a
             })
             .collect();
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             r.plan,
             r.team,
             r.arm,
@@ -274,6 +284,8 @@ days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_a
             r.volunteer_steps_done,
             opt(&r.median_hours_issue_to_completion),
             r.reminders_sent,
+            r.mrt_decisions,
+            r.mrt_withheld,
             r.completions_within_24h_of_reminder,
             r.help_requests,
             crit.join(","),

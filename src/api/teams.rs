@@ -80,6 +80,18 @@ pub struct UpdateTeamRequest {
     pub name: Option<String>,
     /// How new plans get their evaluation arm. Existing plans keep theirs.
     pub arm_policy: Option<crate::domain::research::ArmPolicy>,
+    /// Micro-randomised reminders: the probability (0–1) that a reminder to a resident is sent
+    /// at its decision point (decision and probability are logged); `null` turns it off.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<f64>, minimum = 0.0, maximum = 1.0)]
+    pub reminder_send_probability: Option<Option<f64>>,
+}
+
+/// Distinguishes "absent" (keep) from `null` (clear).
+fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Change a team's name or evaluation-arm policy (admin).
@@ -104,6 +116,14 @@ pub async fn update_team(
         .as_deref()
         .map(|n| validate::text("name", n, 1, 100))
         .transpose()?;
+    if let Some(Some(p)) = req.reminder_send_probability
+        && !(0.0..=1.0).contains(&p)
+    {
+        return Err(crate::error::ApiError::invalid(
+            "reminder_send_probability",
+            "must be between 0 and 1",
+        ));
+    }
     let team = db::run(&state.pool, move |conn| {
         use crate::db::schema::teams;
         use diesel::prelude::*;
@@ -119,6 +139,11 @@ pub async fn update_team(
         if let Some(p) = req.arm_policy {
             diesel::update(teams::table.find(&id))
                 .set(teams::arm_policy.eq(p.as_str()))
+                .execute(conn)?;
+        }
+        if let Some(p) = req.reminder_send_probability {
+            diesel::update(teams::table.find(&id))
+                .set(teams::reminder_send_probability.eq(p))
                 .execute(conn)?;
         }
         users::find_teams(conn, std::slice::from_ref(&id))?

@@ -20,6 +20,8 @@ pub struct TeamResponse {
     pub created_at: DateTime<Utc>,
     /// How new plans get their evaluation arm: `dosed`, `full_list` or `randomised`.
     pub arm_policy: crate::domain::research::ArmPolicy,
+    /// Micro-randomised reminders: probability a resident reminder is sent (absent: always).
+    pub reminder_send_probability: Option<f64>,
 }
 
 impl From<TeamRow> for TeamResponse {
@@ -29,6 +31,7 @@ impl From<TeamRow> for TeamResponse {
             name: t.name,
             created_at: utc(t.created_at),
             arm_policy: crate::domain::research::ArmPolicy::parse(&t.arm_policy),
+            reminder_send_probability: t.reminder_send_probability,
         }
     }
 }

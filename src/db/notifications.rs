@@ -56,6 +56,19 @@ pub struct NotificationRow {
     pub sent_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub mrt_probability: Option<f64>,
+    pub mrt_send: Option<bool>,
+}
+
+/// Logs a micro-randomised decision on a reminder.
+pub fn record_mrt(conn: &mut DbConn, id: &str, probability: f64, send: bool) -> QueryResult<()> {
+    diesel::update(notifications::table.find(id))
+        .set((
+            notifications::mrt_probability.eq(probability),
+            notifications::mrt_send.eq(send),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Registers a token for a user; a token known under another user moves to this one.

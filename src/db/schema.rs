@@ -14,6 +14,7 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamp,
         arm_policy -> Text,
+        reminder_send_probability -> Nullable<Double>,
     }
 }
 
@@ -254,6 +255,8 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        mrt_probability -> Nullable<Double>,
+        mrt_send -> Nullable<Bool>,
     }
 }
 

@@ -55,6 +55,7 @@ pub struct TeamRow {
     pub name: String,
     pub created_at: NaiveDateTime,
     pub arm_policy: String,
+    pub reminder_send_probability: Option<f64>,
 }
 
 pub fn insert_user(conn: &mut DbConn, user: &NewUser<'_>) -> QueryResult<UserRow> {

@@ -96,6 +96,8 @@ struct Context {
     step_open: Option<bool>,
     plan_at_risk: bool,
     sent: Vec<DateTime<Utc>>,
+    /// Micro-randomisation: the team's probability that a reminder decision point sends.
+    send_probability: Option<f64>,
 }
 
 /// Before sending: cancel, defer, or go.
@@ -267,10 +269,18 @@ impl Dispatcher {
                 ),
                 None => None,
             };
-            let plan_at_risk = match &row.plan_id {
-                Some(id) => plans::find_plan(&mut conn, id)?
-                    .is_some_and(|p| p.at_risk_at.is_some() && p.inactivity_stage == "at_risk"),
-                None => false,
+            let plan = match &row.plan_id {
+                Some(id) => plans::find_plan(&mut conn, id)?,
+                None => None,
+            };
+            let plan_at_risk = plan
+                .as_ref()
+                .is_some_and(|p| p.at_risk_at.is_some() && p.inactivity_stage == "at_risk");
+            let send_probability = match &plan {
+                Some(p) => users::find_teams(&mut conn, std::slice::from_ref(&p.team_id))?
+                    .pop()
+                    .and_then(|t| t.reminder_send_probability),
+                None => None,
             };
             let since = db::now() - chrono::Duration::days(8);
             let uncapped = [
@@ -295,6 +305,7 @@ impl Dispatcher {
                 step_open,
                 plan_at_risk,
                 sent,
+                send_probability,
             })
         })
         .await?
@@ -352,6 +363,43 @@ impl Dispatcher {
                 return Ok(());
             }
             Decision::Send => {}
+        }
+        // Micro-randomised design: at the decision point a nudge to a resident is sent with the
+        // team's probability; crisis messages and staff alerts are never withheld. The draw and
+        // its probability are logged on the reminder for the analysis.
+        let nudge = !row.crisis
+            && !matches!(
+                kind,
+                ReminderKind::CaseworkerEscalation
+                    | ReminderKind::CaseworkerCrisis
+                    | ReminderKind::Account
+            );
+        if let (true, Some(p)) = (nudge, ctx.send_probability) {
+            let send = match row.mrt_send {
+                Some(decided) => decided,
+                None => {
+                    let send = rand::rng().random_bool(p.clamp(0.0, 1.0));
+                    let (pool, id) = (self.pool.clone(), row.id.clone());
+                    actix_web::web::block(move || -> anyhow::Result<()> {
+                        let mut conn = pool.get()?;
+                        notifications::record_mrt(&mut conn, &id, p, send)?;
+                        Ok(())
+                    })
+                    .await??;
+                    send
+                }
+            };
+            if !send {
+                self.record(
+                    &row.id,
+                    Outcome::Cancel {
+                        reason: "mrt_withheld".into(),
+                    },
+                )
+                .await?;
+                self.count(kind.as_str(), "withheld");
+                return Ok(());
+            }
         }
         if ctx.devices.is_empty() {
             self.record(

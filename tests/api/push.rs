@@ -828,3 +828,103 @@ backend_test!(preferences_have_defaults_and_are_validated, |app| {
         new
     );
 });
+
+async fn run_micro_randomisation(backend: Backend) {
+    let Some((app, fake, _dir)) = push_app(backend, |_| {}).await else {
+        return;
+    };
+    let w = app.world().await;
+    register_device(&app, &w.resident_a, "token-a").await;
+    register_device(&app, &w.resident_b, "token-b").await;
+    // Team A never sends at a decision point, team B always: the draws are logged either way.
+    app.method_json(
+        reqwest::Method::PATCH,
+        &format!("/v1/teams/{}", w.team_a),
+        Some(&w.admin.token),
+        &json!({"reminder_send_probability": 0.0}),
+    )
+    .await
+    .assert_status(200);
+    app.method_json(
+        reqwest::Method::PATCH,
+        &format!("/v1/teams/{}", w.team_b),
+        Some(&w.admin.token),
+        &json!({"reminder_send_probability": 1.0}),
+    )
+    .await
+    .assert_status(200);
+    app.method_json(
+        reqwest::Method::PATCH,
+        &format!("/v1/teams/{}", w.team_b),
+        Some(&w.admin.token),
+        &json!({"reminder_send_probability": 1.5}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let items = json!({"items": ["start.postplek", "start.post_openen"]});
+    app.post(
+        &format!("/v1/residents/{}/plans", w.resident_a.id),
+        Some(&w.caseworker_a.token),
+        &items,
+    )
+    .await
+    .assert_status(201);
+    app.post(
+        &format!("/v1/residents/{}/plans", w.resident_b.id),
+        Some(&w.caseworker_b.token),
+        &items,
+    )
+    .await
+    .assert_status(201);
+    dispatch(&app).await;
+    let a = reminders_of(&app, &w.resident_a.id).await;
+    let b = reminders_of(&app, &w.resident_b.id).await;
+    let a0 = a.iter().find(|r| r.kind == "new_step").unwrap();
+    let b0 = b.iter().find(|r| r.kind == "new_step").unwrap();
+    assert_eq!(
+        (a0.state.as_str(), a0.mrt_probability, a0.mrt_send),
+        ("cancelled", Some(0.0), Some(false))
+    );
+    assert_eq!(a0.last_error.as_deref(), Some("mrt_withheld"));
+    assert_eq!(
+        (b0.state.as_str(), b0.mrt_probability, b0.mrt_send),
+        ("sent", Some(1.0), Some(true))
+    );
+    let tokens: Vec<String> = fake
+        .messages()
+        .iter()
+        .map(|m| m["message"]["token"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(tokens, vec!["token-b".to_owned()]);
+    // Turned off again with null.
+    let off = app
+        .method_json(
+            reqwest::Method::PATCH,
+            &format!("/v1/teams/{}", w.team_a),
+            Some(&w.admin.token),
+            &json!({"reminder_send_probability": null}),
+        )
+        .await;
+    assert_eq!(off.value()["reminder_send_probability"], Value::Null);
+    // Research rows count the decision points.
+    let rows = app
+        .get("/v1/research/plans", Some(&w.researcher.token))
+        .await
+        .value();
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["mrt_decisions"] == 1 && r["mrt_withheld"] == 1)
+    );
+}
+
+#[actix_web::test]
+async fn micro_randomised_reminders_log_every_draw_sqlite() {
+    run_micro_randomisation(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn micro_randomised_reminders_log_every_draw_postgres() {
+    run_micro_randomisation(Backend::Postgres).await;
+}
