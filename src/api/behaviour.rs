@@ -1,7 +1,7 @@
 //! What the evidence says helps people under stress: "when will you do this?", snooze with a
 //! reason, the crisis fast lane, and the mood and working-alliance pulse.
 
-use crate::api::my_steps::CurrentStepsResponse;
+use crate::api::my_steps::{CurrentStepsResponse, find_my_step};
 use crate::api::plans::{find_visible_plan, language_of};
 use crate::api::steps_view::{MyStepResponse, StepResponse};
 use crate::auth::AuthUser;
@@ -9,7 +9,7 @@ use crate::db::notifications::{self, NewReminder};
 use crate::db::plans::{self, PlanRow, StepRow};
 use crate::db::schema::pulses;
 use crate::db::{self, DbConn, issuing};
-use crate::domain::kinds::{OwnerType, Priority, Role, StepStatus};
+use crate::domain::kinds::{Priority, Role, StepStatus};
 use crate::domain::policy::CASEWORKERS;
 use crate::domain::reminders::{self, PartOfDay, ReminderKind};
 use crate::error::{ApiError, ApiResult};
@@ -23,20 +23,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 const RESIDENT: &[Role] = &[Role::Resident];
-
-/// Loads the caller's own resident step (else 404) with its plan.
-fn my_step(
-    conn: &mut DbConn,
-    auth: &AuthUser,
-    step_id: &str,
-) -> Result<(PlanRow, StepRow), ApiError> {
-    let step = plans::find_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
-    let plan = plans::find_plan(conn, &step.plan_id)?.ok_or(ApiError::NotFound)?;
-    if plan.resident_id != auth.id || step.owner_type != OwnerType::Resident.as_str() {
-        return Err(ApiError::NotFound);
-    }
-    Ok((plan, step))
-}
 
 fn local_today(
     rules: &ReminderRules,
@@ -92,7 +78,7 @@ pub async fn set_intention(
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, _) = my_step(conn, &auth, &id)?;
+            let (plan, _) = find_my_step(conn, &auth, &id)?;
             plans::lock_plan(conn, &plan.id)?;
             let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
             if step.status != StepStatus::Open.as_str() {
@@ -167,7 +153,7 @@ pub async fn clear_intention(
     let id = path.into_inner().to_string();
     let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, _) = my_step(conn, &auth, &id)?;
+            let (plan, _) = find_my_step(conn, &auth, &id)?;
             plans::lock_plan(conn, &plan.id)?;
             let mut s = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
             s.intention_on = None;
@@ -240,7 +226,7 @@ pub async fn snooze_step(
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, _) = my_step(conn, &auth, &id)?;
+            let (plan, _) = find_my_step(conn, &auth, &id)?;
             plans::lock_plan(conn, &plan.id)?;
             let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
             if step.priority == Priority::P0.as_str() {
@@ -525,7 +511,7 @@ pub async fn post_mood(
     let id = path.into_inner().to_string();
     db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = my_step(conn, &auth, &id)?;
+            let (plan, step) = find_my_step(conn, &auth, &id)?;
             if !matches!(step.status.as_str(), "done" | "verified") {
                 return Err(ApiError::Conflict {
                     code: "step_not_done",

@@ -306,6 +306,15 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// For PATCH bodies: tells "absent" (keep, `None`) from `null` (clear, `Some(None)`).
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 /// A JSON request body that must be an object. Replaces `web::Json` for input: serde's derive
 /// also accepts a JSON array for a struct (`[null, null]` for an all-optional one), which no
 /// client means. Keeps the name `Json` so utoipa still documents the request body.

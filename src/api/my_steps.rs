@@ -110,7 +110,7 @@ fn open_resident_steps(steps: &[StepRow]) -> Vec<&StepRow> {
 }
 
 /// Loads a resident-owned step of the caller's own plans (else 404).
-fn find_my_step(
+pub fn find_my_step(
     conn: &mut DbConn,
     auth: &AuthUser,
     step_id: &str,

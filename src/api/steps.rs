@@ -14,16 +14,9 @@ use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, patch, post, web};
 use chrono::NaiveDate;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// Distinguishes "absent" (keep) from `null` (clear) in a PATCH body.
-fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
 
 /// Changes to a step; absent fields stay as they are. Send the step's `ETag` as `If-Match`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -32,7 +25,7 @@ pub struct UpdateStepRequest {
     /// New owner (e.g. hand a step the resident asked help with to a volunteer).
     pub owner: Option<OwnerRequest>,
     /// New due date; `null` removes it.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::api::double_option")]
     #[schema(value_type = Option<NaiveDate>)]
     pub due_on: Option<Option<NaiveDate>>,
     /// New priority.

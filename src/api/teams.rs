@@ -82,16 +82,9 @@ pub struct UpdateTeamRequest {
     pub arm_policy: Option<crate::domain::research::ArmPolicy>,
     /// Micro-randomised reminders: the probability (0–1) that a reminder to a resident is sent
     /// at its decision point (decision and probability are logged); `null` turns it off.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::api::double_option")]
     #[schema(value_type = Option<f64>, minimum = 0.0, maximum = 1.0)]
     pub reminder_send_probability: Option<Option<f64>>,
-}
-
-/// Distinguishes "absent" (keep) from `null` (clear).
-fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Change a team's name or evaluation-arm policy (admin).
