@@ -268,6 +268,92 @@ backend_test!(authorization_matrix_for_every_id_endpoint, |app| {
             body: json!(null),
             expect: caseworker_only(200),
         },
+        Row {
+            method: reqwest::Method::GET,
+            path: format!("/v1/plans/{plan_id}/pulse"),
+            body: json!(null),
+            expect: caseworker_only(200),
+        },
+        Row {
+            method: reqwest::Method::GET,
+            path: format!("/v1/plans/{plan_id}/handover"),
+            body: json!(null),
+            expect: caseworker_only(200),
+        },
+        Row {
+            method: reqwest::Method::POST,
+            path: format!("/v1/plans/{plan_id}/crisis"),
+            body: json!({"kind": "disconnection"}),
+            expect: caseworker_only(200),
+        },
+        Row {
+            method: reqwest::Method::GET,
+            path: "/v1/audit".to_owned(),
+            body: json!(null),
+            expect: admin_only(200),
+        },
+        Row {
+            method: reqwest::Method::PATCH,
+            path: format!("/v1/teams/{}", w.team_a),
+            body: json!({"name": "Buurtteam Noord"}),
+            expect: admin_only(200),
+        },
+        Row {
+            method: reqwest::Method::GET,
+            path: "/v1/research/summary".to_owned(),
+            body: json!(null),
+            expect: |who| match who {
+                Who::Anonymous => 401,
+                Who::Researcher => 200,
+                _ => 403,
+            },
+        },
+        Row {
+            method: reqwest::Method::GET,
+            path: "/v1/me/export".to_owned(),
+            body: json!(null),
+            expect: |who| match who {
+                Who::Anonymous => 401,
+                Who::Owner | Who::OtherResident => 200,
+                _ => 403,
+            },
+        },
+        // The resident's own step tools: the owner only; other residents see nothing.
+        Row {
+            method: reqwest::Method::PUT,
+            path: format!("/v1/me/steps/{open_resident}/intention"),
+            body: json!({"on": chrono::Utc::now().date_naive() + chrono::Duration::days(2)}),
+            expect: |who| match who {
+                Who::Anonymous => 401,
+                Who::Owner => 200,
+                Who::OtherResident => 404,
+                _ => 403,
+            },
+        },
+        Row {
+            method: reqwest::Method::DELETE,
+            path: format!("/v1/me/steps/{open_resident}/intention"),
+            body: json!(null),
+            expect: |who| match who {
+                Who::Anonymous => 401,
+                Who::Owner => 200,
+                Who::OtherResident => 404,
+                _ => 403,
+            },
+        },
+        // Mood on a step done in the first conversation: it is a staff step, so not the
+        // resident's to rate (404); other residents see nothing either.
+        Row {
+            method: reqwest::Method::POST,
+            path: format!("/v1/me/steps/{done_step}/mood"),
+            body: json!({"score": 3}),
+            expect: |who| match who {
+                Who::Anonymous => 401,
+                Who::Owner => 404,
+                Who::OtherResident => 404,
+                _ => 403,
+            },
+        },
         // Verify a done step: only the team's caseworker (done → verified, so it runs last).
         Row {
             method: reqwest::Method::POST,
