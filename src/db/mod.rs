@@ -155,6 +155,9 @@ where
     .await?
 }
 
+/// Serialises this process's SQLite write transactions (see [`write_tx`]).
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a write transaction. On SQLite the transaction starts `IMMEDIATE`, so it holds
 /// the write lock from its first statement and two writers can never both read-then-write the
 /// same rows; on PostgreSQL callers lock the rows they change (`lock_*` functions).
@@ -163,12 +166,22 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Pg(c) => {
-            <AnsiTransactionManager as TransactionManager<PgConnection>>::begin_transaction(c)?
+    // SQLite has one writer. Writers of this process queue on an in-process lock (woken on
+    // release) instead of in SQLite's busy handler, which polls with sleeps of up to 100 ms
+    // and lets a waiting writer lose the lock again and again (second-long tails under load).
+    let _writer = match conn {
+        DbConn::Sqlite(c) => {
+            let guard = SQLITE_WRITER
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            Some(guard)
         }
-    }
+        DbConn::Pg(c) => {
+            <AnsiTransactionManager as TransactionManager<PgConnection>>::begin_transaction(c)?;
+            None
+        }
+    };
     type Tm = <DbConn as Connection>::TransactionManager;
     match f(conn) {
         Ok(value) => {
