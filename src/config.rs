@@ -91,6 +91,15 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (use a form such as 30s, 15m, 7d)"))
 }
 
+/// Half the cores, at least one: each hash takes a core for tens of milliseconds, and the
+/// benchmark showed reads staying fast during a login flood only with a core left for them.
+fn default_hash_concurrency() -> u32 {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    u32::try_from((cores / 2).max(1)).unwrap_or(1)
+}
+
 fn parse_quiet(s: &str) -> Result<(chrono::NaiveTime, chrono::NaiveTime), String> {
     crate::domain::reminders::parse_quiet_hours(s)
 }
@@ -179,8 +188,9 @@ pub struct Settings {
     #[arg(long, env = "ACTIVATION_CODE_TTL", value_name = "ACTIVATION_CODE_TTL", default_value = "14d", value_parser = parse_duration, global = true)]
     pub activation_code_ttl: Duration,
 
-    /// How many password/PIN hashes may run at once (each uses ~19 MiB and one core).
-    #[arg(long, env = "HASH_CONCURRENCY", value_name = "HASH_CONCURRENCY", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64), global = true)]
+    /// How many password/PIN hashes may run at once (each uses ~19 MiB and one core);
+    /// default: half the cores, at least one.
+    #[arg(long, env = "HASH_CONCURRENCY", value_name = "HASH_CONCURRENCY", default_value_t = default_hash_concurrency(), value_parser = clap::value_parser!(u32).range(1..=64), global = true)]
     pub hash_concurrency: u32,
 
     /// How long a login waits for a hashing slot before it is refused with 503 + Retry-After.
