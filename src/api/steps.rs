@@ -61,14 +61,26 @@ pub struct ReopenRequest {
     pub reason: String,
 }
 
-/// Loads a step and its plan for a caseworker of the plan's team (else 404).
-pub fn find_step_for_caseworker(
+/// Loads a step and its plan for a caseworker of the plan's team (else 404), records the
+/// access in the audit log, takes the plan lock, and re-reads the step under that lock.
+pub fn lock_step_for_caseworker(
     conn: &mut DbConn,
     auth: &AuthUser,
     step_id: &str,
+    action: &str,
 ) -> Result<(PlanRow, StepRow), ApiError> {
     let step = plans::find_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
     let plan = find_visible_plan(conn, auth, &step.plan_id)?;
+    crate::api::audit::record(
+        conn,
+        auth,
+        &plan.resident_id,
+        action,
+        "step",
+        Some(&step.id),
+    )?;
+    plans::lock_plan(conn, &plan.id)?;
+    let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
     Ok((plan, step))
 }
 
@@ -205,17 +217,7 @@ pub async fn update_step(
     let rules = state.rules.clone();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = find_step_for_caseworker(conn, &auth, &id)?;
-            crate::api::audit::record(
-                conn,
-                &auth,
-                &plan.resident_id,
-                "update",
-                "step",
-                Some(&step.id),
-            )?;
-            plans::lock_plan(conn, &plan.id)?;
-            let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
+            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, "update")?;
             if if_match != "*" && if_match != etag(&step) {
                 return Err(ApiError::PreconditionFailed);
             }
@@ -374,17 +376,7 @@ pub async fn verify_step(
     let id = path.into_inner().to_string();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = find_step_for_caseworker(conn, &auth, &id)?;
-            crate::api::audit::record(
-                conn,
-                &auth,
-                &plan.resident_id,
-                "verify",
-                "step",
-                Some(&step.id),
-            )?;
-            plans::lock_plan(conn, &plan.id)?;
-            let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
+            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, "verify")?;
             if step.status != StepStatus::Done.as_str() {
                 return Err(ApiError::Conflict {
                     code: "step_not_done",
@@ -438,17 +430,7 @@ pub async fn reopen_step(
     let rules = state.rules.clone();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = find_step_for_caseworker(conn, &auth, &id)?;
-            crate::api::audit::record(
-                conn,
-                &auth,
-                &plan.resident_id,
-                "reopen",
-                "step",
-                Some(&step.id),
-            )?;
-            plans::lock_plan(conn, &plan.id)?;
-            let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
+            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, "reopen")?;
             if matches!(
                 StepStatus::from(&step),
                 StepStatus::Planned | StepStatus::Open
