@@ -239,6 +239,12 @@ impl From<diesel::result::Error> for ApiError {
                 code: "already_exists",
                 detail: "A resource with these values already exists.".into(),
             },
+            // A reference to something that is gone (e.g. an erased account acting with a token
+            // issued before the erasure): the caller's view is stale, not our bug.
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::Conflict {
+                code: "reference_gone",
+                detail: "Something this request refers to no longer exists.".into(),
+            },
             other => ApiError::Internal(other.into()),
         }
     }

@@ -97,6 +97,7 @@ pub async fn register_device(
         Platform::Web => "web",
     };
     let d = db::run(&state.pool, move |conn| {
+        account_exists(conn, &auth.id)?;
         Ok(notifications::upsert_device(
             conn,
             &auth.id,
@@ -116,6 +117,16 @@ pub async fn register_device(
         created_at: db::utc(d.created_at),
         last_seen_at: db::utc(d.last_seen_at),
     }))
+}
+
+/// A token can outlive its account (erased or disabled since): such a caller is signed out.
+fn account_exists(conn: &mut crate::db::DbConn, user_id: &str) -> Result<(), ApiError> {
+    match crate::db::users::find_user(conn, user_id)? {
+        Some(u) if u.disabled_at.is_none() => Ok(()),
+        _ => Err(ApiError::Unauthorized(
+            "This account no longer exists.".into(),
+        )),
+    }
 }
 
 /// Stop pushes to one of my devices.
@@ -237,6 +248,7 @@ pub async fn put_preferences(
         timezone: row.timezone.clone(),
     };
     db::run(&state.pool, move |conn| {
+        account_exists(conn, &row.user_id)?;
         Ok(notifications::save_preferences(conn, &row)?)
     })
     .await?;

@@ -672,3 +672,35 @@ async fn logs_hold_no_tokens_pins_passwords_or_step_texts() {
         assert!(!log.contains(s), "the log contains {s:?}");
     }
 }
+
+backend_test!(an_erased_residents_old_token_gets_401_not_500, |app| {
+    let w = app.world().await;
+    app.method_json(
+        reqwest::Method::DELETE,
+        &format!("/v1/residents/{}", w.resident_a.id),
+        Some(&w.caseworker_a.token),
+        &json!({"reason": "verzoek inwoner"}),
+    )
+    .await
+    .assert_status(204);
+    // The access token is still signed and unexpired; the account behind it is gone.
+    let prefs = json!({"enabled": false, "quiet_hours": "21:00-08:00", "daily_cap": 1, "weekly_cap": 1, "timezone": "Europe/Amsterdam"});
+    app.method_json(
+        reqwest::Method::PUT,
+        "/v1/me/notification-preferences",
+        Some(&w.resident_a.token),
+        &prefs,
+    )
+    .await
+    .assert_problem(401, "unauthorized");
+    app.post(
+        "/v1/me/devices",
+        Some(&w.resident_a.token),
+        &json!({"token": "late-phone", "platform": "android"}),
+    )
+    .await
+    .assert_problem(401, "unauthorized");
+    app.get("/v1/me", Some(&w.resident_a.token))
+        .await
+        .assert_problem(401, "unauthorized");
+});
