@@ -252,7 +252,8 @@ pub async fn snooze_step(
             plans::insert_event(conn, &plan.id, Some(&s.id), "snoozed", Some(&auth.id), Some("resident"), db::now(), Some(&detail))?;
             scheduler::touch_activity(conn, &rules, &plan.id)?;
             issuing::issue_ready_steps(conn, &plan, &rules)?;
-            crate::api::my_steps::current_view(conn, &auth.id, &plan)
+            let lang = language_of(conn, &auth.id)?;
+            crate::api::my_steps::current_view(conn, lang, &plan)
         })
     })
     .await?;

@@ -3,7 +3,9 @@
 
 use crate::api::plans::language_of;
 use crate::api::steps::complete;
-use crate::api::steps_view::{MyStepResponse, ProgressResponse, StepResponse, pick, progress_of};
+use crate::api::steps_view::{
+    MyStepResponse, ProgressResponse, StepResponse, pick, progress_of, progress_of_summaries,
+};
 use crate::api::types::parse_id;
 use crate::auth::AuthUser;
 use crate::db::plans::{self, PlanRow, StepRow};
@@ -92,12 +94,19 @@ fn resident_plan(conn: &mut DbConn, resident_id: &str) -> Result<Option<PlanRow>
 }
 
 fn open_resident_steps(steps: &[StepRow]) -> Vec<&StepRow> {
-    let mut open: Vec<&StepRow> = steps
-        .iter()
-        .filter(|s| {
-            s.owner_type == OwnerType::Resident.as_str() && s.status == StepStatus::Open.as_str()
-        })
-        .collect();
+    sort_for_resident(
+        steps
+            .iter()
+            .filter(|s| {
+                s.owner_type == OwnerType::Resident.as_str()
+                    && s.status == StepStatus::Open.as_str()
+            })
+            .collect(),
+    )
+}
+
+/// Most urgent first, as the dosing engine ranks them.
+fn sort_for_resident(mut open: Vec<&StepRow>) -> Vec<&StepRow> {
     // Holding back is irrelevant for ordering what is already open.
     let day = chrono::NaiveDate::MIN;
     open.sort_by(|a, b| {
@@ -138,7 +147,7 @@ pub async fn current_steps(
     auth.require(RESIDENT)?;
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
-        let Some(plan) = resident_plan(conn, &auth.id)? else {
+        let Some((plan, lang)) = plans::find_current_plan_and_language(conn, &auth.id)? else {
             return Ok(CurrentStepsResponse {
                 plan_id: None,
                 plan_status: None,
@@ -155,27 +164,27 @@ pub async fn current_steps(
         if stale || plan.inactivity_stage != "active" {
             scheduler::touch_activity(conn, &rules, &plan.id)?;
         }
-        current_view(conn, &auth.id, &plan)
+        current_view(conn, lang.parse().unwrap_or(Language::Nl), &plan)
     })
     .await?;
     Ok(web::Json(r))
 }
 
-/// The resident's current steps and progress on a plan.
+/// The resident's current steps and progress on a plan. The hot read path: it loads the
+/// resident's open steps whole and only the progress columns of the rest.
 pub fn current_view(
     conn: &mut DbConn,
-    user_id: &str,
+    lang: Language,
     plan: &PlanRow,
 ) -> Result<CurrentStepsResponse, ApiError> {
-    let lang = language_of(conn, user_id)?;
-    let steps = plans::list_steps(conn, &plan.id)?;
     let arm = crate::domain::research::Arm::parse(&plan.arm);
-    let mut shown: Vec<MyStepResponse> = open_resident_steps(&steps)
-        .into_iter()
-        .map(|s| MyStepResponse::new(s, lang))
-        .collect();
-    if arm == crate::domain::research::Arm::FullList {
+    let (shown, progress) = if arm == crate::domain::research::Arm::FullList {
         // The comparison arm: the whole remaining list, as on paper.
+        let steps = plans::list_steps(conn, &plan.id)?;
+        let mut shown: Vec<MyStepResponse> = open_resident_steps(&steps)
+            .into_iter()
+            .map(|s| MyStepResponse::new(s, lang))
+            .collect();
         shown.extend(
             steps
                 .iter()
@@ -185,12 +194,21 @@ pub fn current_view(
                 })
                 .map(|s| MyStepResponse::new(s, lang)),
         );
-    }
+        (shown, progress_of(&steps, lang))
+    } else {
+        let open = plans::list_open_resident_steps(conn, &plan.id)?;
+        let shown = sort_for_resident(open.iter().collect())
+            .into_iter()
+            .map(|s| MyStepResponse::new(s, lang))
+            .collect();
+        let summaries = plans::list_step_summaries(conn, &plan.id)?;
+        (shown, progress_of_summaries(&summaries, lang))
+    };
     Ok(CurrentStepsResponse {
         plan_id: Some(parse_id(&plan.id)),
         plan_status: plan.status.parse().ok(),
         steps: shown,
-        progress: Some(progress_of(&steps, lang)),
+        progress: Some(progress),
         arm: Some(arm),
     })
 }
@@ -298,9 +316,10 @@ pub async fn complete_my_step(
                     })
                 }
             };
-            let (done, opened) = complete(conn, &plan, &step, &auth, note, &rules, happened)?;
+            let (done, opened, after) =
+                complete(conn, &plan, &step, &auth, note, &rules, happened)?;
             let lang = language_of(conn, &auth.id)?;
-            let steps = plans::list_steps(conn, &plan.id)?;
+            let open = plans::list_open_resident_steps(conn, &plan.id)?;
             let to_value = |s: &StepRow| {
                 serde_json::to_value(MyStepResponse::new(s, lang)).unwrap_or_default()
             };
@@ -311,11 +330,12 @@ pub async fn complete_my_step(
                     .filter(|s| s.owner_type == OwnerType::Resident.as_str())
                     .map(to_value)
                     .collect(),
-                current: open_resident_steps(&steps)
+                current: sort_for_resident(open.iter().collect())
                     .into_iter()
                     .map(to_value)
                     .collect(),
-                progress: serde_json::to_value(progress_of(&steps, lang)).unwrap_or_default(),
+                progress: serde_json::to_value(progress_of_summaries(&after, lang))
+                    .unwrap_or_default(),
             };
             let body = serde_json::to_string(&response).map_err(ApiError::internal)?;
             if let Some(k) = &key {

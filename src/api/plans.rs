@@ -364,8 +364,8 @@ pub fn load_plan_view(
 
 /// The caller's language for texts.
 pub fn language_of(conn: &mut DbConn, user_id: &str) -> Result<Language, ApiError> {
-    Ok(users::find_user(conn, user_id)?
-        .and_then(|u| u.language.parse().ok())
+    Ok(users::find_language(conn, user_id)?
+        .and_then(|l| l.parse().ok())
         .unwrap_or(Language::Nl))
 }
 

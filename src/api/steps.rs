@@ -4,7 +4,7 @@ use crate::api::plans::{OwnerRequest, TextRequest, find_visible_plan, language_o
 use crate::api::steps_view::StepResponse;
 use crate::api::validate;
 use crate::auth::AuthUser;
-use crate::db::plans::{self, PlanRow, StepRow};
+use crate::db::plans::{self, PlanRow, StepRow, StepSummary};
 use crate::db::{self, DbConn, issuing};
 use crate::domain::kinds::{Priority, Role, StepStatus};
 use crate::domain::policy::CASEWORKERS;
@@ -84,8 +84,8 @@ pub fn lock_step_for_caseworker(
     Ok((plan, step))
 }
 
-/// Records a completion and issues what becomes ready. Returns the completed step and the
-/// newly opened ones.
+/// Records a completion and issues what becomes ready. Returns the completed step, the newly
+/// opened ones and the plan's progress columns afterwards (for the answer).
 pub fn complete(
     conn: &mut DbConn,
     plan: &PlanRow,
@@ -94,14 +94,14 @@ pub fn complete(
     note: Option<String>,
     rules: &ReminderRules,
     happened_at: Option<chrono::NaiveDateTime>,
-) -> Result<(StepRow, Vec<StepRow>), ApiError> {
+) -> Result<(StepRow, Vec<StepRow>, Vec<StepSummary>), ApiError> {
     if step.status != StepStatus::Open.as_str() {
         return Err(ApiError::Conflict {
             code: "step_not_open",
             detail: "This step is not open (it may be done already).".into(),
         });
     }
-    let before = milestone_keys(&plans::list_steps(conn, &plan.id)?);
+    let before = milestone_keys(&plans::list_step_summaries(conn, &plan.id)?);
     let t = happened_at.unwrap_or_else(db::now);
     let mut s = step.clone();
     s.status = StepStatus::Done.as_str().into();
@@ -126,7 +126,8 @@ pub fn complete(
     let opened = issuing::issue_ready_steps(conn, plan, rules)?;
     // A milestone reached (first step, a category, half-way, a criterion): a friendly push,
     // which the dispatcher keeps within the resident's caps.
-    for key in milestone_keys(&plans::list_steps(conn, &plan.id)?).difference(&before) {
+    let after = plans::list_step_summaries(conn, &plan.id)?;
+    for key in milestone_keys(&after).difference(&before) {
         crate::db::notifications::enqueue(
             conn,
             &crate::db::notifications::NewReminder {
@@ -140,12 +141,13 @@ pub fn complete(
             },
         )?;
     }
-    Ok((s, opened))
+    Ok((s, opened, after))
 }
 
 /// Milestones and met exit criteria of a plan's steps, as comparable keys.
-fn milestone_keys(steps: &[StepRow]) -> std::collections::BTreeSet<String> {
-    let p = crate::api::steps_view::progress_of(steps, crate::domain::kinds::Language::Nl);
+fn milestone_keys(steps: &[StepSummary]) -> std::collections::BTreeSet<String> {
+    let p =
+        crate::api::steps_view::progress_of_summaries(steps, crate::domain::kinds::Language::Nl);
     let mut keys: std::collections::BTreeSet<String> = p
         .milestones
         .iter()
@@ -348,7 +350,7 @@ pub async fn complete_step(
                 "step",
                 Some(&step.id),
             )?;
-            let (done, _) = complete(conn, &plan, &step, &auth, note, &rules, None)?;
+            let (done, _, _) = complete(conn, &plan, &step, &auth, note, &rules, None)?;
             Ok((done, language_of(conn, &auth.id)?))
         })
     })

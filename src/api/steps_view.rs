@@ -1,7 +1,7 @@
 //! How steps, plans and progress are shown: staff see everything, residents a dosed view.
 
 use crate::api::types::parse_id;
-use crate::db::plans::{PlanRow, StepRow};
+use crate::db::plans::{PlanRow, StepRow, StepSummary};
 use crate::db::utc;
 use crate::domain::gate;
 use crate::domain::kinds::{Evidence, Language, OwnerType, PlanStatus, Priority, StepStatus};
@@ -245,6 +245,12 @@ impl From<Milestone> for MilestoneResponse {
 
 /// Computes progress over a plan's steps.
 pub fn progress_of(steps: &[StepRow], lang: Language) -> ProgressResponse {
+    let summaries: Vec<StepSummary> = steps.iter().map(StepSummary::from).collect();
+    progress_of_summaries(&summaries, lang)
+}
+
+/// Progress from the progress columns alone (see [`StepSummary`]).
+pub fn progress_of_summaries(steps: &[StepSummary], lang: Language) -> ProgressResponse {
     let view: Vec<ProgressStep> = steps
         .iter()
         .map(|s| ProgressStep {
@@ -261,7 +267,7 @@ pub fn progress_of(steps: &[StepRow], lang: Language) -> ProgressResponse {
         &steps
             .iter()
             .map(|s| gate::GateStep {
-                gates: s.gate_codes(),
+                gates: serde_json::from_str(&s.gates).unwrap_or_default(),
                 status: parse(&s.status, StepStatus::Cancelled),
                 completed_at: s.completed_at,
             })

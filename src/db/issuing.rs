@@ -1,6 +1,6 @@
 //! Applies the dosing engine to a stored plan, inside the caller's transaction.
 
-use super::plans::{self, PlanRow, StepRow};
+use super::plans::{self, DoseRow, PlanRow, StepRow};
 use super::{DbConn, now};
 use crate::domain::dosing::{DoseStep, steps_to_open};
 use crate::domain::kinds::{OwnerType, PlanStatus, Priority, StepStatus};
@@ -24,18 +24,35 @@ pub fn dose_step(s: &StepRow, today: chrono::NaiveDate) -> DoseStep {
     }
 }
 
+/// [`dose_step`] from the dosing columns alone.
+fn dose_row(s: DoseRow, today: chrono::NaiveDate) -> DoseStep {
+    DoseStep {
+        owner: parse(&s.owner_type, OwnerType::Resident),
+        status: parse(&s.status, StepStatus::Cancelled),
+        priority: parse(&s.priority, Priority::P2),
+        category_order: s.category_order,
+        position: s.position,
+        depends_on: serde_json::from_str(&s.depends_on).unwrap_or_default(),
+        held: s.snoozed_until.is_some_and(|d| d > today),
+        id: s.id,
+    }
+}
+
 /// Opens whatever the dosing rules allow now and records an `issued` event for each.
 /// Callers hold the plan lock ([`plans::lock_plan`]) so two requests cannot both issue.
+/// Reads only the dosing columns of the plan's steps, and whole rows only of those it opens.
 pub fn issue_ready_steps(
     conn: &mut DbConn,
     plan: &PlanRow,
     rules: &crate::scheduler::ReminderRules,
 ) -> QueryResult<Vec<StepRow>> {
-    let all = plans::list_steps(conn, &plan.id)?;
     let today = chrono::Utc::now()
         .with_timezone(&rules.default_policy.tz)
         .date_naive();
-    let view: Vec<DoseStep> = all.iter().map(|s| dose_step(s, today)).collect();
+    let view: Vec<DoseStep> = plans::list_dose_rows(conn, &plan.id)?
+        .into_iter()
+        .map(|s| dose_row(s, today))
+        .collect();
     let status = parse(&plan.status, PlanStatus::Closed);
     // The full-list arm shows the whole list: every ready step opens, as on paper.
     let dose = if plan.arm == "full_list" {
@@ -47,14 +64,9 @@ pub fn issue_ready_steps(
     let t = now();
     let mut opened = Vec::new();
     for id in to_open {
-        if let Some(step) = all.iter().find(|s| s.id == id) {
-            let mut s = step.clone();
-            s.status = StepStatus::Open.as_str().into();
-            s.issued_at = Some(t);
-            let s = plans::update_step(conn, &s)?;
-            plans::insert_event(conn, &plan.id, Some(&s.id), "issued", None, None, t, None)?;
-            opened.push(s);
-        }
+        let s = plans::open_step(conn, &id, t)?;
+        plans::insert_event(conn, &plan.id, Some(&s.id), "issued", None, None, t, None)?;
+        opened.push(s);
     }
     crate::scheduler::on_steps_opened(conn, rules, plan, &opened)?;
     Ok(opened)

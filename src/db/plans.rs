@@ -1,6 +1,6 @@
 //! Templates, plans, steps, the plan timeline and idempotency records.
 
-use super::schema::{idempotency_keys, plan_events, plans, steps, templates};
+use super::schema::{idempotency_keys, plan_events, plans, steps, templates, users};
 use super::{DbConn, new_id, now};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -101,6 +101,48 @@ impl StepRow {
     pub fn dependency_ids(&self) -> Vec<String> {
         serde_json::from_str(&self.depends_on).unwrap_or_default()
     }
+}
+
+/// The columns of a step that progress and the exit criteria need: the hot read path loads
+/// these for every step of a plan instead of whole rows (44 columns, six of them long texts).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = steps)]
+pub struct StepSummary {
+    pub category: String,
+    pub category_order: i32,
+    pub owner_type: String,
+    pub status: String,
+    pub intake_done: bool,
+    pub completed_at: Option<NaiveDateTime>,
+    pub gates: String,
+}
+
+impl From<&StepRow> for StepSummary {
+    fn from(s: &StepRow) -> Self {
+        Self {
+            category: s.category.clone(),
+            category_order: s.category_order,
+            owner_type: s.owner_type.clone(),
+            status: s.status.clone(),
+            intake_done: s.intake_done,
+            completed_at: s.completed_at,
+            gates: s.gates.clone(),
+        }
+    }
+}
+
+/// The columns of a step the dosing engine needs (see `db::issuing`).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = steps)]
+pub struct DoseRow {
+    pub id: String,
+    pub owner_type: String,
+    pub status: String,
+    pub priority: String,
+    pub category_order: i32,
+    pub position: i32,
+    pub depends_on: String,
+    pub snoozed_until: Option<NaiveDate>,
 }
 
 /// A stored timeline entry.
@@ -223,8 +265,36 @@ pub fn lock_plan(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
 pub fn find_current_plan_of(conn: &mut DbConn, resident_id: &str) -> QueryResult<Option<PlanRow>> {
     plans::table
         .filter(plans::resident_id.eq(resident_id))
-        .filter(plans::status.eq_any(["active", "paused", "stabilised"]))
+        // Three equalities rather than `eq_any`: a fixed SQL text is prepared once per
+        // connection and cached; an `IN (…)` list is parsed again on every call.
+        .filter(
+            plans::status
+                .eq("active")
+                .or(plans::status.eq("paused"))
+                .or(plans::status.eq("stabilised")),
+        )
         .select(PlanRow::as_select())
+        .order(plans::created_at.desc())
+        .first(conn)
+        .optional()
+}
+
+/// The resident's current plan with the resident's language: one round trip for the hot read
+/// path.
+pub fn find_current_plan_and_language(
+    conn: &mut DbConn,
+    resident_id: &str,
+) -> QueryResult<Option<(PlanRow, String)>> {
+    plans::table
+        .inner_join(users::table.on(users::id.eq(plans::resident_id)))
+        .filter(plans::resident_id.eq(resident_id))
+        .filter(
+            plans::status
+                .eq("active")
+                .or(plans::status.eq("paused"))
+                .or(plans::status.eq("stabilised")),
+        )
+        .select((PlanRow::as_select(), users::language))
         .order(plans::created_at.desc())
         .first(conn)
         .optional()
@@ -304,6 +374,48 @@ pub fn find_step(conn: &mut DbConn, id: &str) -> QueryResult<Option<StepRow>> {
 pub fn list_steps(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<StepRow>> {
     steps::table
         .filter(steps::plan_id.eq(plan_id))
+        .select(StepRow::as_select())
+        .order((steps::position.asc(), steps::id.asc()))
+        .load(conn)
+}
+
+/// Progress columns of every step of a plan (see [`StepSummary`]).
+pub fn list_step_summaries(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<StepSummary>> {
+    steps::table
+        .filter(steps::plan_id.eq(plan_id))
+        .select(StepSummary::as_select())
+        .order((steps::position.asc(), steps::id.asc()))
+        .load(conn)
+}
+
+/// Dosing columns of every step of a plan (see [`DoseRow`]).
+pub fn list_dose_rows(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<DoseRow>> {
+    steps::table
+        .filter(steps::plan_id.eq(plan_id))
+        .select(DoseRow::as_select())
+        .order((steps::position.asc(), steps::id.asc()))
+        .load(conn)
+}
+
+/// Opens a planned step (status, issue time, version) and returns the whole changed row.
+pub fn open_step(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<StepRow> {
+    diesel::update(steps::table.find(id))
+        .set((
+            steps::status.eq("open"),
+            steps::issued_at.eq(at),
+            steps::version.eq(steps::version + 1),
+            steps::updated_at.eq(at),
+        ))
+        .returning(steps::all_columns)
+        .get_result(conn)
+}
+
+/// The resident's own open steps of a plan (usually one), in plan order.
+pub fn list_open_resident_steps(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<StepRow>> {
+    steps::table
+        .filter(steps::plan_id.eq(plan_id))
+        .filter(steps::status.eq("open"))
+        .filter(steps::owner_type.eq("resident"))
         .select(StepRow::as_select())
         .order((steps::position.asc(), steps::id.asc()))
         .load(conn)

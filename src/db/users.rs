@@ -73,6 +73,15 @@ pub fn find_user(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
         .optional()
 }
 
+/// A user's language preference alone (the hot read path needs nothing else of the row).
+pub fn find_language(conn: &mut DbConn, id: &str) -> QueryResult<Option<String>> {
+    users::table
+        .find(id)
+        .select(users::language)
+        .first(conn)
+        .optional()
+}
+
 pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<UserRow>> {
     users::table
         .filter(users::email.eq(email))
