@@ -4,6 +4,8 @@
 # Everything talks to 127.0.0.1 only; every phase has a fixed duration. Environment:
 #   BENCH_OUT (default /tmp/svs-bench)   working files, logs, results
 #   PG_URL    (default postgres://postgres@127.0.0.1:5432)   server for the postgres runs
+#   PG_PARAMS (default ?sslmode=disable)   appended to the app's database URLs: everything runs
+#             over loopback, where TLS (libpq's default `prefer`) only costs CPU
 #   RESIDENTS (default 10000)   PHASE_SECS (default 10)   CONNS (default 64)
 #   CARGO_TARGET_DIR   where the release build goes (default ./target)
 set -euo pipefail
@@ -12,6 +14,7 @@ cd "$ROOT"
 BACKENDS="${1:-both}"; [ "$BACKENDS" = both ] && BACKENDS="sqlite postgres"
 OUT="${BENCH_OUT:-/tmp/svs-bench}"
 PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
+PG_PARAMS="${PG_PARAMS-?sslmode=disable}"
 RESIDENTS="${RESIDENTS:-10000}"
 SECS="${PHASE_SECS:-10}"
 CONNS="${CONNS:-64}"
@@ -58,7 +61,7 @@ run_backend() {
   mkdir -p "$DIR"; : > "$DIR/results.txt"
   export BENCH_DIR="$DIR"
   if [ "$B" = sqlite ]; then URL="$DIR/bench.db"; DURL="$DIR/dispatch.db"
-  else pg_ensure svs_bench; URL="$PG_URL/svs_bench"; pg_recreate svs_bench_dispatch; DURL="$PG_URL/svs_bench_dispatch"; fi
+  else pg_ensure svs_bench; URL="$PG_URL/svs_bench$PG_PARAMS"; pg_recreate svs_bench_dispatch; DURL="$PG_URL/svs_bench_dispatch$PG_PARAMS"; fi
   [ "$B" = sqlite ] && rm -f "$DURL" "$DURL-wal" "$DURL-shm"
   echo "== $B: seeding $RESIDENTS residents (skipped when present)"
   "$EX/bench_seed" seed "$URL" "$DIR" "$RESIDENTS" 2>&1 | grep -v "^\s*$" | grep -iv " INFO \| WARN " | tail -5
@@ -115,7 +118,7 @@ run_backend() {
   for P in 1000 10000 100000; do
     local TURL
     if [ "$B" = sqlite ]; then TURL="$DIR/tick-$P.db"; rm -f "$TURL" "$TURL-wal" "$TURL-shm"
-    else pg_recreate svs_bench_tick; TURL="$PG_URL/svs_bench_tick"; fi
+    else pg_recreate svs_bench_tick; TURL="$PG_URL/svs_bench_tick$PG_PARAMS"; fi
     "$EX/bench_tick" "$TURL" "$P" 1000 2>&1 | grep "^TICK" | tee -a "$DIR/results.txt"
   done
 }
