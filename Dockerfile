@@ -5,6 +5,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY .cargo ./.cargo
 COPY src ./src
+COPY build.rs ./
 COPY migrations ./migrations
 COPY templates ./templates
 COPY openapi ./openapi

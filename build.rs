@@ -1,0 +1,6 @@
+// `embed_migrations!` reads the migration folders at compile time, but cargo only notices
+// changed files it already knew about: a new migration folder would not trigger a rebuild
+// (diesel_migrations' documented advice).
+fn main() {
+    println!("cargo:rerun-if-changed=migrations");
+}
