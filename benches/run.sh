@@ -52,7 +52,7 @@ kv() { # file key -> value of key=... in the last line that has it
 
 machine() {
   echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -sr)"
-  echo "server settings: HASH_CONCURRENCY=${HASH_CONCURRENCY:-2 (default)} DB_POOL_SIZE=${DB_POOL_SIZE:-10 (default)} AUTH_RATE_PER_MINUTE=0 REMINDERS_ENABLED=false"
+  echo "server settings: HASH_CONCURRENCY=${HASH_CONCURRENCY:-half the cores (default)} DB_POOL_SIZE=${DB_POOL_SIZE:-10 (default; SQLite at most 8)} AUTH_RATE_PER_MINUTE=0 REMINDERS_ENABLED=false"
   echo "tools: $(wrk --version 2>&1 | head -1 | cut -c1-40); $(psql --version); rustc $(rustc --version | cut -d' ' -f2)"
 }
 

@@ -127,23 +127,33 @@ pub fn find_expired_residents(
     cutoff: chrono::NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<String>> {
-    let candidates: Vec<String> = plans::table
+    // A resident with a running or recently ended plan is left out in the query itself, so
+    // such residents can never fill the batch and hold back those who are due.
+    let newer = diesel::alias!(plans as newer);
+    // Walks the `closed_at` index in order: a cached (generic) plan cannot see the cutoff and
+    // would otherwise scan every plan (measured in issue 7). Duplicates (a resident with
+    // several old plans) are dropped here.
+    let rows: Vec<String> = plans::table
         .inner_join(users::table.on(users::id.eq(plans::resident_id)))
         .filter(plans::closed_at.lt(cutoff))
         .filter(users::erased_at.is_null())
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            newer
+                .filter(newer.field(plans::resident_id).eq(plans::resident_id))
+                .filter(
+                    newer
+                        .field(plans::closed_at)
+                        .is_null()
+                        .or(newer.field(plans::closed_at).ge(cutoff)),
+                ),
+        )))
+        .order(plans::closed_at.asc())
         .select(plans::resident_id)
-        .distinct()
         .limit(limit)
         .load(conn)?;
-    let mut out = Vec::new();
-    for id in candidates {
-        let open: bool = diesel::select(diesel::dsl::exists(
-            plans::table
-                .filter(plans::resident_id.eq(&id))
-                .filter(plans::closed_at.is_null().or(plans::closed_at.ge(cutoff))),
-        ))
-        .get_result(conn)?;
-        if !open {
+    let mut out: Vec<String> = Vec::new();
+    for id in rows {
+        if !out.contains(&id) {
             out.push(id);
         }
     }

@@ -359,8 +359,11 @@ pub fn run_snooze_wake(conn: &mut DbConn, rules: &ReminderRules, limit: i64) -> 
     let today = Utc::now()
         .with_timezone(&rules.default_policy.tz)
         .date_naive();
+    // Ordered by the indexed date: with a cached (generic) plan the database cannot see the
+    // date, and without the order it may scan every step (measured in issue 7).
     let due: Vec<(String, String)> = steps::table
         .filter(steps::snoozed_until.le(today))
+        .order(steps::snoozed_until.asc())
         .select((steps::id, steps::plan_id))
         .limit(limit)
         .load(conn)?;

@@ -489,6 +489,74 @@ mod retention {
     }
 }
 
+mod retention_queue {
+    use super::*;
+
+    /// A resident who came back (an old plan ended long ago, a new one runs) is never a
+    /// retention candidate, so such residents cannot fill the batch and hold back others.
+    async fn run(backend: Backend) {
+        let Some(app) = spawn_app_with(backend, |s| {
+            s.reminders_enabled = false;
+        })
+        .await
+        else {
+            return;
+        };
+        let w = app.world().await;
+        let close = |resident: String, token: String| {
+            let app = &app;
+            async move {
+                let plan = app
+                    .post(
+                        &format!("/v1/residents/{resident}/plans"),
+                        Some(&token),
+                        &json!({}),
+                    )
+                    .await
+                    .value();
+                app.method_json(
+                    reqwest::Method::PATCH,
+                    &format!("/v1/plans/{}", plan["id"].as_str().unwrap()),
+                    Some(&token),
+                    &json!({"status": "closed", "outflow_reason": "debt_arrangement"}),
+                )
+                .await
+                .assert_status(200);
+            }
+        };
+        // A's old plan ends first, then B's; then A starts again.
+        close(w.resident_a.id.clone(), w.caseworker_a.token.clone()).await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        close(w.resident_b.id.clone(), w.caseworker_b.token.clone()).await;
+        app.post(
+            &format!("/v1/residents/{}/plans", w.resident_a.id),
+            Some(&w.caseworker_a.token),
+            &json!({}),
+        )
+        .await
+        .assert_status(201);
+        let pool = app.state.pool.clone();
+        let found = actix_web::web::block(move || {
+            let cutoff = chrono::Utc::now().naive_utc() + chrono::Duration::hours(1);
+            stapvoorstap::db::erasure::find_expired_residents(&mut pool.get().unwrap(), cutoff, 1)
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(found, vec![w.resident_b.id.clone()]);
+    }
+
+    #[actix_web::test]
+    async fn sqlite() {
+        run(Backend::Sqlite).await;
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        run(Backend::Postgres).await;
+    }
+}
+
 /// Runs the real binary, walks a full scenario against it, and scans everything it logged.
 #[actix_web::test]
 async fn logs_hold_no_tokens_pins_passwords_or_step_texts() {
