@@ -127,6 +127,23 @@ pub fn find_expired_residents(
     cutoff: chrono::NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<String>> {
+    if conn.is_postgres() {
+        // Connections use generic plans (see `db::ConnectionManager`), which cannot see the
+        // cutoff and pick a hash anti-join over every plan; this rare query is planned for
+        // its values instead (an index walk that stops at the limit).
+        return conn.transaction(|conn| {
+            diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(conn)?;
+            expired_residents_query(conn, cutoff, limit)
+        });
+    }
+    expired_residents_query(conn, cutoff, limit)
+}
+
+fn expired_residents_query(
+    conn: &mut DbConn,
+    cutoff: chrono::NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
     // A resident with a running or recently ended plan is left out in the query itself, so
     // such residents can never fill the batch and hold back those who are due.
     let newer = diesel::alias!(plans as newer);
