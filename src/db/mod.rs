@@ -266,3 +266,24 @@ pub fn new_id() -> String {
 
 /// A pool timeout to use in readiness checks.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bundled SQLite must carry the options of `.cargo/config.toml` (without QPSG every
+    /// `.first()` is re-prepared on each call; see docs/benchmarks.md). Building outside this
+    /// repository's cargo configuration loses them silently; this test notices.
+    #[test]
+    fn bundled_sqlite_has_the_measured_compile_options() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        for option in ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0"] {
+            let used: i32 = diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                &format!("sqlite_compileoption_used('{option}')"),
+            ))
+            .get_result(&mut conn)
+            .unwrap();
+            assert_eq!(used, 1, "SQLite built without {option}");
+        }
+    }
+}
