@@ -12,16 +12,7 @@ fn parse<T: std::str::FromStr>(v: &str, fallback: T) -> T {
 
 /// The engine's view of a stored step; a step snoozed past `today` is held back.
 pub fn dose_step(s: &StepRow, today: chrono::NaiveDate) -> DoseStep {
-    DoseStep {
-        id: s.id.clone(),
-        owner: parse(&s.owner_type, OwnerType::Resident),
-        status: parse(&s.status, StepStatus::Cancelled),
-        priority: parse(&s.priority, Priority::P2),
-        category_order: s.category_order,
-        position: s.position,
-        depends_on: s.dependency_ids(),
-        held: s.snoozed_until.is_some_and(|d| d > today),
-    }
+    dose_row(DoseRow::from(s), today)
 }
 
 /// [`dose_step`] from the dosing columns alone.

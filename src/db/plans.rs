@@ -145,6 +145,21 @@ pub struct DoseRow {
     pub snoozed_until: Option<NaiveDate>,
 }
 
+impl From<&StepRow> for DoseRow {
+    fn from(s: &StepRow) -> Self {
+        Self {
+            id: s.id.clone(),
+            owner_type: s.owner_type.clone(),
+            status: s.status.clone(),
+            priority: s.priority.clone(),
+            category_order: s.category_order,
+            position: s.position,
+            depends_on: s.depends_on.clone(),
+            snoozed_until: s.snoozed_until,
+        }
+    }
+}
+
 /// A stored timeline entry.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = plan_events)]
@@ -261,18 +276,23 @@ pub fn lock_plan(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
     Ok(n == 1)
 }
 
+type StatusIs = diesel::dsl::Eq<plans::status, &'static str>;
+type IsCurrent = diesel::dsl::Or<diesel::dsl::Or<StatusIs, StatusIs>, StatusIs>;
+
+/// A plan that is not closed or dropped out. Three equalities rather than `eq_any`: a fixed SQL
+/// text is prepared once per connection and cached; an `IN (…)` list is parsed on every call.
+fn is_current() -> IsCurrent {
+    plans::status
+        .eq("active")
+        .or(plans::status.eq("paused"))
+        .or(plans::status.eq("stabilised"))
+}
+
 /// The resident's current plan: the newest one that is not closed or dropped out.
 pub fn find_current_plan_of(conn: &mut DbConn, resident_id: &str) -> QueryResult<Option<PlanRow>> {
     plans::table
         .filter(plans::resident_id.eq(resident_id))
-        // Three equalities rather than `eq_any`: a fixed SQL text is prepared once per
-        // connection and cached; an `IN (…)` list is parsed again on every call.
-        .filter(
-            plans::status
-                .eq("active")
-                .or(plans::status.eq("paused"))
-                .or(plans::status.eq("stabilised")),
-        )
+        .filter(is_current())
         .select(PlanRow::as_select())
         .order(plans::created_at.desc())
         .first(conn)
@@ -288,12 +308,7 @@ pub fn find_current_plan_and_language(
     plans::table
         .inner_join(users::table.on(users::id.eq(plans::resident_id)))
         .filter(plans::resident_id.eq(resident_id))
-        .filter(
-            plans::status
-                .eq("active")
-                .or(plans::status.eq("paused"))
-                .or(plans::status.eq("stabilised")),
-        )
+        .filter(is_current())
         .select((PlanRow::as_select(), users::language))
         .order(plans::created_at.desc())
         .first(conn)
