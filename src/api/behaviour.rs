@@ -1,7 +1,7 @@
 //! What the evidence says helps people under stress: "when will you do this?", snooze with a
 //! reason, the crisis fast lane, and the mood and working-alliance pulse.
 
-use crate::api::my_steps::{CurrentStepsResponse, find_my_step};
+use crate::api::my_steps::{CurrentStepsResponse, find_my_step, lock_my_step};
 use crate::api::plans::{find_visible_plan, language_of};
 use crate::api::steps_view::{MyStepResponse, StepResponse};
 use crate::auth::AuthUser;
@@ -78,9 +78,7 @@ pub async fn set_intention(
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, _) = find_my_step(conn, &auth, &id)?;
-            plans::lock_plan(conn, &plan.id)?;
-            let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
+            let (plan, step) = lock_my_step(conn, &auth, &id)?;
             if step.status != StepStatus::Open.as_str() {
                 return Err(ApiError::Conflict {
                     code: "step_not_open",
@@ -153,9 +151,7 @@ pub async fn clear_intention(
     let id = path.into_inner().to_string();
     let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, _) = find_my_step(conn, &auth, &id)?;
-            plans::lock_plan(conn, &plan.id)?;
-            let mut s = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
+            let (_, mut s) = lock_my_step(conn, &auth, &id)?;
             s.intention_on = None;
             s.intention_part = None;
             s.intention_time = None;
@@ -226,9 +222,7 @@ pub async fn snooze_step(
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, _) = find_my_step(conn, &auth, &id)?;
-            plans::lock_plan(conn, &plan.id)?;
-            let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
+            let (plan, step) = lock_my_step(conn, &auth, &id)?;
             if step.priority == Priority::P0.as_str() {
                 return Err(ApiError::Conflict { code: "crisis_step_cannot_wait", detail: "This is an urgent step; it cannot be put aside. Ask your caseworker for help instead.".into() });
             }
@@ -253,7 +247,7 @@ pub async fn snooze_step(
             scheduler::touch_activity(conn, &rules, &plan.id)?;
             issuing::issue_ready_steps(conn, &plan, &rules)?;
             let lang = language_of(conn, &auth.id)?;
-            crate::api::my_steps::current_view(conn, lang, &plan)
+            crate::api::my_steps::current_view(conn, lang, &plan, None)
         })
     })
     .await?;

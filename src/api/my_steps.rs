@@ -132,6 +132,22 @@ pub fn find_my_step(
     Ok((plan, step))
 }
 
+/// Locks the plan of one of the caller's own resident steps and loads both (else 404): the start
+/// of every change a resident makes to a step. The step is read under the lock, so it is the
+/// state the change works on.
+pub fn lock_my_step(
+    conn: &mut DbConn,
+    auth: &AuthUser,
+    step_id: &str,
+) -> Result<(PlanRow, StepRow), ApiError> {
+    let plan = plans::lock_plan_of_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
+    let step = plans::find_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
+    if plan.resident_id != auth.id || step.owner_type != OwnerType::Resident.as_str() {
+        return Err(ApiError::NotFound);
+    }
+    Ok((plan, step))
+}
+
 /// My current step(s) and a progress summary. The full list of planned steps is never sent:
 /// one small step at a time is the point.
 #[utoipa::path(
@@ -147,7 +163,8 @@ pub async fn current_steps(
     auth.require(RESIDENT)?;
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
-        let Some((plan, lang)) = plans::find_current_plan_and_language(conn, &auth.id)? else {
+        let Some((plan, lang, open)) = plans::find_current_plan_with_open_steps(conn, &auth.id)?
+        else {
             return Ok(CurrentStepsResponse {
                 plan_id: None,
                 plan_status: None,
@@ -164,7 +181,12 @@ pub async fn current_steps(
         if stale || plan.inactivity_stage != "active" {
             scheduler::touch_activity(conn, &rules, &plan.id)?;
         }
-        current_view(conn, lang.parse().unwrap_or(Language::Nl), &plan)
+        current_view(
+            conn,
+            lang.parse().unwrap_or(Language::Nl),
+            &plan,
+            Some(open),
+        )
     })
     .await?;
     Ok(web::Json(r))
@@ -172,10 +194,12 @@ pub async fn current_steps(
 
 /// The resident's current steps and progress on a plan. The hot read path: it loads the
 /// resident's open steps whole and only the progress columns of the rest.
+/// `open` is the plan's open resident steps when the caller has them already.
 pub fn current_view(
     conn: &mut DbConn,
     lang: Language,
     plan: &PlanRow,
+    open: Option<Vec<StepRow>>,
 ) -> Result<CurrentStepsResponse, ApiError> {
     let arm = crate::domain::research::Arm::parse(&plan.arm);
     let (shown, progress) = if arm == crate::domain::research::Arm::FullList {
@@ -196,7 +220,10 @@ pub fn current_view(
         );
         (shown, progress_of(&steps, lang))
     } else {
-        let open = plans::list_open_resident_steps(conn, &plan.id)?;
+        let open = match open {
+            Some(open) => open,
+            None => plans::list_open_resident_steps(conn, &plan.id)?,
+        };
         let shown = sort_for_resident(open.iter().collect())
             .into_iter()
             .map(|s| MyStepResponse::new(s, lang))
@@ -277,10 +304,9 @@ pub async fn complete_my_step(
     let rules = state.rules.clone();
     let (body, replayed) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, _) = find_my_step(conn, &auth, &id)?;
             // Serialise all changes to this plan; a concurrent retry waits here and then finds
             // the stored answer below.
-            plans::lock_plan(conn, &plan.id)?;
+            let (plan, step) = lock_my_step(conn, &auth, &id)?;
             if let Some(k) = &key
                 && let Some((request, _, body)) = plans::find_idempotent(conn, &auth.id, k)?
             {
@@ -292,7 +318,6 @@ pub async fn complete_my_step(
                 }
                 return Ok((body, true));
             }
-            let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
             let happened = match done_on {
                 None => None,
                 Some(day) => {
@@ -374,9 +399,7 @@ pub async fn ask_help(
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, _) = find_my_step(conn, &auth, &id)?;
-            plans::lock_plan(conn, &plan.id)?;
-            let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
+            let (plan, step) = lock_my_step(conn, &auth, &id)?;
             if step.status != StepStatus::Open.as_str() {
                 return Err(ApiError::Conflict {
                     code: "step_not_open",

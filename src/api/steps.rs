@@ -103,12 +103,7 @@ pub fn complete(
     }
     let before = milestone_keys(&plans::list_step_summaries(conn, &plan.id)?);
     let t = happened_at.unwrap_or_else(db::now);
-    let mut s = step.clone();
-    s.status = StepStatus::Done.as_str().into();
-    s.completed_at = Some(t);
-    s.completed_by = Some(auth.id.clone());
-    s.completion_note = note;
-    let s = plans::update_step(conn, &s)?;
+    let s = plans::mark_step_done(conn, &step.id, t, &auth.id, note.as_deref())?;
     plans::insert_event(
         conn,
         &plan.id,

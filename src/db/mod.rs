@@ -2,6 +2,7 @@
 //! helpers for running queries off the async workers.
 
 pub mod audit;
+pub mod checkpoint;
 pub mod erasure;
 pub mod issuing;
 pub mod notifications;
@@ -28,6 +29,23 @@ pub enum DbConn {
     Pg(PgConnection),
     Sqlite(SqliteConnection),
 }
+
+/// Runs one diesel expression on the concrete connection inside a [`DbConn`]: the expression is
+/// written once and compiled for each backend. Use it on hot paths. The derived
+/// `MultiConnection` wraps every query in a `SerializedQuery` whose `walk_ast` renders the whole
+/// SQL text on every AST pass, so a query whose prepared statement is cached is still rendered
+/// twice per execution (safe-to-cache check and bind collection); on the current-step read that
+/// was a sixth of the server's CPU (docs/benchmarks.md). Also needed where the MultiBackend
+/// lacks a feature (`ON CONFLICT`).
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
 
 /// Migrations for each backend; both folders hold the same version names.
 pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -80,10 +98,13 @@ impl ManageConnection for ConnectionManager {
             let mut conn = SqliteConnection::establish(self.url.sqlite_path())
                 .map_err(r2d2::Error::ConnectionError)?;
             // busy_timeout makes a writer wait for the lock instead of failing at once. WAL
-            // (readers beside the one writer) is a property of the file, set in `build_pool`.
-            conn.batch_execute(
-                "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-            )
+            // (readers beside the one writer) is a property of the file, set in `build_pool`,
+            // which also starts the thread that checkpoints it (see `checkpoint`).
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+                 PRAGMA wal_autocheckpoint = {};",
+                checkpoint::SAFETY_NET_PAGES
+            ))
             .map_err(r2d2::Error::QueryError)?;
             Ok(DbConn::Sqlite(conn))
         }
@@ -111,6 +132,8 @@ pub struct DbPool {
     pool: Pool<ConnectionManager>,
     gate: std::sync::Arc<tokio::sync::Semaphore>,
     wait: Duration,
+    /// SQLite: the background checkpoint thread, stopped with the last handle.
+    _checkpointer: Option<std::sync::Arc<checkpoint::Checkpointer>>,
 }
 
 impl std::ops::Deref for DbPool {
@@ -121,12 +144,17 @@ impl std::ops::Deref for DbPool {
 }
 
 impl DbPool {
-    fn new(pool: Pool<ConnectionManager>, wait: Duration) -> Self {
+    fn new(
+        pool: Pool<ConnectionManager>,
+        wait: Duration,
+        checkpointer: Option<checkpoint::Checkpointer>,
+    ) -> Self {
         let permits = pool.max_size() as usize;
         Self {
             pool,
             gate: std::sync::Arc::new(tokio::sync::Semaphore::new(permits)),
             wait,
+            _checkpointer: checkpointer.map(std::sync::Arc::new),
         }
     }
 }
@@ -136,12 +164,14 @@ pub type PooledConn = PooledConnection<ConnectionManager>;
 /// Builds the pool. For SQLite it first switches the file to WAL once, from one connection:
 /// pooled connections racing to switch it would meet "database is locked".
 pub fn build_pool(settings: &Settings) -> Result<DbPool, anyhow::Error> {
+    let mut checkpointer = None;
     if !settings.database_url.is_postgres() {
         let path = settings.database_url.sqlite_path();
         let mut conn = SqliteConnection::establish(path).map_err(|e| {
             anyhow::anyhow!("DATABASE_URL: cannot open the SQLite file {path}: {e}")
         })?;
         conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
+        checkpointer = Some(checkpoint::start(path)?);
     }
     let manager = ConnectionManager::new(settings.database_url.clone());
     let size = if settings.database_url.is_postgres() {
@@ -156,7 +186,7 @@ pub fn build_pool(settings: &Settings) -> Result<DbPool, anyhow::Error> {
         .connection_timeout(settings.db_pool_timeout)
         .test_on_check_out(false)
         .build_unchecked(manager);
-    Ok(DbPool::new(pool, settings.db_pool_timeout))
+    Ok(DbPool::new(pool, settings.db_pool_timeout, checkpointer))
 }
 
 /// Runs every pending migration for the connection's backend.

@@ -1,7 +1,7 @@
 //! Devices, notification preferences and the reminder outbox.
 
 use super::schema::{devices, notification_preferences, notifications};
-use super::{DbConn, new_id, now};
+use super::{DbConn, new_id, now, on_backend};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
@@ -196,18 +196,11 @@ pub fn enqueue(conn: &mut DbConn, r: &NewReminder) -> QueryResult<bool> {
         notifications::updated_at.eq(t),
     );
     // ON CONFLICT is not available through the MultiBackend: run it on the inner connection.
-    let n = match conn {
-        DbConn::Pg(c) => diesel::insert_into(notifications::table)
-            .values(values)
-            .on_conflict(notifications::dedupe_key)
-            .do_nothing()
-            .execute(c)?,
-        DbConn::Sqlite(c) => diesel::insert_into(notifications::table)
-            .values(values)
-            .on_conflict(notifications::dedupe_key)
-            .do_nothing()
-            .execute(c)?,
-    };
+    let n = on_backend!(conn, |c| diesel::insert_into(notifications::table)
+        .values(values)
+        .on_conflict(notifications::dedupe_key)
+        .do_nothing()
+        .execute(c))?;
     Ok(n == 1)
 }
 
@@ -215,7 +208,7 @@ const OPEN_STATES: [&str; 2] = ["pending", "failed"];
 
 /// Cancels a step's reminders that have not gone out (the step was completed or dropped).
 pub fn cancel_for_step(conn: &mut DbConn, step_id: &str) -> QueryResult<usize> {
-    diesel::update(
+    on_backend!(conn, |c| diesel::update(
         notifications::table
             .filter(notifications::step_id.eq(step_id))
             .filter(notifications::state.eq_any(OPEN_STATES)),
@@ -224,7 +217,7 @@ pub fn cancel_for_step(conn: &mut DbConn, step_id: &str) -> QueryResult<usize> {
         notifications::state.eq("cancelled"),
         notifications::updated_at.eq(now()),
     ))
-    .execute(conn)
+    .execute(c))
 }
 
 /// Cancels a step's reminders of some kinds (e.g. due-date reminders after the date changed).
@@ -252,7 +245,7 @@ pub fn cancel_for_plan_kinds(
     plan_id: &str,
     kinds: &[&str],
 ) -> QueryResult<usize> {
-    diesel::update(
+    on_backend!(conn, |c| diesel::update(
         notifications::table
             .filter(notifications::plan_id.eq(plan_id))
             .filter(notifications::kind.eq_any(kinds))
@@ -262,7 +255,7 @@ pub fn cancel_for_plan_kinds(
         notifications::state.eq("cancelled"),
         notifications::updated_at.eq(now()),
     ))
-    .execute(conn)
+    .execute(c))
 }
 
 /// Claims up to `limit` due reminders for `owner` until `lease_until`. On PostgreSQL rows are

@@ -1,7 +1,7 @@
 //! Templates, plans, steps, the plan timeline and idempotency records.
 
 use super::schema::{idempotency_keys, plan_events, plans, steps, templates, users};
-use super::{DbConn, new_id, now};
+use super::{DbConn, new_id, now, on_backend};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -259,21 +259,39 @@ pub fn insert_plan(
 }
 
 pub fn find_plan(conn: &mut DbConn, id: &str) -> QueryResult<Option<PlanRow>> {
-    plans::table
+    on_backend!(conn, |c| plans::table
         .find(id)
         .select(PlanRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c))
+    .optional()
 }
 
 /// Takes the plan's write lock for the rest of the transaction: the first statement of every
 /// change to a plan, so concurrent changes (two completions, a completion and an edit) queue
 /// instead of both issuing steps. Returns false when the plan does not exist.
 pub fn lock_plan(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
-    let n = diesel::update(plans::table.find(id))
+    let n = on_backend!(conn, |c| diesel::update(plans::table.find(id))
         .set(plans::lock_version.eq(plans::lock_version + 1))
-        .execute(conn)?;
+        .execute(c))?;
     Ok(n == 1)
+}
+
+/// Takes the write lock of the plan a step belongs to, as [`lock_plan`] does, and returns that
+/// plan: one statement instead of reading the step, its plan and then locking. None when there
+/// is no such step.
+pub fn lock_plan_of_step(conn: &mut DbConn, step_id: &str) -> QueryResult<Option<PlanRow>> {
+    on_backend!(conn, |c| diesel::update(
+        plans::table.filter(
+            plans::id.nullable().eq(steps::table
+                .filter(steps::id.eq(step_id))
+                .select(steps::plan_id)
+                .single_value()),
+        ),
+    )
+    .set(plans::lock_version.eq(plans::lock_version + 1))
+    .returning(PlanRow::as_returning())
+    .get_result(c)
+    .optional())
 }
 
 type StatusIs = diesel::dsl::Eq<plans::status, &'static str>;
@@ -299,20 +317,43 @@ pub fn find_current_plan_of(conn: &mut DbConn, resident_id: &str) -> QueryResult
         .optional()
 }
 
-/// The resident's current plan with the resident's language: one round trip for the hot read
-/// path.
-pub fn find_current_plan_and_language(
+/// The resident's current plan, their language and the plan's open resident steps (in plan
+/// order), in one round trip: the hot read path (`GET /v1/me/steps/current`). The open steps
+/// come from a left join, so a plan without any still comes back (with none).
+pub fn find_current_plan_with_open_steps(
     conn: &mut DbConn,
     resident_id: &str,
-) -> QueryResult<Option<(PlanRow, String)>> {
-    plans::table
+) -> QueryResult<Option<(PlanRow, String, Vec<StepRow>)>> {
+    let rows: Vec<(PlanRow, String, Option<StepRow>)> = on_backend!(conn, |c| plans::table
         .inner_join(users::table.on(users::id.eq(plans::resident_id)))
+        .left_join(
+            steps::table.on(steps::plan_id
+                .eq(plans::id)
+                .and(steps::status.eq("open"))
+                .and(steps::owner_type.eq("resident"))),
+        )
         .filter(plans::resident_id.eq(resident_id))
         .filter(is_current())
-        .select((PlanRow::as_select(), users::language))
+        .select((
+            PlanRow::as_select(),
+            users::language,
+            Option::<StepRow>::as_select(),
+        ))
         .order(plans::created_at.desc())
-        .first(conn)
-        .optional()
+        .load(c))?;
+    // Rows of the newest current plan come first (a resident has one current plan; should a
+    // second exist, the newest wins, as in `find_current_plan_of`).
+    let mut rows = rows.into_iter();
+    let Some((plan, lang, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let mut open: Vec<StepRow> = first.into_iter().collect();
+    open.extend(
+        rows.take_while(|(p, _, _)| p.id == plan.id)
+            .filter_map(|(_, _, s)| s),
+    );
+    sort_in_plan_order(&mut open);
+    Ok(Some((plan, lang, open)))
 }
 
 pub fn list_plans_of(conn: &mut DbConn, resident_id: &str) -> QueryResult<Vec<PlanRow>> {
@@ -379,11 +420,11 @@ pub fn insert_steps(conn: &mut DbConn, rows: &[StepRow]) -> QueryResult<()> {
 }
 
 pub fn find_step(conn: &mut DbConn, id: &str) -> QueryResult<Option<StepRow>> {
-    steps::table
+    on_backend!(conn, |c| steps::table
         .find(id)
         .select(StepRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c))
+    .optional()
 }
 
 pub fn list_steps(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<StepRow>> {
@@ -396,25 +437,25 @@ pub fn list_steps(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<StepRow>>
 
 /// Progress columns of every step of a plan (see [`StepSummary`]).
 pub fn list_step_summaries(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<StepSummary>> {
-    steps::table
+    on_backend!(conn, |c| steps::table
         .filter(steps::plan_id.eq(plan_id))
         .select(StepSummary::as_select())
         .order((steps::position.asc(), steps::id.asc()))
-        .load(conn)
+        .load(c))
 }
 
 /// Dosing columns of every step of a plan (see [`DoseRow`]).
 pub fn list_dose_rows(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<DoseRow>> {
-    steps::table
+    on_backend!(conn, |c| steps::table
         .filter(steps::plan_id.eq(plan_id))
         .select(DoseRow::as_select())
         .order((steps::position.asc(), steps::id.asc()))
-        .load(conn)
+        .load(c))
 }
 
 /// Opens a planned step (status, issue time, version) and returns the whole changed row.
 pub fn open_step(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<StepRow> {
-    diesel::update(steps::table.find(id))
+    on_backend!(conn, |c| diesel::update(steps::table.find(id))
         .set((
             steps::status.eq("open"),
             steps::issued_at.eq(at),
@@ -422,18 +463,26 @@ pub fn open_step(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<
             steps::updated_at.eq(at),
         ))
         .returning(steps::all_columns)
-        .get_result(conn)
+        .get_result(c))
 }
 
-/// The resident's own open steps of a plan (usually one), in plan order.
+/// The resident's own open steps of a plan (usually one), in plan order. Sorted here rather
+/// than in SQL: ordered by position the planner walks all of the plan's steps in the
+/// `steps_progress` index; unordered it finds the one or two open ones in `steps_plan_status`.
 pub fn list_open_resident_steps(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<StepRow>> {
-    steps::table
+    let mut open: Vec<StepRow> = on_backend!(conn, |c| steps::table
         .filter(steps::plan_id.eq(plan_id))
         .filter(steps::status.eq("open"))
         .filter(steps::owner_type.eq("resident"))
         .select(StepRow::as_select())
-        .order((steps::position.asc(), steps::id.asc()))
-        .load(conn)
+        .load(c))?;
+    sort_in_plan_order(&mut open);
+    Ok(open)
+}
+
+/// Plan order: position, then id (as the SQL lookups order them).
+fn sort_in_plan_order(steps: &mut [StepRow]) {
+    steps.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
 }
 
 /// Steps of a plan in one of `statuses`.
@@ -463,6 +512,29 @@ pub fn list_assigned_steps(
         .select(StepRow::as_select())
         .order((steps::due_on.asc(), steps::position.asc()))
         .load(conn)
+}
+
+/// Records a completion: writes only the columns a completion changes, bumping the version,
+/// and returns the whole row. [`update_step`] would bind and prepare all 40 columns, long texts
+/// included, and diesel prepares every `UPDATE` anew.
+pub fn mark_step_done(
+    conn: &mut DbConn,
+    id: &str,
+    completed_at: NaiveDateTime,
+    completed_by: &str,
+    note: Option<&str>,
+) -> QueryResult<StepRow> {
+    on_backend!(conn, |c| diesel::update(steps::table.find(id))
+        .set((
+            steps::status.eq("done"),
+            steps::completed_at.eq(completed_at),
+            steps::completed_by.eq(completed_by),
+            steps::completion_note.eq(note),
+            steps::version.eq(steps::version + 1),
+            steps::updated_at.eq(now()),
+        ))
+        .returning(steps::all_columns)
+        .get_result(c))
 }
 
 /// Writes a whole step back (after a change), bumping its version.
@@ -524,7 +596,7 @@ pub fn insert_event(
     occurred_at: NaiveDateTime,
     detail: Option<&str>,
 ) -> QueryResult<()> {
-    diesel::insert_into(plan_events::table)
+    on_backend!(conn, |c| diesel::insert_into(plan_events::table)
         .values((
             plan_events::id.eq(new_id()),
             plan_events::plan_id.eq(plan_id),
@@ -536,8 +608,8 @@ pub fn insert_event(
             plan_events::recorded_at.eq(now()),
             plan_events::detail.eq(detail),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(c))
+    .map(|_| ())
 }
 
 pub fn list_events(
@@ -561,7 +633,7 @@ pub fn find_idempotent(
     user_id: &str,
     key: &str,
 ) -> QueryResult<Option<(String, i32, String)>> {
-    idempotency_keys::table
+    on_backend!(conn, |c| idempotency_keys::table
         .filter(idempotency_keys::user_id.eq(user_id))
         .filter(idempotency_keys::key.eq(key))
         .select((
@@ -569,8 +641,8 @@ pub fn find_idempotent(
             idempotency_keys::status,
             idempotency_keys::body,
         ))
-        .first(conn)
-        .optional()
+        .first(c))
+    .optional()
 }
 
 pub fn insert_idempotent(
@@ -581,7 +653,7 @@ pub fn insert_idempotent(
     status: i32,
     body: &str,
 ) -> QueryResult<()> {
-    diesel::insert_into(idempotency_keys::table)
+    on_backend!(conn, |c| diesel::insert_into(idempotency_keys::table)
         .values((
             idempotency_keys::user_id.eq(user_id),
             idempotency_keys::key.eq(key),
@@ -590,6 +662,6 @@ pub fn insert_idempotent(
             idempotency_keys::body.eq(body),
             idempotency_keys::created_at.eq(now()),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(c))
+    .map(|_| ())
 }

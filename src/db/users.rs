@@ -1,7 +1,7 @@
 //! Users (residents and staff), teams and memberships.
 
 use super::schema::{team_members, teams, users};
-use super::{DbConn, new_id, now};
+use super::{DbConn, new_id, now, on_backend};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -66,11 +66,11 @@ pub fn insert_user(conn: &mut DbConn, user: &NewUser<'_>) -> QueryResult<UserRow
 }
 
 pub fn find_user(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
-    users::table
+    on_backend!(conn, |c| users::table
         .find(id)
         .select(UserRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// A user's language preference alone (the hot read path needs nothing else of the row).
@@ -225,11 +225,11 @@ pub fn list_teams(conn: &mut DbConn) -> QueryResult<Vec<TeamRow>> {
 }
 
 pub fn find_teams(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<TeamRow>> {
-    teams::table
+    on_backend!(conn, |c| teams::table
         .filter(teams::id.eq_any(ids))
         .select(TeamRow::as_select())
         .order(teams::name.asc())
-        .load(conn)
+        .load(c))
 }
 
 /// Team ids a staff member belongs to.

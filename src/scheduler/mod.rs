@@ -6,7 +6,7 @@ use crate::config::Settings;
 use crate::db::notifications::{self, NewReminder};
 use crate::db::plans::{PlanRow, StepRow};
 use crate::db::schema::{plans, steps};
-use crate::db::{DbConn, now};
+use crate::db::{DbConn, now, on_backend};
 use crate::domain::kinds::{OwnerType, Priority, Role, StepStatus};
 use crate::domain::reminders::{
     self, InactivityRules, InactivityStage, ReminderKind, ReminderPolicy,
@@ -201,13 +201,13 @@ pub fn on_due_date_changed(
 /// Records resident activity on a plan: resets the inactivity ladder and drops a pending nudge.
 pub fn touch_activity(conn: &mut DbConn, rules: &ReminderRules, plan_id: &str) -> QueryResult<()> {
     let t = now();
-    diesel::update(plans::table.find(plan_id))
+    on_backend!(conn, |c| diesel::update(plans::table.find(plan_id))
         .set((
             plans::last_activity_at.eq(t),
             plans::next_check_at.eq(t + rules.inactivity.nudge_after),
             plans::inactivity_stage.eq("active"),
         ))
-        .execute(conn)?;
+        .execute(c))?;
     notifications::cancel_for_plan_kinds(conn, plan_id, &[ReminderKind::Inactivity.as_str()])?;
     Ok(())
 }
