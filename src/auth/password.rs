@@ -96,7 +96,7 @@ const MAX_QUEUE: usize = 10_000;
 ///
 /// Hashes run on `concurrency` threads of their own (not on the blocking pool, whose many
 /// threads would each keep a 19 MiB malloc arena). At most as many sign-ins are admitted as
-/// those threads can finish within `queue_timeout`; the rest are refused at once with 503.
+/// those threads can finish within half of `queue_timeout`; the rest are refused at once with 503.
 #[derive(Clone)]
 pub struct Hasher {
     jobs: SyncSender<Job>,
@@ -160,10 +160,14 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        // Admit only what the threads can finish within the queue timeout at the hash speed
-        // seen lately (under load a hash takes longer than on an idle machine).
+        // Admit only what the threads can finish within half the queue timeout at the hash
+        // speed seen lately. Half: under a flood hashes slow down faster than the moving average
+        // follows, and an admitted sign-in that then waits out the whole timeout is refused
+        // after two seconds instead of at once (measured on a slower machine: 1 in 100
+        // refusals took 2 s with the whole timeout as the budget; issue 7).
         let per_hash = self.hash_micros.load(Ordering::Relaxed).max(1) as f64 / 1e6;
-        let per_thread = (self.queue_timeout.as_secs_f64() / per_hash).floor() as usize;
+        let budget = self.queue_timeout.as_secs_f64() / 2.0;
+        let per_thread = (budget / per_hash).floor() as usize;
         let capacity = (self.threads * per_thread.max(1)).clamp(self.threads, MAX_QUEUE);
         if self.admitted.fetch_add(1, Ordering::AcqRel) >= capacity {
             self.admitted.fetch_sub(1, Ordering::AcqRel);
