@@ -245,6 +245,19 @@ impl From<diesel::result::Error> for ApiError {
                 code: "reference_gone",
                 detail: "Something this request refers to no longer exists.".into(),
             },
+            // The server went away (restart, failover, terminated backend): not our bug, and
+            // the pool drops that connection when it is returned.
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => {
+                crate::db::note_connection_lost();
+                ApiError::Unavailable {
+                    detail: "The database is not available right now. Please try again shortly."
+                        .into(),
+                    retry_after_secs: 2,
+                }
+            }
             other => ApiError::Internal(other.into()),
         }
     }

@@ -115,9 +115,29 @@ impl ManageConnection for ConnectionManager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// Checked when a connection goes back to the pool: one whose server went away (or that
+    /// was left inside a failed transaction) is dropped, so a PostgreSQL restart or failover
+    /// costs each pooled connection one failed request instead of failing until r2d2 retires
+    /// it. Connections are not tested on checkout: that would be a round trip per request.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        let lost = CONNECTION_LOST.with(|lost| lost.replace(false));
+        lost || match conn {
+            DbConn::Pg(c) => c.is_broken(),
+            DbConn::Sqlite(c) => c.is_broken(),
+        }
     }
+}
+
+thread_local! {
+    /// Set when a query on this thread found its connection closed; read (and cleared) by
+    /// `has_broken` when the connection is returned, which happens on the same thread.
+    static CONNECTION_LOST: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Notes that the connection in use on this thread was found closed (see `has_broken`).
+pub(crate) fn note_connection_lost() {
+    CONNECTION_LOST.with(|lost| lost.set(true));
 }
 
 /// The connection pool, with an admission gate in front of it.
