@@ -1,5 +1,5 @@
 -- Shared by the wrk scripts: per-thread status counters, summed and printed in done().
--- Every script sets `request` itself; this file only counts answers.
+-- Every script sets `request` itself (or through per_random_line below); this file counts answers.
 local threads = {}
 local next_id = 0
 
@@ -40,4 +40,17 @@ function read_lines(name)
     if #line > 0 then table.insert(lines, line) end
   end
   return lines
+end
+
+-- Sets `init` and `request` for a script that sends one request per random line of `file` (an
+-- access token or a login name); `build(line)` returns that request.
+function per_random_line(file, build)
+  local lines
+  init = function(args)
+    lines = read_lines(file)
+    math.randomseed(os.time() + (tid or 0) * 7919)
+  end
+  request = function()
+    return build(lines[math.random(#lines)])
+  end
 end

@@ -126,6 +126,16 @@ pub fn find_my_step(
 ) -> Result<(PlanRow, StepRow), ApiError> {
     let step = plans::find_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
     let plan = plans::find_plan(conn, &step.plan_id)?.ok_or(ApiError::NotFound)?;
+    own_resident_step(auth, plan, step)
+}
+
+/// The plan and step when the step is one of the caller's own resident steps; anyone else's
+/// step does not exist for them (404).
+fn own_resident_step(
+    auth: &AuthUser,
+    plan: PlanRow,
+    step: StepRow,
+) -> Result<(PlanRow, StepRow), ApiError> {
     if plan.resident_id != auth.id || step.owner_type != OwnerType::Resident.as_str() {
         return Err(ApiError::NotFound);
     }
@@ -142,10 +152,7 @@ pub fn lock_my_step(
 ) -> Result<(PlanRow, StepRow), ApiError> {
     let plan = plans::lock_plan_of_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
     let step = plans::find_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
-    if plan.resident_id != auth.id || step.owner_type != OwnerType::Resident.as_str() {
-        return Err(ApiError::NotFound);
-    }
-    Ok((plan, step))
+    own_resident_step(auth, plan, step)
 }
 
 /// My current step(s) and a progress summary. The full list of planned steps is never sent:

@@ -22,14 +22,9 @@ const INTERVAL: Duration = Duration::from_millis(250);
 pub const SAFETY_NET_PAGES: u32 = 10_000;
 
 /// Stops the checkpoint thread when the last pool handle is dropped.
+#[derive(Debug)]
 pub struct Checkpointer {
     _stop: Sender<()>,
-}
-
-impl std::fmt::Debug for Checkpointer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Checkpointer")
-    }
 }
 
 #[derive(QueryableByName)]
