@@ -101,9 +101,16 @@ pub fn complete(
             detail: "This step is not open (it may be done already).".into(),
         });
     }
-    let before = milestone_keys(&plans::list_step_summaries(conn, &plan.id)?);
+    // One read of the plan's step outlines serves progress before and after (for new
+    // milestones) and the dosing; the two changes below are carried into it as they happen.
+    let mut outline = plans::list_step_outlines(conn, &plan.id)?;
+    let summaries = |o: &[plans::StepOutline]| o.iter().map(|s| s.summary()).collect::<Vec<_>>();
+    let before = milestone_keys(&summaries(&outline));
     let t = happened_at.unwrap_or_else(db::now);
     let s = plans::mark_step_done(conn, &step.id, t, &auth.id, note.as_deref())?;
+    if let Some(o) = outline.iter_mut().find(|o| o.id == s.id) {
+        o.follow(&s);
+    }
     plans::insert_event(
         conn,
         &plan.id,
@@ -116,12 +123,13 @@ pub fn complete(
     )?;
     scheduler::on_step_closed(conn, &s.id)?;
     if auth.role == Role::Resident {
-        scheduler::touch_activity(conn, rules, &plan.id)?;
+        // The resident's plan was read under its lock (`lock_my_step`).
+        scheduler::touch_activity_locked(conn, rules, plan)?;
     }
-    let opened = issuing::issue_ready_steps(conn, plan, rules)?;
+    let opened = issuing::issue_ready_steps_of(conn, plan, rules, &mut outline)?;
     // A milestone reached (first step, a category, half-way, a criterion): a friendly push,
     // which the dispatcher keeps within the resident's caps.
-    let after = plans::list_step_summaries(conn, &plan.id)?;
+    let after = summaries(&outline);
     for key in milestone_keys(&after).difference(&before) {
         crate::db::notifications::enqueue(
             conn,

@@ -1,6 +1,6 @@
 //! Applies the dosing engine to a stored plan, inside the caller's transaction.
 
-use super::plans::{self, DoseRow, PlanRow, StepRow};
+use super::plans::{self, PlanRow, StepOutline, StepRow};
 use super::{DbConn, now};
 use crate::domain::dosing::{DoseStep, steps_to_open};
 use crate::domain::kinds::{OwnerType, PlanStatus, Priority, StepStatus};
@@ -12,11 +12,11 @@ fn parse<T: std::str::FromStr>(v: &str, fallback: T) -> T {
 
 /// The engine's view of a stored step; a step snoozed past `today` is held back.
 pub fn dose_step(s: &StepRow, today: chrono::NaiveDate) -> DoseStep {
-    dose_row(DoseRow::from(s), today)
+    dose_row(&StepOutline::from(s), today)
 }
 
 /// [`dose_step`] from the dosing columns alone.
-fn dose_row(s: DoseRow, today: chrono::NaiveDate) -> DoseStep {
+fn dose_row(s: &StepOutline, today: chrono::NaiveDate) -> DoseStep {
     DoseStep {
         owner: parse(&s.owner_type, OwnerType::Resident),
         status: parse(&s.status, StepStatus::Cancelled),
@@ -25,7 +25,7 @@ fn dose_row(s: DoseRow, today: chrono::NaiveDate) -> DoseStep {
         position: s.position,
         depends_on: serde_json::from_str(&s.depends_on).unwrap_or_default(),
         held: s.snoozed_until.is_some_and(|d| d > today),
-        id: s.id,
+        id: s.id.clone(),
     }
 }
 
@@ -37,13 +37,23 @@ pub fn issue_ready_steps(
     plan: &PlanRow,
     rules: &crate::scheduler::ReminderRules,
 ) -> QueryResult<Vec<StepRow>> {
+    let mut outline = plans::list_step_outlines(conn, &plan.id)?;
+    issue_ready_steps_of(conn, plan, rules, &mut outline)
+}
+
+/// [`issue_ready_steps`] for a caller that has read the plan's [`StepOutline`]s already (in
+/// plan order, current within its transaction): the steps it opens are updated in `outline`
+/// too, so the caller can go on from there without reading them again.
+pub fn issue_ready_steps_of(
+    conn: &mut DbConn,
+    plan: &PlanRow,
+    rules: &crate::scheduler::ReminderRules,
+    outline: &mut [StepOutline],
+) -> QueryResult<Vec<StepRow>> {
     let today = chrono::Utc::now()
         .with_timezone(&rules.default_policy.tz)
         .date_naive();
-    let view: Vec<DoseStep> = plans::list_dose_rows(conn, &plan.id)?
-        .into_iter()
-        .map(|s| dose_row(s, today))
-        .collect();
+    let view: Vec<DoseStep> = outline.iter().map(|s| dose_row(s, today)).collect();
     let status = parse(&plan.status, PlanStatus::Closed);
     // The full-list arm shows the whole list: every ready step opens, as on paper.
     let dose = if plan.arm == "full_list" {
@@ -57,6 +67,9 @@ pub fn issue_ready_steps(
     for id in to_open {
         let s = plans::open_step(conn, &id, t)?;
         plans::insert_event(conn, &plan.id, Some(&s.id), "issued", None, None, t, None)?;
+        if let Some(o) = outline.iter_mut().find(|o| o.id == s.id) {
+            o.follow(&s);
+        }
         opened.push(s);
     }
     crate::scheduler::on_steps_opened(conn, rules, plan, &opened)?;

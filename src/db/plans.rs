@@ -131,28 +131,59 @@ impl From<&StepRow> for StepSummary {
     }
 }
 
-/// The columns of a step the dosing engine needs (see `db::issuing`).
+/// The columns of a step that progress, the exit criteria and the dosing engine need, all
+/// carried by the `steps_progress` index: a completion reads them once for every step of the
+/// plan and derives progress before and after, and what opens next, from that one read.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = steps)]
-pub struct DoseRow {
+pub struct StepOutline {
     pub id: String,
+    pub category: String,
+    pub category_order: i32,
     pub owner_type: String,
     pub status: String,
+    pub intake_done: bool,
+    pub completed_at: Option<NaiveDateTime>,
+    pub gates: String,
     pub priority: String,
-    pub category_order: i32,
     pub position: i32,
     pub depends_on: String,
     pub snoozed_until: Option<NaiveDate>,
 }
 
-impl From<&StepRow> for DoseRow {
+impl StepOutline {
+    /// Takes over what a change of the step altered (its status and completion time).
+    pub fn follow(&mut self, changed: &StepRow) {
+        self.status.clone_from(&changed.status);
+        self.completed_at = changed.completed_at;
+        self.snoozed_until = changed.snoozed_until;
+    }
+
+    pub fn summary(&self) -> StepSummary {
+        StepSummary {
+            category: self.category.clone(),
+            category_order: self.category_order,
+            owner_type: self.owner_type.clone(),
+            status: self.status.clone(),
+            intake_done: self.intake_done,
+            completed_at: self.completed_at,
+            gates: self.gates.clone(),
+        }
+    }
+}
+
+impl From<&StepRow> for StepOutline {
     fn from(s: &StepRow) -> Self {
         Self {
             id: s.id.clone(),
+            category: s.category.clone(),
+            category_order: s.category_order,
             owner_type: s.owner_type.clone(),
             status: s.status.clone(),
+            intake_done: s.intake_done,
+            completed_at: s.completed_at,
+            gates: s.gates.clone(),
             priority: s.priority.clone(),
-            category_order: s.category_order,
             position: s.position,
             depends_on: s.depends_on.clone(),
             snoozed_until: s.snoozed_until,
@@ -444,11 +475,11 @@ pub fn list_step_summaries(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<
         .load(c))
 }
 
-/// Dosing columns of every step of a plan (see [`DoseRow`]).
-pub fn list_dose_rows(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<DoseRow>> {
+/// Progress and dosing columns of every step of a plan, in plan order (see [`StepOutline`]).
+pub fn list_step_outlines(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<StepOutline>> {
     on_backend!(conn, |c| steps::table
         .filter(steps::plan_id.eq(plan_id))
-        .select(DoseRow::as_select())
+        .select(StepOutline::as_select())
         .order((steps::position.asc(), steps::id.asc()))
         .load(c))
 }

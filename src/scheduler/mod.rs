@@ -200,15 +200,35 @@ pub fn on_due_date_changed(
 
 /// Records resident activity on a plan: resets the inactivity ladder and drops a pending nudge.
 pub fn touch_activity(conn: &mut DbConn, rules: &ReminderRules, plan_id: &str) -> QueryResult<()> {
+    reset_inactivity(conn, rules, plan_id)?;
+    notifications::cancel_for_plan_kinds(conn, plan_id, &[ReminderKind::Inactivity.as_str()])?;
+    Ok(())
+}
+
+/// [`touch_activity`] for a plan read under its lock in this transaction. A nudge is only
+/// queued by the tick in the transaction that moves the plan off `active` (`handle_plan`), so
+/// a locked plan still `active` has none pending and the search for one is skipped: it scans
+/// the plan's reminders (about 190 µs of a completion's 3.4 ms on SQLite, issue 7).
+pub fn touch_activity_locked(
+    conn: &mut DbConn,
+    rules: &ReminderRules,
+    plan: &PlanRow,
+) -> QueryResult<()> {
+    if plan.inactivity_stage != stage_str(InactivityStage::Active) {
+        return touch_activity(conn, rules, &plan.id);
+    }
+    reset_inactivity(conn, rules, &plan.id)
+}
+
+fn reset_inactivity(conn: &mut DbConn, rules: &ReminderRules, plan_id: &str) -> QueryResult<()> {
     let t = now();
     on_backend!(conn, |c| diesel::update(plans::table.find(plan_id))
         .set((
             plans::last_activity_at.eq(t),
             plans::next_check_at.eq(t + rules.inactivity.nudge_after),
-            plans::inactivity_stage.eq("active"),
+            plans::inactivity_stage.eq(stage_str(InactivityStage::Active)),
         ))
         .execute(c))?;
-    notifications::cancel_for_plan_kinds(conn, plan_id, &[ReminderKind::Inactivity.as_str()])?;
     Ok(())
 }
 

@@ -108,6 +108,14 @@ backend_test!(
         let mut rounds = 0;
         while let Some(answer) = complete_first(&app, &w.resident_a).await {
             rounds += 1;
+            // The answer's progress is worked out from the outline read before the change;
+            // it must equal what a fresh read of the stored plan gives.
+            let stored = app
+                .get("/v1/me/steps/current", Some(&w.resident_a.token))
+                .await
+                .value();
+            assert_eq!(answer["progress"], stored["progress"], "round {rounds}");
+            assert_eq!(answer["current"], stored["steps"], "round {rounds}");
             let current: Vec<&Value> = answer["current"].as_array().unwrap().iter().collect();
             assert!(current.len() <= 1, "dose 1 allows one open step: {answer}");
             if let Some(next) = current.first() {
@@ -171,6 +179,12 @@ backend_test!(
                 .await
                 .expect("resident steps left");
             assert!(answer["current"].as_array().unwrap().len() <= 3, "{answer}");
+            let stored = app
+                .get("/v1/me/steps/current", Some(&w.resident_a.token))
+                .await
+                .value();
+            assert_eq!(answer["progress"], stored["progress"]);
+            assert_eq!(answer["current"], stored["steps"]);
         }
         let open_staff: Vec<&Value> = work
             .as_array()

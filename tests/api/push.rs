@@ -404,6 +404,37 @@ async fn completion_cancels_and_caps_and_quiet_hours_defer_postgres() {
     run_cancel_and_defer(Backend::Postgres).await;
 }
 
+/// Time passes for a plan: its last activity moves `days` back and its check falls due now.
+async fn set_idle(app: &TestApp, plan_id: &str, days: i64) {
+    let pool = app.state.pool.clone();
+    let id = plan_id.to_owned();
+    actix_web::web::block(move || {
+        use diesel::prelude::*;
+        use stapvoorstap::db::schema::plans;
+        let now = stapvoorstap::db::now();
+        diesel::update(plans::table.find(id))
+            .set((
+                plans::last_activity_at.eq(now - chrono::Duration::days(days)),
+                plans::next_check_at.eq(now),
+            ))
+            .execute(&mut pool.get().unwrap())
+            .unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+/// One scheduler tick, without dispatching what it queued.
+async fn tick_only(app: &TestApp) {
+    let pool = app.state.pool.clone();
+    let rules = app.state.rules.clone();
+    actix_web::web::block(move || {
+        stapvoorstap::scheduler::run_tick(&mut pool.get().unwrap(), &rules).unwrap()
+    })
+    .await
+    .unwrap();
+}
+
 async fn run_escalation(backend: Backend) {
     // The real default ladder (7, 14, 21 days); time passes by moving the last activity back,
     // so the test does not depend on how fast the machine is.
@@ -415,34 +446,9 @@ async fn run_escalation(backend: Backend) {
     register_device(&app, &w.caseworker_a, "token-caseworker").await;
     let plan = make_plan(&app, &w, &w.resident_a, json!({})).await;
     let plan_id = plan["id"].as_str().unwrap().to_owned();
-    let idle_for = |days: i64| {
-        let pool = app.state.pool.clone();
-        let id = plan_id.clone();
-        async move {
-            actix_web::web::block(move || {
-                use diesel::prelude::*;
-                use stapvoorstap::db::schema::plans;
-                let now = stapvoorstap::db::now();
-                diesel::update(plans::table.find(id))
-                    .set((
-                        plans::last_activity_at.eq(now - chrono::Duration::days(days)),
-                        plans::next_check_at.eq(now),
-                    ))
-                    .execute(&mut pool.get().unwrap())
-                    .unwrap();
-            })
-            .await
-            .unwrap();
-        }
-    };
+    let idle_for = |days: i64| set_idle(&app, &plan_id, days);
     let tick = || async {
-        let pool = app.state.pool.clone();
-        let rules = app.state.rules.clone();
-        actix_web::web::block(move || {
-            stapvoorstap::scheduler::run_tick(&mut pool.get().unwrap(), &rules).unwrap()
-        })
-        .await
-        .unwrap();
+        tick_only(&app).await;
         dispatch(&app).await;
     };
     let stage = || async {
@@ -531,6 +537,84 @@ async fn inactivity_nudges_escalates_and_flags_dropout_risk_sqlite() {
 #[actix_web::test]
 async fn inactivity_nudges_escalates_and_flags_dropout_risk_postgres() {
     run_escalation(Backend::Postgres).await;
+}
+
+/// A completion while the inactivity nudge is still queued drops it (the plan is on the ladder);
+/// a completion on an active plan has none to drop and leaves the rest alone.
+async fn run_completion_drops_queued_nudge(backend: Backend) {
+    let Some((app, _fake, _dir)) = push_app(backend, |_| {}).await else {
+        return;
+    };
+    let w = app.world().await;
+    register_device(&app, &w.resident_a, "token-resident").await;
+    let plan = make_plan(&app, &w, &w.resident_a, json!({})).await;
+    let plan_id = plan["id"].as_str().unwrap().to_owned();
+    set_idle(&app, &plan_id, 8).await;
+    tick_only(&app).await;
+    let nudges = |rows: Vec<NotificationRow>| -> Vec<String> {
+        rows.into_iter()
+            .filter(|r| r.kind == "inactivity")
+            .map(|r| r.state)
+            .collect()
+    };
+    assert_eq!(
+        nudges(reminders_of(&app, &w.resident_a.id).await),
+        ["pending"]
+    );
+    let complete = || async {
+        let current = app
+            .get("/v1/me/steps/current", Some(&w.resident_a.token))
+            .await
+            .value();
+        let id = current["steps"][0]["id"].as_str().unwrap().to_owned();
+        app.post(
+            &format!("/v1/me/steps/{id}/complete"),
+            Some(&w.resident_a.token),
+            &json!(null),
+        )
+        .await
+        .assert_status(200);
+    };
+    // Reading the current step is activity too; complete before any read touches the plan.
+    let id = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["status"] == "open" && s["owner_type"] == "resident")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/v1/me/steps/{id}/complete"),
+        Some(&w.resident_a.token),
+        &json!(null),
+    )
+    .await
+    .assert_status(200);
+    assert_eq!(
+        nudges(reminders_of(&app, &w.resident_a.id).await),
+        ["cancelled"]
+    );
+    // Back on `active`: the next completion works and queues the next step's push as usual.
+    complete().await;
+    let rows = reminders_of(&app, &w.resident_a.id).await;
+    assert_eq!(nudges(rows.clone()), ["cancelled"]);
+    assert!(
+        rows.iter()
+            .any(|r| r.kind == "new_step" && r.state == "pending"),
+        "{rows:?}"
+    );
+}
+
+#[actix_web::test]
+async fn completion_drops_queued_nudge_sqlite() {
+    run_completion_drops_queued_nudge(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn completion_drops_queued_nudge_postgres() {
+    run_completion_drops_queued_nudge(Backend::Postgres).await;
 }
 
 /// Inserts `n` due reminders for residents with one device each, straight into the outbox.
