@@ -209,8 +209,6 @@ impl Hasher {
     }
 }
 
-/// One hashing thread: runs jobs until every `Hasher` handle is gone, keeping a moving
-/// average of how long a job takes.
 /// Scheduling priority of the hashing threads, below the threads that answer residents, so a
 /// flood of sign-ins takes only the CPU that reads leave over (issue 7: on two cores one
 /// hashing thread at normal priority took half the machine from the reads). The admission
@@ -230,6 +228,8 @@ fn lower_priority() {
     }
 }
 
+/// One hashing thread: runs jobs until every `Hasher` handle is gone, keeping a moving
+/// average of how long a job takes.
 fn worker(rx: &Mutex<Receiver<Job>>, hash_micros: &AtomicU64) {
     lower_priority();
     loop {

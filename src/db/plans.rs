@@ -152,7 +152,7 @@ pub struct StepOutline {
 }
 
 impl StepOutline {
-    /// Takes over what a change of the step altered (its status and completion time).
+    /// Takes over what a change of the step altered (status, completion time, snooze).
     pub fn follow(&mut self, changed: &StepRow) {
         self.status.clone_from(&changed.status);
         self.completed_at = changed.completed_at;
