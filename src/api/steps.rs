@@ -104,13 +104,12 @@ pub fn complete(
     // One read of the plan's step outlines serves progress before and after (for new
     // milestones) and the dosing; the two changes below are carried into it as they happen.
     let mut outline = plans::list_step_outlines(conn, &plan.id)?;
-    let summaries = |o: &[plans::StepOutline]| o.iter().map(|s| s.summary()).collect::<Vec<_>>();
+    let summaries =
+        |o: &[plans::StepOutline]| o.iter().map(|s| s.summary.clone()).collect::<Vec<_>>();
     let before = milestone_keys(&summaries(&outline));
     let t = happened_at.unwrap_or_else(db::now);
     let s = plans::mark_step_done(conn, &step.id, t, &auth.id, note.as_deref())?;
-    if let Some(o) = outline.iter_mut().find(|o| o.id == s.id) {
-        o.follow(&s);
-    }
+    plans::StepOutline::apply(&mut outline, &s);
     plans::insert_event(
         conn,
         &plan.id,

@@ -18,10 +18,10 @@ pub fn dose_step(s: &StepRow, today: chrono::NaiveDate) -> DoseStep {
 /// [`dose_step`] from the dosing columns alone.
 fn dose_row(s: &StepOutline, today: chrono::NaiveDate) -> DoseStep {
     DoseStep {
-        owner: parse(&s.owner_type, OwnerType::Resident),
-        status: parse(&s.status, StepStatus::Cancelled),
+        owner: parse(&s.summary.owner_type, OwnerType::Resident),
+        status: parse(&s.summary.status, StepStatus::Cancelled),
         priority: parse(&s.priority, Priority::P2),
-        category_order: s.category_order,
+        category_order: s.summary.category_order,
         position: s.position,
         depends_on: serde_json::from_str(&s.depends_on).unwrap_or_default(),
         held: s.snoozed_until.is_some_and(|d| d > today),
@@ -67,9 +67,7 @@ pub fn issue_ready_steps_of(
     for id in to_open {
         let s = plans::open_step(conn, &id, t)?;
         plans::insert_event(conn, &plan.id, Some(&s.id), "issued", None, None, t, None)?;
-        if let Some(o) = outline.iter_mut().find(|o| o.id == s.id) {
-            o.follow(&s);
-        }
+        StepOutline::apply(outline, &s);
         opened.push(s);
     }
     crate::scheduler::on_steps_opened(conn, rules, plan, &opened)?;

@@ -138,13 +138,8 @@ impl From<&StepRow> for StepSummary {
 #[diesel(table_name = steps)]
 pub struct StepOutline {
     pub id: String,
-    pub category: String,
-    pub category_order: i32,
-    pub owner_type: String,
-    pub status: String,
-    pub intake_done: bool,
-    pub completed_at: Option<NaiveDateTime>,
-    pub gates: String,
+    #[diesel(embed)]
+    pub summary: StepSummary,
     pub priority: String,
     pub position: i32,
     pub depends_on: String,
@@ -152,22 +147,12 @@ pub struct StepOutline {
 }
 
 impl StepOutline {
-    /// Takes over what a change of the step altered (status, completion time, snooze).
-    pub fn follow(&mut self, changed: &StepRow) {
-        self.status.clone_from(&changed.status);
-        self.completed_at = changed.completed_at;
-        self.snoozed_until = changed.snoozed_until;
-    }
-
-    pub fn summary(&self) -> StepSummary {
-        StepSummary {
-            category: self.category.clone(),
-            category_order: self.category_order,
-            owner_type: self.owner_type.clone(),
-            status: self.status.clone(),
-            intake_done: self.intake_done,
-            completed_at: self.completed_at,
-            gates: self.gates.clone(),
+    /// Carries a changed step (status, completion time, snooze) into a plan's outline.
+    pub fn apply(outline: &mut [StepOutline], changed: &StepRow) {
+        if let Some(o) = outline.iter_mut().find(|o| o.id == changed.id) {
+            o.summary.status.clone_from(&changed.status);
+            o.summary.completed_at = changed.completed_at;
+            o.snoozed_until = changed.snoozed_until;
         }
     }
 }
@@ -176,13 +161,7 @@ impl From<&StepRow> for StepOutline {
     fn from(s: &StepRow) -> Self {
         Self {
             id: s.id.clone(),
-            category: s.category.clone(),
-            category_order: s.category_order,
-            owner_type: s.owner_type.clone(),
-            status: s.status.clone(),
-            intake_done: s.intake_done,
-            completed_at: s.completed_at,
-            gates: s.gates.clone(),
+            summary: StepSummary::from(s),
             priority: s.priority.clone(),
             position: s.position,
             depends_on: s.depends_on.clone(),

@@ -403,13 +403,9 @@ backend_test!(the_gate_is_computed_from_step_states, |app| {
         .and_then(|s| s["id"].as_str())
         .map(str::to_owned)
     {
-        app.post(
-            &format!("/v1/me/steps/{id}/complete"),
-            Some(&w.resident_a.token),
-            &json!(null),
-        )
-        .await
-        .assert_status(200);
+        app.complete_my_step(&w.resident_a, &id)
+            .await
+            .assert_status(200);
     }
     let progress = app
         .get("/v1/me/progress", Some(&w.resident_a.token))

@@ -281,6 +281,16 @@ impl TestApp {
             .await
     }
 
+    /// The resident completes one of their own steps (no body, no idempotency key).
+    pub async fn complete_my_step(&self, resident: &Login, step_id: &str) -> Reply {
+        self.post(
+            &format!("/v1/me/steps/{step_id}/complete"),
+            Some(&resident.token),
+            &serde_json::Value::Null,
+        )
+        .await
+    }
+
     pub async fn method_json<B: Serialize>(
         &self,
         method: reqwest::Method,

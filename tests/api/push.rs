@@ -319,13 +319,9 @@ async fn run_cancel_and_defer(backend: Backend) {
         .value();
     let first = current["steps"][0]["id"].as_str().unwrap().to_owned();
     // Completing before the push went out cancels it.
-    app.post(
-        &format!("/v1/me/steps/{first}/complete"),
-        Some(&w.resident_a.token),
-        &json!(null),
-    )
-    .await
-    .assert_status(200);
+    app.complete_my_step(&w.resident_a, &first)
+        .await
+        .assert_status(200);
     let rows = reminders_of(&app, &w.resident_a.id).await;
     let first_row = rows
         .iter()
@@ -566,14 +562,10 @@ async fn run_completion_drops_queued_nudge(backend: Backend) {
             .get("/v1/me/steps/current", Some(&w.resident_a.token))
             .await
             .value();
-        let id = current["steps"][0]["id"].as_str().unwrap().to_owned();
-        app.post(
-            &format!("/v1/me/steps/{id}/complete"),
-            Some(&w.resident_a.token),
-            &json!(null),
-        )
-        .await
-        .assert_status(200);
+        let id = current["steps"][0]["id"].as_str().unwrap();
+        app.complete_my_step(&w.resident_a, id)
+            .await
+            .assert_status(200);
     };
     // Reading the current step is activity too; complete before any read touches the plan.
     let id = plan["steps"]
@@ -585,13 +577,9 @@ async fn run_completion_drops_queued_nudge(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
-    app.post(
-        &format!("/v1/me/steps/{id}/complete"),
-        Some(&w.resident_a.token),
-        &json!(null),
-    )
-    .await
-    .assert_status(200);
+    app.complete_my_step(&w.resident_a, &id)
+        .await
+        .assert_status(200);
     assert_eq!(
         nudges(reminders_of(&app, &w.resident_a.id).await),
         ["cancelled"]
