@@ -901,6 +901,37 @@ backend_test!(preferences_have_defaults_and_are_validated, |app| {
     );
 });
 
+backend_test!(first_preference_saves_at_once_all_succeed, |app| {
+    // A phone that retries, or two of them: a resident's first saves arriving together must all
+    // succeed (they once raced between an update that found nothing and an insert: 409).
+    let w = app.world().await;
+    for round in 0..3 {
+        let resident = app
+            .resident(&w.caseworker_a, &w.team_a, &format!("Gelijktijdig {round}"))
+            .await;
+        let bodies: Vec<_> = (1..=12)
+            .map(|cap| json!({"enabled": true, "quiet_hours": "22:00-07:00", "daily_cap": cap, "weekly_cap": 20, "timezone": "Europe/Amsterdam"}))
+            .collect();
+        let saves = bodies.iter().map(|body| {
+            app.method_json(
+                reqwest::Method::PUT,
+                "/v1/me/notification-preferences",
+                Some(&resident.token),
+                body,
+            )
+        });
+        for reply in futures_util::future::join_all(saves).await {
+            reply.assert_status(200);
+        }
+        let saved = app
+            .get("/v1/me/notification-preferences", Some(&resident.token))
+            .await
+            .value();
+        let cap = saved["daily_cap"].as_i64().expect("a daily cap");
+        assert!((1..=12).contains(&cap), "one of the saves is kept: {saved}");
+    }
+});
+
 async fn run_micro_randomisation(backend: Backend) {
     let Some((app, fake, _dir)) = push_app(backend, |_| {}).await else {
         return;
