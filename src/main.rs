@@ -44,6 +44,7 @@ enum Command {
 
 #[actix_web::main]
 async fn main() -> ExitCode {
+    let arenas = stapvoorstap::memory::limit_malloc_arenas();
     let cli = Cli::parse();
     let settings = cli.settings;
     if let Err(msg) = settings.check() {
@@ -53,6 +54,10 @@ async fn main() -> ExitCode {
     if let Err(msg) = telemetry::init(&settings.rust_log, settings.log_format) {
         eprintln!("error: {msg}");
         return ExitCode::from(2);
+    }
+    match arenas {
+        Some(n) => tracing::debug!(arenas = n, "malloc arenas limited"),
+        None => tracing::debug!("malloc arenas left as the environment or platform sets them"),
     }
     let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => serve(settings, demo).await,
