@@ -84,6 +84,7 @@ run_backend() {
   echo "-- throughput, $CONNS connections, ${SECS}s each (wrk)"
   $W -s "$BENCH_WRK/health.lua" "$BASE" | grep WRK | sed 's/^/health /' | tee -a "$DIR/results.txt"
   tokens; $W -s "$BENCH_WRK/me.lua" "$BASE" | grep WRK | sed 's/^/me /' | tee -a "$DIR/results.txt"
+  tokens; $W -s "$BENCH_WRK/prefs.lua" "$BASE" | grep WRK | sed 's/^/prefs /' | tee -a "$DIR/results.txt"
   tokens; $W -s "$BENCH_WRK/current.lua" "$BASE" | grep WRK | sed 's/^/current /' | tee -a "$DIR/results.txt"
   tokens; $W -s "$BENCH_WRK/complete.lua" "$BASE" | grep WRK | sed 's/^/complete /' | tee -a "$DIR/results.txt"
   $W -s "$BENCH_WRK/login.lua" "$BASE" | grep WRK | sed 's/^/login /' | tee -a "$DIR/results.txt"
@@ -135,7 +136,7 @@ table() {
     [ -f "$R" ] || continue
     local base; base=$(grep '^health ' "$R" | grep -o ' rps=[0-9]*' | cut -d= -f2)
     row() { printf "%-9s %-40s %14s %12s %10s %10s  %s\n" "$B" "$1" "$2" "$3" "$4" "$5" "$6"; }
-    for m in health me current complete login; do
+    for m in health me prefs current complete login; do
       local l; l=$(grep "^$m " "$R" | tail -1)
       local rps ok; rps=$(echo "$l" | grep -o ' rps=[0-9]*' | cut -d= -f2); ok=$(echo "$l" | grep -o 'ok_rps=[0-9]*' | cut -d= -f2)
       row "$m: req/s @${CONNS} conns (2xx/s)" "$rps ($ok)" "1/$(awk -v b="$base" -v r="$ok" 'BEGIN{ if (r>0) printf "%.1f", b/r; else print "inf"}')" \
