@@ -26,12 +26,13 @@ pub fn limit_malloc_arenas() -> Option<usize> {
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[expect(
     unsafe_code,
-    reason = "mallopt is glibc's only interface for this limit and no crate wraps it; it takes \
-              two integers, touches no Rust memory and is documented as safe to call at any time"
+    reason = "mallopt is glibc's only interface for this limit and no well-kept crate wraps it; it takes \
+              two integers and touches no Rust memory, and it is called once at start"
 )]
 fn set_arena_max(limit: usize) -> bool {
     let value = libc::c_int::try_from(limit).unwrap_or(libc::c_int::MAX);
-    // SAFETY: mallopt(M_ARENA_MAX, n) only stores n in malloc's parameters.
+    // SAFETY: mallopt(M_ARENA_MAX, n) only stores n in malloc's parameters; `main` calls this
+    // before it starts any thread, so no allocation runs beside it.
     unsafe { libc::mallopt(libc::M_ARENA_MAX, value) == 1 }
 }
 
