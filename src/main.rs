@@ -55,9 +55,8 @@ async fn main() -> ExitCode {
         eprintln!("error: {msg}");
         return ExitCode::from(2);
     }
-    match arenas {
-        Some(n) => tracing::debug!(arenas = n, "malloc arenas limited"),
-        None => tracing::debug!("malloc arenas left as the environment or platform sets them"),
+    if let Some(n) = arenas {
+        tracing::debug!(arenas = n, "malloc arenas limited");
     }
     let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => serve(settings, demo).await,

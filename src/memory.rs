@@ -9,7 +9,7 @@
 
 /// Arenas allowed when the operator set none: one per core, at least two, so that threads on
 /// different cores rarely wait for each other's arena lock.
-pub fn default_arena_limit() -> usize {
+fn default_arena_limit() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
 }
 

@@ -57,20 +57,16 @@ pub fn start(path: &str) -> anyhow::Result<Checkpointer> {
         .spawn(move || {
             let mut wait = IDLE_INTERVAL;
             let mut last_log = 0;
-            let mut quiet_since: Option<Instant> = None;
+            let mut last_work = Instant::now();
             // Ends when every `Checkpointer` (the sender) is gone.
             while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(wait) {
                 wait = match run_once(&mut conn) {
                     Ok(r) => {
-                        let quiet = !has_work(last_log, &r);
+                        if has_work(last_log, &r) {
+                            last_work = Instant::now();
+                        }
                         last_log = r.log;
-                        let since = if quiet {
-                            *quiet_since.get_or_insert_with(Instant::now)
-                        } else {
-                            quiet_since = None;
-                            Instant::now()
-                        };
-                        next_wait(since.elapsed())
+                        next_wait(last_work.elapsed())
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "SQLite checkpoint failed");
@@ -88,7 +84,7 @@ fn has_work(last_log: i32, r: &CheckpointResult) -> bool {
     r.busy != 0 || (r.log > 0 && (r.log != last_log || r.checkpointed < r.log))
 }
 
-/// The pause before the next round, given how long the rounds have found nothing to do. Between
+/// The pause before the next round, given how long ago a round last found something to do. Between
 /// two completions at 200/s several 5 ms rounds find nothing; falling back to the idle pace at
 /// once then let a quarter-second of writes pile up into one large checkpoint (measured), so the
 /// thread stays quick until writes have stopped for [`QUIET_AFTER`].
