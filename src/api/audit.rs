@@ -4,7 +4,8 @@ use crate::api::types::parse_id;
 use crate::auth::AuthUser;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{self, DbConn};
-use crate::domain::kinds::Role;
+use crate::domain::kinds::{AuditAction, AuditActorRole, AuditObject, Role};
+use crate::api::types::parse_or;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use actix_web::{get, web};
@@ -19,8 +20,8 @@ pub fn record(
     conn: &mut DbConn,
     auth: &AuthUser,
     resident_id: &str,
-    action: &str,
-    object_type: &str,
+    action: AuditAction,
+    object_type: AuditObject,
     object_id: Option<&str>,
 ) -> Result<(), ApiError> {
     if auth.role == Role::Resident {
@@ -33,8 +34,8 @@ pub fn record(
             actor_id: Some(&auth.id),
             actor_role: auth.role.as_str(),
             resident_id: Some(resident_id),
-            action,
-            object_type,
+            action: action.as_str(),
+            object_type: object_type.as_str(),
             object_id,
             request_id: auth.request_id.as_deref(),
             detail: None,
@@ -65,14 +66,14 @@ pub struct AuditResponse {
     pub id: Uuid,
     /// Who.
     pub actor_id: Option<Uuid>,
-    /// Their role.
-    pub actor_role: String,
+    /// Their role (`system` for the service itself).
+    pub actor_role: AuditActorRole,
     /// Whose data.
     pub resident_id: Option<Uuid>,
-    /// `read`, `list`, `create`, `update`, `complete`, `verify`, `reopen`, `erase`, …
-    pub action: String,
-    /// `resident`, `plan`, `step`, `events`, `reminders`, `pulse`, …
-    pub object_type: String,
+    /// What was done.
+    pub action: AuditAction,
+    /// To what kind of data.
+    pub object_type: AuditObject,
     /// The object.
     pub object_id: Option<Uuid>,
     /// The request it came from.
@@ -123,10 +124,10 @@ pub async fn list_audit(
             .map(|e| AuditResponse {
                 id: parse_id(&e.id),
                 actor_id: e.actor_id.as_deref().map(parse_id),
-                actor_role: e.actor_role,
+                actor_role: parse_or(&e.actor_role, AuditActorRole::System),
                 resident_id: e.resident_id.as_deref().map(parse_id),
-                action: e.action,
-                object_type: e.object_type,
+                action: parse_or(&e.action, AuditAction::Read),
+                object_type: parse_or(&e.object_type, AuditObject::Resident),
                 object_id: e.object_id.as_deref().map(parse_id),
                 request_id: e.request_id,
                 at: db::utc(e.at),

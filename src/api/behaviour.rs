@@ -38,6 +38,7 @@ fn local_today(
 #[serde(deny_unknown_fields)]
 pub struct IntentionRequest {
     /// The day (today or within 60 days).
+    #[serde(deserialize_with = "crate::api::wire::date")]
     pub on: NaiveDate,
     /// `morning` (09:00), `afternoon` (14:00) or `evening` (19:00).
     pub part_of_day: Option<PartOfDay>,
@@ -120,7 +121,7 @@ pub async fn set_intention(
                 conn,
                 &plan.id,
                 Some(&s.id),
-                "intention_set",
+                crate::domain::kinds::EventKind::IntentionSet,
                 Some(&auth.id),
                 Some("resident"),
                 db::now(),
@@ -173,6 +174,7 @@ pub enum SnoozeReason {
     NoTimeThisWeek,
     Other,
 }
+crate::domain::kinds::all_values!(SnoozeReason { WaitingForPost, WaitingForSomeone, NoTimeThisWeek, Other });
 
 /// "Niet nu": put a step aside until a date, with a reason.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -183,6 +185,7 @@ pub struct SnoozeRequest {
     /// With `other`: a short explanation (at most 140 characters).
     pub note: Option<String>,
     /// The step comes back on this day (tomorrow up to 60 days ahead).
+    #[serde(deserialize_with = "crate::api::wire::date")]
     pub until: NaiveDate,
 }
 
@@ -243,7 +246,7 @@ pub async fn snooze_step(
             let s = plans::update_step(conn, &s)?;
             scheduler::on_step_closed(conn, &s.id)?;
             let detail = serde_json::json!({"reason": reason, "until": req.until}).to_string();
-            plans::insert_event(conn, &plan.id, Some(&s.id), "snoozed", Some(&auth.id), Some("resident"), db::now(), Some(&detail))?;
+            plans::insert_event(conn, &plan.id, Some(&s.id), crate::domain::kinds::EventKind::Snoozed, Some(&auth.id), Some("resident"), db::now(), Some(&detail))?;
             scheduler::touch_activity(conn, &rules, &plan.id)?;
             issuing::issue_ready_steps(conn, &plan, &rules)?;
             let lang = language_of(conn, &auth.id)?;
@@ -267,6 +270,7 @@ pub enum CrisisKind {
     /// Garnishment on wages or benefit.
     Garnishment,
 }
+crate::domain::kinds::all_values!(CrisisKind { Eviction, Disconnection, HealthInsurance, Garnishment });
 
 impl CrisisKind {
     fn item_key(self) -> &'static str {
@@ -333,7 +337,7 @@ fn report_crisis(
         conn,
         &plan.id,
         Some(&step.id),
-        "crisis_reported",
+        crate::domain::kinds::EventKind::CrisisReported,
         Some(&auth.id),
         Some(auth.role.as_str()),
         t,
@@ -417,8 +421,8 @@ pub async fn report_plan_crisis(
                 conn,
                 &auth,
                 &plan.resident_id,
-                "update",
-                "crisis",
+                crate::domain::kinds::AuditAction::Update,
+                crate::domain::kinds::AuditObject::Crisis,
                 Some(&plan.id),
             )?;
             let step = report_crisis(conn, &rules, &auth, &plan, kind)?;
@@ -639,8 +643,8 @@ pub async fn plan_pulse(
                 conn,
                 &auth,
                 &plan.resident_id,
-                "read",
-                "pulse",
+                crate::domain::kinds::AuditAction::Read,
+                crate::domain::kinds::AuditObject::Pulse,
                 Some(&plan.id),
             )?;
             Ok(pulses::table

@@ -5,6 +5,8 @@ use crate::api::plans::find_visible_plan;
 use crate::api::types::parse_id;
 use crate::auth::AuthUser;
 use crate::db::{self, notifications};
+use crate::domain::kinds::ReminderState;
+use crate::domain::reminders::ReminderKind;
 use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
 use crate::scheduler;
@@ -23,6 +25,7 @@ pub enum Platform {
     Ios,
     Web,
 }
+crate::domain::kinds::all_values!(Platform { Android, Ios, Web });
 
 /// An FCM registration token of this app installation.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -46,7 +49,7 @@ pub struct DeviceResponse {
     /// Device id (for `DELETE /v1/me/devices/{id}`).
     pub id: Uuid,
     /// Platform.
-    pub platform: String,
+    pub platform: Platform,
     /// Locale.
     pub locale: Option<String>,
     /// App version.
@@ -111,7 +114,7 @@ pub async fn register_device(
     .await?;
     Ok(web::Json(DeviceResponse {
         id: parse_id(&d.id),
-        platform: d.platform,
+        platform: crate::api::types::parse_known(&d.platform).unwrap_or(Platform::Android),
         locale: d.locale,
         app_version: d.app_version,
         created_at: db::utc(d.created_at),
@@ -260,14 +263,14 @@ pub async fn put_preferences(
 pub struct ReminderResponse {
     /// Reminder id (also the push's collapse id).
     pub id: Uuid,
-    /// Kind: `new_step`, `due_soon`, `overdue`, `inactivity`, `caseworker_escalation`, …
-    pub kind: String,
+    /// What it is about.
+    pub kind: ReminderKind,
     /// The step it is about.
     pub step_id: Option<Uuid>,
     /// Who receives it.
     pub recipient_id: Uuid,
-    /// `pending`, `sent`, `failed`, `dead` or `cancelled`.
-    pub state: String,
+    /// Where it stands in its delivery.
+    pub state: ReminderState,
     /// Crisis reminders ignore the caps.
     pub crisis: bool,
     /// When it was first due.
@@ -303,8 +306,8 @@ pub async fn list_plan_reminders(
             conn,
             &auth,
             &plan.resident_id,
-            "read",
-            "reminders",
+            crate::domain::kinds::AuditAction::Read,
+            crate::domain::kinds::AuditObject::Reminders,
             Some(&plan.id),
         )?;
         Ok(notifications::list_for_plan(conn, &plan.id, 500)?)
@@ -314,10 +317,10 @@ pub async fn list_plan_reminders(
         rows.into_iter()
             .map(|r| ReminderResponse {
                 id: parse_id(&r.id),
-                kind: r.kind,
+                kind: ReminderKind::parse(&r.kind).unwrap_or(ReminderKind::NewStep),
                 step_id: r.step_id.as_deref().map(parse_id),
                 recipient_id: parse_id(&r.user_id),
-                state: r.state,
+                state: crate::api::types::parse_or(&r.state, ReminderState::Dead),
                 crisis: r.crisis,
                 due_at: db::utc(r.due_at),
                 next_attempt_at: db::utc(r.next_attempt_at),

@@ -6,6 +6,7 @@ use crate::api::steps_view::{pick, progress_of};
 use crate::auth::AuthUser;
 use crate::db::{self, plans};
 use crate::domain::gate::Criterion;
+use crate::domain::kinds::{Evidence, HandoverState};
 use crate::domain::policy::CASEWORKERS;
 use crate::error::ApiResult;
 use crate::startup::AppState;
@@ -24,10 +25,10 @@ pub struct HandoverItem {
     pub title: String,
     /// Category key.
     pub category: String,
-    /// Expected proof: `photo`, `document` or `caseworker_check`.
-    pub evidence: String,
-    /// `received` (done), `checked` (verified by the caseworker), `not_applicable` or `missing`.
-    pub state: String,
+    /// Expected proof (never `none`: such steps are not on the checklist).
+    pub evidence: Evidence,
+    /// Where it stands.
+    pub state: HandoverState,
 }
 
 /// The handover file.
@@ -70,8 +71,8 @@ pub async fn handover(
             conn,
             &auth,
             &plan.resident_id,
-            "read",
-            "handover",
+            crate::domain::kinds::AuditAction::Read,
+            crate::domain::kinds::AuditObject::Handover,
             Some(&plan.id),
         )?;
         let lang = language_of(conn, &auth.id)?;
@@ -83,14 +84,13 @@ pub async fn handover(
                 key: s.item_key.clone(),
                 title: pick(lang, &s.title_nl, &s.title_en).to_owned(),
                 category: s.category.clone(),
-                evidence: s.evidence.clone(),
+                evidence: crate::api::types::parse_or(&s.evidence, Evidence::Document),
                 state: match s.status.as_str() {
-                    "verified" => "checked",
-                    "done" => "received",
-                    "skipped" | "cancelled" => "not_applicable",
-                    _ => "missing",
-                }
-                .to_owned(),
+                    "verified" => HandoverState::Checked,
+                    "done" => HandoverState::Received,
+                    "skipped" | "cancelled" => HandoverState::NotApplicable,
+                    _ => HandoverState::Missing,
+                },
             })
             .collect();
         Ok((items, progress_of(&steps, lang)))

@@ -30,7 +30,7 @@ pub struct MeResponse {
     /// Residents: login name.
     pub login_name: Option<String>,
     /// Caseworkers: `generalist` or `specialist`.
-    pub discipline: Option<String>,
+    pub discipline: Option<crate::api::users::Discipline>,
     /// Teams (staff: memberships; residents: their own team).
     pub teams: Vec<TeamResponse>,
 }
@@ -51,7 +51,10 @@ pub fn load_me(conn: &mut DbConn, user_id: &str) -> Result<MeResponse, ApiError>
         language: parse_or(&user.language, Language::Nl),
         email: user.email,
         login_name: user.login_name,
-        discipline: user.discipline,
+        discipline: user
+            .discipline
+            .as_deref()
+            .and_then(crate::api::types::parse_known),
         teams: teams.into_iter().map(TeamResponse::from).collect(),
     })
 }

@@ -20,6 +20,8 @@ pub mod templates;
 pub mod types;
 pub mod users;
 pub mod validate;
+pub mod vocab;
+pub mod wire;
 
 use crate::error::{ApiError, PROBLEM_JSON};
 use actix_web::dev::ResourceDef;
@@ -335,13 +337,16 @@ impl<T> std::ops::Deref for Json<T> {
     }
 }
 
-fn object_into<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+fn object_into<T: serde::de::DeserializeOwned>(
+    mut value: serde_json::Value,
+) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::Validation {
             detail: "The request body must be a JSON object.".into(),
             errors: Vec::new(),
         });
     }
+    wire::integral_floats_to_integers(&mut value);
     serde_json::from_value(value).map_err(|e| ApiError::Validation {
         detail: format!("The request body does not fit the expected shape: {e}"),
         errors: Vec::new(),
@@ -361,8 +366,8 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T
     }
 }
 
-/// An optional JSON object body: no body (or an empty one) is `None`; anything else must be a
-/// valid JSON object of the type, or the request fails like [`Json`].
+/// An optional JSON object body: no body (or an empty one) and `null` are `None`; anything else
+/// must be a valid JSON object of the type, or the request fails like [`Json`].
 pub struct OptionalJson<T>(pub Option<T>);
 
 impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for OptionalJson<T> {
@@ -394,6 +399,9 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Option
             }
             let value: serde_json::Value =
                 serde_json::from_slice(&bytes).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+            if value.is_null() {
+                return Ok(OptionalJson(None));
+            }
             Ok(OptionalJson(Some(object_into(value)?)))
         })
     }

@@ -38,17 +38,18 @@ pub struct CurrentStepsResponse {
     pub arm: Option<crate::domain::research::Arm>,
 }
 
-/// The answer to a completion: what was done and what comes next.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+/// The answer to a completion: what was done and what comes next, in the same shapes as the
+/// current-step view (`GET /v1/me/steps/current`).
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CompleteStepResponse {
     /// The step just completed.
-    pub completed: serde_json::Value,
+    pub completed: MyStepResponse,
     /// Steps that opened because of it (often the next one).
-    pub next: Vec<serde_json::Value>,
-    /// All your open steps now.
-    pub current: Vec<serde_json::Value>,
+    pub next: Vec<MyStepResponse>,
+    /// All your open steps now, most urgent first.
+    pub current: Vec<MyStepResponse>,
     /// Progress after this step.
-    pub progress: serde_json::Value,
+    pub progress: ProgressResponse,
 }
 
 /// A step someone else does for the resident.
@@ -255,6 +256,7 @@ pub struct MyCompleteRequest {
     pub note: Option<String>,
     /// "I already did this": the day it really happened (up to 14 days back). The timeline
     /// keeps both this and when it was recorded; metrics use this one.
+    #[serde(default, deserialize_with = "crate::api::wire::opt_date")]
     pub done_on: Option<chrono::NaiveDate>,
 }
 
@@ -352,22 +354,19 @@ pub async fn complete_my_step(
                 complete(conn, &plan, &step, &auth, note, &rules, happened)?;
             let lang = language_of(conn, &auth.id)?;
             let open = plans::list_open_resident_steps(conn, &plan.id)?;
-            let to_value = |s: &StepRow| {
-                serde_json::to_value(MyStepResponse::new(s, lang)).unwrap_or_default()
-            };
+            let view = |s: &StepRow| MyStepResponse::new(s, lang);
             let response = CompleteStepResponse {
-                completed: to_value(&done),
+                completed: view(&done),
                 next: opened
                     .iter()
                     .filter(|s| s.owner_type == OwnerType::Resident.as_str())
-                    .map(to_value)
+                    .map(view)
                     .collect(),
                 current: sort_for_resident(open.iter().collect())
                     .into_iter()
-                    .map(to_value)
+                    .map(view)
                     .collect(),
-                progress: serde_json::to_value(progress_of_summaries(&after, lang))
-                    .unwrap_or_default(),
+                progress: progress_of_summaries(&after, lang),
             };
             let body = serde_json::to_string(&response).map_err(ApiError::internal)?;
             if let Some(k) = &key {
@@ -423,7 +422,7 @@ pub async fn ask_help(
                     conn,
                     &plan.id,
                     Some(&s.id),
-                    "help_requested",
+                    crate::domain::kinds::EventKind::HelpRequested,
                     Some(&auth.id),
                     Some("resident"),
                     t,
@@ -557,7 +556,7 @@ pub async fn assigned_steps(
             let name = users::find_user(conn, &plan.resident_id)?
                 .map(|u| first_name(&u.display_name))
                 .unwrap_or_default();
-            crate::api::audit::record(conn, &auth, &plan.resident_id, "list", "step", Some(&s.id))?;
+            crate::api::audit::record(conn, &auth, &plan.resident_id, crate::domain::kinds::AuditAction::List, crate::domain::kinds::AuditObject::Step, Some(&s.id))?;
             out.push(AssignedStepResponse {
                 step: StepResponse::new(&s, lang),
                 resident_first_name: name,

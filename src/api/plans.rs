@@ -4,13 +4,13 @@
 use crate::api::residents::find_visible_resident;
 use crate::api::steps_view::PlanResponse;
 use crate::api::templates::parse_stored;
-use crate::api::types::parse_id;
+use crate::api::types::{parse_id, parse_or};
 use crate::api::validate;
 use crate::auth::{AuthUser, denial};
 use crate::db::plans::{self, PlanRow, StepRow};
 use crate::db::{self, DbConn, issuing, users};
 use crate::domain::kinds::{
-    Evidence, Language, OwnerRole, OwnerType, PlanStatus, Priority, Role, StepStatus,
+    Evidence, EventKind, Language, OwnerRole, OwnerType, PlanStatus, Priority, Role, StepStatus,
 };
 use crate::domain::policy::{self, CASEWORKERS};
 use crate::domain::template::Localized;
@@ -50,7 +50,7 @@ pub struct CreatePlanRequest {
     #[serde(default)]
     pub owners: BTreeMap<String, OwnerRequest>,
     /// Due date per item key.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::wire::date_map")]
     pub due_dates: BTreeMap<String, NaiveDate>,
     /// How many of the resident's steps are open at once (1–5, default 1).
     #[schema(minimum = 1, maximum = 5)]
@@ -92,6 +92,7 @@ pub enum OutflowReason {
     /// Another reason.
     Other,
 }
+crate::domain::kinds::all_values!(OutflowReason { DebtArrangement, DebtsResolved, Referred, NoContact, OwnRequest, Moved, Deceased, Other });
 
 /// Text in Dutch and English (English falls back to Dutch when absent).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -128,6 +129,7 @@ pub struct CreateStepRequest {
     #[serde(default)]
     pub depends_on: Vec<Uuid>,
     /// Due date.
+    #[serde(default, deserialize_with = "crate::api::wire::opt_date")]
     pub due_on: Option<NaiveDate>,
 }
 
@@ -149,14 +151,12 @@ pub struct EventResponse {
     pub id: Uuid,
     /// The step it concerns.
     pub step_id: Option<Uuid>,
-    /// What happened: `plan_created`, `issued`, `completed`, `verified`, `reopened`,
-    /// `skipped`, `cancelled`, `help_requested`, `step_added`, `step_changed`, `plan_changed`.
-    #[schema(example = "completed")]
-    pub kind: String,
+    /// What happened.
+    pub kind: EventKind,
     /// Who did it (absent for the service itself).
     pub actor_id: Option<Uuid>,
     /// Their role.
-    pub actor_role: Option<String>,
+    pub actor_role: Option<Role>,
     /// When it happened.
     pub occurred_at: DateTime<Utc>,
     /// When it was recorded.
@@ -394,7 +394,7 @@ pub async fn create_plan(
     let view = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let resident = find_visible_resident(conn, &auth, &resident_id)?;
-            crate::api::audit::record(conn, &auth, &resident.id, "create", "plan", None)?;
+            crate::api::audit::record(conn, &auth, &resident.id, crate::domain::kinds::AuditAction::Create, crate::domain::kinds::AuditObject::Plan, None)?;
             if plans::find_current_plan_of(conn, &resident.id)?.is_some() {
                 return Err(ApiError::Conflict {
                     code: "plan_exists",
@@ -442,7 +442,7 @@ pub async fn create_plan(
                 conn,
                 &plan.id,
                 None,
-                "arm_assigned",
+                crate::domain::kinds::EventKind::ArmAssigned,
                 Some(&auth.id),
                 Some(auth.role.as_str()),
                 t,
@@ -453,7 +453,7 @@ pub async fn create_plan(
                 conn,
                 &plan.id,
                 None,
-                "plan_created",
+                crate::domain::kinds::EventKind::PlanCreated,
                 Some(&auth.id),
                 Some(auth.role.as_str()),
                 t,
@@ -467,7 +467,7 @@ pub async fn create_plan(
                     conn,
                     &plan.id,
                     Some(&row.id),
-                    "completed",
+                    crate::domain::kinds::EventKind::Completed,
                     Some(&auth.id),
                     Some(auth.role.as_str()),
                     t,
@@ -505,8 +505,8 @@ pub async fn get_plan(
             conn,
             &auth,
             &plan.resident_id,
-            "read",
-            "plan",
+            crate::domain::kinds::AuditAction::Read,
+            crate::domain::kinds::AuditObject::Plan,
             Some(&plan.id),
         )?;
         let lang = language_of(conn, &auth.id)?;
@@ -544,8 +544,8 @@ pub async fn update_plan(
                 conn,
                 &auth,
                 &plan.resident_id,
-                "update",
-                "plan",
+                crate::domain::kinds::AuditAction::Update,
+                crate::domain::kinds::AuditObject::Plan,
                 Some(&plan.id),
             )?;
             plans::lock_plan(conn, &plan.id)?;
@@ -575,7 +575,7 @@ pub async fn update_plan(
                 conn,
                 &plan.id,
                 None,
-                "plan_changed",
+                crate::domain::kinds::EventKind::PlanChanged,
                 Some(&auth.id),
                 Some(auth.role.as_str()),
                 db::now(),
@@ -650,8 +650,8 @@ pub async fn add_step(
                 conn,
                 &auth,
                 &plan.resident_id,
-                "create",
-                "step",
+                crate::domain::kinds::AuditAction::Create,
+                crate::domain::kinds::AuditObject::Step,
                 Some(&plan.id),
             )?;
             plans::lock_plan(conn, &plan.id)?;
@@ -725,7 +725,7 @@ pub async fn add_step(
                 conn,
                 &plan.id,
                 Some(&row.id),
-                "step_added",
+                crate::domain::kinds::EventKind::StepAdded,
                 Some(&auth.id),
                 Some(auth.role.as_str()),
                 now,
@@ -770,8 +770,8 @@ pub async fn list_events(
             conn,
             &auth,
             &plan.resident_id,
-            "read",
-            "events",
+            crate::domain::kinds::AuditAction::Read,
+            crate::domain::kinds::AuditObject::Events,
             Some(&plan.id),
         )?;
         Ok(plans::list_events(conn, &plan.id, limit, offset)?)
@@ -783,9 +783,9 @@ pub async fn list_events(
             .map(|e| EventResponse {
                 id: parse_id(&e.id),
                 step_id: e.step_id.as_deref().map(parse_id),
-                kind: e.kind,
+                kind: parse_or(&e.kind, EventKind::StepChanged),
                 actor_id: e.actor_id.as_deref().map(parse_id),
-                actor_role: e.actor_role,
+                actor_role: e.actor_role.as_deref().and_then(|r| r.parse().ok()),
                 occurred_at: db::utc(e.occurred_at),
                 recorded_at: db::utc(e.recorded_at),
             })

@@ -6,8 +6,10 @@ use crate::auth::AuthUser;
 use crate::db::schema::{notifications, plan_events, pulses};
 use crate::db::{self, DbConn, plans};
 use crate::domain::gate;
-use crate::domain::kinds::{Language, Role, StepStatus};
-use crate::domain::research::{self, MIN_GROUP};
+use crate::api::plans::OutflowReason;
+use crate::api::types::{parse_known, parse_or, text_of};
+use crate::domain::kinds::{Language, PlanStatus, Role, StepStatus};
+use crate::domain::research::{self, Arm, MIN_GROUP};
 use crate::error::ApiResult;
 use crate::startup::AppState;
 use actix_web::http::header;
@@ -28,16 +30,16 @@ pub struct ResearchPlanRow {
     pub plan: String,
     /// Pseudonym of the team.
     pub team: String,
-    /// `dosed` or `full_list`.
-    pub arm: String,
+    /// Evaluation arm.
+    pub arm: Arm,
     /// Whether the arm was drawn at random.
     pub arm_randomised: bool,
     /// ISO week the plan started, e.g. `2026-W48`.
     pub start_week: String,
     /// Plan status now.
-    pub status: String,
+    pub status: PlanStatus,
     /// Outflow reason (GGM/DDAS terms), once ended.
-    pub outflow_reason: Option<String>,
+    pub outflow_reason: Option<OutflowReason>,
     /// Days from start to the first change to `stabilised`.
     pub days_to_stabilisation: Option<i64>,
     /// Days from start to `dropped_out`.
@@ -187,11 +189,11 @@ pub fn research_rows(
         out.push(ResearchPlanRow {
             plan: research::pseudonym(key, &p.id),
             team: research::pseudonym(key, &p.team_id),
-            arm: p.arm.clone(),
+            arm: Arm::parse(&p.arm),
             arm_randomised: p.arm_randomised,
             start_week: format!("{:04}-W{:02}", w.year(), w.week()),
-            status: p.status.clone(),
-            outflow_reason: p.outflow_reason.clone(),
+            status: parse_or(&p.status, PlanStatus::Active),
+            outflow_reason: p.outflow_reason.as_deref().and_then(parse_known),
             days_to_stabilisation: stabilised_at.map(|t| days(p.started_on, t)),
             days_to_dropout: (p.status == "dropped_out")
                 .then_some(p.closed_at)
@@ -219,7 +221,7 @@ pub fn research_rows(
             ),
             days_to_criterion: criteria
                 .iter()
-                .map(|c| (c.code.to_owned(), c.met_at.map(|t| days(p.started_on, t))))
+                .map(|c| (c.code.to_owned(), c.met_at.map(|t| days(p.started_on, t.naive_utc()))))
                 .collect(),
             mood_mean: mean(&mood),
             mood_answers: count(mood.len()),
@@ -267,11 +269,11 @@ days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_a
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             r.plan,
             r.team,
-            r.arm,
+            r.arm.as_str(),
             r.arm_randomised,
             r.start_week,
             r.status,
-            opt(&r.outflow_reason),
+            opt(&r.outflow_reason.map(|o| text_of(&o))),
             opt(&r.days_to_stabilisation),
             opt(&r.days_to_dropout),
             r.steps_total,
@@ -327,8 +329,8 @@ pub async fn research_plans(
 /// Aggregates of one arm in one team; groups under 5 plans are suppressed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ResearchGroup {
-    /// `dosed` or `full_list`.
-    pub arm: String,
+    /// Evaluation arm.
+    pub arm: Arm,
     /// Team pseudonym.
     pub team: String,
     /// Number of plans (absent when suppressed).
@@ -364,10 +366,10 @@ pub async fn research_summary(
     auth.require(RESEARCHERS)?;
     let key = state.research_key.expose_secret().as_bytes().to_vec();
     let rows = db::run(&state.pool, move |conn| research_rows(conn, &key)).await?;
-    let mut groups: BTreeMap<(String, String), Vec<ResearchPlanRow>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&'static str, String), Vec<ResearchPlanRow>> = BTreeMap::new();
     for r in rows {
         groups
-            .entry((r.arm.clone(), r.team.clone()))
+            .entry((r.arm.as_str(), r.team.clone()))
             .or_default()
             .push(r);
     }
@@ -378,6 +380,7 @@ pub async fn research_summary(
         groups
             .into_iter()
             .map(|((arm, team), rows)| {
+                let arm = Arm::parse(arm);
                 if rows.len() < MIN_GROUP {
                     return ResearchGroup {
                         arm,
@@ -405,7 +408,7 @@ pub async fn research_summary(
                     plans: Some(count(rows.len())),
                     suppressed: false,
                     dropout_rate: Some(
-                        (rows.iter().filter(|r| r.status == "dropped_out").count() as f64 / n
+                        (rows.iter().filter(|r| r.status == PlanStatus::DroppedOut).count() as f64 / n
                             * 100.0)
                             .round()
                             / 100.0,

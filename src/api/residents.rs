@@ -62,7 +62,7 @@ pub struct ResidentResponse {
     pub plan_id: Option<Uuid>,
     /// Inactivity on the current plan: `active`, `nudge` (a gentle reminder went out),
     /// `escalated` (on your worklist) or `at_risk` (dropout risk).
-    pub inactivity_stage: Option<String>,
+    pub inactivity_stage: Option<crate::domain::reminders::InactivityStage>,
     /// On the caseworker's worklist because of long inactivity.
     pub needs_attention: bool,
     /// Flagged as dropout risk.
@@ -144,7 +144,9 @@ fn resident_response(conn: &mut DbConn, u: users::UserRow) -> Result<ResidentRes
         last_login_at: u.last_login_at.map(db::utc),
         created_at: db::utc(u.created_at),
         plan_id: plan.as_ref().map(|p| parse_id(&p.id)),
-        inactivity_stage: plan.as_ref().map(|p| p.inactivity_stage.clone()),
+        inactivity_stage: plan
+            .as_ref()
+            .and_then(|p| crate::api::types::parse_known(&p.inactivity_stage)),
         needs_attention: plan
             .as_ref()
             .is_some_and(|p| matches!(p.inactivity_stage.as_str(), "escalated" | "at_risk")),
@@ -270,7 +272,7 @@ pub async fn create_resident(
                     updated_at: now,
                 },
             )?;
-            crate::api::audit::record(conn, &auth, &row.id, "create", "resident", Some(&row.id))?;
+            crate::api::audit::record(conn, &auth, &row.id, crate::domain::kinds::AuditAction::Create, crate::domain::kinds::AuditObject::Resident, Some(&row.id))?;
             let activation = issue_code(conn, &st, &row, &auth.id)?;
             Ok(ResidentCreatedResponse {
                 resident: resident_response(conn, row)?,
@@ -305,7 +307,7 @@ pub async fn list_residents(
         users::list_residents_of_teams(conn, &teams)?
             .into_iter()
             .map(|u| {
-                crate::api::audit::record(conn, &auth, &u.id, "list", "resident", Some(&u.id))?;
+                crate::api::audit::record(conn, &auth, &u.id, crate::domain::kinds::AuditAction::List, crate::domain::kinds::AuditObject::Resident, Some(&u.id))?;
                 resident_response(conn, u)
             })
             .collect::<Result<Vec<_>, _>>()
@@ -331,7 +333,7 @@ pub async fn get_resident(
     let id = path.into_inner().to_string();
     let r = db::run(&state.pool, move |conn| {
         let row = find_visible_resident(conn, &auth, &id)?;
-        crate::api::audit::record(conn, &auth, &row.id, "read", "resident", Some(&row.id))?;
+        crate::api::audit::record(conn, &auth, &row.id, crate::domain::kinds::AuditAction::Read, crate::domain::kinds::AuditObject::Resident, Some(&row.id))?;
         resident_response(conn, row)
     })
     .await?;
@@ -362,8 +364,8 @@ pub async fn new_activation_code_for(
                 conn,
                 &auth,
                 &row.id,
-                "update",
-                "activation_code",
+                crate::domain::kinds::AuditAction::Update,
+                crate::domain::kinds::AuditObject::ActivationCode,
                 Some(&row.id),
             )?;
             users::clear_lock(conn, &row.id)?;
@@ -392,7 +394,7 @@ pub async fn unlock_resident(
     let id = path.into_inner().to_string();
     db::run(&state.pool, move |conn| {
         let row = find_visible_resident(conn, &auth, &id)?;
-        crate::api::audit::record(conn, &auth, &row.id, "update", "lock", Some(&row.id))?;
+        crate::api::audit::record(conn, &auth, &row.id, crate::domain::kinds::AuditAction::Update, crate::domain::kinds::AuditObject::Lock, Some(&row.id))?;
         Ok(users::clear_lock(conn, &row.id)?)
     })
     .await?;

@@ -6,7 +6,7 @@ use crate::api::validate;
 use crate::auth::AuthUser;
 use crate::db::plans::{self, PlanRow, StepRow, StepSummary};
 use crate::db::{self, DbConn, issuing};
-use crate::domain::kinds::{Priority, Role, StepStatus};
+use crate::domain::kinds::{EventKind, Priority, Role, StepStatus};
 use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
 use crate::scheduler::{self, ReminderRules};
@@ -25,7 +25,7 @@ pub struct UpdateStepRequest {
     /// New owner (e.g. hand a step the resident asked help with to a volunteer).
     pub owner: Option<OwnerRequest>,
     /// New due date; `null` removes it.
-    #[serde(default, deserialize_with = "crate::api::double_option")]
+    #[serde(default, deserialize_with = "crate::api::wire::double_opt_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub due_on: Option<Option<NaiveDate>>,
     /// New priority.
@@ -67,7 +67,7 @@ pub fn lock_step_for_caseworker(
     conn: &mut DbConn,
     auth: &AuthUser,
     step_id: &str,
-    action: &str,
+    action: crate::domain::kinds::AuditAction,
 ) -> Result<(PlanRow, StepRow), ApiError> {
     let step = plans::find_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
     let plan = find_visible_plan(conn, auth, &step.plan_id)?;
@@ -76,7 +76,7 @@ pub fn lock_step_for_caseworker(
         auth,
         &plan.resident_id,
         action,
-        "step",
+        crate::domain::kinds::AuditObject::Step,
         Some(&step.id),
     )?;
     plans::lock_plan(conn, &plan.id)?;
@@ -114,7 +114,7 @@ pub fn complete(
         conn,
         &plan.id,
         Some(&s.id),
-        "completed",
+        crate::domain::kinds::EventKind::Completed,
         Some(&auth.id),
         Some(auth.role.as_str()),
         t,
@@ -221,7 +221,7 @@ pub async fn update_step(
     let rules = state.rules.clone();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, "update")?;
+            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, crate::domain::kinds::AuditAction::Update)?;
             if if_match != "*" && if_match != etag(&step) {
                 return Err(ApiError::PreconditionFailed);
             }
@@ -259,7 +259,7 @@ pub async fn update_step(
                     };
                 }
             }
-            let mut kind = "step_changed";
+            let mut kind = EventKind::StepChanged;
             if let Some(st) = r.status {
                 if StepStatus::from(&step).is_completed() {
                     return Err(ApiError::Conflict {
@@ -270,7 +270,12 @@ pub async fn update_step(
                 }
                 s.status = st.as_str().into();
                 s.status_reason = reason.clone();
-                kind = st.as_str();
+                kind = match st {
+                    StepStatus::Skipped => EventKind::Skipped,
+                    StepStatus::Cancelled => EventKind::Cancelled,
+                    // Refused above: only a skip or a cancel changes the status here.
+                    _ => EventKind::StepChanged,
+                };
             }
             let s = plans::update_step(conn, &s)?;
             if r.status.is_some() {
@@ -348,8 +353,8 @@ pub async fn complete_step(
                 conn,
                 &auth,
                 &plan.resident_id,
-                "complete",
-                "step",
+                crate::domain::kinds::AuditAction::Complete,
+                crate::domain::kinds::AuditObject::Step,
                 Some(&step.id),
             )?;
             let (done, _, _) = complete(conn, &plan, &step, &auth, note, &rules, None)?;
@@ -380,7 +385,7 @@ pub async fn verify_step(
     let id = path.into_inner().to_string();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, "verify")?;
+            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, crate::domain::kinds::AuditAction::Verify)?;
             if step.status != StepStatus::Done.as_str() {
                 return Err(ApiError::Conflict {
                     code: "step_not_done",
@@ -397,7 +402,7 @@ pub async fn verify_step(
                 conn,
                 &plan.id,
                 Some(&s.id),
-                "verified",
+                crate::domain::kinds::EventKind::Verified,
                 Some(&auth.id),
                 Some(auth.role.as_str()),
                 t,
@@ -434,7 +439,7 @@ pub async fn reopen_step(
     let rules = state.rules.clone();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, "reopen")?;
+            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, crate::domain::kinds::AuditAction::Reopen)?;
             if matches!(
                 StepStatus::from(&step),
                 StepStatus::Planned | StepStatus::Open
@@ -458,7 +463,7 @@ pub async fn reopen_step(
                 conn,
                 &plan.id,
                 Some(&s.id),
-                "reopened",
+                crate::domain::kinds::EventKind::Reopened,
                 Some(&auth.id),
                 Some(auth.role.as_str()),
                 db::now(),

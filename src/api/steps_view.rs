@@ -1,6 +1,6 @@
 //! How steps, plans and progress are shown: staff see everything, residents a dosed view.
 
-use crate::api::types::parse_id;
+use crate::api::types::{parse_id, parse_known};
 use crate::db::plans::{PlanRow, StepRow, StepSummary};
 use crate::db::utc;
 use crate::domain::gate;
@@ -76,8 +76,8 @@ pub struct StepResponse {
     pub version: i32,
     /// Snoozed by the resident until this date ("niet nu").
     pub snoozed_until: Option<NaiveDate>,
-    /// Why: `waiting_for_post`, `waiting_for_someone`, `no_time_this_week` or `other`.
-    pub snooze_reason: Option<String>,
+    /// Why it was snoozed.
+    pub snooze_reason: Option<crate::api::behaviour::SnoozeReason>,
     /// The resident's short note with `other`.
     pub snooze_note: Option<String>,
     /// The resident's own moment for the step ("Wanneer doe je dit?").
@@ -93,8 +93,8 @@ pub struct StepResponse {
 pub struct IntentionView {
     /// The day.
     pub on: NaiveDate,
-    /// `morning`, `afternoon` or `evening`.
-    pub part_of_day: Option<String>,
+    /// The part of the day, when no exact time was given.
+    pub part_of_day: Option<crate::domain::reminders::PartOfDay>,
     /// Or an exact time, `HH:MM`.
     pub time: Option<String>,
 }
@@ -102,7 +102,7 @@ pub struct IntentionView {
 fn intention_of(s: &StepRow) -> Option<IntentionView> {
     s.intention_on.map(|on| IntentionView {
         on,
-        part_of_day: s.intention_part.clone(),
+        part_of_day: s.intention_part.as_deref().and_then(parse_known),
         time: s.intention_time.clone(),
     })
 }
@@ -134,7 +134,7 @@ impl StepResponse {
             verified_at: s.verified_at.map(utc),
             version: s.version,
             snoozed_until: s.snoozed_until,
-            snooze_reason: s.snooze_reason.clone(),
+            snooze_reason: s.snooze_reason.as_deref().and_then(parse_known),
             snooze_note: s.snooze_note.clone(),
             intention: intention_of(s),
             crisis_reported_at: s.crisis_reported_at.map(utc),
@@ -311,7 +311,7 @@ pub struct PlanResponse {
     /// Whether the arm was drawn at random.
     pub arm_randomised: bool,
     /// Why the trajectory ended, once it has.
-    pub outflow_reason: Option<String>,
+    pub outflow_reason: Option<crate::api::plans::OutflowReason>,
     /// Intake answers (condition key → yes/no).
     pub intake: std::collections::BTreeMap<String, bool>,
     /// Start date.
@@ -341,7 +341,7 @@ impl PlanResponse {
             dose: plan.dose,
             arm: crate::domain::research::Arm::parse(&plan.arm),
             arm_randomised: plan.arm_randomised,
-            outflow_reason: plan.outflow_reason.clone(),
+            outflow_reason: plan.outflow_reason.as_deref().and_then(parse_known),
             intake: serde_json::from_str(&plan.intake).unwrap_or_default(),
             started_on: plan.started_on,
             days_in_stabilisation: days,

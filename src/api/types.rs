@@ -49,8 +49,8 @@ pub struct UserResponse {
     /// Sign-in email address.
     #[schema(example = "sanne@buurtteam.example")]
     pub email: Option<String>,
-    /// For caseworkers: `generalist` or `specialist`.
-    pub discipline: Option<String>,
+    /// For caseworkers: their discipline.
+    pub discipline: Option<crate::api::users::Discipline>,
     /// Teams the user belongs to.
     pub team_ids: Vec<Uuid>,
     /// Preferred language.
@@ -74,7 +74,7 @@ impl UserResponse {
             role: parse_or(&u.role, Role::Volunteer),
             display_name: u.display_name,
             email: u.email,
-            discipline: u.discipline,
+            discipline: u.discipline.as_deref().and_then(parse_known),
             team_ids: team_ids.iter().map(|t| parse_id(t)).collect(),
             language: parse_or(&u.language, Language::Nl),
             disabled: u.disabled_at.is_some(),
@@ -100,4 +100,23 @@ pub fn parse_or<T: std::str::FromStr>(value: &str, fallback: T) -> T {
         tracing::error!(value, "stored value is not a known variant");
         fallback
     })
+}
+
+/// Reads a stored text as one of an enum's values by its serde spelling (for enums without
+/// `FromStr`); `None`, logged, for a value the enum does not know (a corrupt row).
+pub fn parse_known<T: serde::de::DeserializeOwned>(value: &str) -> Option<T> {
+    use serde::de::IntoDeserializer;
+    let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        value.into_deserializer();
+    T::deserialize(de)
+        .map_err(|_| tracing::error!(value, "stored value is not a known variant"))
+        .ok()
+}
+
+/// The serde spelling of a unit enum value (e.g. for CSV or a stored column).
+pub fn text_of<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }

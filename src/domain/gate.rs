@@ -2,7 +2,7 @@
 //! "ready for the debt arrangement" milestone, and the 90/120-day time box. Pure.
 
 use crate::domain::kinds::{Language, StepStatus};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -50,7 +50,7 @@ pub struct Criterion {
     /// Of those, done.
     pub steps_done: u32,
     /// When it was met (the last of its steps), if known.
-    pub met_at: Option<NaiveDateTime>,
+    pub met_at: Option<DateTime<Utc>>,
 }
 
 /// Evaluates E1–E8 over a plan's steps.
@@ -75,7 +75,7 @@ pub fn evaluate(steps: &[GateStep], lang: Language) -> Vec<Criterion> {
                 steps_total: u32::try_from(applicable.len()).unwrap_or(u32::MAX),
                 steps_done: u32::try_from(done.len()).unwrap_or(u32::MAX),
                 met_at: if met {
-                    done.iter().filter_map(|s| s.completed_at).max()
+                    done.iter().filter_map(|s| s.completed_at).max().map(|t| t.and_utc())
                 } else {
                     None
                 },
@@ -100,6 +100,7 @@ pub enum TimeBox {
     /// Past 120 days (the NVVK's four months).
     Over120,
 }
+crate::domain::kinds::all_values!(TimeBox { OnTrack, Over90, Over120 });
 
 pub fn time_box(days_in_stabilisation: i64) -> TimeBox {
     match days_in_stabilisation {

@@ -42,7 +42,7 @@ macro_rules! text_enum {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
+                f.pad(self.as_str())
             }
         }
     };
@@ -53,6 +53,20 @@ macro_rules! text_enum {
         text_enum!(@define [#[serde(rename_all = "snake_case")]] $($rest)*);
     };
 }
+
+/// Gives an enum defined elsewhere (with its own derives) the `ALL` list of its values. The list
+/// is checked against the enum by an exhaustive `match`, so a new variant cannot be forgotten:
+/// the spec test compares `ALL` with the `enum` the OpenAPI document lists.
+macro_rules! all_values {
+    ($name:ident { $($variant:ident),+ $(,)? }) => {
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+        }
+        const _: fn($name) = |v| match v { $($name::$variant => ()),+ };
+    };
+}
+pub(crate) use all_values;
 
 /// A stored or supplied text that is not one of an enum's values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,7 +84,9 @@ text_enum! {
 }
 
 text_enum! {
-    /// Who does a template item by default.
+    /// Who does a template item by default (a role in the action list). Not the same concept
+    /// as `OwnerType`, who a concrete step of a plan belongs to: a plan made from the
+    /// template turns `professional` and `together` into `staff` steps of a caseworker.
     OwnerRole {
         /// The resident (inwoner), possibly with a volunteer's help.
         Resident => "resident",
@@ -122,7 +138,8 @@ impl StepStatus {
 }
 
 text_enum! {
-    /// Who a concrete step in a plan belongs to.
+    /// Who a concrete step in a plan belongs to. Not the same concept as `OwnerRole`, the
+    /// template's default role for an item (`professional`/`together` become `staff` here).
     OwnerType {
         Resident => "resident",
         Staff => "staff",
@@ -157,6 +174,127 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What happened on a plan's timeline (`GET /v1/plans/{id}/events`, the export).
+    EventKind {
+        /// The plan was made.
+        PlanCreated => "plan_created",
+        /// The plan got its evaluation arm (`dosed` or `full_list`).
+        ArmAssigned => "arm_assigned",
+        /// A step was opened for its owner.
+        Issued => "issued",
+        /// A step was done (also: done in the first conversation).
+        Completed => "completed",
+        /// A caseworker verified a step.
+        Verified => "verified",
+        /// A done step was opened again.
+        Reopened => "reopened",
+        /// A step does not apply ("n.v.t.").
+        Skipped => "skipped",
+        /// A step was cancelled.
+        Cancelled => "cancelled",
+        /// The resident asked for help with a step.
+        HelpRequested => "help_requested",
+        /// A step was added to the plan.
+        StepAdded => "step_added",
+        /// A step was changed (owner, due date, texts, …).
+        StepChanged => "step_changed",
+        /// The plan was changed (status, dose, …).
+        PlanChanged => "plan_changed",
+        /// The resident chose a moment for a step.
+        IntentionSet => "intention_set",
+        /// The resident put a step aside ("niet nu").
+        Snoozed => "snoozed",
+        /// A snoozed step came back.
+        SnoozeEnded => "snooze_ended",
+        /// A crisis was reported.
+        CrisisReported => "crisis_reported",
+    }
+}
+
+text_enum! {
+    /// Where a reminder stands in its delivery.
+    ReminderState {
+        /// Waiting for its moment (or deferred by quiet hours or caps).
+        Pending => "pending",
+        /// Delivered to the push service.
+        Sent => "sent",
+        /// The last attempt failed; it is tried again at `next_attempt_at`.
+        Failed => "failed",
+        /// Given up on after its attempts, or with no device to send to.
+        Dead => "dead",
+        /// No longer needed (the step was done, snoozed, handed over, …).
+        Cancelled => "cancelled",
+    }
+}
+
+text_enum! {
+    /// Where an item of the handover checklist stands.
+    HandoverState {
+        /// Done: the proof was received.
+        Received => "received",
+        /// Verified by the caseworker.
+        Checked => "checked",
+        /// Does not apply (skipped or cancelled).
+        NotApplicable => "not_applicable",
+        /// Still missing.
+        Missing => "missing",
+    }
+}
+
+text_enum! {
+    /// What a staff member (or the service) did with a resident's data, in the audit log.
+    AuditAction {
+        Read => "read",
+        List => "list",
+        Create => "create",
+        Update => "update",
+        Complete => "complete",
+        Verify => "verify",
+        Reopen => "reopen",
+        Erase => "erase",
+    }
+}
+
+text_enum! {
+    /// Which kind of a resident's data an audit entry is about.
+    AuditObject {
+        Resident => "resident",
+        Plan => "plan",
+        Step => "step",
+        Events => "events",
+        Reminders => "reminders",
+        Pulse => "pulse",
+        Handover => "handover",
+        ActivationCode => "activation_code",
+        /// A sign-in lock (cleared).
+        Lock => "lock",
+        Crisis => "crisis",
+    }
+}
+
+text_enum! {
+    /// Who wrote an audit entry: a role, or the service itself (`system`, e.g. retention).
+    AuditActorRole {
+        Resident => "resident",
+        Caseworker => "caseworker",
+        Volunteer => "volunteer",
+        Admin => "admin",
+        Researcher => "researcher",
+        System => "system",
+    }
+}
+
+text_enum! {
+    /// Which question a mood or alliance answer is for.
+    PulseKind {
+        /// "Hoe voel je je?" after a step (1–5).
+        Mood => "mood",
+        /// The monthly working-alliance question (1–5).
+        Alliance => "alliance",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +321,13 @@ mod tests {
         check(PlanStatus::ALL);
         check(Language::ALL);
         check(Role::ALL);
+        check(EventKind::ALL);
+        check(ReminderState::ALL);
+        check(PulseKind::ALL);
+        check(HandoverState::ALL);
+        check(AuditAction::ALL);
+        check(AuditObject::ALL);
+        check(AuditActorRole::ALL);
         assert!("P3".parse::<Priority>().is_err());
         assert!(Priority::P0 < Priority::P2);
     }

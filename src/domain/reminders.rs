@@ -82,7 +82,7 @@ pub fn parse_quiet_hours(s: &str) -> Result<(NaiveTime, NaiveTime), String> {
 }
 
 /// What a reminder is about; decides whether caps and quiet hours apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReminderKind {
     /// A new step was issued to the resident.
@@ -274,7 +274,9 @@ pub fn add_working_days(t: DateTime<Utc>, n: u32, tz: Tz) -> DateTime<Utc> {
 }
 
 /// Where one plan stands on the inactivity ladder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum InactivityStage {
     /// Recently active; nothing to do.
@@ -286,6 +288,7 @@ pub enum InactivityStage {
     /// Inactive long enough to count as at risk of dropping out.
     AtRisk,
 }
+crate::domain::kinds::all_values!(InactivityStage { Active, Nudge, Escalated, AtRisk });
 
 /// Thresholds of the inactivity ladder, measured from the last resident activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -340,6 +343,7 @@ pub enum PartOfDay {
     /// 19:00 local.
     Evening,
 }
+crate::domain::kinds::all_values!(PartOfDay { Morning, Afternoon, Evening });
 
 impl PartOfDay {
     /// The local clock time this part of day stands for.

@@ -15,6 +15,7 @@ pub enum Arm {
     /// All steps at once, like the original action list.
     FullList,
 }
+crate::domain::kinds::all_values!(Arm { Dosed, FullList });
 
 impl Arm {
     pub fn as_str(self) -> &'static str {
@@ -42,6 +43,7 @@ pub enum ArmPolicy {
     /// Each new plan gets an arm at random (50/50); the draw is recorded.
     Randomised,
 }
+crate::domain::kinds::all_values!(ArmPolicy { Dosed, FullList, Randomised });
 
 impl ArmPolicy {
     pub fn as_str(self) -> &'static str {

@@ -397,7 +397,7 @@ pub fn run_snooze_wake(conn: &mut DbConn, rules: &ReminderRules, limit: i64) -> 
                 conn,
                 plan_id,
                 Some(step_id),
-                "snooze_ended",
+                crate::domain::kinds::EventKind::SnoozeEnded,
                 None,
                 None,
                 now(),

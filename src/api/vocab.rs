@@ -1,0 +1,56 @@
+//! Every closed vocabulary the API speaks, by the name of its schema in the OpenAPI document.
+//!
+//! The spec test compares each `enum` of the generated document with the values listed here,
+//! which come from each type's `ALL` (checked against the type by an exhaustive match), so a
+//! value the server can send cannot be missing from the spec.
+
+use crate::api::behaviour::{CrisisKind, SnoozeReason};
+use crate::api::devices::Platform;
+use crate::api::plans::OutflowReason;
+use crate::api::users::Discipline;
+use crate::domain::gate::TimeBox;
+use crate::domain::kinds::{
+    AuditAction, AuditActorRole, AuditObject, Evidence, EventKind, HandoverState, Language, OwnerRole, OwnerType, PlanStatus, Priority,
+    PulseKind, ReminderState, Role, StepStatus,
+};
+use crate::domain::progress::MilestoneKind;
+use crate::domain::reminders::{InactivityStage, PartOfDay, ReminderKind};
+use crate::domain::research::{Arm, ArmPolicy};
+use serde::Serialize;
+
+fn texts<T: Serialize>(all: &[T]) -> Vec<String> {
+    all.iter().map(crate::api::types::text_of).collect()
+}
+
+/// (schema name, every value in serde spelling) for each enum of the API.
+pub fn spec_enums() -> Vec<(&'static str, Vec<String>)> {
+    vec![
+        ("Arm", texts(Arm::ALL)),
+        ("AuditAction", texts(AuditAction::ALL)),
+        ("AuditActorRole", texts(AuditActorRole::ALL)),
+        ("AuditObject", texts(AuditObject::ALL)),
+        ("ArmPolicy", texts(ArmPolicy::ALL)),
+        ("CrisisKind", texts(CrisisKind::ALL)),
+        ("Discipline", texts(Discipline::ALL)),
+        ("EventKind", texts(EventKind::ALL)),
+        ("Evidence", texts(Evidence::ALL)),
+        ("HandoverState", texts(HandoverState::ALL)),
+        ("InactivityStage", texts(InactivityStage::ALL)),
+        ("Language", texts(Language::ALL)),
+        ("MilestoneKind", texts(MilestoneKind::ALL)),
+        ("OutflowReason", texts(OutflowReason::ALL)),
+        ("OwnerRole", texts(OwnerRole::ALL)),
+        ("OwnerType", texts(OwnerType::ALL)),
+        ("PartOfDay", texts(PartOfDay::ALL)),
+        ("PlanStatus", texts(PlanStatus::ALL)),
+        ("Platform", texts(Platform::ALL)),
+        ("Priority", texts(Priority::ALL)),
+        ("PulseKind", texts(PulseKind::ALL)),
+        ("ReminderKind", texts(ReminderKind::ALL)),
+        ("ReminderState", texts(ReminderState::ALL)),
+        ("Role", texts(Role::ALL)),
+        ("SnoozeReason", texts(SnoozeReason::ALL)),
+        ("StepStatus", texts(StepStatus::ALL)),
+        ("TimeBox", texts(TimeBox::ALL)),
+    ]
+}
