@@ -20,14 +20,15 @@ fn bad_dates(v: &Value, path: &str, seen: &mut usize, bad: &mut Vec<String>) {
     match v {
         Value::String(s) => {
             let b = s.as_bytes();
-            let looks_like_date = s.len() >= 8
-                && (b[0].is_ascii_digit() || b[0] == b'+' || b[0] == b'-')
-                && s.trim_start_matches(['+', '-'])
-                    .split('-')
-                    .take(3)
-                    .filter(|p| p.len() >= 2 && p.bytes().take(2).all(|c| c.is_ascii_digit()))
-                    .count()
-                    == 3;
+            // A year of 4 or more digits (maybe signed), a two-digit month, a day: `YYYY-MM-DD…`.
+            let digits = |p: &str| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit());
+            let parts: Vec<&str> = s.trim_start_matches(['+', '-']).splitn(3, '-').collect();
+            let looks_like_date = parts.len() == 3
+                && parts[0].len() >= 4
+                && digits(parts[0])
+                && parts[1].len() == 2
+                && digits(parts[1])
+                && parts[2].get(..2).is_some_and(digits);
             if !looks_like_date {
                 return;
             }
@@ -68,6 +69,8 @@ fn the_date_scan_finds_dates_without_offset_or_out_of_range() {
         "met_at": "2026-12-01T17:55:45.275657",
         "due_on": "+10000-01-01",
         "zero": "0000-01-01",
+        "uuid": "01a23345-0033-7563-a78b-c4e591a5563d",
+        "week": "2026-W48-1",
     });
     let (mut seen, mut bad) = (0, Vec::new());
     bad_dates(&answer, "", &mut seen, &mut bad);
