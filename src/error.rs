@@ -52,6 +52,10 @@ pub struct Problem {
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    /// A 400 with its own machine code (a malformed `If-Match`, a tampered cursor, an unknown
+    /// query parameter), so a client can tell these apart.
+    #[error("{detail}")]
+    Malformed { code: &'static str, detail: String },
     #[error("The request body is not valid JSON: {0}")]
     InvalidJson(String),
     #[error("{detail}")]
@@ -116,6 +120,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest(_) => "bad_request",
+            ApiError::Malformed { code, .. } => code,
             ApiError::InvalidJson(_) => "invalid_json",
             ApiError::Validation { .. } => "validation_failed",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
@@ -136,7 +141,7 @@ impl ApiError {
 
     fn title(&self) -> &'static str {
         match self {
-            ApiError::BadRequest(_) => "Bad request",
+            ApiError::BadRequest(_) | ApiError::Malformed { .. } => "Bad request",
             ApiError::InvalidJson(_) => "Invalid JSON",
             ApiError::Validation { .. } => "Invalid input",
             ApiError::UnsupportedMediaType => "Unsupported media type",
@@ -175,7 +180,9 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) | ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::InvalidJson(_) | ApiError::Malformed { .. } => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

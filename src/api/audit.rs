@@ -1,5 +1,6 @@
 //! Recording and reading the audit log of staff access to residents' data.
 
+use crate::api::paging::{self, PageRequest};
 use crate::api::types::parse_id;
 use crate::auth::AuthUser;
 use crate::db::audit::{self, AuditEntry};
@@ -8,7 +9,7 @@ use crate::domain::kinds::{AuditAction, AuditActorRole, AuditObject, Role};
 use crate::api::types::parse_or;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
-use actix_web::{get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -53,11 +54,18 @@ pub struct AuditQuery {
     pub resident_id: Option<Uuid>,
     /// Only entries by this staff member.
     pub actor_id: Option<Uuid>,
-    /// At most this many (1–1000, default 200).
+    /// Entries per page (1–200, default 50).
+    #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
-    /// Skip this many.
-    pub offset: Option<i64>,
+    /// The `next` cursor of the page before.
+    pub cursor: Option<String>,
 }
+
+crate::page_type!(
+    /// A page of the audit log, newest first.
+    AuditPage,
+    AuditResponse
+);
 
 /// One audit entry.
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,56 +90,55 @@ pub struct AuditResponse {
     pub at: DateTime<Utc>,
 }
 
-/// The audit log, newest first (admins).
+/// The audit log, newest first (admins), a page at a time.
 #[utoipa::path(
     tag = "audit",
     security(("bearer" = [])),
     params(AuditQuery),
-    responses((status = 200, description = "Entries", body = Vec<AuditResponse>))
+    responses(
+        (status = 200, description = "A page of entries", body = AuditPage, headers(
+            ("Link" = String, description = "`<…>; rel=\"next\"`: the next page, when there is one"),
+        )),
+        (status = 400, description = "An unknown query parameter or an invalid cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` out of bounds", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/audit")]
 pub async fn list_audit(
+    req: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     query: web::Query<AuditQuery>,
-) -> ApiResult<web::Json<Vec<AuditResponse>>> {
+) -> ApiResult<HttpResponse> {
     auth.require(&[Role::Admin])?;
     let q = query.into_inner();
-    let limit = q.limit.unwrap_or(200);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
-    }
-    let offset = q.offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(ApiError::invalid("offset", "must not be negative"));
-    }
+    let page = PageRequest::new("audit", q.limit, q.cursor.as_deref())?;
     let (r, a) = (
         q.resident_id.map(|u| u.to_string()),
         q.actor_id.map(|u| u.to_string()),
     );
     let rows = db::run(&state.pool, move |conn| {
-        Ok(audit::list_audit(
-            conn,
-            r.as_deref(),
-            a.as_deref(),
-            limit,
-            offset,
-        )?)
+        let after = match &page.after {
+            None => None,
+            Some(e) => Some((
+                audit::find_audit_time(conn, e)?.ok_or_else(|| page.stale_cursor())?,
+                e.as_str(),
+            )),
+        };
+        let rows = audit::list_audit(conn, r.as_deref(), a.as_deref(), after, page.fetch())?;
+        Ok(page.finish(rows, |e| &e.id))
     })
     .await?;
-    Ok(web::Json(
-        rows.into_iter()
-            .map(|e| AuditResponse {
-                id: parse_id(&e.id),
-                actor_id: e.actor_id.as_deref().map(parse_id),
-                actor_role: parse_or(&e.actor_role, AuditActorRole::System),
-                resident_id: e.resident_id.as_deref().map(parse_id),
-                action: parse_or(&e.action, AuditAction::Read),
-                object_type: parse_or(&e.object_type, AuditObject::Resident),
-                object_id: e.object_id.as_deref().map(parse_id),
-                request_id: e.request_id,
-                at: db::utc(e.at),
-            })
-            .collect(),
-    ))
+    let body = AuditPage::from(rows.map(|e| AuditResponse {
+        id: parse_id(&e.id),
+        actor_id: e.actor_id.as_deref().map(parse_id),
+        actor_role: parse_or(&e.actor_role, AuditActorRole::System),
+        resident_id: e.resident_id.as_deref().map(parse_id),
+        action: parse_or(&e.action, AuditAction::Read),
+        object_type: parse_or(&e.object_type, AuditObject::Resident),
+        object_id: e.object_id.as_deref().map(parse_id),
+        request_id: e.request_id,
+        at: db::utc(e.at),
+    }));
+    Ok(paging::reply(&req, &body, body.next.as_deref()))
 }

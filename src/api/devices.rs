@@ -1,6 +1,7 @@
 //! Devices (phones that receive pushes) and reminder preferences of the signed-in user, and
 //! the reminder list caseworkers see per plan.
 
+use crate::api::paging::{self, PageRequest};
 use crate::api::plans::find_visible_plan;
 use crate::api::types::parse_id;
 use crate::auth::AuthUser;
@@ -285,21 +286,48 @@ pub struct ReminderResponse {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-/// Reminders of a plan, newest first (caseworkers of the team).
+/// Paging of a plan's reminders.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReminderQuery {
+    /// Reminders per page (1–200, default 50).
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// The `next` cursor of the page before.
+    pub cursor: Option<String>,
+}
+
+crate::page_type!(
+    /// A page of a plan's reminders, newest first.
+    ReminderPage,
+    ReminderResponse
+);
+
+/// Reminders of a plan, newest first (caseworkers of the team), a page at a time.
 #[utoipa::path(
     tag = "plans",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Plan id")),
-    responses((status = 200, description = "Reminders", body = Vec<ReminderResponse>))
+    params(("id" = Uuid, Path, description = "Plan id"), ReminderQuery),
+    responses(
+        (status = 200, description = "A page of reminders", body = ReminderPage, headers(
+            ("Link" = String, description = "`<…>; rel=\"next\"`: the next page, when there is one"),
+        )),
+        (status = 400, description = "An unknown query parameter or an invalid cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` out of bounds", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/plans/{id}/reminders")]
 pub async fn list_plan_reminders(
+    req: actix_web::HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> ApiResult<web::Json<Vec<ReminderResponse>>> {
+    query: web::Query<ReminderQuery>,
+) -> ApiResult<HttpResponse> {
     auth.require(CASEWORKERS)?;
     let id = path.into_inner().to_string();
+    let page = PageRequest::new("reminders", query.limit, query.cursor.as_deref())?;
     let rows = db::run(&state.pool, move |conn| {
         let plan = find_visible_plan(conn, &auth, &id)?;
         crate::api::audit::record(
@@ -310,24 +338,30 @@ pub async fn list_plan_reminders(
             crate::domain::kinds::AuditObject::Reminders,
             Some(&plan.id),
         )?;
-        Ok(notifications::list_for_plan(conn, &plan.id, 500)?)
+        let after = match &page.after {
+            None => None,
+            Some(r) => Some((
+                notifications::find_created_at_in_plan(conn, &plan.id, r)?
+                    .ok_or_else(|| page.stale_cursor())?,
+                r.as_str(),
+            )),
+        };
+        let rows = notifications::list_for_plan(conn, &plan.id, after, page.fetch())?;
+        Ok(page.finish(rows, |r| &r.id))
     })
     .await?;
-    Ok(web::Json(
-        rows.into_iter()
-            .map(|r| ReminderResponse {
-                id: parse_id(&r.id),
-                kind: ReminderKind::parse(&r.kind).unwrap_or(ReminderKind::NewStep),
-                step_id: r.step_id.as_deref().map(parse_id),
-                recipient_id: parse_id(&r.user_id),
-                state: crate::api::types::parse_or(&r.state, ReminderState::Dead),
-                crisis: r.crisis,
-                due_at: db::utc(r.due_at),
-                next_attempt_at: db::utc(r.next_attempt_at),
-                attempts: r.attempts,
-                last_error: r.last_error,
-                sent_at: r.sent_at.map(db::utc),
-            })
-            .collect(),
-    ))
+    let body = ReminderPage::from(rows.map(|r| ReminderResponse {
+        id: parse_id(&r.id),
+        kind: ReminderKind::parse(&r.kind).unwrap_or(ReminderKind::NewStep),
+        step_id: r.step_id.as_deref().map(parse_id),
+        recipient_id: parse_id(&r.user_id),
+        state: crate::api::types::parse_or(&r.state, ReminderState::Dead),
+        crisis: r.crisis,
+        due_at: db::utc(r.due_at),
+        next_attempt_at: db::utc(r.next_attempt_at),
+        attempts: r.attempts,
+        last_error: r.last_error,
+        sent_at: r.sent_at.map(db::utc),
+    }));
+    Ok(paging::reply(&req, &body, body.next.as_deref()))
 }

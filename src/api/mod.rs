@@ -4,11 +4,13 @@
 pub mod audit;
 pub mod auth;
 pub mod behaviour;
+pub mod conditional;
 pub mod devices;
 pub mod handover;
 pub mod health;
 pub mod me;
 pub mod my_steps;
+pub mod paging;
 pub mod plans;
 pub mod privacy;
 pub mod research;
@@ -88,6 +90,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(teams::create_team)
         .service(teams::list_teams)
         .service(teams::update_team)
+        .service(teams::list_team_members)
         .service(users::create_user)
         .service(users::list_users)
         .service(users::get_user)
@@ -106,6 +109,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(plans::update_plan)
         .service(plans::add_step)
         .service(plans::list_events)
+        .service(steps::get_step)
         .service(steps::update_step)
         .service(steps::complete_step)
         .service(steps::verify_step)
@@ -412,12 +416,38 @@ pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|_err: PathError, _req| ApiError::NotFound.into())
 }
 
-/// Query strings that do not parse answer 400 with the reason.
+/// Query strings that do not parse answer 400 with the reason. Every query struct denies
+/// unknown fields (list endpoints without parameters take [`NoQuery`]), so an unknown
+/// parameter is refused the same way everywhere: 400 `unknown_query_parameter`, naming it.
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
-        ApiError::BadRequest(format!("Invalid query parameters: {err}")).into()
-    })
+    web::QueryConfig::default()
+        .error_handler(|err: QueryPayloadError, _req| query_error(&err.to_string()).into())
 }
+
+fn query_error(message: &str) -> ApiError {
+    // serde's text for a denied field: "unknown field `x`, expected one of `a`, `b`".
+    let unknown = message
+        .split_once("unknown field `")
+        .and_then(|(_, rest)| rest.split_once('`'));
+    match unknown {
+        Some((name, rest)) => {
+            let takes = rest
+                .split_once("expected ")
+                .map(|(_, e)| format!(" This endpoint takes {e}."))
+                .unwrap_or_else(|| " This endpoint takes no query parameters.".into());
+            ApiError::Malformed {
+                code: "unknown_query_parameter",
+                detail: format!("Unknown query parameter `{name}`.{takes}"),
+            }
+        }
+        None => ApiError::BadRequest(format!("Invalid query parameters: {message}")),
+    }
+}
+
+/// The query of a list endpoint that takes no parameters: anything sent is refused (400).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoQuery {}
 
 /// Any other body (e.g. `web::Bytes`): same limit.
 pub fn payload_config() -> web::PayloadConfig {

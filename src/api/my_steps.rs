@@ -1,6 +1,7 @@
 //! The resident's dosed view (current steps, complete, ask for help, progress, history) and the
 //! work list of volunteers and caseworkers.
 
+use crate::api::paging::{self, PageRequest};
 use crate::api::plans::language_of;
 use crate::api::steps::complete;
 use crate::api::steps_view::{
@@ -157,17 +158,30 @@ pub fn lock_my_step(
 }
 
 /// My current step(s) and a progress summary. The full list of planned steps is never sent:
-/// one small step at a time is the point.
+/// one small step at a time is the point. Send the last `ETag` as `If-None-Match` to get a
+/// bodiless 304 while nothing changed (it saves a phone's data).
 #[utoipa::path(
     tag = "my steps",
     security(("bearer" = [])),
-    responses((status = 200, description = "Current steps", body = CurrentStepsResponse))
+    params(
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of an earlier answer; 304 when it still holds"),
+    ),
+    responses(
+        (status = 200, description = "Current steps", body = CurrentStepsResponse, headers(
+            ("ETag" = String, description = "Entity tag of this answer (a hash of its JSON), for `If-None-Match`"),
+        )),
+        (status = 304, description = "Not modified: the answer with the `ETag` sent in `If-None-Match` still holds (no body)", headers(
+            ("ETag" = String, description = "The same entity tag"),
+        )),
+        (status = 400, description = "If-None-Match is malformed (`malformed_if_none_match`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/me/steps/current")]
 pub async fn current_steps(
+    req: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
-) -> ApiResult<web::Json<CurrentStepsResponse>> {
+) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
@@ -197,7 +211,7 @@ pub async fn current_steps(
         )
     })
     .await?;
-    Ok(web::Json(r))
+    crate::api::conditional::json_or_not_modified(&req, &r)
 }
 
 /// The resident's current steps and progress on a plan. The hot read path: it loads the
@@ -447,20 +461,31 @@ fn first_name(display_name: &str) -> String {
         .to_owned()
 }
 
-/// My progress: overall, per category, milestones, and what others do for me.
+/// My progress: overall, per category, milestones, and what others do for me. Like the
+/// current steps, it answers 304 to `If-None-Match` with its current `ETag`.
 #[utoipa::path(
     tag = "my steps",
     security(("bearer" = [])),
+    params(
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` of an earlier answer; 304 when it still holds"),
+    ),
     responses(
-        (status = 200, description = "Progress", body = MyProgressResponse),
+        (status = 200, description = "Progress", body = MyProgressResponse, headers(
+            ("ETag" = String, description = "Entity tag of this answer (a hash of its JSON), for `If-None-Match`"),
+        )),
+        (status = 304, description = "Not modified: the answer with the `ETag` sent in `If-None-Match` still holds (no body)", headers(
+            ("ETag" = String, description = "The same entity tag"),
+        )),
+        (status = 400, description = "If-None-Match is malformed (`malformed_if_none_match`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No current plan", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/me/progress")]
 pub async fn my_progress(
+    req: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
-) -> ApiResult<web::Json<MyProgressResponse>> {
+) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
     let r = db::run(&state.pool, move |conn| {
         let plan = resident_plan(conn, &auth.id)?.ok_or(ApiError::NotFound)?;
@@ -501,36 +526,80 @@ pub async fn my_progress(
         })
     })
     .await?;
-    Ok(web::Json(r))
+    crate::api::conditional::json_or_not_modified(&req, &r)
 }
 
-/// My finished steps, newest first.
+/// Paging of the resident's finished steps.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DoneStepsQuery {
+    /// Steps per page (1–200, default 50).
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// The `next` cursor of the page before.
+    pub cursor: Option<String>,
+}
+
+crate::page_type!(
+    /// A page of the resident's finished steps, newest first.
+    DoneStepPage,
+    MyStepResponse
+);
+
+/// My finished steps, newest first, a page at a time.
 #[utoipa::path(
     tag = "my steps",
     security(("bearer" = [])),
-    responses((status = 200, description = "Done steps", body = Vec<MyStepResponse>))
+    params(DoneStepsQuery),
+    responses(
+        (status = 200, description = "A page of done steps", body = DoneStepPage, headers(
+            ("Link" = String, description = "`<…>; rel=\"next\"`: the next page, when there is one"),
+        )),
+        (status = 400, description = "An unknown query parameter or an invalid cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` out of bounds", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/me/steps/done")]
 pub async fn done_steps(
+    req: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
-) -> ApiResult<web::Json<Vec<MyStepResponse>>> {
+    query: web::Query<DoneStepsQuery>,
+) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
+    let page = PageRequest::new("done_steps", query.limit, query.cursor.as_deref())?;
     let r = db::run(&state.pool, move |conn| {
         let lang = language_of(conn, &auth.id)?;
-        let mut out: Vec<StepRow> = Vec::new();
-        for plan in plans::list_plans_of(conn, &auth.id)? {
-            out.extend(
-                plans::list_steps_with_status(conn, &plan.id, &["done", "verified"])?
-                    .into_iter()
-                    .filter(|s| s.owner_type == OwnerType::Resident.as_str()),
-            );
-        }
-        out.sort_by_key(|s| std::cmp::Reverse(s.completed_at));
-        Ok(out.iter().map(|s| MyStepResponse::new(s, lang)).collect())
+        let after = match &page.after {
+            None => None,
+            Some(id) => {
+                // The cursor's step must be one of this resident's finished steps.
+                let step = plans::find_step(conn, id)?
+                    .filter(|s| s.owner_type == OwnerType::Resident.as_str())
+                    .and_then(|s| Some((s.completed_at?, s.plan_id, s.id)));
+                let (t, plan_id, id) = step.ok_or_else(|| page.stale_cursor())?;
+                let mine = plans::find_plan(conn, &plan_id)?
+                    .is_some_and(|p| p.resident_id == auth.id);
+                if !mine {
+                    return Err(page.stale_cursor());
+                }
+                Some((t, id))
+            }
+        };
+        let rows = plans::list_done_steps_of(
+            conn,
+            &auth.id,
+            after.as_ref().map(|(t, id)| (*t, id.as_str())),
+            page.fetch(),
+        )?;
+        Ok(DoneStepPage::from(
+            page.finish(rows, |s| &s.id)
+                .map(|s| MyStepResponse::new(&s, lang)),
+        ))
     })
     .await?;
-    Ok(web::Json(r))
+    Ok(paging::reply(&req, &r, r.next.as_deref()))
 }
 
 /// Steps assigned to me (volunteers and caseworkers): open and planned ones.
@@ -543,6 +612,7 @@ pub async fn done_steps(
 pub async fn assigned_steps(
     auth: AuthUser,
     state: web::Data<AppState>,
+    _query: web::Query<crate::api::NoQuery>,
 ) -> ApiResult<web::Json<Vec<AssignedStepResponse>>> {
     auth.require(&[Role::Volunteer, Role::Caseworker])?;
     let r = db::run(&state.pool, move |conn| {

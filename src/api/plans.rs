@@ -1,6 +1,7 @@
 //! Plans (caseworkers of the resident's team): make one from a template in the first
 //! conversation, read it whole, change dose or status, add custom steps, read the timeline.
 
+use crate::api::paging::{self, PageRequest};
 use crate::api::residents::find_visible_resident;
 use crate::api::steps_view::PlanResponse;
 use crate::api::templates::parse_stored;
@@ -138,11 +139,18 @@ pub struct CreateStepRequest {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
-    /// At most this many events (1–500, default 100).
+    /// Events per page (1–200, default 50).
+    #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
-    /// Skip this many.
-    pub offset: Option<i64>,
+    /// The `next` cursor of the page before.
+    pub cursor: Option<String>,
 }
+
+crate::page_type!(
+    /// A page of a plan's timeline, oldest first.
+    EventPage,
+    EventResponse
+);
 
 /// One timeline entry.
 #[derive(Debug, Serialize, ToSchema)]
@@ -358,8 +366,10 @@ pub fn load_plan_view(
     plan: &PlanRow,
     lang: Language,
 ) -> Result<PlanResponse, ApiError> {
+    // Read again: a change in this transaction took the plan's lock, which moves its ETag.
+    let plan = plans::find_plan(conn, &plan.id)?.ok_or(ApiError::NotFound)?;
     let steps = plans::list_steps(conn, &plan.id)?;
-    Ok(PlanResponse::new(plan, &steps, lang))
+    Ok(PlanResponse::new(&plan, &steps, lang))
 }
 
 /// The caller's language for texts.
@@ -484,19 +494,25 @@ pub async fn create_plan(
     Ok(HttpResponse::Created().json(view))
 }
 
-/// A whole plan with every step (caseworkers of the resident's team).
+/// A whole plan with every step (caseworkers of the resident's team). The plan's `ETag` is in
+/// the header and in `etag`; each step carries its own `etag` for `PATCH /v1/steps/{id}`.
 #[utoipa::path(
     tag = "plans",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Plan id")),
-    responses((status = 200, description = "The plan", body = PlanResponse))
+    responses(
+        (status = 200, description = "The plan", body = PlanResponse, headers(
+            ("ETag" = String, description = "The plan's entity tag (e.g. `\"12\"`), for `If-Match` on `PATCH /v1/plans/{id}`"),
+        )),
+        (status = 404, description = "No such plan in your teams", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/plans/{id}")]
 pub async fn get_plan(
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> ApiResult<web::Json<PlanResponse>> {
+) -> ApiResult<HttpResponse> {
     auth.require(CASEWORKERS)?;
     let id = path.into_inner().to_string();
     let view = db::run(&state.pool, move |conn| {
@@ -513,24 +529,43 @@ pub async fn get_plan(
         load_plan_view(conn, &plan, lang)
     })
     .await?;
-    Ok(web::Json(view))
+    Ok(plan_reply(view))
+}
+
+/// A plan answer with its `ETag` header.
+fn plan_reply(view: PlanResponse) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, view.etag.clone()))
+        .json(view)
 }
 
 /// Change a plan's dose or status. Raising the dose or re-activating issues steps at once.
+/// With `If-Match` (the plan's `ETag`), the change is made only when the plan is unchanged.
 #[utoipa::path(
     tag = "plans",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Plan id")),
-    responses((status = 200, description = "The changed plan", body = PlanResponse))
+    params(
+        ("id" = Uuid, Path, description = "Plan id"),
+        ("If-Match" = Option<String>, Header, description = "Optional: the plan's ETag exactly as sent, e.g. `\"12\"`, or `*`"),
+    ),
+    responses(
+        (status = 200, description = "The changed plan", body = PlanResponse, headers(
+            ("ETag" = String, description = "The plan's new entity tag"),
+        )),
+        (status = 400, description = "If-Match is malformed (`malformed_if_match`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The plan changed since it was read", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[patch("/v1/plans/{id}")]
 pub async fn update_plan(
+    http: actix_web::HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     body: crate::api::Json<UpdatePlanRequest>,
-) -> ApiResult<web::Json<PlanResponse>> {
+) -> ApiResult<HttpResponse> {
     auth.require(CASEWORKERS)?;
+    let if_match = crate::api::conditional::if_match(&http)?;
     let id = path.into_inner().to_string();
     let req = body.into_inner();
     if let Some(d) = req.dose {
@@ -549,6 +584,14 @@ pub async fn update_plan(
                 Some(&plan.id),
             )?;
             plans::lock_plan(conn, &plan.id)?;
+            if let Some(cond) = &if_match {
+                // Under the lock, which moved the counter by one: compare the state before it.
+                let locked = plans::find_plan(conn, &plan.id)?.ok_or(ApiError::NotFound)?;
+                let before = crate::api::conditional::EntityTag::of_version(locked.lock_version - 1);
+                if !cond.matches_strong(&before) {
+                    return Err(ApiError::PreconditionFailed);
+                }
+            }
             let status = req
                 .status
                 .map(|s| s.as_str().to_owned())
@@ -593,7 +636,7 @@ pub async fn update_plan(
         })
     })
     .await?;
-    Ok(web::Json(view))
+    Ok(plan_reply(view))
 }
 
 fn localized(
@@ -740,30 +783,31 @@ pub async fn add_step(
     Ok(HttpResponse::Created().json(view))
 }
 
-/// The plan's timeline: who did what, when (oldest first).
+/// The plan's timeline: who did what, when (oldest first, in the order recorded), a page at a
+/// time.
 #[utoipa::path(
     tag = "plans",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Plan id"), EventQuery),
-    responses((status = 200, description = "Events", body = Vec<EventResponse>))
+    responses(
+        (status = 200, description = "A page of events", body = EventPage, headers(
+            ("Link" = String, description = "`<…>; rel=\"next\"`: the next page, when there is one"),
+        )),
+        (status = 400, description = "An unknown query parameter or an invalid cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` out of bounds", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/plans/{id}/events")]
 pub async fn list_events(
+    req: actix_web::HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     query: web::Query<EventQuery>,
-) -> ApiResult<web::Json<Vec<EventResponse>>> {
+) -> ApiResult<HttpResponse> {
     auth.require(CASEWORKERS)?;
     let id = path.into_inner().to_string();
-    let limit = query.limit.unwrap_or(100);
-    let offset = query.offset.unwrap_or(0);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be between 1 and 500"));
-    }
-    if offset < 0 {
-        return Err(ApiError::invalid("offset", "must not be negative"));
-    }
+    let page = PageRequest::new("events", query.limit, query.cursor.as_deref())?;
     let events = db::run(&state.pool, move |conn| {
         let plan = find_visible_plan(conn, &auth, &id)?;
         crate::api::audit::record(
@@ -774,21 +818,25 @@ pub async fn list_events(
             crate::domain::kinds::AuditObject::Events,
             Some(&plan.id),
         )?;
-        Ok(plans::list_events(conn, &plan.id, limit, offset)?)
+        let after = match &page.after {
+            None => None,
+            Some(e) => Some((
+                plans::find_event_time(conn, &plan.id, e)?.ok_or_else(|| page.stale_cursor())?,
+                e.as_str(),
+            )),
+        };
+        let rows = plans::list_events(conn, &plan.id, after, page.fetch())?;
+        Ok(page.finish(rows, |e| &e.id))
     })
     .await?;
-    Ok(web::Json(
-        events
-            .into_iter()
-            .map(|e| EventResponse {
-                id: parse_id(&e.id),
-                step_id: e.step_id.as_deref().map(parse_id),
-                kind: parse_or(&e.kind, EventKind::StepChanged),
-                actor_id: e.actor_id.as_deref().map(parse_id),
-                actor_role: e.actor_role.as_deref().and_then(|r| r.parse().ok()),
-                occurred_at: db::utc(e.occurred_at),
-                recorded_at: db::utc(e.recorded_at),
-            })
-            .collect(),
-    ))
+    let body = EventPage::from(events.map(|e| EventResponse {
+        id: parse_id(&e.id),
+        step_id: e.step_id.as_deref().map(parse_id),
+        kind: parse_or(&e.kind, EventKind::StepChanged),
+        actor_id: e.actor_id.as_deref().map(parse_id),
+        actor_role: e.actor_role.as_deref().and_then(|r| r.parse().ok()),
+        occurred_at: db::utc(e.occurred_at),
+        recorded_at: db::utc(e.recorded_at),
+    }));
+    Ok(paging::reply(&req, &body, body.next.as_deref()))
 }

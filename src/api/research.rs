@@ -2,6 +2,7 @@
 //! aggregates per arm and team with small groups suppressed. No names, no free text, no exact
 //! dates. Definitions of every metric: docs/metrics.md.
 
+use crate::api::paging::{self, Page, PageRequest};
 use crate::auth::AuthUser;
 use crate::db::schema::{notifications, plan_events, pulses};
 use crate::db::{self, DbConn, plans};
@@ -17,9 +18,9 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
 use secrecy::ExposeSecret;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 const RESEARCHERS: &[Role] = &[Role::Researcher];
 
@@ -100,8 +101,52 @@ pub fn research_rows(
         .select(plans::PlanRow::as_select())
         .order(crate::db::schema::plans::created_at.asc())
         .load(conn)?;
-    let mut out = Vec::new();
-    for p in all {
+    all.into_iter().map(|p| research_row(conn, key, p)).collect()
+}
+
+/// One page of research rows in pseudonym order, after the row with pseudonym `after`.
+/// The order is by pseudonym so that a cursor names only what the researcher sees anyway: a
+/// plan id would carry its creation time (UUIDv7), which the rows keep to the week.
+pub fn research_rows_page(
+    conn: &mut DbConn,
+    key: &[u8],
+    page: &PageRequest,
+) -> Result<Page<ResearchPlanRow>, crate::error::ApiError> {
+    let ids: Vec<String> = crate::db::schema::plans::table
+        .select(crate::db::schema::plans::id)
+        .load(conn)?;
+    let mut keyed: Vec<(String, String)> = ids
+        .into_iter()
+        .map(|id| (research::pseudonym(key, &id), id))
+        .collect();
+    keyed.sort();
+    let start = match &page.after {
+        None => 0,
+        Some(after) => {
+            keyed
+                .binary_search_by(|(p, _)| p.as_str().cmp(after))
+                .map_err(|_| page.stale_cursor())?
+                + 1
+        }
+    };
+    let fetch = usize::try_from(page.fetch()).unwrap_or(usize::MAX);
+    let mut rows = Vec::new();
+    for (_, id) in keyed.iter().skip(start).take(fetch) {
+        let p = crate::db::schema::plans::table
+            .find(id)
+            .select(plans::PlanRow::as_select())
+            .first(conn)?;
+        rows.push(research_row(conn, key, p)?);
+    }
+    Ok(page.finish(rows, |r| &r.plan))
+}
+
+fn research_row(
+    conn: &mut DbConn,
+    key: &[u8],
+    p: plans::PlanRow,
+) -> Result<ResearchPlanRow, crate::error::ApiError> {
+    {
         let steps = plans::list_steps(conn, &p.id)?;
         let status = |s: &plans::StepRow| {
             s.status
@@ -186,7 +231,7 @@ pub fn research_rows(
             .map(|a| a.1)
             .collect();
         let w = p.started_on.iso_week();
-        out.push(ResearchPlanRow {
+        Ok(ResearchPlanRow {
             plan: research::pseudonym(key, &p.id),
             team: research::pseudonym(key, &p.team_id),
             arm: Arm::parse(&p.arm),
@@ -227,9 +272,8 @@ pub fn research_rows(
             mood_answers: count(mood.len()),
             alliance_mean: mean(&alliance),
             alliance_answers: count(alliance.len()),
-        });
+        })
     }
-    Ok(out)
 }
 
 fn wants_csv(req: &HttpRequest) -> bool {
@@ -300,30 +344,64 @@ days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_a
     out
 }
 
-/// One row per plan, pseudonymised (researchers). JSON, or CSV with `Accept: text/csv`.
+/// Paging of the research rows.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ResearchQuery {
+    /// Rows per page (1–200, default 50).
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// The `next` cursor of the page before (in JSON, or from the CSV answer's `Link` header).
+    pub cursor: Option<String>,
+}
+
+crate::page_type!(
+    /// A page of research rows, in pseudonym order.
+    ResearchPlanPage,
+    ResearchPlanRow
+);
+
+/// One row per plan, pseudonymised (researchers), a page at a time in pseudonym order. JSON,
+/// or CSV with `Accept: text/csv` (each page with its header line; the next page is in the
+/// `Link` header).
 #[utoipa::path(
     tag = "research",
     security(("bearer" = [])),
-    responses((status = 200, description = "Rows", content(
-        (Vec<ResearchPlanRow> = "application/json"),
-        (String = "text/csv"),
-    )))
+    params(ResearchQuery),
+    responses(
+        (status = 200, description = "A page of rows", content(
+            (ResearchPlanPage = "application/json"),
+            (String = "text/csv"),
+        ), headers(
+            ("Link" = String, description = "`<…>; rel=\"next\"`: the next page, when there is one"),
+        )),
+        (status = 400, description = "An unknown query parameter or an invalid cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` out of bounds", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/research/plans")]
 pub async fn research_plans(
     auth: AuthUser,
     state: web::Data<AppState>,
     req: HttpRequest,
+    query: web::Query<ResearchQuery>,
 ) -> ApiResult<HttpResponse> {
     auth.require(RESEARCHERS)?;
+    let page = PageRequest::new("research", query.limit, query.cursor.as_deref())?;
     let key = state.research_key.expose_secret().as_bytes().to_vec();
-    let rows = db::run(&state.pool, move |conn| research_rows(conn, &key)).await?;
+    let rows = db::run(&state.pool, move |conn| research_rows_page(conn, &key, &page)).await?;
     if wants_csv(&req) {
-        return Ok(HttpResponse::Ok()
+        let mut res = HttpResponse::Ok();
+        if let Some(next) = &rows.next {
+            res.insert_header((header::LINK, paging::next_link(&req, next)));
+        }
+        return Ok(res
             .content_type("text/csv; charset=utf-8")
-            .body(to_csv(&rows)));
+            .body(to_csv(&rows.items)));
     }
-    Ok(HttpResponse::Ok().json(rows))
+    let body = ResearchPlanPage::from(rows);
+    Ok(paging::reply(&req, &body, body.next.as_deref()))
 }
 
 /// Aggregates of one arm in one team; groups under 5 plans are suppressed.
@@ -362,6 +440,7 @@ pub struct ResearchGroup {
 pub async fn research_summary(
     auth: AuthUser,
     state: web::Data<AppState>,
+    _query: web::Query<crate::api::NoQuery>,
 ) -> ApiResult<web::Json<Vec<ResearchGroup>>> {
     auth.require(RESEARCHERS)?;
     let key = state.research_key.expose_secret().as_bytes().to_vec();

@@ -1,6 +1,7 @@
 //! Residents (caseworkers of the resident's team): create with an activation code, list the
 //! caseload, show one, issue a new code, clear a sign-in lock.
 
+use crate::api::paging::{self, PageRequest};
 use crate::api::types::{parse_id, parse_or};
 use crate::api::validate;
 use crate::auth::secrets::{hash_code, new_activation_code};
@@ -111,7 +112,18 @@ pub struct ResidentCreatedResponse {
 pub struct ResidentQuery {
     /// Only residents of this team (one of your own).
     pub team_id: Option<Uuid>,
+    /// Residents per page (1–200, default 50).
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// The `next` cursor of the page before.
+    pub cursor: Option<String>,
 }
+
+crate::page_type!(
+    /// A page of the caseload, by name.
+    ResidentPage,
+    ResidentResponse
+);
 
 fn resident_response(conn: &mut DbConn, u: users::UserRow) -> Result<ResidentResponse, ApiError> {
     let pending = tokens::find_pending_activation_expiry(conn, &u.id)?;
@@ -284,36 +296,61 @@ pub async fn create_resident(
     Ok(HttpResponse::Created().json(created))
 }
 
-/// The caseload: residents of the caseworker's own teams.
+/// The caseload: residents of the caseworker's own teams, by name, a page at a time.
 #[utoipa::path(
     tag = "residents",
     security(("bearer" = [])),
     params(ResidentQuery),
-    responses((status = 200, description = "Residents", body = Vec<ResidentResponse>))
+    responses(
+        (status = 200, description = "A page of residents", body = ResidentPage, headers(
+            ("Link" = String, description = "`<…>; rel=\"next\"`: the next page, when there is one"),
+        )),
+        (status = 400, description = "An unknown query parameter or an invalid cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` out of bounds", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/residents")]
 pub async fn list_residents(
+    req: actix_web::HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     query: web::Query<ResidentQuery>,
-) -> ApiResult<web::Json<Vec<ResidentResponse>>> {
+) -> ApiResult<HttpResponse> {
     auth.require(CASEWORKERS)?;
     let filter = query.team_id.map(|t| t.to_string());
+    let page = PageRequest::new("residents", query.limit, query.cursor.as_deref())?;
     let list = db::run(&state.pool, move |conn| {
         let mut teams = users::find_team_ids_of(conn, &auth.id)?;
         if let Some(f) = filter {
             teams.retain(|t| *t == f);
         }
-        users::list_residents_of_teams(conn, &teams)?
-            .into_iter()
-            .map(|u| {
-                crate::api::audit::record(conn, &auth, &u.id, crate::domain::kinds::AuditAction::List, crate::domain::kinds::AuditObject::Resident, Some(&u.id))?;
-                resident_response(conn, u)
-            })
-            .collect::<Result<Vec<_>, _>>()
+        // The cursor's resident must still be on this caseload; its name is the sort key.
+        let last = match &page.after {
+            None => None,
+            Some(id) => Some(
+                users::find_user(conn, id)?
+                    .filter(|u| {
+                        u.role == Role::Resident.as_str()
+                            && u.team_id.as_ref().is_some_and(|t| teams.contains(t))
+                    })
+                    .ok_or_else(|| page.stale_cursor())?,
+            ),
+        };
+        let after = last.as_ref().map(|u| (u.display_name.as_str(), u.id.as_str()));
+        let rows = users::list_residents_of_teams(conn, &teams, after, page.fetch())?;
+        let rows = page.finish(rows, |u| &u.id);
+        let mut items = Vec::with_capacity(rows.items.len());
+        for u in rows.items {
+            crate::api::audit::record(conn, &auth, &u.id, crate::domain::kinds::AuditAction::List, crate::domain::kinds::AuditObject::Resident, Some(&u.id))?;
+            items.push(resident_response(conn, u)?);
+        }
+        Ok(ResidentPage {
+            items,
+            next: rows.next,
+        })
     })
     .await?;
-    Ok(web::Json(list))
+    Ok(paging::reply(&req, &list, list.next.as_deref()))
 }
 
 /// One resident of the caseworker's teams.

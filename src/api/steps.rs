@@ -1,5 +1,6 @@
 //! Step work by staff: edit with optimistic concurrency, complete, verify, reopen.
 
+use crate::api::conditional::{self, EntityTag};
 use crate::api::plans::{OwnerRequest, TextRequest, find_visible_plan, language_of, resolve_owner};
 use crate::api::steps_view::StepResponse;
 use crate::api::validate;
@@ -12,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::scheduler::{self, ReminderRules};
 use crate::startup::AppState;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -164,26 +165,61 @@ fn milestone_keys(steps: &[StepSummary]) -> std::collections::BTreeSet<String> {
     keys
 }
 
-fn etag(step: &StepRow) -> String {
-    format!("\"{}\"", step.version)
+/// A step's entity tag: its version as a strong tag, `"3"`.
+pub fn etag(step: &StepRow) -> EntityTag {
+    EntityTag::of_version(step.version)
 }
 
 fn step_reply(step: &StepRow, lang: crate::domain::kinds::Language) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(step)))
+        .insert_header((header::ETAG, etag(step).to_string()))
         .json(StepResponse::new(step, lang))
 }
 
-/// Edit a step. Requires `If-Match` with the step's current `ETag`; a stale one answers 412.
+/// One step as staff see it (caseworkers of the plan's team), with its `ETag` for `If-Match`.
+#[utoipa::path(
+    tag = "steps",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Step id")),
+    responses(
+        (status = 200, description = "The step", body = StepResponse, headers(
+            ("ETag" = String, description = "The step's entity tag (e.g. `\"3\"`), to send as `If-Match` when changing it"),
+        )),
+        (status = 404, description = "No such step on a plan of your teams", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/steps/{id}")]
+pub async fn get_step(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let (step, lang) = db::run(&state.pool, move |conn| {
+        let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
+        let plan = find_visible_plan(conn, &auth, &step.plan_id)?;
+        crate::api::audit::record(conn, &auth, &plan.resident_id, "read", "step", Some(&step.id))?;
+        Ok((step, language_of(conn, &auth.id)?))
+    })
+    .await?;
+    Ok(step_reply(&step, lang))
+}
+
+/// Edit a step. Requires `If-Match` with the step's current `ETag` (RFC 9110: `*` or a list
+/// of quoted tags; weak tags never match). A stale tag answers 412, a malformed header 400.
 #[utoipa::path(
     tag = "steps",
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Step id"),
-        ("If-Match" = String, Header, description = "The step's ETag, e.g. \"3\""),
+        ("If-Match" = String, Header, description = "The step's ETag exactly as sent, e.g. `\"3\"` (quotes included), or `*`"),
     ),
     responses(
-        (status = 200, description = "The changed step", body = StepResponse),
+        (status = 200, description = "The changed step", body = StepResponse, headers(
+            ("ETag" = String, description = "The step's new entity tag"),
+        )),
+        (status = 400, description = "If-Match is malformed (`malformed_if_match`), e.g. unquoted", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, description = "The step changed since it was read", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -197,12 +233,7 @@ pub async fn update_step(
     body: crate::api::Json<UpdateStepRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(CASEWORKERS)?;
-    let if_match = req
-        .headers()
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().trim_start_matches("W/").to_owned())
-        .ok_or(ApiError::PreconditionRequired)?;
+    let if_match = conditional::if_match(&req)?.ok_or(ApiError::PreconditionRequired)?;
     let id = path.into_inner().to_string();
     let r = body.into_inner();
     if let Some(s) = r.status
@@ -222,7 +253,7 @@ pub async fn update_step(
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, crate::domain::kinds::AuditAction::Update)?;
-            if if_match != "*" && if_match != etag(&step) {
+            if !if_match.matches_strong(&etag(&step)) {
                 return Err(ApiError::PreconditionFailed);
             }
             let mut s = step.clone();

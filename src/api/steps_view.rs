@@ -72,8 +72,12 @@ pub struct StepResponse {
     pub completion_note: Option<String>,
     /// When a caseworker verified it.
     pub verified_at: Option<DateTime<Utc>>,
-    /// Version for `If-Match` (also sent as `ETag`).
+    /// Version number; `etag` is the form `If-Match` takes.
     pub version: i32,
+    /// The step's entity tag, exactly as `If-Match` takes it (quotes included) and as the
+    /// `ETag` header of a single step read carries it.
+    #[schema(example = "\"3\"")]
+    pub etag: String,
     /// Snoozed by the resident until this date ("niet nu").
     pub snoozed_until: Option<NaiveDate>,
     /// Why it was snoozed.
@@ -133,6 +137,7 @@ impl StepResponse {
             completion_note: s.completion_note.clone(),
             verified_at: s.verified_at.map(utc),
             version: s.version,
+            etag: crate::api::conditional::EntityTag::of_version(s.version).to_string(),
             snoozed_until: s.snoozed_until,
             snooze_reason: s.snooze_reason.as_deref().and_then(parse_known),
             snooze_note: s.snooze_note.clone(),
@@ -326,6 +331,15 @@ pub struct PlanResponse {
     pub steps: Vec<StepResponse>,
     /// When the plan was made.
     pub created_at: DateTime<Utc>,
+    /// The plan's entity tag, exactly as `If-Match` on `PATCH /v1/plans/{id}` takes it; it
+    /// changes with every change to the plan or one of its steps.
+    #[schema(example = "\"12\"")]
+    pub etag: String,
+}
+
+/// A plan's entity tag: its change counter as a strong tag.
+pub fn plan_etag(plan: &PlanRow) -> crate::api::conditional::EntityTag {
+    crate::api::conditional::EntityTag::of_version(plan.lock_version)
 }
 
 impl PlanResponse {
@@ -349,6 +363,7 @@ impl PlanResponse {
             progress: progress_of(steps, lang),
             steps: steps.iter().map(|s| StepResponse::new(s, lang)).collect(),
             created_at: utc(plan.created_at),
+            etag: plan_etag(plan).to_string(),
         }
     }
 }

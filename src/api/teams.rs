@@ -6,10 +6,11 @@ use crate::auth::AuthUser;
 use crate::db::{self, users};
 use crate::domain::kinds::Role;
 use crate::domain::policy::ADMINS;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use actix_web::{HttpResponse, get, patch, post, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::startup::AppState;
 
@@ -56,6 +57,7 @@ pub async fn create_team(
 pub async fn list_teams(
     auth: AuthUser,
     state: web::Data<AppState>,
+    _query: web::Query<crate::api::NoQuery>,
 ) -> ApiResult<web::Json<Vec<TeamResponse>>> {
     auth.require(&[Role::Admin, Role::Caseworker, Role::Volunteer])?;
     let teams = db::run(&state.pool, move |conn| {
@@ -69,6 +71,68 @@ pub async fn list_teams(
     .await?;
     Ok(web::Json(
         teams.into_iter().map(TeamResponse::from).collect(),
+    ))
+}
+
+/// Someone a step can be handed to: an active caseworker or volunteer of the team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamMemberResponse {
+    /// User id (the `user_id` of a step's owner).
+    pub id: Uuid,
+    /// Name.
+    #[schema(example = "Sanne de Vries")]
+    pub display_name: String,
+    /// `caseworker` (owner type `staff`) or `volunteer` (owner type `volunteer`).
+    pub role: Role,
+    /// For caseworkers: `generalist` or `specialist`.
+    #[schema(example = "generalist")]
+    pub discipline: Option<String>,
+}
+
+/// The active caseworkers and volunteers of a team, by name: whom a step can be handed to.
+/// Caseworkers see their own teams (another team answers 404), admins every team.
+#[utoipa::path(
+    tag = "teams",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Team id")),
+    responses(
+        (status = 200, description = "Members", body = Vec<TeamMemberResponse>),
+        (status = 400, description = "An unknown query parameter", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caseworker or admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such team among yours", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/teams/{id}/members")]
+pub async fn list_team_members(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    _query: web::Query<crate::api::NoQuery>,
+) -> ApiResult<web::Json<Vec<TeamMemberResponse>>> {
+    auth.require(&[Role::Admin, Role::Caseworker])?;
+    let team_id = path.into_inner().to_string();
+    let members = db::run(&state.pool, move |conn| {
+        let visible = if auth.role == Role::Admin {
+            !users::find_teams(conn, std::slice::from_ref(&team_id))?.is_empty()
+        } else {
+            users::find_team_ids_of(conn, &auth.id)?.contains(&team_id)
+        };
+        if !visible {
+            return Err(ApiError::NotFound);
+        }
+        Ok(users::list_team_members(conn, &team_id)?)
+    })
+    .await?;
+    Ok(web::Json(
+        members
+            .into_iter()
+            .map(|u| TeamMemberResponse {
+                id: crate::api::types::parse_id(&u.id),
+                display_name: u.display_name,
+                role: u.role.parse().unwrap_or(Role::Volunteer),
+                discipline: u.discipline,
+            })
+            .collect(),
     ))
 }
 

@@ -72,6 +72,7 @@ const READERS: &[Role] = &[Role::Caseworker, Role::Admin];
 pub async fn list_templates(
     auth: AuthUser,
     state: web::Data<AppState>,
+    _query: web::Query<crate::api::NoQuery>,
 ) -> ApiResult<web::Json<Vec<TemplateSummary>>> {
     auth.require(READERS)?;
     let rows = db::run(&state.pool, |conn| Ok(plans::list_templates(conn)?)).await?;

@@ -1,5 +1,6 @@
 //! Staff accounts (admin): create, list, show, change, disable, unlock.
 
+use crate::api::paging::{self, PageRequest};
 use crate::api::types::UserResponse;
 use crate::api::validate;
 use crate::auth::AuthUser;
@@ -67,7 +68,18 @@ pub struct UpdateUserRequest {
 pub struct UserQuery {
     /// Only users with this role.
     pub role: Option<Role>,
+    /// Accounts per page (1–200, default 50).
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// The `next` cursor of the page before.
+    pub cursor: Option<String>,
 }
+
+crate::page_type!(
+    /// A page of staff accounts, by name.
+    UserPage,
+    UserResponse
+);
 
 fn check_teams(conn: &mut DbConn, ids: &[String]) -> Result<(), ApiError> {
     if users::find_teams(conn, ids)?.len() != ids.len() {
@@ -168,32 +180,53 @@ pub async fn create_user(
     Ok(HttpResponse::Created().json(user))
 }
 
-/// List staff accounts (admin).
+/// List staff accounts (admin), by name, a page at a time.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
     params(UserQuery),
-    responses((status = 200, description = "Staff accounts", body = Vec<UserResponse>))
+    responses(
+        (status = 200, description = "A page of staff accounts", body = UserPage, headers(
+            ("Link" = String, description = "`<…>; rel=\"next\"`: the next page, when there is one"),
+        )),
+        (status = 400, description = "An unknown query parameter or an invalid cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` out of bounds", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/users")]
 pub async fn list_users(
+    req: actix_web::HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     query: web::Query<UserQuery>,
-) -> ApiResult<web::Json<Vec<UserResponse>>> {
+) -> ApiResult<HttpResponse> {
     auth.require(ADMINS)?;
     let role = query.role;
+    let page = PageRequest::new("users", query.limit, query.cursor.as_deref())?;
     let list = db::run(&state.pool, move |conn| {
-        let rows = users::list_staff(conn, role.map(Role::as_str))?;
-        rows.into_iter()
-            .map(|u| {
-                let teams = users::find_team_ids_of(conn, &u.id)?;
-                Ok(UserResponse::from_row(u, teams))
-            })
-            .collect::<Result<Vec<_>, ApiError>>()
+        let last = match &page.after {
+            None => None,
+            Some(id) => Some(
+                users::find_user(conn, id)?
+                    .filter(|u| u.role != Role::Resident.as_str())
+                    .ok_or_else(|| page.stale_cursor())?,
+            ),
+        };
+        let after = last.as_ref().map(|u| (u.display_name.as_str(), u.id.as_str()));
+        let rows = users::list_staff_page(conn, role.map(Role::as_str), after, page.fetch())?;
+        let rows = page.finish(rows, |u| &u.id);
+        let mut items = Vec::with_capacity(rows.items.len());
+        for u in rows.items {
+            let teams = users::find_team_ids_of(conn, &u.id)?;
+            items.push(UserResponse::from_row(u, teams));
+        }
+        Ok(UserPage {
+            items,
+            next: rows.next,
+        })
     })
     .await?;
-    Ok(web::Json(list))
+    Ok(paging::reply(&req, &list, list.next.as_deref()))
 }
 
 /// Show one staff account (admin).

@@ -56,8 +56,8 @@ pub fn list_audit(
     conn: &mut DbConn,
     resident_id: Option<&str>,
     actor_id: Option<&str>,
+    after: Option<(NaiveDateTime, &str)>,
     limit: i64,
-    offset: i64,
 ) -> QueryResult<Vec<AuditRow>> {
     let mut q = audit_log::table.select(AuditRow::as_select()).into_boxed();
     if let Some(r) = resident_id {
@@ -66,8 +66,23 @@ pub fn list_audit(
     if let Some(a) = actor_id {
         q = q.filter(audit_log::actor_id.eq(a.to_owned()));
     }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            audit_log::at
+                .lt(at)
+                .or(audit_log::at.eq(at).and(audit_log::id.lt(id.to_owned()))),
+        );
+    }
     q.order((audit_log::at.desc(), audit_log::id.desc()))
         .limit(limit)
-        .offset(offset)
         .load(conn)
+}
+
+/// When audit entry `id` was written (the sort key of a page cursor).
+pub fn find_audit_time(conn: &mut DbConn, id: &str) -> QueryResult<Option<NaiveDateTime>> {
+    audit_log::table
+        .find(id)
+        .select(audit_log::at)
+        .first(conn)
+        .optional()
 }

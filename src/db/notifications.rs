@@ -430,14 +430,37 @@ pub fn find_notification(conn: &mut DbConn, id: &str) -> QueryResult<Option<Noti
 pub fn list_for_plan(
     conn: &mut DbConn,
     plan_id: &str,
+    after: Option<(NaiveDateTime, &str)>,
     limit: i64,
 ) -> QueryResult<Vec<NotificationRow>> {
+    let mut q = notifications::table
+        .filter(notifications::plan_id.eq(plan_id.to_owned()))
+        .select(NotificationRow::as_select())
+        .order((notifications::created_at.desc(), notifications::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((t, id)) = after {
+        q = q.filter(
+            notifications::created_at.lt(t).or(notifications::created_at
+                .eq(t)
+                .and(notifications::id.lt(id.to_owned()))),
+        );
+    }
+    q.load(conn)
+}
+
+/// When reminder `id` of plan `plan_id` was written (the sort key of a page cursor).
+pub fn find_created_at_in_plan(
+    conn: &mut DbConn,
+    plan_id: &str,
+    id: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
     notifications::table
         .filter(notifications::plan_id.eq(plan_id))
-        .select(NotificationRow::as_select())
-        .order(notifications::created_at.desc())
-        .limit(limit)
-        .load(conn)
+        .filter(notifications::id.eq(id))
+        .select(notifications::created_at)
+        .first(conn)
+        .optional()
 }
 
 pub fn list_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<NotificationRow>> {

@@ -625,16 +625,70 @@ pub fn insert_event(
 pub fn list_events(
     conn: &mut DbConn,
     plan_id: &str,
+    after: Option<(NaiveDateTime, &str)>,
     limit: i64,
-    offset: i64,
 ) -> QueryResult<Vec<EventRow>> {
-    plan_events::table
-        .filter(plan_events::plan_id.eq(plan_id))
+    let mut q = plan_events::table
+        .filter(plan_events::plan_id.eq(plan_id.to_owned()))
         .select(EventRow::as_select())
         .order((plan_events::recorded_at.asc(), plan_events::id.asc()))
         .limit(limit)
-        .offset(offset)
-        .load(conn)
+        .into_boxed();
+    if let Some((t, id)) = after {
+        q = q.filter(
+            plan_events::recorded_at.gt(t).or(plan_events::recorded_at
+                .eq(t)
+                .and(plan_events::id.gt(id.to_owned()))),
+        );
+    }
+    q.load(conn)
+}
+
+/// When event `id` of plan `plan_id` was recorded (the sort key of a page cursor).
+pub fn find_event_time(
+    conn: &mut DbConn,
+    plan_id: &str,
+    id: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
+    plan_events::table
+        .filter(plan_events::plan_id.eq(plan_id))
+        .filter(plan_events::id.eq(id))
+        .select(plan_events::recorded_at)
+        .first(conn)
+        .optional()
+}
+
+/// A resident's own finished (done or verified) steps of all their plans, newest completion
+/// first (then by id), after the step `after` (its completion time and id), at most `limit`.
+pub fn list_done_steps_of(
+    conn: &mut DbConn,
+    resident_id: &str,
+    after: Option<(NaiveDateTime, &str)>,
+    limit: i64,
+) -> QueryResult<Vec<StepRow>> {
+    let mut q = steps::table
+        .filter(
+            steps::plan_id.eq_any(
+                plans::table
+                    .filter(plans::resident_id.eq(resident_id.to_owned()))
+                    .select(plans::id),
+            ),
+        )
+        .filter(steps::owner_type.eq("resident"))
+        .filter(steps::status.eq_any(["done", "verified"]))
+        .filter(steps::completed_at.is_not_null())
+        .select(StepRow::as_select())
+        .order((steps::completed_at.desc(), steps::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((t, id)) = after {
+        q = q.filter(
+            steps::completed_at.lt(t).or(steps::completed_at
+                .eq(t)
+                .and(steps::id.lt(id.to_owned()))),
+        );
+    }
+    q.load(conn)
 }
 
 /// A stored answer for (user, Idempotency-Key): (request fingerprint, status, body).

@@ -180,26 +180,73 @@ pub fn update_display_name(conn: &mut DbConn, id: &str, name: &str) -> QueryResu
 
 /// Staff, optionally filtered by role, ordered by name.
 pub fn list_staff(conn: &mut DbConn, role: Option<&str>) -> QueryResult<Vec<UserRow>> {
+    list_staff_page(conn, role, None, i64::MAX)
+}
+
+/// Staff accounts by name then id, after the account `after` (its name and id), at most `limit`.
+pub fn list_staff_page(
+    conn: &mut DbConn,
+    role: Option<&str>,
+    after: Option<(&str, &str)>,
+    limit: i64,
+) -> QueryResult<Vec<UserRow>> {
     let mut q = users::table
         .filter(users::role.ne("resident"))
         .select(UserRow::as_select())
         .order((users::display_name.asc(), users::id.asc()))
+        .limit(limit)
         .into_boxed();
     if let Some(role) = role {
         q = q.filter(users::role.eq(role.to_owned()));
     }
+    if let Some((name, id)) = after {
+        q = q.filter(
+            users::display_name.gt(name.to_owned()).or(users::display_name
+                .eq(name.to_owned())
+                .and(users::id.gt(id.to_owned()))),
+        );
+    }
     q.load(conn)
 }
 
-/// Residents of any of `team_ids`, ordered by name.
+/// Residents of any of `team_ids`, by name then id, after the resident `after` (name and id),
+/// at most `limit`.
 pub fn list_residents_of_teams(
     conn: &mut DbConn,
     team_ids: &[String],
+    after: Option<(&str, &str)>,
+    limit: i64,
 ) -> QueryResult<Vec<UserRow>> {
-    users::table
+    let mut q = users::table
         .filter(users::role.eq("resident"))
         .filter(users::erased_at.is_null())
-        .filter(users::team_id.eq_any(team_ids))
+        .filter(users::team_id.eq_any(team_ids.to_vec()))
+        .select(UserRow::as_select())
+        .order((users::display_name.asc(), users::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((name, id)) = after {
+        q = q.filter(
+            users::display_name.gt(name.to_owned()).or(users::display_name
+                .eq(name.to_owned())
+                .and(users::id.gt(id.to_owned()))),
+        );
+    }
+    q.load(conn)
+}
+
+/// The active caseworkers and volunteers of a team (who a step can be handed to), by name.
+pub fn list_team_members(conn: &mut DbConn, team_id: &str) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(
+            users::id.eq_any(
+                team_members::table
+                    .filter(team_members::team_id.eq(team_id))
+                    .select(team_members::user_id),
+            ),
+        )
+        .filter(users::role.eq_any(["caseworker", "volunteer"]))
+        .filter(users::disabled_at.is_null())
         .select(UserRow::as_select())
         .order((users::display_name.asc(), users::id.asc()))
         .load(conn)
