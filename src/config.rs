@@ -157,10 +157,15 @@ pub fn check_secret(s: &str) -> Result<(), String> {
         .map(|c| c.to_ascii_lowercase())
         .collect();
     if let Some(word) = PLACEHOLDER_WORDS.iter().find(|w| squashed.contains(*w)) {
-        return Err(format!("looks like a placeholder (contains {word:?}); {HOW}"));
+        return Err(format!(
+            "looks like a placeholder (contains {word:?}); {HOW}"
+        ));
     }
     let chars: Vec<char> = s.chars().collect();
-    let distinct = chars.iter().collect::<std::collections::BTreeSet<_>>().len();
+    let distinct = chars
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let repeats = (1..=chars.len() / 2)
         .any(|p| chars.len() % p == 0 && chars.chunks(p).all(|c| c == &chars[..p]));
     if distinct < 8 || repeats {
@@ -461,8 +466,16 @@ mod tests {
             );
         }
         assert!(check_secret("short").unwrap_err().contains("32 characters"));
-        assert!(check_secret(&"k".repeat(40)).unwrap_err().contains("variety"));
-        assert!(check_secret(&"abcdefgh".repeat(5)).unwrap_err().contains("variety"));
+        assert!(
+            check_secret(&"k".repeat(40))
+                .unwrap_err()
+                .contains("variety")
+        );
+        assert!(
+            check_secret(&"abcdefgh".repeat(5))
+                .unwrap_err()
+                .contains("variety")
+        );
         assert!(check_secret("ababababababababababababababababab").is_err());
         assert!(
             check_secret("please-change-me-before-going-live-0042")

@@ -53,9 +53,11 @@ pub const API_CSP: &str =
 
 /// CSP for the vendored Swagger UI under `/docs/`: its scripts, styles and images come from the
 /// service itself (no inline script: the configuration is the served `swagger-initializer.js`),
-/// `data:` images are its inline SVG icons, and "Try it out" calls the same origin.
-pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+/// `data:` images are its inline SVG icons, and "Try it out" calls the same origin. The one
+/// hash is the `<style>` element Swagger UI 5.32 inserts at run time (Chromium names it when it
+/// is blocked; `web-tests/` fails on any blocked resource, so a new Swagger UI shows here).
+pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; \
+style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; \
 frame-ancestors 'none'";
 
 /// The Content-Security-Policy for a request path. One arm per class of path: web apps served
@@ -92,17 +94,18 @@ pub async fn edge_headers(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     strip_encoding_suffixes(req.headers_mut());
-    let http_req = req.request().clone();
     let path = req.path().to_owned();
     let hsts = req
         .app_data::<web::Data<EdgeConfig>>()
         .and_then(|c| c.hsts.clone());
-    let mut res = match next.call(req).await {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(err) => ServiceResponse::from_err(err, http_req),
-    };
+    // Handlers' errors arrive here as responses; only a middleware could fail outright, and
+    // none inside does. (Cloning the request to answer such an error would break routing.)
+    let mut res = next.call(req).await?.map_into_boxed_body();
     if res.status() == StatusCode::NOT_ACCEPTABLE
-        && res.headers().get(header::CONTENT_TYPE).map(HeaderValue::as_bytes)
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(HeaderValue::as_bytes)
             != Some(PROBLEM_JSON.as_bytes())
     {
         let (req, _) = res.into_parts();
@@ -110,7 +113,11 @@ pub async fn edge_headers(
             .map_into_boxed_body();
     }
     let headers = res.headers_mut();
-    if headers.get(header::CONTENT_ENCODING).map(HeaderValue::as_bytes) == Some(b"identity") {
+    if headers
+        .get(header::CONTENT_ENCODING)
+        .map(HeaderValue::as_bytes)
+        == Some(b"identity")
+    {
         headers.remove(header::CONTENT_ENCODING);
     }
     suffix_etag(headers);
@@ -193,8 +200,7 @@ fn strip_encoding_suffixes(headers: &mut HeaderMap) {
         let Some(value) = headers.get(&name).and_then(|v| v.to_str().ok()) else {
             continue;
         };
-        if !value.contains("-gzip\"") && !value.contains("-br\"") && !value.contains("-deflate\"")
-        {
+        if !value.contains("-gzip\"") && !value.contains("-br\"") && !value.contains("-deflate\"") {
             continue;
         }
         let stripped = value
@@ -311,8 +317,14 @@ mod tests {
         assert_eq!(plain.get(header::ETAG).unwrap(), "\"3\"");
 
         let mut req = HeaderMap::new();
-        req.insert(header::IF_MATCH, HeaderValue::from_static("\"3-br\", \"4-gzip\""));
-        req.insert(header::IF_NONE_MATCH, HeaderValue::from_static("W/\"a1-gzip\""));
+        req.insert(
+            header::IF_MATCH,
+            HeaderValue::from_static("\"3-br\", \"4-gzip\""),
+        );
+        req.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("W/\"a1-gzip\""),
+        );
         strip_encoding_suffixes(&mut req);
         assert_eq!(req.get(header::IF_MATCH).unwrap(), "\"3\", \"4\"");
         assert_eq!(req.get(header::IF_NONE_MATCH).unwrap(), "W/\"a1\"");
@@ -339,7 +351,10 @@ mod tests {
         h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("10"));
         assert!(announces_body(&h));
         let mut c = HeaderMap::new();
-        c.insert(header::TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+        c.insert(
+            header::TRANSFER_ENCODING,
+            HeaderValue::from_static("chunked"),
+        );
         assert!(announces_body(&c));
     }
 }

@@ -108,7 +108,8 @@ impl Application {
         let routes = web::Data::new(RouteTable::from_openapi(&spec));
         let metrics = web::Data::new(metrics);
         let edge = web::Data::new(crate::edge::EdgeConfig::from_settings(&settings));
-        let swagger_config = utoipa_swagger_ui::Config::new(["/openapi.json"]).validator_url("none");
+        let swagger_config =
+            utoipa_swagger_ui::Config::new(["/openapi.json"]).validator_url("none");
 
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {

@@ -49,10 +49,17 @@ impl Raw {
 
 /// Sends `head` at once, then each `(bytes, pause)` of `trickle` after its pause, and reads
 /// until the server closes the connection or `read_for` passes.
-async fn raw(port: u16, head: Vec<u8>, trickle: Vec<(Vec<u8>, Duration)>, read_for: Duration) -> Raw {
+async fn raw(
+    port: u16,
+    head: Vec<u8>,
+    trickle: Vec<(Vec<u8>, Duration)>,
+    read_for: Duration,
+) -> Raw {
     actix_web::rt::task::spawn_blocking(move || {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        stream.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
         let started = Instant::now();
         stream.write_all(&head).unwrap();
         let mut writer = stream.try_clone().unwrap();
@@ -122,7 +129,10 @@ fn assert_timed_out(r: &Raw) {
         "timed out after {:?}",
         r.elapsed
     );
-    assert_eq!(r.header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(
+        r.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
 }
 
 const LOGIN_HEAD: &str = "POST /v1/auth/login HTTP/1.1\r\nHost: svs.test\r\n\
@@ -160,7 +170,8 @@ async fn a_trickled_body_meets_a_whole_body_deadline() {
 #[actix_web::test]
 async fn a_body_in_time_is_served_as_usual() {
     let app = app_with_short_timeouts().await;
-    let body = json!({"username": "nobody@example.org", "password": "not the password"}).to_string();
+    let body =
+        json!({"username": "nobody@example.org", "password": "not the password"}).to_string();
     let head = format!(
         "POST /v1/auth/login HTTP/1.1\r\nHost: svs.test\r\nContent-Type: application/json\r\n\
 Content-Length: {}\r\nConnection: close\r\n\r\n",
@@ -217,7 +228,12 @@ async fn malformed_heads_are_refused_and_closed() {
         let r = raw(port(&app), bytes, vec![], Duration::from_secs(4)).await;
         assert_eq!(r.final_status(), status, "{what}: {}", r.text);
         assert!(r.closed, "{what}: connection stays open");
-        assert_eq!(r.header("content-length").as_deref(), Some("0"), "{what}: {}", r.text);
+        assert_eq!(
+            r.header("content-length").as_deref(),
+            Some("0"),
+            "{what}: {}",
+            r.text
+        );
     }
 }
 
@@ -249,20 +265,45 @@ Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
 #[track_caller]
 fn assert_security_headers(reply: &crate::helpers::Reply, what: &str, docs: bool) {
     let h = |n: &str| reply.header(n).map(str::to_owned);
-    assert_eq!(h("x-content-type-options").as_deref(), Some("nosniff"), "{what}");
-    assert_eq!(h("referrer-policy").as_deref(), Some("no-referrer"), "{what}");
+    assert_eq!(
+        h("x-content-type-options").as_deref(),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(
+        h("referrer-policy").as_deref(),
+        Some("no-referrer"),
+        "{what}"
+    );
     assert_eq!(h("x-frame-options").as_deref(), Some("DENY"), "{what}");
-    assert_eq!(h("cross-origin-opener-policy").as_deref(), Some("same-origin"), "{what}");
-    assert_eq!(h("cross-origin-resource-policy").as_deref(), Some("same-origin"), "{what}");
-    assert!(h("permissions-policy").is_some_and(|p| p.contains("camera=()")), "{what}");
+    assert_eq!(
+        h("cross-origin-opener-policy").as_deref(),
+        Some("same-origin"),
+        "{what}"
+    );
+    assert_eq!(
+        h("cross-origin-resource-policy").as_deref(),
+        Some("same-origin"),
+        "{what}"
+    );
+    assert!(
+        h("permissions-policy").is_some_and(|p| p.contains("camera=()")),
+        "{what}"
+    );
     let csp = h("content-security-policy").unwrap_or_default();
     assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
     if docs {
         assert!(csp.contains("script-src 'self'"), "{what}: {csp}");
     } else {
-        assert!(csp.starts_with("default-src 'none'") && !csp.contains("script-src"), "{what}: {csp}");
+        assert!(
+            csp.starts_with("default-src 'none'") && !csp.contains("script-src"),
+            "{what}: {csp}"
+        );
     }
-    assert!(h("strict-transport-security").is_none(), "{what}: HSTS is off by default");
+    assert!(
+        h("strict-transport-security").is_none(),
+        "{what}: HSTS is off by default"
+    );
 }
 
 backend_test!(security_headers_on_every_class_of_answer, |app| {
@@ -284,7 +325,11 @@ backend_test!(security_headers_on_every_class_of_answer, |app| {
     let invalid = app
         .post("/v1/auth/login", None, &json!({"username": 3}))
         .await;
-    assert!(invalid.status == 422 || invalid.status == 400, "{}", invalid.text());
+    assert!(
+        invalid.status == 422 || invalid.status == 400,
+        "{}",
+        invalid.text()
+    );
     assert_security_headers(&invalid, "invalid input", false);
     let spec = app.get("/openapi.json", None).await;
     spec.assert_status(200);
@@ -294,7 +339,11 @@ backend_test!(security_headers_on_every_class_of_answer, |app| {
     assert_security_headers(&redirect, "/docs redirect", true);
     let page = app.get("/docs/", None).await;
     page.assert_status(200);
-    assert!(page.header("content-type").unwrap_or_default().starts_with("text/html"));
+    assert!(
+        page.header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
     assert_security_headers(&page, "/docs/ page", true);
     let initializer = app.get("/docs/swagger-initializer.js", None).await;
     initializer.assert_status(200);
@@ -368,11 +417,17 @@ backend_test!(answers_are_compressed_when_the_client_accepts_it, |app| {
     gz.assert_status(200);
     assert_eq!(gz.header("content-encoding"), Some("gzip"));
     assert!(gz.body.len() < plain.body.len());
-    assert_eq!(serde_json::from_slice::<Value>(&gunzip(&gz.body)).unwrap(), expected);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&gunzip(&gz.body)).unwrap(),
+        expected
+    );
 
     let br = current(Some("br, gzip;q=0.5")).await;
     assert_eq!(br.header("content-encoding"), Some("br"));
-    assert_eq!(serde_json::from_slice::<Value>(&unbrotli(&br.body)).unwrap(), expected);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&unbrotli(&br.body)).unwrap(),
+        expected
+    );
     for reply in [&plain, &gz, &br] {
         assert!(
             reply
@@ -384,7 +439,13 @@ backend_test!(answers_are_compressed_when_the_client_accepts_it, |app| {
     }
 
     // Tiny answers go out as they are.
-    let live = app.send(app.client.get(app.url("/health/live")).header("accept-encoding", "gzip")).await;
+    let live = app
+        .send(
+            app.client
+                .get(app.url("/health/live"))
+                .header("accept-encoding", "gzip"),
+        )
+        .await;
     assert_eq!(live.header("content-encoding"), None);
     let _: Value = live.value();
 
@@ -419,11 +480,27 @@ fn start_up_refuses_public_and_weak_secrets() {
     let bin = env!("CARGO_BIN_EXE_stapvoorstap");
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        ("JWT_SECRET", "change-me-to-a-long-random-secret-of-32+chars", "published"),
-        ("JWT_SECRET", "test-secret-that-is-long-enough-for-hs256-0123456789", "published"),
-        ("JWT_SECRET", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "variety"),
+        (
+            "JWT_SECRET",
+            "change-me-to-a-long-random-secret-of-32+chars",
+            "published",
+        ),
+        (
+            "JWT_SECRET",
+            "test-secret-that-is-long-enough-for-hs256-0123456789",
+            "published",
+        ),
+        (
+            "JWT_SECRET",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "variety",
+        ),
         ("JWT_SECRET", "short", "32 characters"),
-        ("RESEARCH_PSEUDONYM_KEY", "replace-me-with-a-real-key-0123456789", "placeholder"),
+        (
+            "RESEARCH_PSEUDONYM_KEY",
+            "replace-me-with-a-real-key-0123456789",
+            "placeholder",
+        ),
     ];
     for (var, value, why) in cases {
         let out = std::process::Command::new(bin)
@@ -438,12 +515,25 @@ fn start_up_refuses_public_and_weak_secrets() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{var}={value}: {stderr}");
-        assert!(stderr.contains(var) && stderr.contains(why), "{var}={value}: {stderr}");
-        assert!(!dir.path().join("x.db").exists(), "refused before touching the database");
+        assert!(
+            stderr.contains(var) && stderr.contains(why),
+            "{var}={value}: {stderr}"
+        );
+        assert!(
+            !dir.path().join("x.db").exists(),
+            "refused before touching the database"
+        );
     }
-    let help = std::process::Command::new(bin).arg("--help").output().unwrap();
+    let help = std::process::Command::new(bin)
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
-    for var in ["REQUEST_BODY_TIMEOUT", "REQUEST_HEAD_TIMEOUT", "HSTS_MAX_AGE"] {
+    for var in [
+        "REQUEST_BODY_TIMEOUT",
+        "REQUEST_HEAD_TIMEOUT",
+        "HSTS_MAX_AGE",
+    ] {
         assert!(help.contains(var), "--help names {var}");
     }
 }
