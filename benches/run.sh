@@ -20,7 +20,8 @@ SECS="${PHASE_SECS:-10}"
 CONNS="${CONNS:-64}"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 PORT=18080; FCM_PORT=18090
-export JWT_SECRET="${JWT_SECRET:-bench-secret-that-is-long-enough-for-hs256-0123456789}"
+# A fresh random secret per run: the server refuses secrets published in this repository.
+export JWT_SECRET="${JWT_SECRET:-$(od -An -N32 -tx1 /dev/urandom | tr -d " \n")}"
 export BENCH_WRK="$ROOT/benches/wrk"
 mkdir -p "$OUT"
 

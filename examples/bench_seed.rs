@@ -13,8 +13,8 @@
 //! (`db::issuing::issue_ready_steps`, which also writes the reminder rows), as a caseworker
 //! would. One Argon2 PIN hash (PIN [`PIN`]) is shared by every resident so seeding is fast.
 //!
-//! `tokens` signs a 15-minute access token per resident with `JWT_SECRET` (default
-//! [`DEFAULT_SECRET`], which the server must be started with) and writes, in `OUT_DIR`:
+//! `tokens` signs a 15-minute access token per resident with `JWT_SECRET` (the server's; it must
+//! be set) and writes, in `OUT_DIR`:
 //! `tokens.txt` (one token a line), `complete.txt` ("token step_id" for every resident with an
 //! open step of their own) and `logins.txt` (one login name a line).
 
@@ -34,8 +34,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The JWT secret the benchmark server runs with unless `JWT_SECRET` says otherwise.
-pub const DEFAULT_SECRET: &str = "bench-secret-that-is-long-enough-for-hs256-0123456789";
 /// Every benchmark resident's PIN.
 pub const PIN: &str = "482913";
 const ADMIN_EMAIL: &str = "admin@bench.stapvoorstap.example";
@@ -45,8 +43,9 @@ const SEED_KEY: &str = "bench_seed";
 /// Residents per write transaction while cloning.
 const CHUNK: usize = 200;
 
+/// The benchmark server's `JWT_SECRET` (`benches/run.sh` makes a random one per run).
 fn secret() -> SecretString {
-    SecretString::from(std::env::var("JWT_SECRET").unwrap_or_else(|_| DEFAULT_SECRET.to_owned()))
+    SecretString::from(std::env::var("JWT_SECRET").expect("set JWT_SECRET (benches/run.sh does)"))
 }
 
 fn settings_for(url: &str, out: &Path) -> anyhow::Result<Settings> {

@@ -110,10 +110,68 @@ fn parse_tz(s: &str) -> Result<chrono_tz::Tz, String> {
 }
 
 fn parse_secret(s: &str) -> Result<SecretString, String> {
-    if s.len() < 32 {
-        return Err("must be at least 32 characters".into());
-    }
+    check_secret(s)?;
     Ok(SecretString::from(s.to_owned()))
+}
+
+/// Secrets that are public because they appeared in this repository (compose file, examples,
+/// tests, benchmarks): anyone who read them could sign tokens for a service that used them.
+/// Tests set their secret in code, past this check.
+const PUBLIC_SECRETS: &[&str] = &[
+    "change-me-to-a-long-random-secret-of-32+chars",
+    "test-secret-that-is-long-enough-for-hs256-0123456789",
+    "bench-secret-that-is-long-enough-for-hs256-0123456789",
+    "another-secret-that-is-long-enough-000000",
+];
+
+/// Words that mark a placeholder rather than a chosen secret.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "changeme",
+    "replaceme",
+    "yoursecret",
+    "mysecret",
+    "secretkey",
+    "example",
+    "placeholder",
+    "password",
+    "notasecret",
+];
+
+/// Refuses a signing secret that is short, public or a placeholder, or that has too little
+/// variety to be random (one character repeated, a short pattern repeated). The message says
+/// what is wrong; clap prefixes it with the variable's name. Hand-written: the rules are about
+/// this project's own history, and no crate knows that.
+pub fn check_secret(s: &str) -> Result<(), String> {
+    const HOW: &str = "generate one with `openssl rand -hex 32`";
+    if s.chars().count() < 32 {
+        return Err(format!("must be at least 32 characters; {HOW}"));
+    }
+    if PUBLIC_SECRETS.contains(&s) {
+        return Err(format!(
+            "is a value published in this project's repository and known to anyone; {HOW}"
+        ));
+    }
+    let squashed: String = s
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if let Some(word) = PLACEHOLDER_WORDS.iter().find(|w| squashed.contains(*w)) {
+        return Err(format!(
+            "looks like a placeholder (contains {word:?}); {HOW}"
+        ));
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let distinct = chars
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let repeats = (1..=chars.len() / 2)
+        .any(|p| chars.len() % p == 0 && chars.chunks(p).all(|c| c == &chars[..p]));
+    if distinct < 8 || repeats {
+        return Err(format!("has too little variety to be random; {HOW}"));
+    }
+    Ok(())
 }
 
 /// All settings of the service. Every field can be set by flag or by environment variable;
@@ -166,8 +224,9 @@ pub struct Settings {
     #[arg(long, env = "LOG_FORMAT", value_name = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
-    /// Secret for signing access tokens (at least 32 characters). When unset, one is generated
-    /// once and kept in a file in the data directory.
+    /// Secret for signing access tokens (at least 32 random characters; public, placeholder and
+    /// patterned values are refused). When unset, one is generated once and kept in a file in
+    /// the data directory.
     #[arg(long, env = "JWT_SECRET", value_name = "JWT_SECRET", value_parser = parse_secret, hide_env_values = true, global = true)]
     pub jwt_secret: Option<SecretString>,
 
@@ -272,14 +331,28 @@ pub struct Settings {
     #[arg(long, env = "DISPATCH_MAX_ATTEMPTS", value_name = "DISPATCH_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=50), global = true)]
     pub dispatch_max_attempts: u32,
 
-    /// Key for the stable research pseudonyms (default: derived from the JWT secret). Keep it
-    /// when rotating JWT_SECRET, or pseudonyms change between exports.
+    /// Key for the stable research pseudonyms (default: derived from the JWT secret; checked like
+    /// JWT_SECRET). Keep it when rotating JWT_SECRET, or pseudonyms change between exports.
     #[arg(long, env = "RESEARCH_PSEUDONYM_KEY", value_name = "RESEARCH_PSEUDONYM_KEY", value_parser = parse_secret, hide_env_values = true, global = true)]
     pub research_pseudonym_key: Option<SecretString>,
 
     /// Personal data of residents whose plans all ended longer ago than this is erased.
     #[arg(long, env = "RETENTION_AFTER_CLOSE", value_name = "RETENTION_AFTER_CLOSE", default_value = "730d", value_parser = parse_duration, global = true)]
     pub retention_after_close: Duration,
+
+    /// How long a request's body may take to arrive, from the end of its headers; a slower or
+    /// stalled body gets 408 and the connection is closed.
+    #[arg(long, env = "REQUEST_BODY_TIMEOUT", value_name = "REQUEST_BODY_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
+    pub request_body_timeout: Duration,
+
+    /// How long a client may take to send a request's headers (408 and close after it).
+    #[arg(long, env = "REQUEST_HEAD_TIMEOUT", value_name = "REQUEST_HEAD_TIMEOUT", default_value = "5s", value_parser = parse_duration, global = true)]
+    pub request_head_timeout: Duration,
+
+    /// Send `Strict-Transport-Security` with this max-age (e.g. `365d`). Set it only when every
+    /// client reaches the service over HTTPS (a TLS proxy in front); unset: not sent.
+    #[arg(long, env = "HSTS_MAX_AGE", value_name = "HSTS_MAX_AGE", value_parser = parse_duration, global = true)]
+    pub hsts_max_age: Option<Duration>,
 
     /// Run the reminder scheduler and dispatcher in this instance.
     #[arg(long, env = "REMINDERS_ENABLED", value_name = "REMINDERS_ENABLED", default_value_t = true, action = clap::ArgAction::Set, global = true)]
@@ -326,6 +399,9 @@ impl Settings {
             reminders_enabled: true,
             retention_after_close: Duration::from_secs(730 * 24 * 3600),
             research_pseudonym_key: None,
+            request_body_timeout: Duration::from_secs(10),
+            request_head_timeout: Duration::from_secs(5),
+            hsts_max_age: None,
         }
     }
 
@@ -341,6 +417,9 @@ impl Settings {
             && self.reminder_escalate_after < self.reminder_at_risk_after)
         {
             return Err("REMINDER_INACTIVITY_AFTER < REMINDER_ESCALATE_AFTER < REMINDER_AT_RISK_AFTER must hold".into());
+        }
+        if self.request_body_timeout.is_zero() || self.request_head_timeout.is_zero() {
+            return Err("REQUEST_BODY_TIMEOUT and REQUEST_HEAD_TIMEOUT must be more than 0".into());
         }
         if self.reminder_tick.is_zero() {
             return Err("REMINDER_TICK must be more than 0".into());
@@ -375,5 +454,62 @@ mod tests {
         let sqlite: DatabaseUrl = "sqlite://data/x.db".parse().unwrap();
         assert_eq!(sqlite.sqlite_path(), "data/x.db");
         assert!(!sqlite.is_postgres());
+    }
+
+    #[test]
+    fn public_weak_and_placeholder_secrets_are_refused() {
+        for public in PUBLIC_SECRETS {
+            let err = check_secret(public).unwrap_err();
+            assert!(
+                err.contains("published") || err.contains("placeholder"),
+                "{public}: {err}"
+            );
+        }
+        assert!(check_secret("short").unwrap_err().contains("32 characters"));
+        assert!(
+            check_secret(&"k".repeat(40))
+                .unwrap_err()
+                .contains("variety")
+        );
+        assert!(
+            check_secret(&"abcdefgh".repeat(5))
+                .unwrap_err()
+                .contains("variety")
+        );
+        assert!(check_secret("ababababababababababababababababab").is_err());
+        assert!(
+            check_secret("please-change-me-before-going-live-0042")
+                .unwrap_err()
+                .contains("placeholder")
+        );
+        assert!(check_secret("our-jwt-secret-key-for-production-2026").is_err());
+        // Real random values pass: hex from `openssl rand -hex 16` and `-hex 32`, base64.
+        check_secret("9f86d081884c7d659a2feaa0c55ad015").unwrap();
+        check_secret("3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b").unwrap();
+        check_secret("q8Vn2R+Lx0eKz4WmT7yHc1sJdP9uFbAg").unwrap();
+    }
+
+    #[test]
+    fn the_flag_parser_names_the_variable() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let err = Cli::try_parse_from([
+            "x",
+            "--jwt-secret",
+            "change-me-to-a-long-random-secret-of-32+chars",
+        ])
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("JWT_SECRET"), "{err}");
+        let err = Cli::try_parse_from(["x", "--research-pseudonym-key", &"a".repeat(32)])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("RESEARCH_PSEUDONYM_KEY"), "{err}");
     }
 }

@@ -73,6 +73,10 @@ pub enum ApiError {
     Forbidden(String),
     #[error("No such resource.")]
     NotFound,
+    #[error("None of the content encodings the request accepts can be sent.")]
+    NotAcceptable,
+    #[error("The request body did not arrive within {secs} seconds.")]
+    RequestTimeout { secs: u64 },
     #[error("Method {method} is not allowed here.")]
     MethodNotAllowed { method: String, allow: Vec<String> },
     #[error("{detail}")]
@@ -128,6 +132,8 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not_found",
+            ApiError::NotAcceptable => "not_acceptable",
+            ApiError::RequestTimeout { .. } => "request_timeout",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Conflict { code, .. } => code,
             ApiError::PreconditionFailed => "precondition_failed",
@@ -149,6 +155,8 @@ impl ApiError {
             ApiError::Unauthorized(_) => "Not signed in",
             ApiError::Forbidden(_) => "Not allowed",
             ApiError::NotFound => "Not found",
+            ApiError::NotAcceptable => "Not acceptable",
+            ApiError::RequestTimeout { .. } => "Request timeout",
             ApiError::MethodNotAllowed { .. } => "Method not allowed",
             ApiError::Conflict { .. } => "Conflict",
             ApiError::PreconditionFailed => "Precondition failed",
@@ -189,6 +197,8 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,

@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::metrics::{self, Metrics};
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use secrecy::SecretString;
@@ -107,6 +107,9 @@ impl Application {
         let spec = api::openapi();
         let routes = web::Data::new(RouteTable::from_openapi(&spec));
         let metrics = web::Data::new(metrics);
+        let edge = web::Data::new(crate::edge::EdgeConfig::from_settings(&settings));
+        let swagger_config =
+            utoipa_swagger_ui::Config::new(["/openapi.json"]).validator_url("none");
 
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -115,6 +118,7 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(metrics.clone())
                 .app_data(routes.clone())
+                .app_data(edge.clone())
                 .app_data(api::json_config())
                 .app_data(api::path_config())
                 .app_data(api::query_config())
@@ -122,15 +126,26 @@ impl Application {
                 .configure(api::routes)
                 .map(|app| {
                     app.wrap(from_fn(no_store_when_authenticated))
+                        .wrap(from_fn(crate::edge::body_deadline))
                         .wrap(from_fn(metrics::track))
+                        .wrap(from_fn(crate::edge::skip_tiny_compression))
+                        .wrap(Compress::default())
+                        .wrap(from_fn(crate::edge::edge_headers))
                         .wrap(from_fn(add_request_id_header))
                         .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
-                        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+                        .service(
+                            // No validator badge: it would make every browser that opens the
+                            // page ask validator.swagger.io to fetch our spec.
+                            SwaggerUi::new("/docs/{_:.*}")
+                                .url("/openapi.json", spec.clone())
+                                .config(swagger_config.clone()),
+                        )
                         .service(web::redirect("/docs", "/docs/"))
                         .default_service(web::to(api::fallback))
                 })
                 .into_app()
         })
+        .client_request_timeout(settings.request_head_timeout)
         .listen(listener)?
         .shutdown_timeout(20);
         if let Some(workers) = settings.http_workers {
