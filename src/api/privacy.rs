@@ -56,12 +56,23 @@ pub async fn export_me(auth: AuthUser, state: web::Data<AppState>) -> ApiResult<
                 .into_iter()
                 .map(|(kind, step, role, occ, rec)| json!({"kind": kind, "step_id": step, "by": role, "occurred_at": db::utc(occ), "recorded_at": db::utc(rec)}))
                 .collect();
+            // Documents: metadata, and where to download each (`GET /v1/me/documents/{id}`).
+            let documents: Vec<Value> = db::documents::list_for_plan(conn, &p.id)?
+                .iter()
+                .map(|d| json!({
+                    "id": d.id, "step_id": d.step_id, "media_type": d.media_type,
+                    "size_bytes": d.size_bytes, "created_at": db::utc(d.created_at),
+                    "review": d.state, "review_reason": d.review_reason,
+                    "reviewed_at": t(d.reviewed_at),
+                    "download": format!("/v1/me/documents/{}", d.id),
+                }))
+                .collect();
             plans_out.push(json!({
                 "id": p.id, "status": p.status, "dose": p.dose, "started_on": p.started_on,
                 "intake": serde_json::from_str::<Value>(&p.intake).unwrap_or(Value::Null),
                 "created_at": db::utc(p.created_at), "closed_at": t(p.closed_at),
                 "outflow_reason": p.outflow_reason, "arm": p.arm,
-                "steps": steps, "events": events,
+                "steps": steps, "events": events, "documents": documents,
             }));
         }
         let devices: Vec<Value> = notifications::list_devices(conn, &u.id)?
@@ -162,5 +173,9 @@ pub async fn erase_resident(
         })
     })
     .await?;
+    // The rows are gone with the commit; the blobs now (or from the retried queue).
+    if let Err(e) = state.documents.sweep_deletions(&state.pool).await {
+        tracing::warn!(error = %e, "document deletion sweep failed; retried later");
+    }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -74,6 +74,10 @@ pub struct ResearchPlanRow {
     /// Mean working-alliance score (1–5) and number of answers.
     pub alliance_mean: Option<f64>,
     pub alliance_answers: u32,
+    /// Documents sent as evidence (a count only: researchers never see documents), and how
+    /// many of them the caseworker accepted.
+    pub documents: u32,
+    pub documents_accepted: u32,
 }
 
 fn days(from: chrono::NaiveDate, to: NaiveDateTime) -> i64 {
@@ -98,6 +102,12 @@ pub fn research_rows(
         .select(plans::PlanRow::as_select())
         .order(crate::db::schema::plans::created_at.asc())
         .load(conn)?;
+    let mut doc_counts: std::collections::HashMap<String, (u32, u32)> = Default::default();
+    for (plan, state) in crate::db::documents::list_plan_states(conn)? {
+        let e = doc_counts.entry(plan).or_default();
+        e.0 += 1;
+        e.1 += u32::from(state == "accepted");
+    }
     let mut out = Vec::new();
     for p in all {
         let steps = plans::list_steps(conn, &p.id)?;
@@ -225,6 +235,8 @@ pub fn research_rows(
             mood_answers: count(mood.len()),
             alliance_mean: mean(&alliance),
             alliance_answers: count(alliance.len()),
+            documents: doc_counts.get(&p.id).map_or(0, |c| c.0),
+            documents_accepted: doc_counts.get(&p.id).map_or(0, |c| c.1),
         });
     }
     Ok(out)
@@ -249,7 +261,7 @@ fn to_csv(rows: &[ResearchPlanRow]) -> String {
 steps_total,steps_done,resident_steps_total,resident_steps_done,staff_steps_total,staff_steps_done,\
 volunteer_steps_total,volunteer_steps_done,median_hours_issue_to_completion,reminders_sent,mrt_decisions,mrt_withheld,\
 completions_within_24h_of_reminder,help_requests,days_to_E1,days_to_E2,days_to_E3,days_to_E4,days_to_E5,\
-days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_answers\n",
+days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_answers,documents,documents_accepted\n",
     );
     for r in rows {
         let crit: Vec<String> = gate::CRITERIA
@@ -264,7 +276,7 @@ days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_a
             })
             .collect();
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             r.plan,
             r.team,
             r.arm,
@@ -293,6 +305,8 @@ days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_a
             r.mood_answers,
             opt(&r.alliance_mean),
             r.alliance_answers,
+            r.documents,
+            r.documents_accepted,
         ));
     }
     out

@@ -8,6 +8,7 @@ mod auth;
 mod authz;
 mod behaviour;
 mod demo;
+mod documents;
 mod errors;
 mod fake_fcm;
 mod health;
