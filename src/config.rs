@@ -16,6 +16,15 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where document blobs are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocumentStoreKind {
+    /// A folder (DOCUMENTS_DIR): one instance.
+    Folder,
+    /// S3-compatible object storage: several instances.
+    S3,
+}
+
 /// A database URL. Its `Debug`/`Display` hide any password it contains.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl(String);
@@ -353,6 +362,98 @@ pub struct Settings {
     /// client reaches the service over HTTPS (a TLS proxy in front); unset: not sent.
     #[arg(long, env = "HSTS_MAX_AGE", value_name = "HSTS_MAX_AGE", value_parser = parse_duration, global = true)]
     pub hsts_max_age: Option<Duration>,
+    /// Where documents are stored: `folder` (under DOCUMENTS_DIR) or `s3`.
+    #[arg(long, env = "DOCUMENTS_STORE", value_name = "DOCUMENTS_STORE", value_enum, default_value_t = DocumentStoreKind::Folder, global = true)]
+    pub documents_store: DocumentStoreKind,
+
+    /// Folder of the `folder` store (default: `documents` in the data directory).
+    #[arg(
+        long,
+        env = "DOCUMENTS_DIR",
+        value_name = "DOCUMENTS_DIR",
+        global = true
+    )]
+    pub documents_dir: Option<PathBuf>,
+
+    /// Bucket of the `s3` store.
+    #[arg(
+        long,
+        env = "DOCUMENTS_S3_BUCKET",
+        value_name = "DOCUMENTS_S3_BUCKET",
+        global = true
+    )]
+    pub documents_s3_bucket: Option<String>,
+
+    /// Endpoint of an S3-compatible server (e.g. `http://127.0.0.1:9000`); unset for AWS.
+    #[arg(
+        long,
+        env = "DOCUMENTS_S3_ENDPOINT",
+        value_name = "DOCUMENTS_S3_ENDPOINT",
+        global = true
+    )]
+    pub documents_s3_endpoint: Option<String>,
+
+    /// Region of the bucket.
+    #[arg(
+        long,
+        env = "DOCUMENTS_S3_REGION",
+        value_name = "DOCUMENTS_S3_REGION",
+        default_value = "us-east-1",
+        global = true
+    )]
+    pub documents_s3_region: String,
+
+    /// Access key id for the bucket (unset: the usual AWS_* environment variables).
+    #[arg(
+        long,
+        env = "DOCUMENTS_S3_ACCESS_KEY_ID",
+        value_name = "DOCUMENTS_S3_ACCESS_KEY_ID",
+        global = true
+    )]
+    pub documents_s3_access_key_id: Option<String>,
+
+    /// Secret access key for the bucket.
+    #[arg(
+        long,
+        env = "DOCUMENTS_S3_SECRET_ACCESS_KEY",
+        value_name = "DOCUMENTS_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub documents_s3_secret_access_key: Option<SecretString>,
+
+    /// Master key that wraps every document's data key: 32 bytes as 64 hex digits or base64.
+    /// When unset, one is generated once and kept in the data directory.
+    #[arg(
+        long,
+        env = "DOCUMENTS_MASTER_KEY",
+        value_name = "DOCUMENTS_MASTER_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub documents_master_key: Option<SecretString>,
+
+    /// Earlier master keys (comma-separated), still used to read documents wrapped by them.
+    #[arg(
+        long,
+        env = "DOCUMENTS_OLD_KEYS",
+        value_name = "DOCUMENTS_OLD_KEYS",
+        hide_env_values = true,
+        global = true
+    )]
+    pub documents_old_keys: Option<SecretString>,
+
+    /// Largest accepted document, in bytes (as sent).
+    #[arg(long, env = "DOCUMENTS_MAX_FILE_BYTES", value_name = "DOCUMENTS_MAX_FILE_BYTES", default_value_t = 10 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024), global = true)]
+    pub documents_max_file_bytes: u64,
+
+    /// Most bytes of documents one plan may hold (as stored).
+    #[arg(long, env = "DOCUMENTS_MAX_PLAN_BYTES", value_name = "DOCUMENTS_MAX_PLAN_BYTES", default_value_t = 100 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..), global = true)]
+    pub documents_max_plan_bytes: u64,
+
+    /// Largest photo decoded, in pixels (bounds the memory of one decode).
+    #[arg(long, env = "DOCUMENTS_MAX_PIXELS", value_name = "DOCUMENTS_MAX_PIXELS", default_value_t = 40_000_000, value_parser = clap::value_parser!(u64).range(1..=200_000_000), global = true)]
+    pub documents_max_pixels: u64,
 
     /// Run the reminder scheduler and dispatcher in this instance.
     #[arg(long, env = "REMINDERS_ENABLED", value_name = "REMINDERS_ENABLED", default_value_t = true, action = clap::ArgAction::Set, global = true)]
@@ -402,6 +503,18 @@ impl Settings {
             request_body_timeout: Duration::from_secs(10),
             request_head_timeout: Duration::from_secs(5),
             hsts_max_age: None,
+            documents_store: DocumentStoreKind::Folder,
+            documents_dir: None,
+            documents_s3_bucket: None,
+            documents_s3_endpoint: None,
+            documents_s3_region: "us-east-1".into(),
+            documents_s3_access_key_id: None,
+            documents_s3_secret_access_key: None,
+            documents_master_key: None,
+            documents_old_keys: None,
+            documents_max_file_bytes: 10 * 1024 * 1024,
+            documents_max_plan_bytes: 100 * 1024 * 1024,
+            documents_max_pixels: 40_000_000,
         }
     }
 
@@ -420,6 +533,9 @@ impl Settings {
         }
         if self.request_body_timeout.is_zero() || self.request_head_timeout.is_zero() {
             return Err("REQUEST_BODY_TIMEOUT and REQUEST_HEAD_TIMEOUT must be more than 0".into());
+        }
+        if self.documents_store == DocumentStoreKind::S3 && self.documents_s3_bucket.is_none() {
+            return Err("DOCUMENTS_S3_BUCKET must be set when DOCUMENTS_STORE=s3".into());
         }
         if self.reminder_tick.is_zero() {
             return Err("REMINDER_TICK must be more than 0".into());

@@ -100,6 +100,15 @@ pub enum ApiError {
         detail: String,
         retry_after_secs: u64,
     },
+    /// A refusal with its own status and code and a text for people (documents: Dutch, then
+    /// English).
+    #[error("{detail}")]
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: String,
+    },
     #[error("Something went wrong on our side. Please try again.")]
     Internal(#[source] anyhow::Error),
 }
@@ -141,6 +150,7 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Locked { .. } => "account_locked",
             ApiError::Unavailable { .. } => "unavailable",
+            ApiError::Refused { code, .. } => code,
             ApiError::Internal(_) => "internal",
         }
     }
@@ -164,6 +174,7 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => "Too many requests",
             ApiError::Locked { .. } => "Account locked",
             ApiError::Unavailable { .. } => "Service unavailable",
+            ApiError::Refused { title, .. } => title,
             ApiError::Internal(_) => "Internal error",
         }
     }
@@ -207,6 +218,7 @@ impl ResponseError for ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Refused { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

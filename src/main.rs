@@ -33,6 +33,9 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document to stdout.
     Openapi,
+    /// Re-wrap every document's data key under the current DOCUMENTS_MASTER_KEY (after a
+    /// rotation; the old key must be in DOCUMENTS_OLD_KEYS). Blobs are not rewritten.
+    RewrapDocuments,
     /// Create an admin (coordinator) account. The password comes from ADMIN_PASSWORD or is
     /// asked on the terminal without echo.
     CreateAdmin {
@@ -62,6 +65,7 @@ async fn main() -> ExitCode {
         Command::Serve { demo } => serve(settings, demo).await,
         Command::Migrate => migrate(settings),
         Command::Openapi => print_openapi(),
+        Command::RewrapDocuments => rewrap_documents(&settings),
         Command::CreateAdmin { email } => create_admin(&settings, &email).await,
     };
     match result {
@@ -98,6 +102,19 @@ fn migrate(settings: Settings) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
     let applied = db::run_migrations(&mut conn)?;
     println!("applied {} migration(s)", applied.len());
+    Ok(())
+}
+
+fn rewrap_documents(settings: &Settings) -> anyhow::Result<()> {
+    let documents = stapvoorstap::documents::Documents::from_settings(settings)?;
+    let pool = db::build_pool(settings)?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn)?;
+    let n = documents.rewrap_all(&mut conn)?;
+    println!(
+        "re-wrapped {n} document key(s) under master key {}",
+        documents.keys.current_id()
+    );
     Ok(())
 }
 

@@ -33,6 +33,8 @@ pub struct AppState {
     pub dispatcher: crate::push::dispatcher::Dispatcher,
     /// Key of the research pseudonyms.
     pub research_key: SecretString,
+    /// Document storage, keys and limits.
+    pub documents: crate::documents::Documents,
 }
 
 /// A built, listening application.
@@ -84,8 +86,14 @@ impl Application {
             settings.dispatch_concurrency,
             Some(push_metrics),
         );
+        let documents = crate::documents::Documents::from_settings(&settings)?;
         if settings.reminders_enabled {
             actix_web::rt::spawn(dispatcher.clone().run_forever(settings.reminder_tick));
+            actix_web::rt::spawn(
+                documents
+                    .clone()
+                    .run_sweeper(pool.clone(), settings.reminder_tick),
+            );
         }
         let state = web::Data::new(AppState {
             keys: JwtKeys::new(&secret, settings.access_token_ttl),
@@ -100,6 +108,7 @@ impl Application {
                     "research-pseudonyms",
                 ))
             }),
+            documents,
             settings: settings.clone(),
             pool,
             metrics: metrics.clone(),

@@ -45,7 +45,8 @@ pub struct HandoverResponse {
 }
 
 /// The handover checklist (caseworkers of the team). `Accept: application/pdf` gives a
-/// printable PDF of the same content.
+/// printable PDF of the same content; `Accept: application/zip` one archive with that PDF and
+/// every accepted document, named after its checklist item.
 #[utoipa::path(
     tag = "plans",
     security(("bearer" = [])),
@@ -53,6 +54,7 @@ pub struct HandoverResponse {
     responses((status = 200, description = "The checklist", content(
         (HandoverResponse = "application/json"),
         (String = "application/pdf"),
+        (Vec<u8> = "application/zip"),
     )))
 )]
 #[get("/v1/plans/{id}/handover")]
@@ -65,7 +67,7 @@ pub async fn handover(
     auth.require(CASEWORKERS)?;
     let id = path.into_inner();
     let plan_id = id.to_string();
-    let (items, progress) = db::run(&state.pool, move |conn| {
+    let (items, progress, lang) = db::run(&state.pool, move |conn| {
         let plan = find_visible_plan(conn, &auth, &plan_id)?;
         crate::api::audit::record(
             conn,
@@ -93,7 +95,7 @@ pub async fn handover(
                 },
             })
             .collect();
-        Ok((items, progress_of(&steps, lang)))
+        Ok((items, progress_of(&steps, lang), lang))
     })
     .await?;
     let body = HandoverResponse {
@@ -102,6 +104,15 @@ pub async fn handover(
         ready_for_arrangement: progress.ready_for_arrangement,
         criteria: progress.criteria,
     };
+    let wants_zip = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/zip"));
+    if wants_zip {
+        let plan_id = body.plan_id.to_string();
+        return crate::api::documents::handover_archive(&state, plan_id, lang, pdf(&body)).await;
+    }
     let wants_pdf = req
         .headers()
         .get(header::ACCEPT)

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod behaviour;
 pub mod conditional;
 pub mod devices;
+pub mod documents;
 pub mod handover;
 pub mod health;
 pub mod me;
@@ -64,6 +65,7 @@ Errors are RFC 9457 `application/problem+json` documents with a stable `code`.",
         (name = "audit", description = "Who read or changed residents' data (admins)"),
         (name = "devices", description = "Push devices and reminder preferences"),
         (name = "my steps", description = "The resident's dosed steps, progress and history; work lists"),
+        (name = "documents", description = "Photos and PDFs as evidence for steps: upload, review, download"),
     )
 )]
 pub struct ApiDoc;
@@ -132,7 +134,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(privacy::erase_resident)
         .service(research::research_plans)
         .service(research::research_summary)
-        .service(handover::handover);
+        .service(handover::handover)
+        .service(documents::upload_document)
+        .service(documents::list_my_documents)
+        .service(documents::get_my_document)
+        .service(documents::delete_my_document)
+        .service(documents::list_plan_documents)
+        .service(documents::list_step_documents)
+        .service(documents::get_document)
+        .service(documents::accept_document)
+        .service(documents::reject_document);
 }
 
 /// The complete OpenAPI document the service serves and `stapvoorstap openapi` prints.

@@ -89,6 +89,33 @@ pub struct ExportPlan {
     pub steps: Vec<ExportStep>,
     /// The timeline, oldest first.
     pub events: Vec<ExportEvent>,
+    /// Documents sent for the plan's steps (metadata; download each at `download`).
+    pub documents: Vec<ExportDocument>,
+}
+
+/// A document in the export: what was sent and how it was reviewed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportDocument {
+    /// Document id.
+    pub id: Uuid,
+    /// The step it was sent for.
+    pub step_id: Uuid,
+    /// Type of the stored file (decided by its bytes).
+    #[schema(example = "image/jpeg")]
+    pub media_type: String,
+    /// Size of the stored file in bytes.
+    pub size_bytes: i64,
+    /// When it was sent.
+    pub created_at: DateTime<Utc>,
+    /// Review state.
+    pub review: crate::api::documents::ReviewState,
+    /// Why it was not accepted, in plain words.
+    pub review_reason: Option<String>,
+    /// When it was reviewed.
+    pub reviewed_at: Option<DateTime<Utc>>,
+    /// Where the resident downloads it.
+    #[schema(example = "/v1/me/documents/0193a4b2-7c1e-7d3f-9a2b-5c6d7e8f9a0b")]
+    pub download: String,
 }
 
 /// A step in the export, with its texts in both languages.
@@ -265,6 +292,21 @@ pub async fn export_me(auth: AuthUser, state: web::Data<AppState>) -> ApiResult<
                     recorded_at: db::utc(rec),
                 })
                 .collect();
+            // Documents: metadata, and where to download each (`GET /v1/me/documents/{id}`).
+            let documents = db::documents::list_for_plan(conn, &p.id)?
+                .into_iter()
+                .map(|d| ExportDocument {
+                    download: format!("/v1/me/documents/{}", d.id),
+                    id: parse_id(&d.id),
+                    step_id: parse_id(&d.step_id),
+                    media_type: d.media_type,
+                    size_bytes: d.size_bytes,
+                    created_at: db::utc(d.created_at),
+                    review: crate::api::documents::ReviewState::parse(&d.state),
+                    review_reason: d.review_reason,
+                    reviewed_at: d.reviewed_at.map(db::utc),
+                })
+                .collect();
             plans_out.push(ExportPlan {
                 id: parse_id(&p.id),
                 status: parse_or(&p.status, PlanStatus::Closed),
@@ -277,6 +319,7 @@ pub async fn export_me(auth: AuthUser, state: web::Data<AppState>) -> ApiResult<
                 arm: Arm::parse(&p.arm),
                 steps,
                 events,
+                documents,
             });
         }
         let devices: Vec<ExportDevice> = notifications::list_devices(conn, &u.id)?
@@ -405,5 +448,9 @@ pub async fn erase_resident(
         })
     })
     .await?;
+    // The rows are gone with the commit; the blobs now (or from the retried queue).
+    if let Err(e) = state.documents.sweep_deletions(&state.pool).await {
+        tracing::warn!(error = %e, "document deletion sweep failed; retried later");
+    }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -77,6 +77,10 @@ pub struct ResearchPlanRow {
     /// Mean working-alliance score (1–5) and number of answers.
     pub alliance_mean: Option<f64>,
     pub alliance_answers: u32,
+    /// Documents sent as evidence (a count only: researchers never see documents), and how
+    /// many of them the caseworker accepted.
+    pub documents: u32,
+    pub documents_accepted: u32,
 }
 
 fn days(from: chrono::NaiveDate, to: NaiveDateTime) -> i64 {
@@ -147,6 +151,7 @@ fn research_row(
     p: plans::PlanRow,
 ) -> Result<ResearchPlanRow, crate::error::ApiError> {
     {
+        let doc_counts = crate::db::documents::plan_counts(conn, &p.id)?;
         let steps = plans::list_steps(conn, &p.id)?;
         let status = |s: &plans::StepRow| {
             s.status
@@ -272,6 +277,8 @@ fn research_row(
             mood_answers: count(mood.len()),
             alliance_mean: mean(&alliance),
             alliance_answers: count(alliance.len()),
+            documents: doc_counts.0,
+            documents_accepted: doc_counts.1,
         })
     }
 }
@@ -295,7 +302,7 @@ fn to_csv(rows: &[ResearchPlanRow]) -> String {
 steps_total,steps_done,resident_steps_total,resident_steps_done,staff_steps_total,staff_steps_done,\
 volunteer_steps_total,volunteer_steps_done,median_hours_issue_to_completion,reminders_sent,mrt_decisions,mrt_withheld,\
 completions_within_24h_of_reminder,help_requests,days_to_E1,days_to_E2,days_to_E3,days_to_E4,days_to_E5,\
-days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_answers\n",
+days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_answers,documents,documents_accepted\n",
     );
     for r in rows {
         let crit: Vec<String> = gate::CRITERIA
@@ -310,7 +317,7 @@ days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_a
             })
             .collect();
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             r.plan,
             r.team,
             r.arm.as_str(),
@@ -339,6 +346,8 @@ days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_a
             r.mood_answers,
             opt(&r.alliance_mean),
             r.alliance_answers,
+            r.documents,
+            r.documents_accepted,
         ));
     }
     out

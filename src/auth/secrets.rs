@@ -57,8 +57,9 @@ pub fn load_or_create_secret(dir: &Path) -> std::io::Result<(SecretString, bool)
     Ok((SecretString::from(secret), true))
 }
 
+/// Writes a file only its owner can read (mode 0600).
 #[cfg(unix)]
-fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+pub fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
@@ -70,8 +71,9 @@ fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     f.write_all(content.as_bytes())
 }
 
+/// Writes a file (no POSIX modes on this platform).
 #[cfg(not(unix))]
-fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+pub fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     std::fs::write(path, content)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod checkpoint;
+pub mod documents;
 pub mod erasure;
 pub mod issuing;
 pub mod notifications;

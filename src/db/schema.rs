@@ -260,7 +260,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        plan_id -> Text,
+        step_id -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        key_id -> Text,
+        wrapped_key -> Text,
+        blob_key -> Text,
+        state -> Text,
+        review_reason -> Nullable<Text>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    blob_deletions (id) {
+        id -> Text,
+        blob_key -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(plans -> templates (template_id));
+diesel::joinable!(documents -> steps (step_id));
 diesel::joinable!(steps -> plans (plan_id));
 diesel::joinable!(plan_events -> plans (plan_id));
 
@@ -287,4 +318,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     pulses,
     audit_log,
+    documents,
+    blob_deletions,
 );

@@ -209,6 +209,10 @@ text_enum! {
         SnoozeEnded => "snooze_ended",
         /// A crisis was reported.
         CrisisReported => "crisis_reported",
+        /// The resident sent a document for a step.
+        DocumentAdded => "document_added",
+        /// The resident took back a document before it was reviewed.
+        DocumentDeleted => "document_deleted",
     }
 }
 
@@ -253,6 +257,9 @@ text_enum! {
         Verify => "verify",
         Reopen => "reopen",
         Erase => "erase",
+        Download => "download",
+        Accept => "accept",
+        Reject => "reject",
     }
 }
 
@@ -270,6 +277,8 @@ text_enum! {
         /// A sign-in lock (cleared).
         Lock => "lock",
         Crisis => "crisis",
+        Document => "document",
+        Documents => "documents",
     }
 }
 

@@ -103,6 +103,8 @@ pub enum ReminderKind {
     CaseworkerCrisis,
     /// Account and security messages to the resident.
     Account,
+    /// The caseworker has a question about a document the resident sent (it was rejected).
+    DocumentQuestion,
 }
 
 impl ReminderKind {
@@ -117,6 +119,7 @@ impl ReminderKind {
         Self::CaseworkerEscalation,
         Self::CaseworkerCrisis,
         Self::Account,
+        Self::DocumentQuestion,
     ];
 
     /// The stored and serialised spelling (`snake_case`, as serde).
@@ -131,6 +134,7 @@ impl ReminderKind {
             Self::CaseworkerEscalation => "caseworker_escalation",
             Self::CaseworkerCrisis => "caseworker_crisis",
             Self::Account => "account",
+            Self::DocumentQuestion => "document_question",
         }
     }
 
@@ -145,7 +149,11 @@ impl ReminderKind {
     /// alerts go to staff and are not capped either.
     pub fn capped(self, crisis: bool) -> bool {
         match self {
-            Self::CaseworkerEscalation | Self::CaseworkerCrisis | Self::Account => false,
+            // The answer to something the resident sent waits for no cap.
+            Self::CaseworkerEscalation
+            | Self::CaseworkerCrisis
+            | Self::Account
+            | Self::DocumentQuestion => false,
             Self::NewStep
             | Self::DueSoon
             | Self::Overdue
@@ -549,6 +557,7 @@ mod tests {
             (CaseworkerEscalation, false,  false,            false),
             (CaseworkerCrisis,     false,  false,            false),
             (Account,              false,  false,            true),
+            (DocumentQuestion,     false,  false,            true),
         ];
         assert_eq!(cases.len(), ReminderKind::ALL.len());
         for (kind, normal, crisis, quiet) in cases {

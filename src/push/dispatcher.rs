@@ -79,6 +79,8 @@ pub fn texts(kind: ReminderKind, lang: Language) -> (&'static str, &'static str)
         (CaseworkerCrisis, false) => "An urgent step is open. See your worklist.",
         (Account, true) => "Er is iets veranderd aan je account.",
         (Account, false) => "Something changed in your account.",
+        (DocumentQuestion, true) => "Er is een vraag over je stap.",
+        (DocumentQuestion, false) => "There is a question about your step.",
     };
     ("Stap voor Stap", body)
 }
@@ -285,6 +287,7 @@ impl Dispatcher {
             let since = db::now() - chrono::Duration::days(8);
             let uncapped = [
                 ReminderKind::Account.as_str(),
+                ReminderKind::DocumentQuestion.as_str(),
                 ReminderKind::CaseworkerCrisis.as_str(),
                 ReminderKind::CaseworkerEscalation.as_str(),
             ];
@@ -373,6 +376,7 @@ impl Dispatcher {
                 ReminderKind::CaseworkerEscalation
                     | ReminderKind::CaseworkerCrisis
                     | ReminderKind::Account
+                    | ReminderKind::DocumentQuestion
             );
         if let (true, Some(p)) = (nudge, ctx.send_probability) {
             let send = match row.mrt_send {

@@ -134,9 +134,15 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub settings: Settings,
     pub state: actix_web::web::Data<stapvoorstap::startup::AppState>,
+    /// Folder of the document store (and anything else a test keeps on disk).
+    pub files: tempfile::TempDir,
     // Dropped last: the database outlives the server handle above.
     pub db: TestDb,
 }
+
+/// The documents master key of test servers (64 hex digits).
+pub const TEST_DOCUMENTS_KEY: &str =
+    "8f1c2b3a4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8";
 
 /// The signing secret of test servers (tests forge tokens with it).
 pub const TEST_JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
@@ -165,7 +171,11 @@ pub async fn spawn_app_with(
 ) -> Option<TestApp> {
     init_test_logging();
     let db = TestDb::create(backend)?;
+    let files = tempfile::tempdir().expect("temp dir");
     let mut settings = test_settings(&db);
+    settings.documents_dir = Some(files.path().join("documents"));
+    settings.documents_master_key =
+        Some(secrecy::SecretString::from(TEST_DOCUMENTS_KEY.to_owned()));
     tweak(&mut settings);
     let app = Application::build(settings.clone())
         .await
@@ -183,6 +193,7 @@ pub async fn spawn_app_with(
         client,
         settings,
         state,
+        files,
         db,
     })
 }

@@ -9,6 +9,7 @@ mod authz;
 mod behaviour;
 mod demo;
 mod edge;
+mod documents;
 mod errors;
 mod fake_fcm;
 mod health;

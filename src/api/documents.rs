@@ -1,0 +1,1146 @@
+//! Documents as evidence: the resident sends a photo or PDF for their step, the caseworker
+//! reviews it (accept → verified; reject with a reason → the step reopens), and accepted ones
+//! go into the handover archive.
+//!
+//! Uploads are raw bodies (the file itself), streamed: a PDF is encrypted and written as it
+//! arrives; a photo is read whole (it must be decoded anyway, at most the file limit) and only
+//! its cleaned re-encoding is stored. Nothing the resident named (a file name) is kept or logged.
+
+use crate::domain::kinds::{AuditAction, AuditObject, EventKind};
+use crate::api::plans::find_visible_plan;
+use crate::api::steps::complete;
+use crate::api::steps_view::pick;
+use crate::api::types::parse_id;
+use crate::api::validate;
+use crate::auth::AuthUser;
+use crate::db::documents::{self as docs_db, DocumentRow};
+use crate::db::plans::{self, PlanRow, StepRow};
+use crate::db::{self, DbConn, issuing};
+use crate::documents::content::{self, Kind, Refusal};
+use crate::domain::kinds::{OwnerType, Role, StepStatus};
+use crate::domain::policy::CASEWORKERS;
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+const RESIDENT: &[Role] = &[Role::Resident];
+
+/// The stored type of a document: photos are always stored as JPEG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum DocumentType {
+    /// A photo (JPEG or PNG as sent), stored as a cleaned JPEG.
+    #[serde(rename = "image/jpeg")]
+    Jpeg,
+    /// A PDF, stored as sent.
+    #[serde(rename = "application/pdf")]
+    Pdf,
+}
+
+impl DocumentType {
+    fn as_str(self) -> &'static str {
+        match self {
+            DocumentType::Jpeg => "image/jpeg",
+            DocumentType::Pdf => "application/pdf",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Self {
+        if s == "application/pdf" {
+            DocumentType::Pdf
+        } else {
+            DocumentType::Jpeg
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            DocumentType::Jpeg => "jpg",
+            DocumentType::Pdf => "pdf",
+        }
+    }
+}
+
+/// Where a document is in its review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    /// Waiting for the caseworker.
+    Pending,
+    /// Checked and fine: the step is verified.
+    Accepted,
+    /// Not usable; `review_reason` says why, and the step is open again.
+    Rejected,
+}
+
+impl ReviewState {
+    fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Pending => "pending",
+            ReviewState::Accepted => "accepted",
+            ReviewState::Rejected => "rejected",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Self {
+        match s {
+            "accepted" => ReviewState::Accepted,
+            "rejected" => ReviewState::Rejected,
+            _ => ReviewState::Pending,
+        }
+    }
+}
+
+/// A document's metadata (never its content or any file name).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DocumentResponse {
+    /// Document id.
+    pub id: Uuid,
+    /// The step it is evidence for.
+    pub step_id: Uuid,
+    /// Stored type.
+    pub media_type: DocumentType,
+    /// Stored size in bytes.
+    #[schema(example = 183202)]
+    pub size_bytes: i64,
+    /// When it arrived.
+    pub created_at: DateTime<Utc>,
+    /// Review state.
+    pub review: ReviewState,
+    /// Why it was not accepted, in plain language (for `rejected`).
+    #[schema(example = "De foto is onscherp. Kun je een nieuwe maken?")]
+    pub review_reason: Option<String>,
+    /// When it was reviewed.
+    pub reviewed_at: Option<DateTime<Utc>>,
+}
+
+impl From<&DocumentRow> for DocumentResponse {
+    fn from(d: &DocumentRow) -> Self {
+        Self {
+            id: parse_id(&d.id),
+            step_id: parse_id(&d.step_id),
+            media_type: DocumentType::parse(&d.media_type),
+            size_bytes: d.size_bytes,
+            created_at: db::utc(d.created_at),
+            review: ReviewState::parse(&d.state),
+            review_reason: d.review_reason.clone(),
+            reviewed_at: d.reviewed_at.map(db::utc),
+        }
+    }
+}
+
+/// Why a document is rejected.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectDocumentRequest {
+    /// What the resident should do, in plain language (1–300 characters); the resident sees it.
+    #[schema(example = "De foto is onscherp. Kun je een nieuwe maken?")]
+    pub reason: String,
+}
+
+fn refused(
+    status: StatusCode,
+    code: &'static str,
+    title: &'static str,
+    nl: &str,
+    en: &str,
+) -> ApiError {
+    ApiError::Refused {
+        status,
+        code,
+        title,
+        detail: format!("{nl} / {en}"),
+    }
+}
+
+fn unsupported(r: &Refusal) -> ApiError {
+    match r {
+        Refusal::Heic => refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_document_type",
+            "Unsupported file type",
+            "Deze foto is in HEIC-formaat; die kunnen we nog niet lezen. Zet je camera op 'Meest compatibel' (JPEG) of maak een schermafbeelding, en stuur hem opnieuw.",
+            "This photo is in HEIC format, which we cannot read yet. Set your camera to 'Most compatible' (JPEG) or take a screenshot, and send it again.",
+        ),
+        Refusal::Unsupported(_) => refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_document_type",
+            "Unsupported file type",
+            "Dit soort bestand kunnen we niet gebruiken. Stuur een foto (JPEG of PNG) of een PDF.",
+            "We cannot use this kind of file. Please send a photo (JPEG or PNG) or a PDF.",
+        ),
+        Refusal::BrokenImage => refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unreadable_document",
+            "Unreadable file",
+            "We kunnen deze foto niet openen. Misschien is hij beschadigd. Probeer het nog een keer.",
+            "We cannot open this photo; it may be damaged. Please try again.",
+        ),
+        Refusal::TooManyPixels { .. } => refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "image_too_large",
+            "Image too large",
+            "Deze foto is te groot om te verwerken. Maak een foto met een lagere resolutie.",
+            "This photo is too large to process. Please take one at a lower resolution.",
+        ),
+    }
+}
+
+fn too_large_file(limit: u64) -> ApiError {
+    let mib = limit / (1024 * 1024);
+    refused(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "document_too_large",
+        "File too large",
+        &format!("Dit bestand is te groot. Een bestand mag maximaal {mib} MB zijn."),
+        &format!("This file is too large. A file may be at most {mib} MB."),
+    )
+}
+
+fn plan_full() -> ApiError {
+    refused(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "plan_documents_full",
+        "No room for more documents",
+        "Er is geen ruimte meer voor bestanden bij je plan. Vraag je hulpverlener om hulp.",
+        "There is no more room for files in your plan. Please ask your caseworker.",
+    )
+}
+
+fn storage_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(anyhow::anyhow!("document storage: {e}"))
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    match req.headers().get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => {
+            let k = v
+                .to_str()
+                .map_err(|_| ApiError::invalid("Idempotency-Key", "must be visible ASCII"))?
+                .trim()
+                .to_owned();
+            if k.is_empty() || k.len() > 100 {
+                return Err(ApiError::invalid(
+                    "Idempotency-Key",
+                    "must be 1 to 100 characters",
+                ));
+            }
+            Ok(Some(k))
+        }
+    }
+}
+
+/// The caller's own open step that asks for a document (else 404 / 409).
+fn check_upload_target(plan: &PlanRow, step: &StepRow) -> Result<(), ApiError> {
+    if step.status != StepStatus::Open.as_str() {
+        return Err(ApiError::Conflict {
+            code: "step_not_open",
+            detail: "Documents can be added to an open step.".into(),
+        });
+    }
+    if !matches!(step.evidence.as_str(), "photo" | "document") {
+        return Err(ApiError::Conflict {
+            code: "step_takes_no_documents",
+            detail: "This step does not ask for a photo or document.".into(),
+        });
+    }
+    let _ = plan;
+    Ok(())
+}
+
+/// A stored answer for this (resident, key), if any; a key used for another step is a 409.
+fn replay(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    fingerprint: &str,
+) -> Result<Option<(i32, String)>, ApiError> {
+    match plans::find_idempotent(conn, user_id, key)? {
+        None => Ok(None),
+        Some((request, status, body)) if request == fingerprint => Ok(Some((status, body))),
+        Some(_) => Err(ApiError::Conflict {
+            code: "idempotency_key_reused",
+            detail: "This Idempotency-Key was used for a different request.".into(),
+        }),
+    }
+}
+
+fn json_reply(status: i32, body: String, replayed: bool) -> HttpResponse {
+    let code = StatusCode::from_u16(u16::try_from(status).unwrap_or(200)).unwrap_or(StatusCode::OK);
+    let mut res = HttpResponse::build(code);
+    res.content_type("application/json");
+    if replayed {
+        res.insert_header(("idempotent-replayed", "true"));
+    }
+    res.body(body)
+}
+
+/// Reads from the body until `buf` holds at least `n` bytes or the body ends.
+async fn fill(
+    payload: &mut web::Payload,
+    buf: &mut web::BytesMut,
+    n: usize,
+    limit: u64,
+) -> Result<bool, ApiError> {
+    while buf.len() < n {
+        match payload.next().await {
+            Some(chunk) => {
+                let chunk = chunk.map_err(|_| {
+                    ApiError::BadRequest("The upload was interrupted; please send it again.".into())
+                })?;
+                if (buf.len() + chunk.len()) as u64 > limit {
+                    return Err(too_large_file(limit));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            None => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+/// What arrived and is stored (encrypted), before its row exists.
+struct Stored {
+    doc_id: String,
+    kind: DocumentType,
+    size: i64,
+    sha256: String,
+    wrapped: crate::documents::crypto::WrappedKey,
+    blob_key: String,
+}
+
+/// Receives the body, checks it, cleans photos, and stores it encrypted. On any refusal
+/// nothing stays in the store.
+async fn receive(state: &AppState, mut payload: web::Payload) -> Result<Stored, ApiError> {
+    let docs = &state.documents;
+    let limit = docs.limits.max_file_bytes;
+    let mut buf = web::BytesMut::new();
+    fill(&mut payload, &mut buf, content::SNIFF_LEN, limit).await?;
+    let kind = content::sniff(&buf).map_err(|r| unsupported(&r))?;
+    let doc_id = db::new_id();
+    let mut hasher = Sha256::new();
+    if kind.is_image() {
+        // A photo must be decoded anyway: read it whole (at most the file limit).
+        fill(&mut payload, &mut buf, usize::MAX, limit).await?;
+        hasher.update(&buf);
+        let original = buf.freeze();
+        let permit = docs
+            .decode_slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)?;
+        let max_pixels = docs.limits.max_pixels;
+        let clean = web::block(move || {
+            let _permit = permit;
+            content::clean_photo(&original, kind, max_pixels)
+        })
+        .await?
+        .map_err(|r| unsupported(&r))?;
+        let mut w = docs.writer(&doc_id).await.map_err(storage_error)?;
+        if let Err(e) = w.write(&clean.jpeg).await {
+            w.abort().await;
+            return Err(storage_error(e));
+        }
+        let (wrapped, blob_key) = w.finish().await.map_err(storage_error)?;
+        return Ok(Stored {
+            doc_id,
+            kind: DocumentType::Jpeg,
+            size: clean.jpeg.len() as i64,
+            sha256: hex::encode(hasher.finalize()),
+            wrapped,
+            blob_key,
+        });
+    }
+    debug_assert_eq!(kind, Kind::Pdf);
+    // A PDF is encrypted and written as it arrives.
+    let mut w = docs.writer(&doc_id).await.map_err(storage_error)?;
+    let mut size = buf.len() as u64;
+    hasher.update(&buf);
+    let mut result = w.write(&buf).await.map_err(storage_error);
+    while result.is_ok() {
+        match payload.next().await {
+            None => break,
+            Some(Err(_)) => {
+                result = Err(ApiError::BadRequest(
+                    "The upload was interrupted; please send it again.".into(),
+                ))
+            }
+            Some(Ok(chunk)) => {
+                size += chunk.len() as u64;
+                if size > limit {
+                    result = Err(too_large_file(limit));
+                } else {
+                    hasher.update(&chunk);
+                    result = w.write(&chunk).await.map_err(storage_error);
+                }
+            }
+        }
+    }
+    if let Err(e) = result {
+        w.abort().await;
+        return Err(e);
+    }
+    let (wrapped, blob_key) = w.finish().await.map_err(storage_error)?;
+    Ok(Stored {
+        doc_id,
+        kind: DocumentType::Pdf,
+        size: size as i64,
+        sha256: hex::encode(hasher.finalize()),
+        wrapped,
+        blob_key,
+    })
+}
+
+/// Removes a blob that will not get a row; if the store fails, the deletion is queued.
+async fn discard(state: &AppState, blob_key: String) {
+    if state.documents.store.delete(&blob_key).await.is_ok() {
+        return;
+    }
+    let r = db::run(&state.pool, move |conn| {
+        Ok(docs_db::queue_blob_deletion(conn, &blob_key)?)
+    })
+    .await;
+    if let Err(e) = r {
+        tracing::error!(error = %e, "an unused document blob could not be deleted or queued");
+    }
+}
+
+/// Send a photo (JPEG or PNG) or a PDF as evidence for one of my open steps that asks for
+/// one. The body is the file itself; its type is decided by its bytes, whatever its
+/// `Content-Type` or name says. Photos are turned upright, made at most 2048 px and stored as
+/// a new JPEG without any metadata (no EXIF, no GPS). At most 10 MiB per file and 100 MiB per
+/// plan (server settings). Send an `Idempotency-Key`: a retry returns the first answer, and the
+/// same file sent twice to a step is stored once (the answer is then 200 with the first one).
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Step id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Any unique string (1–100 characters) per intended upload"),
+    ),
+    request_body(
+        description = "The file itself (at most 10 MiB by default)",
+        content(
+            (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "image/png"),
+            (Vec<u8> = "application/pdf"),
+        )
+    ),
+    responses(
+        (status = 201, description = "Stored", body = DocumentResponse),
+        (status = 200, description = "The same file was stored before (or this is a retry); the first answer", body = DocumentResponse),
+        (status = 404, description = "No such step of yours", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The step is not open or asks for no document", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file, or the plan's documents together, are too large", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a JPEG, PNG or PDF by its content (HEIC included); the detail says what to do in Dutch and English", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A photo that does not decode, or has too many pixels", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/steps/{id}/documents")]
+pub async fn upload_document(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    auth.require(RESIDENT)?;
+    let key = idempotency_key(&req)?;
+    let step_id = path.into_inner().to_string();
+    let fingerprint = format!("POST /v1/me/steps/{step_id}/documents");
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let limits = state.documents.limits;
+    if declared.is_some_and(|n| n > limits.max_file_bytes) {
+        return Err(too_large_file(limits.max_file_bytes));
+    }
+    // Cheap checks before the body is read: the step, a stored answer, room in the plan.
+    let (a, s, k, f) = (
+        auth.clone(),
+        step_id.clone(),
+        key.clone(),
+        fingerprint.clone(),
+    );
+    let early = db::run(&state.pool, move |conn| {
+        let (plan, step) = crate::api::my_steps::find_my_step(conn, &a, &s)?;
+        if let Some(k) = &k
+            && let Some(answer) = replay(conn, &a.id, k, &f)?
+        {
+            return Ok(Some(answer));
+        }
+        check_upload_target(&plan, &step)?;
+        let used = docs_db::plan_bytes(conn, &plan.id)?;
+        if used as u64 + declared.unwrap_or(0).min(limits.max_file_bytes) > limits.max_plan_bytes {
+            return Err(plan_full());
+        }
+        Ok(None)
+    })
+    .await?;
+    if let Some((status, body)) = early {
+        return Ok(json_reply(status, body, true));
+    }
+    let stored = receive(&state, payload).await?;
+    let blob_key = stored.blob_key.clone();
+    let rules = state.rules.clone();
+    let result = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let (plan, step) = crate::api::my_steps::lock_my_step(conn, &auth, &step_id)?;
+            if let Some(k) = &key
+                && let Some((status, body)) = replay(conn, &auth.id, k, &fingerprint)?
+            {
+                return Ok((status, body, true, false));
+            }
+            check_upload_target(&plan, &step)?;
+            let (status, row, fresh) =
+                match docs_db::find_duplicate(conn, &step.id, &stored.sha256)? {
+                    Some(existing) => (200, existing, false),
+                    None => {
+                        let used = docs_db::plan_bytes(conn, &plan.id)?;
+                        if (used + stored.size) as u64 > limits.max_plan_bytes {
+                            return Err(plan_full());
+                        }
+                        let t = db::now();
+                        let row = DocumentRow {
+                            id: stored.doc_id.clone(),
+                            plan_id: plan.id.clone(),
+                            step_id: step.id.clone(),
+                            media_type: stored.kind.as_str().into(),
+                            size_bytes: stored.size,
+                            sha256: stored.sha256.clone(),
+                            key_id: stored.wrapped.key_id.clone(),
+                            wrapped_key: stored.wrapped.wrapped.clone(),
+                            blob_key: stored.blob_key.clone(),
+                            state: ReviewState::Pending.as_str().into(),
+                            review_reason: None,
+                            reviewed_by: None,
+                            reviewed_at: None,
+                            created_at: t,
+                        };
+                        docs_db::insert_document(conn, &row)?;
+                        plans::insert_event(
+                            conn,
+                            &plan.id,
+                            Some(&step.id),
+                            EventKind::DocumentAdded,
+                            Some(&auth.id),
+                            Some(auth.role.as_str()),
+                            t,
+                            None,
+                        )?;
+                        crate::scheduler::touch_activity(conn, &rules, &plan.id)?;
+                        (201, row, true)
+                    }
+                };
+            let body =
+                serde_json::to_string(&DocumentResponse::from(&row)).map_err(ApiError::internal)?;
+            if let Some(k) = &key {
+                plans::insert_idempotent(conn, &auth.id, k, &fingerprint, status, &body)?;
+            }
+            Ok((status, body, false, fresh))
+        })
+    })
+    .await;
+    match result {
+        Ok((status, body, replayed, fresh)) => {
+            if !fresh {
+                discard(&state, blob_key).await;
+            }
+            Ok(json_reply(status, body, replayed))
+        }
+        Err(e) => {
+            discard(&state, blob_key).await;
+            Err(e)
+        }
+    }
+}
+
+/// My documents for one of my steps (metadata only), oldest first.
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Step id")),
+    responses(
+        (status = 200, description = "The step's documents", body = Vec<DocumentResponse>),
+        (status = 404, description = "No such step of yours", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/me/steps/{id}/documents")]
+pub async fn list_my_documents(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<DocumentResponse>>> {
+    auth.require(RESIDENT)?;
+    let id = path.into_inner().to_string();
+    let rows = db::run(&state.pool, move |conn| {
+        let (_, step) = crate::api::my_steps::find_my_step(conn, &auth, &id)?;
+        Ok(docs_db::list_for_step(conn, &step.id)?)
+    })
+    .await?;
+    Ok(web::Json(rows.iter().map(DocumentResponse::from).collect()))
+}
+
+/// One of my documents and its plan, or 404.
+fn find_my_document(
+    conn: &mut DbConn,
+    auth: &AuthUser,
+    id: &str,
+) -> Result<(PlanRow, DocumentRow), ApiError> {
+    let doc = docs_db::find_document(conn, id)?.ok_or(ApiError::NotFound)?;
+    let plan = plans::find_plan(conn, &doc.plan_id)?.ok_or(ApiError::NotFound)?;
+    if plan.resident_id != auth.id {
+        return Err(ApiError::NotFound);
+    }
+    Ok((plan, doc))
+}
+
+/// Streams a document's decrypted content.
+async fn download(state: &AppState, doc: DocumentRow) -> ApiResult<HttpResponse> {
+    let kind = DocumentType::parse(&doc.media_type);
+    let stream = state.documents.open(&doc).await.map_err(storage_error)?;
+    let stream = stream.map(|r| {
+        r.map_err(|e| {
+            tracing::error!(error = %e, "a stored document could not be read");
+            storage_error(e)
+        })
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(kind.as_str())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"document-{}.{}\"",
+                doc.id,
+                kind.extension()
+            ),
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .streaming(stream))
+}
+
+/// Download one of my documents (as stored: photos as the cleaned JPEG).
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The document", content(
+            (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "application/pdf"),
+        )),
+        (status = 404, description = "No such document of yours", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/me/documents/{id}")]
+pub async fn get_my_document(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.require(RESIDENT)?;
+    let id = path.into_inner().to_string();
+    let doc = db::run(&state.pool, move |conn| {
+        Ok(find_my_document(conn, &auth, &id)?.1)
+    })
+    .await?;
+    download(&state, doc).await
+}
+
+/// Delete one of my documents before it is reviewed (a wrong photo, say).
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Document id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such document of yours", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already reviewed", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/v1/me/documents/{id}")]
+pub async fn delete_my_document(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.require(RESIDENT)?;
+    let id = path.into_inner().to_string();
+    db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let (plan, _) = find_my_document(conn, &auth, &id)?;
+            plans::lock_plan(conn, &plan.id)?;
+            let doc = docs_db::find_document(conn, &id)?.ok_or(ApiError::NotFound)?;
+            if doc.state != ReviewState::Pending.as_str() {
+                return Err(ApiError::Conflict {
+                    code: "document_reviewed",
+                    detail: "A reviewed document cannot be deleted.".into(),
+                });
+            }
+            docs_db::delete_documents(conn, std::slice::from_ref(&doc))?;
+            plans::insert_event(
+                conn,
+                &plan.id,
+                Some(&doc.step_id),
+                EventKind::DocumentDeleted,
+                Some(&auth.id),
+                Some(auth.role.as_str()),
+                db::now(),
+                None,
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    // The row is gone; the blob follows now, or from the queue if the store fails.
+    if let Err(e) = state.documents.sweep_deletions(&state.pool).await {
+        tracing::warn!(error = %e, "document deletion sweep failed; retried later");
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A step a staff member may see documents of: a caseworker of the plan's team, or the
+/// volunteer the step is assigned to. Anyone else: 404. Records the access.
+fn visible_step(
+    conn: &mut DbConn,
+    auth: &AuthUser,
+    step_id: &str,
+) -> Result<(PlanRow, StepRow), ApiError> {
+    let step = plans::find_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
+    let plan = if auth.role == Role::Volunteer {
+        if step.owner_type != OwnerType::Volunteer.as_str()
+            || step.owner_user_id.as_deref() != Some(auth.id.as_str())
+        {
+            return Err(ApiError::NotFound);
+        }
+        plans::find_plan(conn, &step.plan_id)?.ok_or(ApiError::NotFound)?
+    } else {
+        find_visible_plan(conn, auth, &step.plan_id)?
+    };
+    Ok((plan, step))
+}
+
+/// Documents of a plan (caseworkers of its team), oldest first.
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    responses(
+        (status = 200, description = "The plan's documents", body = Vec<DocumentResponse>),
+        (status = 403, description = "Not a caseworker (researchers see counts only)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plan in your teams", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/plans/{id}/documents")]
+pub async fn list_plan_documents(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<DocumentResponse>>> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let rows = db::run(&state.pool, move |conn| {
+        let plan = find_visible_plan(conn, &auth, &id)?;
+        crate::api::audit::record(
+            conn,
+            &auth,
+            &plan.resident_id,
+            AuditAction::List, AuditObject::Documents,
+            Some(&plan.id),
+        )?;
+        Ok(docs_db::list_for_plan(conn, &plan.id)?)
+    })
+    .await?;
+    Ok(web::Json(rows.iter().map(DocumentResponse::from).collect()))
+}
+
+/// Documents of a step: caseworkers of the team, or the volunteer the step is assigned to.
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Step id")),
+    responses(
+        (status = 200, description = "The step's documents", body = Vec<DocumentResponse>),
+        (status = 403, description = "Not a caseworker or volunteer", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such step for you", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/steps/{id}/documents")]
+pub async fn list_step_documents(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<web::Json<Vec<DocumentResponse>>> {
+    auth.require(&[Role::Caseworker, Role::Volunteer])?;
+    let id = path.into_inner().to_string();
+    let rows = db::run(&state.pool, move |conn| {
+        let (plan, step) = visible_step(conn, &auth, &id)?;
+        crate::api::audit::record(
+            conn,
+            &auth,
+            &plan.resident_id,
+            AuditAction::List, AuditObject::Documents,
+            Some(&step.id),
+        )?;
+        Ok(docs_db::list_for_step(conn, &step.id)?)
+    })
+    .await?;
+    Ok(web::Json(rows.iter().map(DocumentResponse::from).collect()))
+}
+
+/// Download a document (decrypted): caseworkers of the team, or the volunteer its step is
+/// assigned to. Every download is in the audit log.
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The document", content(
+            (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "application/pdf"),
+        )),
+        (status = 403, description = "Not a caseworker or volunteer", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document for you", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/documents/{id}")]
+pub async fn get_document(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.require(&[Role::Caseworker, Role::Volunteer])?;
+    let id = path.into_inner().to_string();
+    let doc = db::run(&state.pool, move |conn| {
+        let doc = docs_db::find_document(conn, &id)?.ok_or(ApiError::NotFound)?;
+        let (plan, _) = visible_step(conn, &auth, &doc.step_id)?;
+        crate::api::audit::record(
+            conn,
+            &auth,
+            &plan.resident_id,
+            AuditAction::Download, AuditObject::Document,
+            Some(&doc.id),
+        )?;
+        Ok(doc)
+    })
+    .await?;
+    download(&state, doc).await
+}
+
+/// Loads a document for review by a caseworker of its team, under the plan lock.
+fn lock_for_review(
+    conn: &mut DbConn,
+    auth: &AuthUser,
+    id: &str,
+    action: AuditAction,
+) -> Result<(PlanRow, StepRow, DocumentRow), ApiError> {
+    let doc = docs_db::find_document(conn, id)?.ok_or(ApiError::NotFound)?;
+    let plan = find_visible_plan(conn, auth, &doc.plan_id)?;
+    plans::lock_plan(conn, &plan.id)?;
+    let doc = docs_db::find_document(conn, id)?.ok_or(ApiError::NotFound)?;
+    let step = plans::find_step(conn, &doc.step_id)?.ok_or(ApiError::NotFound)?;
+    crate::api::audit::record(
+        conn,
+        auth,
+        &plan.resident_id,
+        action,
+        AuditObject::Document,
+        Some(&doc.id),
+    )?;
+    Ok((plan, step, doc))
+}
+
+/// Accept a document (caseworker): the proof is fine, so its step is verified (an open step
+/// is completed first, which issues what comes next).
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "Accepted", body = DocumentResponse),
+        (status = 404, description = "No such document in your teams", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/documents/{id}/accept")]
+pub async fn accept_document(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<web::Json<DocumentResponse>> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let rules = state.rules.clone();
+    let doc = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let (plan, step, doc) = lock_for_review(conn, &auth, &id, AuditAction::Accept)?;
+            let doc = docs_db::update_review(
+                conn,
+                &doc.id,
+                ReviewState::Accepted.as_str(),
+                None,
+                &auth.id,
+            )?;
+            let step = if step.status == StepStatus::Open.as_str() {
+                complete(conn, &plan, &step, &auth, None, &rules, None)?.0
+            } else {
+                step
+            };
+            if step.status == StepStatus::Done.as_str() {
+                let t = db::now();
+                let mut s = step.clone();
+                s.status = StepStatus::Verified.as_str().into();
+                s.status_reason = None;
+                s.verified_at = Some(t);
+                s.verified_by = Some(auth.id.clone());
+                plans::update_step(conn, &s)?;
+                plans::insert_event(
+                    conn,
+                    &plan.id,
+                    Some(&s.id),
+                    EventKind::Verified,
+                    Some(&auth.id),
+                    Some(auth.role.as_str()),
+                    t,
+                    None,
+                )?;
+            }
+            Ok(doc)
+        })
+    })
+    .await?;
+    Ok(web::Json(DocumentResponse::from(&doc)))
+}
+
+/// Reject a document with a reason the resident reads (caseworker). A done or verified step
+/// opens again; the resident gets a push that says only "Er is een vraag over je stap".
+#[utoipa::path(
+    tag = "documents",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "Rejected", body = DocumentResponse),
+        (status = 404, description = "No such document in your teams", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/documents/{id}/reject")]
+pub async fn reject_document(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: crate::api::Json<RejectDocumentRequest>,
+) -> ApiResult<web::Json<DocumentResponse>> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let reason = validate::text("reason", &body.reason, 1, 300)?;
+    let rules = state.rules.clone();
+    let doc = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let (plan, step, doc) = lock_for_review(conn, &auth, &id, AuditAction::Reject)?;
+            let doc = docs_db::update_review(
+                conn,
+                &doc.id,
+                ReviewState::Rejected.as_str(),
+                Some(&reason),
+                &auth.id,
+            )?;
+            let mut s = step.clone();
+            s.status_reason = Some(reason.clone());
+            let finished = matches!(step.status.as_str(), "done" | "verified");
+            if finished {
+                s.status = StepStatus::Planned.as_str().into();
+                s.completed_at = None;
+                s.completed_by = None;
+                s.verified_at = None;
+                s.verified_by = None;
+                s.issued_at = None;
+            }
+            plans::update_step(conn, &s)?;
+            if finished {
+                plans::insert_event(
+                    conn,
+                    &plan.id,
+                    Some(&s.id),
+                    EventKind::Reopened,
+                    Some(&auth.id),
+                    Some(auth.role.as_str()),
+                    db::now(),
+                    None,
+                )?;
+                issuing::issue_ready_steps(conn, &plan, &rules)?;
+            }
+            crate::db::notifications::enqueue(
+                conn,
+                &crate::db::notifications::NewReminder {
+                    user_id: plan.resident_id.clone(),
+                    plan_id: Some(plan.id.clone()),
+                    step_id: None,
+                    kind: crate::domain::reminders::ReminderKind::DocumentQuestion.as_str(),
+                    crisis: false,
+                    dedupe_key: format!("document_question:{}", doc.id),
+                    due_at: db::now(),
+                },
+            )?;
+            Ok(doc)
+        })
+    })
+    .await?;
+    Ok(web::Json(DocumentResponse::from(&doc)))
+}
+
+/// A file name for the archive from a checklist item's title: letters, digits, spaces and a
+/// few marks; everything else becomes `_`.
+fn archive_name(n: usize, title: &str, copy: usize, ext: &str) -> String {
+    let clean: String = title
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || " -_.,()".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    let clean = clean.trim().trim_matches('.');
+    let suffix = if copy > 1 {
+        format!(" ({copy})")
+    } else {
+        String::new()
+    };
+    format!("{n:02} {clean}{suffix}.{ext}")
+}
+
+/// The handover archive: the checklist PDF and the accepted documents, named after their
+/// checklist items, streamed (one document in memory at a time). The caller has checked
+/// access and rendered the PDF.
+pub async fn handover_archive(
+    state: &AppState,
+    plan_id: String,
+    lang: crate::domain::kinds::Language,
+    checklist_pdf: Vec<u8>,
+) -> ApiResult<HttpResponse> {
+    let entries = db::run(&state.pool, move |conn| {
+        let steps = plans::list_steps(conn, &plan_id)?;
+        let docs = docs_db::list_for_plan(conn, &plan_id)?;
+        let mut out = Vec::new();
+        for (i, s) in steps.iter().enumerate() {
+            let accepted: Vec<&DocumentRow> = docs
+                .iter()
+                .filter(|d| d.step_id == s.id && d.state == ReviewState::Accepted.as_str())
+                .collect();
+            for (copy, d) in accepted.into_iter().enumerate() {
+                let ext = DocumentType::parse(&d.media_type).extension();
+                let title = pick(lang, &s.title_nl, &s.title_en);
+                out.push((archive_name(i + 1, title, copy + 1, ext), d.clone()));
+            }
+        }
+        Ok(out)
+    })
+    .await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, ApiError>>(2);
+    let documents = state.documents.clone();
+    actix_web::rt::spawn(async move {
+        let sink = SharedBuf::default();
+        let mut zip = zip::ZipWriter::new_stream(sink.clone());
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .large_file(false);
+        let mut add = |name: &str, data: &[u8]| -> zip::result::ZipResult<()> {
+            use std::io::Write;
+            zip.start_file(name, opts)?;
+            zip.write_all(data)?;
+            Ok(())
+        };
+        if let Err(e) = add("00 Overdracht.pdf", &checklist_pdf) {
+            let _ = tx.send(Err(ApiError::internal(e))).await;
+            return;
+        }
+        if tx.send(Ok(sink.take())).await.is_err() {
+            return;
+        }
+        for (name, doc) in entries {
+            let data = match documents.read_all(&doc).await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::error!(error = %e, "a document for the handover archive could not be read");
+                    let _ = tx.send(Err(storage_error(e))).await;
+                    return;
+                }
+            };
+            if let Err(e) = add(&name, &data) {
+                let _ = tx.send(Err(ApiError::internal(e))).await;
+                return;
+            }
+            if tx.send(Ok(sink.take())).await.is_err() {
+                return;
+            }
+        }
+        match zip.finish() {
+            Ok(_) => {
+                let _ = tx.send(Ok(sink.take())).await;
+            }
+            Err(e) => {
+                let _ = tx.send(Err(ApiError::internal(e))).await;
+            }
+        }
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"overdracht.zip\"",
+        ))
+        .streaming(body))
+}
+
+/// A byte buffer the zip writer appends to and the response stream drains.
+#[derive(Clone, Default)]
+struct SharedBuf(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl SharedBuf {
+    fn take(&self) -> web::Bytes {
+        web::Bytes::from(std::mem::take(&mut *self.0.borrow_mut()))
+    }
+}
+
+impl std::io::Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_names_follow_checklist_items() {
+        assert_eq!(
+            archive_name(3, "Loonstrook/salaris: mei", 1, "pdf"),
+            "03 Loonstrook_salaris_ mei.pdf"
+        );
+        assert_eq!(
+            archive_name(12, "Foto ../../etc", 2, "jpg"),
+            "12 Foto .._.._etc (2).jpg"
+        );
+        assert!(!archive_name(1, "a/b\\c", 1, "pdf").contains(['/', '\\']));
+    }
+}
