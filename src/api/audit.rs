@@ -1,11 +1,11 @@
 //! Recording and reading the audit log of staff access to residents' data.
 
 use crate::api::types::parse_id;
+use crate::api::types::parse_or;
 use crate::auth::AuthUser;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{self, DbConn};
 use crate::domain::kinds::{AuditAction, AuditActorRole, AuditObject, Role};
-use crate::api::types::parse_or;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use actix_web::{get, web};

@@ -272,7 +272,14 @@ pub async fn create_resident(
                     updated_at: now,
                 },
             )?;
-            crate::api::audit::record(conn, &auth, &row.id, crate::domain::kinds::AuditAction::Create, crate::domain::kinds::AuditObject::Resident, Some(&row.id))?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &row.id,
+                crate::domain::kinds::AuditAction::Create,
+                crate::domain::kinds::AuditObject::Resident,
+                Some(&row.id),
+            )?;
             let activation = issue_code(conn, &st, &row, &auth.id)?;
             Ok(ResidentCreatedResponse {
                 resident: resident_response(conn, row)?,
@@ -307,7 +314,14 @@ pub async fn list_residents(
         users::list_residents_of_teams(conn, &teams)?
             .into_iter()
             .map(|u| {
-                crate::api::audit::record(conn, &auth, &u.id, crate::domain::kinds::AuditAction::List, crate::domain::kinds::AuditObject::Resident, Some(&u.id))?;
+                crate::api::audit::record(
+                    conn,
+                    &auth,
+                    &u.id,
+                    crate::domain::kinds::AuditAction::List,
+                    crate::domain::kinds::AuditObject::Resident,
+                    Some(&u.id),
+                )?;
                 resident_response(conn, u)
             })
             .collect::<Result<Vec<_>, _>>()
@@ -333,7 +347,14 @@ pub async fn get_resident(
     let id = path.into_inner().to_string();
     let r = db::run(&state.pool, move |conn| {
         let row = find_visible_resident(conn, &auth, &id)?;
-        crate::api::audit::record(conn, &auth, &row.id, crate::domain::kinds::AuditAction::Read, crate::domain::kinds::AuditObject::Resident, Some(&row.id))?;
+        crate::api::audit::record(
+            conn,
+            &auth,
+            &row.id,
+            crate::domain::kinds::AuditAction::Read,
+            crate::domain::kinds::AuditObject::Resident,
+            Some(&row.id),
+        )?;
         resident_response(conn, row)
     })
     .await?;
@@ -394,7 +415,14 @@ pub async fn unlock_resident(
     let id = path.into_inner().to_string();
     db::run(&state.pool, move |conn| {
         let row = find_visible_resident(conn, &auth, &id)?;
-        crate::api::audit::record(conn, &auth, &row.id, crate::domain::kinds::AuditAction::Update, crate::domain::kinds::AuditObject::Lock, Some(&row.id))?;
+        crate::api::audit::record(
+            conn,
+            &auth,
+            &row.id,
+            crate::domain::kinds::AuditAction::Update,
+            crate::domain::kinds::AuditObject::Lock,
+            Some(&row.id),
+        )?;
         Ok(users::clear_lock(conn, &row.id)?)
     })
     .await?;

@@ -221,7 +221,12 @@ pub async fn update_step(
     let rules = state.rules.clone();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, crate::domain::kinds::AuditAction::Update)?;
+            let (plan, step) = lock_step_for_caseworker(
+                conn,
+                &auth,
+                &id,
+                crate::domain::kinds::AuditAction::Update,
+            )?;
             if if_match != "*" && if_match != etag(&step) {
                 return Err(ApiError::PreconditionFailed);
             }
@@ -385,7 +390,12 @@ pub async fn verify_step(
     let id = path.into_inner().to_string();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, crate::domain::kinds::AuditAction::Verify)?;
+            let (plan, step) = lock_step_for_caseworker(
+                conn,
+                &auth,
+                &id,
+                crate::domain::kinds::AuditAction::Verify,
+            )?;
             if step.status != StepStatus::Done.as_str() {
                 return Err(ApiError::Conflict {
                     code: "step_not_done",
@@ -439,7 +449,12 @@ pub async fn reopen_step(
     let rules = state.rules.clone();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, crate::domain::kinds::AuditAction::Reopen)?;
+            let (plan, step) = lock_step_for_caseworker(
+                conn,
+                &auth,
+                &id,
+                crate::domain::kinds::AuditAction::Reopen,
+            )?;
             if matches!(
                 StepStatus::from(&step),
                 StepStatus::Planned | StepStatus::Open
