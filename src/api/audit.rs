@@ -2,11 +2,11 @@
 
 use crate::api::paging::{self, PageRequest};
 use crate::api::types::parse_id;
+use crate::api::types::parse_or;
 use crate::auth::AuthUser;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{self, DbConn};
 use crate::domain::kinds::{AuditAction, AuditActorRole, AuditObject, Role};
-use crate::api::types::parse_or;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, web};

@@ -174,7 +174,12 @@ pub enum SnoozeReason {
     NoTimeThisWeek,
     Other,
 }
-crate::domain::kinds::all_values!(SnoozeReason { WaitingForPost, WaitingForSomeone, NoTimeThisWeek, Other });
+crate::domain::kinds::all_values!(SnoozeReason {
+    WaitingForPost,
+    WaitingForSomeone,
+    NoTimeThisWeek,
+    Other
+});
 
 /// "Niet nu": put a step aside until a date, with a reason.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -270,7 +275,12 @@ pub enum CrisisKind {
     /// Garnishment on wages or benefit.
     Garnishment,
 }
-crate::domain::kinds::all_values!(CrisisKind { Eviction, Disconnection, HealthInsurance, Garnishment });
+crate::domain::kinds::all_values!(CrisisKind {
+    Eviction,
+    Disconnection,
+    HealthInsurance,
+    Garnishment
+});
 
 impl CrisisKind {
     fn item_key(self) -> &'static str {

@@ -626,7 +626,14 @@ pub async fn assigned_steps(
             let name = users::find_user(conn, &plan.resident_id)?
                 .map(|u| first_name(&u.display_name))
                 .unwrap_or_default();
-            crate::api::audit::record(conn, &auth, &plan.resident_id, crate::domain::kinds::AuditAction::List, crate::domain::kinds::AuditObject::Step, Some(&s.id))?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &plan.resident_id,
+                crate::domain::kinds::AuditAction::List,
+                crate::domain::kinds::AuditObject::Step,
+                Some(&s.id),
+            )?;
             out.push(AssignedStepResponse {
                 step: StepResponse::new(&s, lang),
                 resident_first_name: name,

@@ -11,7 +11,7 @@ use crate::auth::{AuthUser, denial};
 use crate::db::plans::{self, PlanRow, StepRow};
 use crate::db::{self, DbConn, issuing, users};
 use crate::domain::kinds::{
-    Evidence, EventKind, Language, OwnerRole, OwnerType, PlanStatus, Priority, Role, StepStatus,
+    EventKind, Evidence, Language, OwnerRole, OwnerType, PlanStatus, Priority, Role, StepStatus,
 };
 use crate::domain::policy::{self, CASEWORKERS};
 use crate::domain::template::Localized;
@@ -93,7 +93,16 @@ pub enum OutflowReason {
     /// Another reason.
     Other,
 }
-crate::domain::kinds::all_values!(OutflowReason { DebtArrangement, DebtsResolved, Referred, NoContact, OwnRequest, Moved, Deceased, Other });
+crate::domain::kinds::all_values!(OutflowReason {
+    DebtArrangement,
+    DebtsResolved,
+    Referred,
+    NoContact,
+    OwnRequest,
+    Moved,
+    Deceased,
+    Other
+});
 
 /// Text in Dutch and English (English falls back to Dutch when absent).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -404,7 +413,14 @@ pub async fn create_plan(
     let view = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             let resident = find_visible_resident(conn, &auth, &resident_id)?;
-            crate::api::audit::record(conn, &auth, &resident.id, crate::domain::kinds::AuditAction::Create, crate::domain::kinds::AuditObject::Plan, None)?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &resident.id,
+                crate::domain::kinds::AuditAction::Create,
+                crate::domain::kinds::AuditObject::Plan,
+                None,
+            )?;
             if plans::find_current_plan_of(conn, &resident.id)?.is_some() {
                 return Err(ApiError::Conflict {
                     code: "plan_exists",

@@ -1,26 +1,26 @@
 //! Data protection: a resident's export of everything held about them, and erasure.
 
-use crate::auth::{AuthUser, denial};
-use crate::db::schema::{notification_preferences, plan_events, pulses};
-use crate::db::{self, audit, erasure, notifications, plans, users};
 use crate::api::behaviour::SnoozeReason;
 use crate::api::devices::Platform;
 use crate::api::plans::OutflowReason;
 use crate::api::steps_view::IntentionView;
 use crate::api::types::{parse_id, parse_known, parse_or};
+use crate::auth::{AuthUser, denial};
+use crate::db::schema::{notification_preferences, plan_events, pulses};
+use crate::db::{self, audit, erasure, notifications, plans, users};
 use crate::domain::kinds::{
     EventKind, Language, OwnerType, PlanStatus, Priority, PulseKind, ReminderState, Role,
     StepStatus,
 };
+use crate::domain::policy;
 use crate::domain::reminders::ReminderKind;
 use crate::domain::research::Arm;
 use crate::domain::template::Localized;
-use crate::domain::policy;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, delete, get, web};
-use diesel::prelude::*;
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -280,9 +280,21 @@ pub async fn export_me(auth: AuthUser, state: web::Data<AppState>) -> ApiResult<
                 .collect();
             let events: Vec<ExportEvent> = plan_events::table
                 .filter(plan_events::plan_id.eq(&p.id))
-                .select((plan_events::kind, plan_events::step_id, plan_events::actor_role, plan_events::occurred_at, plan_events::recorded_at))
+                .select((
+                    plan_events::kind,
+                    plan_events::step_id,
+                    plan_events::actor_role,
+                    plan_events::occurred_at,
+                    plan_events::recorded_at,
+                ))
                 .order(plan_events::recorded_at.asc())
-                .load::<(String, Option<String>, Option<String>, chrono::NaiveDateTime, chrono::NaiveDateTime)>(conn)?
+                .load::<(
+                    String,
+                    Option<String>,
+                    Option<String>,
+                    chrono::NaiveDateTime,
+                    chrono::NaiveDateTime,
+                )>(conn)?
                 .into_iter()
                 .map(|(kind, step, role, occ, rec)| ExportEvent {
                     kind: parse_or(&kind, EventKind::StepChanged),
@@ -335,16 +347,25 @@ pub async fn export_me(auth: AuthUser, state: web::Data<AppState>) -> ApiResult<
             .collect();
         let prefs = notification_preferences::table
             .find(&u.id)
-            .select((notification_preferences::enabled, notification_preferences::quiet_start, notification_preferences::quiet_end, notification_preferences::daily_cap, notification_preferences::weekly_cap, notification_preferences::timezone))
+            .select((
+                notification_preferences::enabled,
+                notification_preferences::quiet_start,
+                notification_preferences::quiet_end,
+                notification_preferences::daily_cap,
+                notification_preferences::weekly_cap,
+                notification_preferences::timezone,
+            ))
             .first::<(bool, String, String, i32, i32, String)>(conn)
             .optional()?
-            .map(|(enabled, qs, qe, daily_cap, weekly_cap, timezone)| ExportPreferences {
-                enabled,
-                quiet_hours: format!("{qs}-{qe}"),
-                daily_cap,
-                weekly_cap,
-                timezone,
-            });
+            .map(
+                |(enabled, qs, qe, daily_cap, weekly_cap, timezone)| ExportPreferences {
+                    enabled,
+                    quiet_hours: format!("{qs}-{qe}"),
+                    daily_cap,
+                    weekly_cap,
+                    timezone,
+                },
+            );
         let reminders: Vec<ExportReminder> = notifications::list_for_user(conn, &u.id)?
             .iter()
             .map(|r| ExportReminder {

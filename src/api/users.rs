@@ -23,7 +23,10 @@ pub enum Discipline {
     Generalist,
     Specialist,
 }
-crate::domain::kinds::all_values!(Discipline { Generalist, Specialist });
+crate::domain::kinds::all_values!(Discipline {
+    Generalist,
+    Specialist
+});
 
 /// A new staff account.
 #[derive(Debug, Deserialize, ToSchema)]

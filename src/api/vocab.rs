@@ -10,8 +10,8 @@ use crate::api::plans::OutflowReason;
 use crate::api::users::Discipline;
 use crate::domain::gate::TimeBox;
 use crate::domain::kinds::{
-    AuditAction, AuditActorRole, AuditObject, Evidence, EventKind, HandoverState, Language, OwnerRole, OwnerType, PlanStatus, Priority,
-    PulseKind, ReminderState, Role, StepStatus,
+    AuditAction, AuditActorRole, AuditObject, EventKind, Evidence, HandoverState, Language,
+    OwnerRole, OwnerType, PlanStatus, Priority, PulseKind, ReminderState, Role, StepStatus,
 };
 use crate::domain::progress::MilestoneKind;
 use crate::domain::reminders::{InactivityStage, PartOfDay, ReminderKind};

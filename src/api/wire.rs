@@ -39,9 +39,13 @@ struct WireDate(NaiveDate);
 /// Parses `YYYY-MM-DD` within 0001-01-01 ..= 9999-12-31.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     let shaped = s.len() == 10
-        && s.bytes()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     let date = shaped
         .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .flatten()
@@ -52,7 +56,9 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 impl<'de> Deserialize<'de> for WireDate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        parse_date(&s).map(WireDate).map_err(serde::de::Error::custom)
+        parse_date(&s)
+            .map(WireDate)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -101,7 +107,15 @@ mod tests {
         assert!(parse_date("2026-12-01").is_ok());
         assert!(parse_date("0001-01-01").is_ok());
         assert!(parse_date("9999-12-31").is_ok());
-        for bad in ["+10000-01-01", "0000-12-31", "-0001-01-01", "2026-1-05", "2026-02-30", " 2026-12-01", "20261201"] {
+        for bad in [
+            "+10000-01-01",
+            "0000-12-31",
+            "-0001-01-01",
+            "2026-1-05",
+            "2026-02-30",
+            " 2026-12-01",
+            "20261201",
+        ] {
             assert!(parse_date(bad).is_err(), "{bad} accepted");
         }
     }

@@ -66,7 +66,16 @@ pub fn issue_ready_steps_of(
     let mut opened = Vec::new();
     for id in to_open {
         let s = plans::open_step(conn, &id, t)?;
-        plans::insert_event(conn, &plan.id, Some(&s.id), crate::domain::kinds::EventKind::Issued, None, None, t, None)?;
+        plans::insert_event(
+            conn,
+            &plan.id,
+            Some(&s.id),
+            crate::domain::kinds::EventKind::Issued,
+            None,
+            None,
+            t,
+            None,
+        )?;
         StepOutline::apply(outline, &s);
         opened.push(s);
     }

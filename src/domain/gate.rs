@@ -75,7 +75,10 @@ pub fn evaluate(steps: &[GateStep], lang: Language) -> Vec<Criterion> {
                 steps_total: u32::try_from(applicable.len()).unwrap_or(u32::MAX),
                 steps_done: u32::try_from(done.len()).unwrap_or(u32::MAX),
                 met_at: if met {
-                    done.iter().filter_map(|s| s.completed_at).max().map(|t| t.and_utc())
+                    done.iter()
+                        .filter_map(|s| s.completed_at)
+                        .max()
+                        .map(|t| t.and_utc())
                 } else {
                     None
                 },
@@ -100,7 +103,11 @@ pub enum TimeBox {
     /// Past 120 days (the NVVK's four months).
     Over120,
 }
-crate::domain::kinds::all_values!(TimeBox { OnTrack, Over90, Over120 });
+crate::domain::kinds::all_values!(TimeBox {
+    OnTrack,
+    Over90,
+    Over120
+});
 
 pub fn time_box(days_in_stabilisation: i64) -> TimeBox {
     match days_in_stabilisation {

@@ -62,7 +62,12 @@ pub enum MilestoneKind {
     /// Every counting step is completed.
     AllDone,
 }
-crate::domain::kinds::all_values!(MilestoneKind { FirstStep, CategoryDone, HalfWay, AllDone });
+crate::domain::kinds::all_values!(MilestoneKind {
+    FirstStep,
+    CategoryDone,
+    HalfWay,
+    AllDone
+});
 
 /// A milestone the plan has reached.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

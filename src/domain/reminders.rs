@@ -296,7 +296,12 @@ pub enum InactivityStage {
     /// Inactive long enough to count as at risk of dropping out.
     AtRisk,
 }
-crate::domain::kinds::all_values!(InactivityStage { Active, Nudge, Escalated, AtRisk });
+crate::domain::kinds::all_values!(InactivityStage {
+    Active,
+    Nudge,
+    Escalated,
+    AtRisk
+});
 
 /// Thresholds of the inactivity ladder, measured from the last resident activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,7 +356,11 @@ pub enum PartOfDay {
     /// 19:00 local.
     Evening,
 }
-crate::domain::kinds::all_values!(PartOfDay { Morning, Afternoon, Evening });
+crate::domain::kinds::all_values!(PartOfDay {
+    Morning,
+    Afternoon,
+    Evening
+});
 
 impl PartOfDay {
     /// The local clock time this part of day stands for.

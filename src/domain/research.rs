@@ -43,7 +43,11 @@ pub enum ArmPolicy {
     /// Each new plan gets an arm at random (50/50); the draw is recorded.
     Randomised,
 }
-crate::domain::kinds::all_values!(ArmPolicy { Dosed, FullList, Randomised });
+crate::domain::kinds::all_values!(ArmPolicy {
+    Dosed,
+    FullList,
+    Randomised
+});
 
 impl ArmPolicy {
     pub fn as_str(self) -> &'static str {

@@ -45,7 +45,13 @@ fn walk_schemas(doc: &serde_json::Value, check: &mut dyn FnMut(&str, &serde_json
             }
         }
         for key in ["oneOf", "anyOf", "allOf", "prefixItems"] {
-            for (i, inner) in obj.get(key).and_then(|v| v.as_array()).into_iter().flatten().enumerate() {
+            for (i, inner) in obj
+                .get(key)
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 schema(&format!("{path}/{key}/{i}"), inner, check);
             }
         }
@@ -102,7 +108,9 @@ fn untyped(s: &serde_json::Value) -> Option<&'static str> {
     }
     if types.contains(&"object")
         && !obj.contains_key("properties")
-        && !obj.get("additionalProperties").is_some_and(|a| a.is_object())
+        && !obj
+            .get("additionalProperties")
+            .is_some_and(|a| a.is_object())
     {
         return Some("an object without properties");
     }
@@ -121,7 +129,11 @@ fn every_schema_is_typed() {
             found.push(format!("{path}: {why}"));
         }
     });
-    assert!(found.is_empty(), "untyped or free-form schemas:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "untyped or free-form schemas:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]
@@ -180,7 +192,9 @@ fn every_enum_of_the_spec_is_a_rust_type_with_all_its_values() {
         match known.get(name.as_str()) {
             None => problems.push(format!("{name}: not in api::vocab::spec_enums")),
             Some(all) if *all != values => {
-                problems.push(format!("{name}: spec lists {values:?}, the type has {all:?}"));
+                problems.push(format!(
+                    "{name}: spec lists {values:?}, the type has {all:?}"
+                ));
             }
             Some(_) => {}
         }

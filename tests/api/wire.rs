@@ -75,7 +75,14 @@ fn the_date_scan_finds_dates_without_offset_or_out_of_range() {
     let (mut seen, mut bad) = (0, Vec::new());
     bad_dates(&answer, "", &mut seen, &mut bad);
     assert_eq!(seen, 6);
-    assert_eq!(bad, ["/due_on: +10000-01-01", "/met_at: 2026-12-01T17:55:45.275657", "/zero: 0000-01-01"]);
+    assert_eq!(
+        bad,
+        [
+            "/due_on: +10000-01-01",
+            "/met_at: 2026-12-01T17:55:45.275657",
+            "/zero: 0000-01-01"
+        ]
+    );
 }
 
 /// Records every JSON answer of the scenario.
@@ -87,7 +94,11 @@ struct Recorder<'a> {
 impl Recorder<'_> {
     fn keep(&mut self, what: &str, reply: &Reply, status: u16) -> Value {
         reply.assert_status(status);
-        let v = if reply.body.is_empty() { Value::Null } else { reply.value() };
+        let v = if reply.body.is_empty() {
+            Value::Null
+        } else {
+            reply.value()
+        };
         self.answers.push((what.to_owned(), v.clone()));
         v
     }
@@ -108,13 +119,18 @@ impl Recorder<'_> {
     }
 }
 
-backend_test!(every_date_and_time_in_a_full_scenario_is_well_formed, |app| {
-    let w = app.world().await;
-    let mut rec = Recorder { app: &app, answers: Vec::new() };
-    let today = chrono::Utc::now().date_naive();
-    let cw = w.caseworker_a.token.clone();
-    let res = w.resident_a.token.clone();
-    let plan = rec
+backend_test!(
+    every_date_and_time_in_a_full_scenario_is_well_formed,
+    |app| {
+        let w = app.world().await;
+        let mut rec = Recorder {
+            app: &app,
+            answers: Vec::new(),
+        };
+        let today = chrono::Utc::now().date_naive();
+        let cw = w.caseworker_a.token.clone();
+        let res = w.resident_a.token.clone();
+        let plan = rec
         .post(
             &format!("/v1/residents/{}/plans", w.resident_a.id),
             &cw,
@@ -122,86 +138,115 @@ backend_test!(every_date_and_time_in_a_full_scenario_is_well_formed, |app| {
             201,
         )
         .await;
-    let plan_id = plan["id"].as_str().unwrap().to_owned();
-    let current = rec.get("/v1/me/steps/current", &res).await;
-    let first = current["steps"][0]["id"].as_str().unwrap().to_owned();
-    let second = current["steps"][1]["id"].as_str().unwrap().to_owned();
-    rec.post(&format!("/v1/me/steps/{second}/help"), &res, json!(null), 200).await;
-    rec.put(
-        &format!("/v1/me/steps/{second}/intention"),
-        &res,
-        json!({"on": today + chrono::Duration::days(1), "part_of_day": "evening"}),
-    )
-    .await;
-    rec.put(
+        let plan_id = plan["id"].as_str().unwrap().to_owned();
+        let current = rec.get("/v1/me/steps/current", &res).await;
+        let first = current["steps"][0]["id"].as_str().unwrap().to_owned();
+        let second = current["steps"][1]["id"].as_str().unwrap().to_owned();
+        rec.post(
+            &format!("/v1/me/steps/{second}/help"),
+            &res,
+            json!(null),
+            200,
+        )
+        .await;
+        rec.put(
+            &format!("/v1/me/steps/{second}/intention"),
+            &res,
+            json!({"on": today + chrono::Duration::days(1), "part_of_day": "evening"}),
+        )
+        .await;
+        rec.put(
         "/v1/me/notification-preferences",
         &res,
         json!({"enabled": true, "quiet_hours": "21:00-08:00", "daily_cap": 2.0, "weekly_cap": 7, "timezone": "Europe/Amsterdam"}),
     )
     .await;
-    rec.post(&format!("/v1/me/steps/{first}/complete"), &res, json!(null), 200).await;
-    rec.post(&format!("/v1/me/steps/{first}/mood"), &res, json!({"score": 4}), 204).await;
-    rec.post("/v1/me/alliance", &res, json!({"score": 5}), 204).await;
-    rec.post(
-        &format!("/v1/me/steps/{second}/snooze"),
-        &res,
-        json!({"reason": "waiting_for_post", "until": today + chrono::Duration::days(3)}),
-        200,
-    )
-    .await;
-    rec.post(
-        "/v1/me/devices",
-        &res,
-        json!({"token": "fcm-token-wire-test", "platform": "android", "locale": "nl-NL"}),
-        200,
-    )
-    .await;
-    for path in [
-        "/v1/me",
-        "/v1/me/steps/current",
-        "/v1/me/steps/done",
-        "/v1/me/progress",
-        "/v1/me/export",
-        "/v1/me/notification-preferences",
-    ] {
-        rec.get(path, &res).await;
-    }
-    for path in [
-        format!("/v1/plans/{plan_id}"),
-        format!("/v1/plans/{plan_id}/events"),
-        format!("/v1/plans/{plan_id}/reminders"),
-        format!("/v1/plans/{plan_id}/handover"),
-        format!("/v1/residents/{}", w.resident_a.id),
-        "/v1/residents".to_owned(),
-        "/v1/me/assigned-steps".to_owned(),
-    ] {
-        rec.get(&path, &cw).await;
-    }
-    for path in ["/v1/users", "/v1/teams", "/v1/audit", "/v1/templates"] {
-        rec.get(path, &w.admin.token).await;
-    }
-    for path in ["/v1/research/plans", "/v1/research/summary"] {
-        let r = app
-            .send(
-                app.client
-                    .get(app.url(path))
-                    .bearer_auth(&w.researcher.token)
-                    .header("accept", "application/json"),
-            )
+        rec.post(
+            &format!("/v1/me/steps/{first}/complete"),
+            &res,
+            json!(null),
+            200,
+        )
+        .await;
+        rec.post(
+            &format!("/v1/me/steps/{first}/mood"),
+            &res,
+            json!({"score": 4}),
+            204,
+        )
+        .await;
+        rec.post("/v1/me/alliance", &res, json!({"score": 5}), 204)
             .await;
-        rec.keep(path, &r, 200);
-    }
+        rec.post(
+            &format!("/v1/me/steps/{second}/snooze"),
+            &res,
+            json!({"reason": "waiting_for_post", "until": today + chrono::Duration::days(3)}),
+            200,
+        )
+        .await;
+        rec.post(
+            "/v1/me/devices",
+            &res,
+            json!({"token": "fcm-token-wire-test", "platform": "android", "locale": "nl-NL"}),
+            200,
+        )
+        .await;
+        for path in [
+            "/v1/me",
+            "/v1/me/steps/current",
+            "/v1/me/steps/done",
+            "/v1/me/progress",
+            "/v1/me/export",
+            "/v1/me/notification-preferences",
+        ] {
+            rec.get(path, &res).await;
+        }
+        for path in [
+            format!("/v1/plans/{plan_id}"),
+            format!("/v1/plans/{plan_id}/events"),
+            format!("/v1/plans/{plan_id}/reminders"),
+            format!("/v1/plans/{plan_id}/handover"),
+            format!("/v1/residents/{}", w.resident_a.id),
+            "/v1/residents".to_owned(),
+            "/v1/me/assigned-steps".to_owned(),
+        ] {
+            rec.get(&path, &cw).await;
+        }
+        for path in ["/v1/users", "/v1/teams", "/v1/audit", "/v1/templates"] {
+            rec.get(path, &w.admin.token).await;
+        }
+        for path in ["/v1/research/plans", "/v1/research/summary"] {
+            let r = app
+                .send(
+                    app.client
+                        .get(app.url(path))
+                        .bearer_auth(&w.researcher.token)
+                        .header("accept", "application/json"),
+                )
+                .await;
+            rec.keep(path, &r, 200);
+        }
 
-    let (mut seen, mut bad) = (0, Vec::new());
-    for (what, v) in &rec.answers {
-        bad_dates(v, what, &mut seen, &mut bad);
+        let (mut seen, mut bad) = (0, Vec::new());
+        for (what, v) in &rec.answers {
+            bad_dates(v, what, &mut seen, &mut bad);
+        }
+        assert!(
+            bad.is_empty(),
+            "dates and times not in RFC 3339 with offset or YYYY-MM-DD:\n{}",
+            bad.join("\n")
+        );
+        // The scan saw the times it is about (the criteria, the timeline, the export, ...).
+        assert!(seen > 50, "only {seen} dates and times seen");
+        let export = &rec
+            .answers
+            .iter()
+            .find(|(w, _)| w == "GET /v1/me/export")
+            .unwrap()
+            .1;
+        assert_eq!(export["plans"][0]["events"][0]["kind"], "arm_assigned");
     }
-    assert!(bad.is_empty(), "dates and times not in RFC 3339 with offset or YYYY-MM-DD:\n{}", bad.join("\n"));
-    // The scan saw the times it is about (the criteria, the timeline, the export, ...).
-    assert!(seen > 50, "only {seen} dates and times seen");
-    let export = &rec.answers.iter().find(|(w, _)| w == "GET /v1/me/export").unwrap().1;
-    assert_eq!(export["plans"][0]["events"][0]["kind"], "arm_assigned");
-});
+);
 
 backend_test!(dates_outside_0001_to_9999_are_refused, |app| {
     let w = app.world().await;
@@ -216,7 +261,11 @@ backend_test!(dates_outside_0001_to_9999_are_refused, |app| {
         .assert_problem(422, "validation_failed");
     }
     let plan = app
-        .post(&resident, Some(&w.caseworker_a.token), &json!({"items": CALM}))
+        .post(
+            &resident,
+            Some(&w.caseworker_a.token),
+            &json!({"items": CALM}),
+        )
         .await;
     plan.assert_status(201);
     let plan = plan.value();
@@ -246,21 +295,41 @@ backend_test!(dates_outside_0001_to_9999_are_refused, |app| {
     patch.assert_problem(422, "validation_failed");
     // Nothing was written.
     let after = app
-        .get(&format!("/v1/plans/{}", plan["id"].as_str().unwrap()), Some(&w.caseworker_a.token))
+        .get(
+            &format!("/v1/plans/{}", plan["id"].as_str().unwrap()),
+            Some(&w.caseworker_a.token),
+        )
         .await
         .value();
-    assert!(after["steps"].as_array().unwrap().iter().all(|s| s["due_on"].is_null()));
-    assert_eq!(after["steps"].as_array().unwrap().len(), plan["steps"].as_array().unwrap().len());
+    assert!(
+        after["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["due_on"].is_null())
+    );
+    assert_eq!(
+        after["steps"].as_array().unwrap().len(),
+        plan["steps"].as_array().unwrap().len()
+    );
 });
 
 backend_test!(whole_numbers_written_as_floats_are_integers, |app| {
     let w = app.world().await;
     let path = format!("/v1/residents/{}/plans", w.resident_a.id);
-    app.post(&path, Some(&w.caseworker_a.token), &json!({"items": CALM, "dose": 3.5}))
-        .await
-        .assert_problem(422, "validation_failed");
+    app.post(
+        &path,
+        Some(&w.caseworker_a.token),
+        &json!({"items": CALM, "dose": 3.5}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
     let plan = app
-        .post(&path, Some(&w.caseworker_a.token), &json!({"items": CALM, "dose": 3.0}))
+        .post(
+            &path,
+            Some(&w.caseworker_a.token),
+            &json!({"items": CALM, "dose": 3.0}),
+        )
         .await;
     plan.assert_status(201);
     assert_eq!(plan.value()["dose"], 3);
@@ -271,7 +340,9 @@ backend_test!(whole_numbers_written_as_floats_are_integers, |app| {
         .as_str()
         .unwrap()
         .to_owned();
-    app.complete_my_step(&w.resident_a, &step).await.assert_status(200);
+    app.complete_my_step(&w.resident_a, &step)
+        .await
+        .assert_status(200);
     let mood = format!("/v1/me/steps/{step}/mood");
     app.post(&mood, Some(&w.resident_a.token), &json!({"score": 4.5}))
         .await
@@ -281,49 +352,54 @@ backend_test!(whole_numbers_written_as_floats_are_integers, |app| {
         .assert_status(204);
 });
 
-backend_test!(a_completion_body_may_be_absent_empty_an_empty_object_or_null, |app| {
-    let w = app.world().await;
-    app.post(
-        &format!("/v1/residents/{}/plans", w.resident_a.id),
-        Some(&w.caseworker_a.token),
-        &json!({"items": CALM, "dose": 4}),
-    )
-    .await
-    .assert_status(201);
-    let current = app
-        .get("/v1/me/steps/current", Some(&w.resident_a.token))
-        .await
-        .value();
-    let ids: Vec<String> = current["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(ids.len(), 4);
-    let bodies: [Option<&str>; 4] = [None, Some(""), Some("{}"), Some("null")];
-    for (id, body) in ids.iter().zip(bodies) {
-        let mut req = app
-            .client
-            .post(app.url(&format!("/v1/me/steps/{id}/complete")))
-            .bearer_auth(&w.resident_a.token);
-        if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b.to_owned());
-        }
-        let reply = app.send(req).await;
-        reply.assert_status(200);
-        let v = reply.value();
-        assert_eq!(v["completed"]["id"], id.as_str(), "body {body:?}");
-        assert_eq!(v["completed"]["status"], "done");
-        assert!(v["progress"]["done"].as_u64().unwrap() >= 1);
-    }
-    // Anything else still has to be an object of the documented shape.
-    let planned = app
-        .post(
-            &format!("/v1/me/steps/{}/complete", ids[0]),
-            Some(&w.resident_a.token),
-            &json!([]),
+backend_test!(
+    a_completion_body_may_be_absent_empty_an_empty_object_or_null,
+    |app| {
+        let w = app.world().await;
+        app.post(
+            &format!("/v1/residents/{}/plans", w.resident_a.id),
+            Some(&w.caseworker_a.token),
+            &json!({"items": CALM, "dose": 4}),
         )
-        .await;
-    assert_eq!(planned.status, 422);
-});
+        .await
+        .assert_status(201);
+        let current = app
+            .get("/v1/me/steps/current", Some(&w.resident_a.token))
+            .await
+            .value();
+        let ids: Vec<String> = current["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(ids.len(), 4);
+        let bodies: [Option<&str>; 4] = [None, Some(""), Some("{}"), Some("null")];
+        for (id, body) in ids.iter().zip(bodies) {
+            let mut req = app
+                .client
+                .post(app.url(&format!("/v1/me/steps/{id}/complete")))
+                .bearer_auth(&w.resident_a.token);
+            if let Some(b) = body {
+                req = req
+                    .header("content-type", "application/json")
+                    .body(b.to_owned());
+            }
+            let reply = app.send(req).await;
+            reply.assert_status(200);
+            let v = reply.value();
+            assert_eq!(v["completed"]["id"], id.as_str(), "body {body:?}");
+            assert_eq!(v["completed"]["status"], "done");
+            assert!(v["progress"]["done"].as_u64().unwrap() >= 1);
+        }
+        // Anything else still has to be an object of the documented shape.
+        let planned = app
+            .post(
+                &format!("/v1/me/steps/{}/complete", ids[0]),
+                Some(&w.resident_a.token),
+                &json!([]),
+            )
+            .await;
+        assert_eq!(planned.status, 422);
+    }
+);
