@@ -199,7 +199,14 @@ pub async fn get_step(
     let (step, lang) = db::run(&state.pool, move |conn| {
         let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
         let plan = find_visible_plan(conn, &auth, &step.plan_id)?;
-        crate::api::audit::record(conn, &auth, &plan.resident_id, "read", "step", Some(&step.id))?;
+        crate::api::audit::record(
+            conn,
+            &auth,
+            &plan.resident_id,
+            "read",
+            "step",
+            Some(&step.id),
+        )?;
         Ok((step, language_of(conn, &auth.id)?))
     })
     .await?;

@@ -11,6 +11,7 @@ mod demo;
 mod errors;
 mod fake_fcm;
 mod health;
+mod lists;
 mod migrations;
 mod openapi;
 mod plans;
