@@ -113,7 +113,10 @@ pub fn parse_condition(value: &[u8]) -> Option<Condition> {
         // etagc = %x21 / %x23-7E / obs-text
         let end = body.iter().position(|&c| c == b'"')?;
         let opaque = &body[..end];
-        if !opaque.iter().all(|&c| c == 0x21 || (0x23..=0x7e).contains(&c) || c >= 0x80) {
+        if !opaque
+            .iter()
+            .all(|&c| c == 0x21 || (0x23..=0x7e).contains(&c) || c >= 0x80)
+        {
             return None;
         }
         tags.push(EntityTag {
@@ -138,22 +141,20 @@ fn read_condition(
     label: &str,
     code: &'static str,
 ) -> Result<Option<Condition>, ApiError> {
-    let values: Vec<&[u8]> = req
-        .headers()
-        .get_all(&name)
-        .map(|v| v.as_bytes())
-        .collect();
+    let values: Vec<&[u8]> = req.headers().get_all(&name).map(|v| v.as_bytes()).collect();
     if values.is_empty() {
         return Ok(None);
     }
     let joined = values.join(&b", "[..]);
-    parse_condition(&joined).map(Some).ok_or(ApiError::Malformed {
-        code,
-        detail: format!(
-            "The {label} header is malformed: send `*` or entity tags in double quotes, \
+    parse_condition(&joined)
+        .map(Some)
+        .ok_or(ApiError::Malformed {
+            code,
+            detail: format!(
+                "The {label} header is malformed: send `*` or entity tags in double quotes, \
              exactly as the ETag header gives them (e.g. {label}: \"3\")."
-        ),
-    })
+            ),
+        })
 }
 
 /// The request's `If-Match`, if any.
@@ -224,8 +225,17 @@ mod tests {
     #[test]
     fn refuses_what_is_not_an_entity_tag() {
         for bad in [
-            "3", "", " , ", "\"3", "'3'", "w/\"3\"", "\"3\" \"4\"", "\"3\"x", "*, \"3\"",
-            "\"a b\"", "W/3",
+            "3",
+            "",
+            " , ",
+            "\"3",
+            "'3'",
+            "w/\"3\"",
+            "\"3\" \"4\"",
+            "\"3\"x",
+            "*, \"3\"",
+            "\"a b\"",
+            "W/3",
         ] {
             assert_eq!(parse_condition(bad.as_bytes()), None, "{bad:?}");
         }
@@ -235,8 +245,16 @@ mod tests {
     fn weak_tags_never_match_strongly() {
         let current = EntityTag::of_version(3);
         assert_eq!(current.to_string(), "\"3\"");
-        assert!(parse_condition(b"\"2\", \"3\"").unwrap().matches_strong(&current));
-        assert!(!parse_condition(b"W/\"3\"").unwrap().matches_strong(&current));
+        assert!(
+            parse_condition(b"\"2\", \"3\"")
+                .unwrap()
+                .matches_strong(&current)
+        );
+        assert!(
+            !parse_condition(b"W/\"3\"")
+                .unwrap()
+                .matches_strong(&current)
+        );
         assert!(parse_condition(b"W/\"3\"").unwrap().matches_weak(&current));
         assert!(!parse_condition(b"\"4\"").unwrap().matches_weak(&current));
         assert!(Condition::Any.matches_strong(&current));

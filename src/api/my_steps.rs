@@ -579,8 +579,8 @@ pub async fn done_steps(
                     .filter(|s| s.owner_type == OwnerType::Resident.as_str())
                     .and_then(|s| Some((s.completed_at?, s.plan_id, s.id)));
                 let (t, plan_id, id) = step.ok_or_else(|| page.stale_cursor())?;
-                let mine = plans::find_plan(conn, &plan_id)?
-                    .is_some_and(|p| p.resident_id == auth.id);
+                let mine =
+                    plans::find_plan(conn, &plan_id)?.is_some_and(|p| p.resident_id == auth.id);
                 if !mine {
                     return Err(page.stale_cursor());
                 }

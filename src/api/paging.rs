@@ -210,7 +210,10 @@ mod tests {
     #[test]
     fn finish_gives_a_cursor_only_when_more_follows() {
         let p = PageRequest::new("x", Some(2), None).unwrap();
-        let ids = ["0193b2e4-0000-7000-8000-000000000001".to_owned(), "0193b2e4-0000-7000-8000-000000000002".to_owned()];
+        let ids = [
+            "0193b2e4-0000-7000-8000-000000000001".to_owned(),
+            "0193b2e4-0000-7000-8000-000000000002".to_owned(),
+        ];
         let page = p.finish(ids.to_vec(), |s| s.as_str());
         assert!(page.next.is_none());
         let mut three = ids.to_vec();

@@ -603,7 +603,8 @@ pub async fn update_plan(
             if let Some(cond) = &if_match {
                 // Under the lock, which moved the counter by one: compare the state before it.
                 let locked = plans::find_plan(conn, &plan.id)?.ok_or(ApiError::NotFound)?;
-                let before = crate::api::conditional::EntityTag::of_version(locked.lock_version - 1);
+                let before =
+                    crate::api::conditional::EntityTag::of_version(locked.lock_version - 1);
                 if !cond.matches_strong(&before) {
                     return Err(ApiError::PreconditionFailed);
                 }

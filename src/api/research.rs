@@ -105,7 +105,9 @@ pub fn research_rows(
         .select(plans::PlanRow::as_select())
         .order(crate::db::schema::plans::created_at.asc())
         .load(conn)?;
-    all.into_iter().map(|p| research_row(conn, key, p)).collect()
+    all.into_iter()
+        .map(|p| research_row(conn, key, p))
+        .collect()
 }
 
 /// One page of research rows in pseudonym order, after the row with pseudonym `after`.
@@ -399,7 +401,10 @@ pub async fn research_plans(
     auth.require(RESEARCHERS)?;
     let page = PageRequest::new("research", query.limit, query.cursor.as_deref())?;
     let key = state.research_key.expose_secret().as_bytes().to_vec();
-    let rows = db::run(&state.pool, move |conn| research_rows_page(conn, &key, &page)).await?;
+    let rows = db::run(&state.pool, move |conn| {
+        research_rows_page(conn, &key, &page)
+    })
+    .await?;
     if wants_csv(&req) {
         let mut res = HttpResponse::Ok();
         if let Some(next) = &rows.next {

@@ -336,7 +336,9 @@ pub async fn list_residents(
                     .ok_or_else(|| page.stale_cursor())?,
             ),
         };
-        let after = last.as_ref().map(|u| (u.display_name.as_str(), u.id.as_str()));
+        let after = last
+            .as_ref()
+            .map(|u| (u.display_name.as_str(), u.id.as_str()));
         let rows = users::list_residents_of_teams(conn, &teams, after, page.fetch())?;
         let rows = page.finish(rows, |u| &u.id);
         let mut items = Vec::with_capacity(rows.items.len());

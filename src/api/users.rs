@@ -215,7 +215,9 @@ pub async fn list_users(
                     .ok_or_else(|| page.stale_cursor())?,
             ),
         };
-        let after = last.as_ref().map(|u| (u.display_name.as_str(), u.id.as_str()));
+        let after = last
+            .as_ref()
+            .map(|u| (u.display_name.as_str(), u.id.as_str()));
         let rows = users::list_staff_page(conn, role.map(Role::as_str), after, page.fetch())?;
         let rows = page.finish(rows, |u| &u.id);
         let mut items = Vec::with_capacity(rows.items.len());

@@ -683,9 +683,9 @@ pub fn list_done_steps_of(
         .into_boxed();
     if let Some((t, id)) = after {
         q = q.filter(
-            steps::completed_at.lt(t).or(steps::completed_at
-                .eq(t)
-                .and(steps::id.lt(id.to_owned()))),
+            steps::completed_at
+                .lt(t)
+                .or(steps::completed_at.eq(t).and(steps::id.lt(id.to_owned()))),
         );
     }
     q.load(conn)

@@ -201,9 +201,11 @@ pub fn list_staff_page(
     }
     if let Some((name, id)) = after {
         q = q.filter(
-            users::display_name.gt(name.to_owned()).or(users::display_name
-                .eq(name.to_owned())
-                .and(users::id.gt(id.to_owned()))),
+            users::display_name
+                .gt(name.to_owned())
+                .or(users::display_name
+                    .eq(name.to_owned())
+                    .and(users::id.gt(id.to_owned()))),
         );
     }
     q.load(conn)
@@ -227,9 +229,11 @@ pub fn list_residents_of_teams(
         .into_boxed();
     if let Some((name, id)) = after {
         q = q.filter(
-            users::display_name.gt(name.to_owned()).or(users::display_name
-                .eq(name.to_owned())
-                .and(users::id.gt(id.to_owned()))),
+            users::display_name
+                .gt(name.to_owned())
+                .or(users::display_name
+                    .eq(name.to_owned())
+                    .and(users::id.gt(id.to_owned()))),
         );
     }
     q.load(conn)

@@ -490,8 +490,7 @@ backend_test!(caseloads_only_hold_own_team_residents, |app| {
     let w = app.world().await;
     let list = app.get("/v1/residents", Some(&w.caseworker_a.token)).await;
     list.assert_status(200);
-    let ids: Vec<String> = list
-        .value()
+    let ids: Vec<String> = list.value()["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -505,7 +504,7 @@ backend_test!(caseloads_only_hold_own_team_residents, |app| {
             Some(&w.caseworker_a.token),
         )
         .await;
-    assert_eq!(other.value().as_array().unwrap().len(), 0);
+    assert_eq!(other.value()["items"].as_array().unwrap().len(), 0);
     // Teams: a caseworker sees only their own.
     let teams = app
         .get("/v1/teams", Some(&w.caseworker_a.token))

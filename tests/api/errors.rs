@@ -215,9 +215,11 @@ backend_test!(bad_path_and_query_parameters_are_4xx_problems, |app| {
     app.get("/v1/users?role=wizard", Some(&w.admin.token))
         .await
         .assert_problem(400, "bad_request");
-    app.get("/v1/users?colour=blue", Some(&w.admin.token))
+    let unknown = app
+        .get("/v1/users?colour=blue", Some(&w.admin.token))
         .await
-        .assert_problem(400, "bad_request");
+        .assert_problem(400, "unknown_query_parameter");
+    assert!(unknown["detail"].as_str().unwrap().contains("`colour`"));
     app.get("/v1/residents?team_id=nope", Some(&w.caseworker_a.token))
         .await
         .assert_problem(400, "bad_request");

@@ -13,6 +13,7 @@ mod documents;
 mod errors;
 mod fake_fcm;
 mod health;
+mod lists;
 mod migrations;
 mod openapi;
 mod plans;

@@ -158,7 +158,8 @@ async fn run_new_step_push(backend: Backend) {
             Some(&w.caseworker_a.token),
         )
         .await
-        .value();
+        .value()["items"]
+        .clone();
     assert!(
         reminders
             .as_array()
@@ -451,7 +452,8 @@ async fn run_escalation(backend: Backend) {
         let list = app
             .get("/v1/residents", Some(&w.caseworker_a.token))
             .await
-            .value();
+            .value()["items"]
+            .clone();
         list.as_array()
             .unwrap()
             .iter()
@@ -1013,7 +1015,8 @@ async fn run_micro_randomisation(backend: Backend) {
     let rows = app
         .get("/v1/research/plans", Some(&w.researcher.token))
         .await
-        .value();
+        .value()["items"]
+        .clone();
     assert!(
         rows.as_array()
             .unwrap()

@@ -103,7 +103,7 @@ backend_test!(
             .await;
         reply.assert_status(200);
         let text = reply.text();
-        let rows = reply.value();
+        let rows = reply.value()["items"].clone();
         assert_eq!(rows.as_array().unwrap().len(), 6);
         for needle in [
             "Fatima",
@@ -131,7 +131,8 @@ backend_test!(
         let again = app
             .get("/v1/research/plans", Some(&w.researcher.token))
             .await
-            .value();
+            .value()["items"]
+            .clone();
         assert_eq!(rows[0]["plan"], again[0]["plan"]);
         // CSV with the same rows.
         let csv = app
@@ -229,7 +230,8 @@ backend_test!(
                 Some(&w.caseworker_b.token),
             )
             .await
-            .value();
+            .value()["items"]
+            .clone();
         assert!(
             events
                 .as_array()
