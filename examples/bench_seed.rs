@@ -232,7 +232,7 @@ async fn seed(settings: &Settings, n: usize) -> anyhow::Result<()> {
                 Ok(())
             })?;
             done = upto;
-            if done % 2000 == 0 || done == n {
+            if done.is_multiple_of(2000) || done == n {
                 println!(
                     "  {done} residents ({:.1}s)",
                     started.elapsed().as_secs_f64()
@@ -281,7 +281,7 @@ fn clone_resident(
             login_name: Some(&login),
             discipline: None,
             team_id: Some(team_id),
-            language: if i % 5 == 0 { "en" } else { "nl" },
+            language: if i.is_multiple_of(5) { "en" } else { "nl" },
             password_hash: Some(pin_hash),
             failed_logins: 0,
             created_by: Some(cw_id),

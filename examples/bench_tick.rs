@@ -100,7 +100,7 @@ fn fill(conn: &mut DbConn, population: usize, due: usize, template_id: &str) -> 
                 )?;
                 // Spread the others' last activity over the past six days: not due yet.
                 let stride = (population / due.max(1)).max(1);
-                let is_due = k % stride == 0 && k / stride < due;
+                let is_due = k.is_multiple_of(stride) && k / stride < due;
                 let last = if is_due {
                     now - chrono::Duration::days(8) - chrono::Duration::seconds(k as i64)
                 } else {
