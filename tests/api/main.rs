@@ -8,6 +8,7 @@ mod auth;
 mod authz;
 mod behaviour;
 mod demo;
+mod dispatch;
 mod errors;
 mod fake_fcm;
 mod health;
