@@ -88,6 +88,15 @@ impl Application {
         );
         let documents = crate::documents::Documents::from_settings(&settings)?;
         if settings.reminders_enabled {
+            if settings.dispatch_lease < 2 * FCM_REQUEST_TIMEOUT {
+                // Renewal keeps a live instance's claims, but a send already under way when the
+                // database becomes unreachable may outlast a lease this short (README).
+                tracing::warn!(
+                    lease = ?settings.dispatch_lease,
+                    fcm_timeout = ?FCM_REQUEST_TIMEOUT,
+                    "DISPATCH_LEASE is shorter than twice the FCM request timeout"
+                );
+            }
             actix_web::rt::spawn(dispatcher.clone().run_forever(settings.reminder_tick));
             actix_web::rt::spawn(
                 documents
@@ -184,6 +193,9 @@ impl Application {
     }
 }
 
+/// Longest an FCM send (or token request) may take; `DISPATCH_LEASE` is chosen against it.
+const FCM_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// FCM when credentials are configured, else the log (said once at start).
 fn push_sender(settings: &Settings) -> anyhow::Result<crate::push::dispatcher::Sender> {
     use crate::push::dispatcher::Sender;
@@ -198,7 +210,7 @@ fn push_sender(settings: &Settings) -> anyhow::Result<crate::push::dispatcher::S
         .map_err(|e| anyhow::anyhow!("FCM_SERVICE_ACCOUNT_FILE {}: {e}", path.display()))?;
     let http = reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(5))
-        .timeout(std::time::Duration::from_secs(15))
+        .timeout(FCM_REQUEST_TIMEOUT)
         .pool_max_idle_per_host(64)
         .build()?;
     let client = FcmClient::new(account, &settings.fcm_base_url, http)

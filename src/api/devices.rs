@@ -270,7 +270,11 @@ pub struct ReminderResponse {
     pub step_id: Option<Uuid>,
     /// Who receives it.
     pub recipient_id: Uuid,
-    /// Where it stands in its delivery.
+    /// `pending` (not tried yet, or deferred by quiet hours or caps); `failed` (a device answered
+    /// with a retryable error and is retried on its own at `next_attempt_at`; other devices may
+    /// have it already, see `sent_at`); `sent` (done: every device accepted it, or was removed or
+    /// given up after at least one accepted); `dead` (no device accepted it, and none is left
+    /// to retry); `cancelled` (no longer wanted before any device had it).
     pub state: ReminderState,
     /// Crisis reminders ignore the caps.
     pub crisis: bool,
@@ -282,7 +286,8 @@ pub struct ReminderResponse {
     pub attempts: i32,
     /// Last error code, if any.
     pub last_error: Option<String>,
-    /// When it went out.
+    /// When it first reached a device (FCM accepted it); set while a retry to another device
+    /// may still be pending.
     pub sent_at: Option<DateTime<Utc>>,
 }
 

@@ -184,7 +184,8 @@ fn research_row(
         let sent: Vec<NaiveDateTime> = notifications::table
             .filter(notifications::plan_id.eq(&p.id))
             .filter(notifications::user_id.eq(&p.resident_id))
-            .filter(notifications::state.eq("sent"))
+            // Reached the resident: a device accepted it (a retry to another may be pending).
+            .filter(notifications::sent_at.is_not_null())
             .select(notifications::sent_at.assume_not_null())
             .load(conn)?;
         let mrt: Vec<bool> = notifications::table

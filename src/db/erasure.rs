@@ -6,8 +6,9 @@
 //! old id.
 
 use super::schema::{
-    activation_codes, audit_log, devices, idempotency_keys, notification_preferences,
-    notifications, plan_events, plans, pulses, refresh_tokens, steps, users,
+    activation_codes, audit_log, devices, idempotency_keys, notification_deliveries,
+    notification_preferences, notifications, plan_events, plans, pulses, refresh_tokens, steps,
+    users,
 };
 use super::{DbConn, new_id, now};
 use diesel::prelude::*;
@@ -89,15 +90,30 @@ pub fn erase_resident(conn: &mut DbConn, resident_id: &str) -> QueryResult<Strin
     diesel::update(pulses::table.filter(pulses::user_id.eq(resident_id)))
         .set(pulses::user_id.eq(&pseudonym))
         .execute(conn)?;
-    // Sent reminders are research counts; everything not sent is simply gone.
+    // Per-device deliveries name devices (one may have moved to another account): all gone.
+    diesel::delete(
+        notification_deliveries::table.filter(
+            notification_deliveries::notification_id.eq_any(
+                notifications::table
+                    .filter(notifications::user_id.eq(resident_id))
+                    .select(notifications::id),
+            ),
+        ),
+    )
+    .execute(conn)?;
+    // Reminders that reached a phone are research counts (closed as sent: no device is left
+    // to retry); everything not sent is simply gone.
     diesel::update(
         notifications::table
             .filter(notifications::user_id.eq(resident_id))
-            .filter(notifications::state.eq("sent")),
+            .filter(notifications::sent_at.is_not_null()),
     )
     .set((
         notifications::user_id.eq(&pseudonym),
+        notifications::state.eq("sent"),
         notifications::last_error.eq(None::<String>),
+        notifications::lease_owner.eq(None::<String>),
+        notifications::lease_until.eq(None::<chrono::NaiveDateTime>),
     ))
     .execute(conn)?;
     diesel::delete(notifications::table.filter(notifications::user_id.eq(resident_id)))

@@ -1,6 +1,6 @@
 //! Devices, notification preferences and the reminder outbox.
 
-use super::schema::{devices, notification_preferences, notifications};
+use super::schema::{devices, notification_deliveries, notification_preferences, notifications};
 use super::{DbConn, new_id, now, on_backend};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -58,6 +58,67 @@ pub struct NotificationRow {
     pub updated_at: NaiveDateTime,
     pub mrt_probability: Option<f64>,
     pub mrt_send: Option<bool>,
+}
+
+/// What happened to one reminder on one device. A row exists once the device has been tried:
+/// `sent` (FCM accepted it), `failed` (retried on its own at `next_attempt_at`) or `dead`
+/// (given up). A device FCM reports as gone is deleted, and its rows with it.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = notification_deliveries, treat_none_as_null = true)]
+pub struct DeliveryRow {
+    pub notification_id: String,
+    pub device_id: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The per-device outcomes recorded so far for a reminder.
+pub fn list_deliveries(conn: &mut DbConn, notification_id: &str) -> QueryResult<Vec<DeliveryRow>> {
+    notification_deliveries::table
+        .filter(notification_deliveries::notification_id.eq(notification_id))
+        .select(DeliveryRow::as_select())
+        .load(conn)
+}
+
+/// Stores per-device outcomes (insert or replace). Rows whose device or reminder was deleted
+/// meanwhile (logout, erasure) are skipped: there is nothing left to deliver to.
+pub fn save_deliveries(conn: &mut DbConn, rows: &[DeliveryRow]) -> QueryResult<()> {
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let reminder_exists = notifications::table
+        .find(&first.notification_id)
+        .select(notifications::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some();
+    if !reminder_exists {
+        return Ok(());
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r.device_id.as_str()).collect();
+    let existing: Vec<String> = devices::table
+        .filter(devices::id.eq_any(&ids))
+        .select(devices::id)
+        .load(conn)?;
+    for row in rows.iter().filter(|r| existing.contains(&r.device_id)) {
+        // ON CONFLICT is not available through the MultiBackend: run it on the inner connection.
+        on_backend!(conn, |c| diesel::insert_into(
+            notification_deliveries::table
+        )
+        .values(row)
+        .on_conflict((
+            notification_deliveries::notification_id,
+            notification_deliveries::device_id,
+        ))
+        .do_update()
+        .set(row)
+        .execute(c))?;
+    }
+    Ok(())
 }
 
 /// Logs a micro-randomised decision on a reminder.
@@ -209,18 +270,43 @@ pub fn enqueue(conn: &mut DbConn, r: &NewReminder) -> QueryResult<bool> {
 
 const OPEN_STATES: [&str; 2] = ["pending", "failed"];
 
+/// Closes the open reminders that match `$filter`: one that reached no device yet is
+/// `cancelled`; one that already reached a device (a retry for another one was pending) is
+/// `sent`, since the resident has had it. Returns how many were closed.
+macro_rules! close_open {
+    ($conn:expr, $filter:expr) => {{
+        let t = now();
+        on_backend!($conn, |c| {
+            let cancelled = diesel::update(
+                notifications::table
+                    .filter($filter)
+                    .filter(notifications::state.eq_any(OPEN_STATES))
+                    .filter(notifications::sent_at.is_null()),
+            )
+            .set((
+                notifications::state.eq("cancelled"),
+                notifications::updated_at.eq(t),
+            ))
+            .execute(c)?;
+            let reached = diesel::update(
+                notifications::table
+                    .filter($filter)
+                    .filter(notifications::state.eq_any(OPEN_STATES))
+                    .filter(notifications::sent_at.is_not_null()),
+            )
+            .set((
+                notifications::state.eq("sent"),
+                notifications::updated_at.eq(t),
+            ))
+            .execute(c)?;
+            Ok(cancelled + reached)
+        })
+    }};
+}
+
 /// Cancels a step's reminders that have not gone out (the step was completed or dropped).
 pub fn cancel_for_step(conn: &mut DbConn, step_id: &str) -> QueryResult<usize> {
-    on_backend!(conn, |c| diesel::update(
-        notifications::table
-            .filter(notifications::step_id.eq(step_id))
-            .filter(notifications::state.eq_any(OPEN_STATES)),
-    )
-    .set((
-        notifications::state.eq("cancelled"),
-        notifications::updated_at.eq(now()),
-    ))
-    .execute(c))
+    close_open!(conn, notifications::step_id.eq(step_id))
 }
 
 /// Cancels a step's reminders of some kinds (e.g. due-date reminders after the date changed).
@@ -229,17 +315,12 @@ pub fn cancel_for_step_kinds(
     step_id: &str,
     kinds: &[&str],
 ) -> QueryResult<usize> {
-    diesel::update(
-        notifications::table
-            .filter(notifications::step_id.eq(step_id))
-            .filter(notifications::kind.eq_any(kinds))
-            .filter(notifications::state.eq_any(OPEN_STATES)),
+    close_open!(
+        conn,
+        notifications::step_id
+            .eq(step_id)
+            .and(notifications::kind.eq_any(kinds))
     )
-    .set((
-        notifications::state.eq("cancelled"),
-        notifications::updated_at.eq(now()),
-    ))
-    .execute(conn)
 }
 
 /// Cancels a plan's open reminders of some kinds.
@@ -248,23 +329,22 @@ pub fn cancel_for_plan_kinds(
     plan_id: &str,
     kinds: &[&str],
 ) -> QueryResult<usize> {
-    on_backend!(conn, |c| diesel::update(
-        notifications::table
-            .filter(notifications::plan_id.eq(plan_id))
-            .filter(notifications::kind.eq_any(kinds))
-            .filter(notifications::state.eq_any(OPEN_STATES)),
+    close_open!(
+        conn,
+        notifications::plan_id
+            .eq(plan_id)
+            .and(notifications::kind.eq_any(kinds))
     )
-    .set((
-        notifications::state.eq("cancelled"),
-        notifications::updated_at.eq(now()),
-    ))
-    .execute(c))
 }
 
 /// Claims up to `limit` due reminders for `owner` until `lease_until`. On PostgreSQL rows are
 /// picked with `FOR UPDATE SKIP LOCKED`, so concurrent instances never claim the same row; on
 /// SQLite the immediate transaction of the caller serialises claimers. Expired leases (a
 /// crashed instance) are claimable again.
+///
+/// `owner` must be unique per claim (the dispatcher uses instance id + claim number): it is the
+/// fencing token that [`renew_leases`], [`confirm_claim`] and [`record_outcome`] check, so an
+/// owner whose lease ran out can neither extend, send under, nor overwrite a newer claim.
 pub fn claim_due(
     conn: &mut DbConn,
     owner: &str,
@@ -298,37 +378,72 @@ pub fn claim_due(
     }
 }
 
-/// The outcome of one dispatch attempt.
+/// Extends the leases of `ids` that `owner` still holds until `lease_until`; returns the ids
+/// renewed (those missing were recorded already, or taken over after the lease ran out).
+pub fn renew_leases(
+    conn: &mut DbConn,
+    ids: &[String],
+    owner: &str,
+    lease_until: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq_any(ids))
+            .filter(notifications::lease_owner.eq(owner)),
+    )
+    .set(notifications::lease_until.eq(lease_until))
+    .returning(notifications::id)
+    .get_results(conn)
+}
+
+/// Right before sending: true when `owner` still holds the reminder and it is still open
+/// (not cancelled meanwhile), extending the lease to `lease_until` in the same statement.
+pub fn confirm_claim(
+    conn: &mut DbConn,
+    id: &str,
+    owner: &str,
+    lease_until: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        notifications::table
+            .find(id)
+            .filter(notifications::lease_owner.eq(owner))
+            .filter(notifications::state.eq_any(OPEN_STATES)),
+    )
+    .set(notifications::lease_until.eq(lease_until))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The outcome of one dispatch round of a reminder (over all of the recipient's devices).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Sent,
-    /// Try again at this time (counts as an attempt).
+    /// Done: every device accepted, was removed or was given up, and at least one accepted
+    /// (at `sent_at`, the first acceptance).
+    Sent { sent_at: NaiveDateTime },
+    /// Some devices are retried at `at` (counts as an attempt); `sent_at` is set once one
+    /// device accepted, so the caps already count the reminder.
     Retry {
         at: NaiveDateTime,
         error: String,
+        sent_at: Option<NaiveDateTime>,
     },
-    /// Give up.
-    Dead {
-        error: String,
-    },
+    /// Give up: no device accepted and none is left to retry.
+    Dead { error: String },
     /// Not allowed now (quiet hours, caps): move without counting an attempt.
-    Defer {
-        at: NaiveDateTime,
-    },
-    /// No longer wanted (step done, reminders off, plan at risk).
-    Cancel {
-        reason: String,
-    },
+    Defer { at: NaiveDateTime },
+    /// No longer wanted (step done, reminders off, plan at risk) before any device had it.
+    Cancel { reason: String },
 }
 
-/// Records an outcome, only while `owner` still holds the lease (a taken-over claim is not
-/// overwritten by a slow former owner). Returns whether it was recorded.
+/// Records an outcome, only while `owner` (the claim's fencing token) still holds the lease,
+/// checked in the same statement: a taken-over claim is not overwritten by a slow former
+/// owner. Returns whether it was recorded.
 pub fn record_outcome(
     conn: &mut DbConn,
     id: &str,
     owner: &str,
     outcome: &Outcome,
-    max_attempts: i32,
 ) -> QueryResult<bool> {
     let t = now();
     let target = notifications::table
@@ -337,10 +452,10 @@ pub fn record_outcome(
     let none: Option<NaiveDateTime> = None;
     let no_owner: Option<String> = None;
     let n = match outcome {
-        Outcome::Sent => diesel::update(target)
+        Outcome::Sent { sent_at } => diesel::update(target)
             .set((
                 notifications::state.eq("sent"),
-                notifications::sent_at.eq(t),
+                notifications::sent_at.eq(sent_at),
                 notifications::attempts.eq(notifications::attempts + 1),
                 notifications::last_error.eq(None::<String>),
                 notifications::lease_owner.eq(no_owner),
@@ -348,30 +463,18 @@ pub fn record_outcome(
                 notifications::updated_at.eq(t),
             ))
             .execute(conn)?,
-        Outcome::Retry { at, error } => {
-            let row: Option<NotificationRow> = notifications::table
-                .find(id)
-                .select(NotificationRow::as_select())
-                .first(conn)
-                .optional()?;
-            let attempts = row.map(|r| r.attempts).unwrap_or(0) + 1;
-            let state = if attempts >= max_attempts {
-                "dead"
-            } else {
-                "failed"
-            };
-            diesel::update(target)
-                .set((
-                    notifications::state.eq(state),
-                    notifications::attempts.eq(attempts),
-                    notifications::next_attempt_at.eq(*at),
-                    notifications::last_error.eq(error),
-                    notifications::lease_owner.eq(no_owner),
-                    notifications::lease_until.eq(none),
-                    notifications::updated_at.eq(t),
-                ))
-                .execute(conn)?
-        }
+        Outcome::Retry { at, error, sent_at } => diesel::update(target)
+            .set((
+                notifications::state.eq("failed"),
+                notifications::sent_at.eq(sent_at),
+                notifications::attempts.eq(notifications::attempts + 1),
+                notifications::next_attempt_at.eq(*at),
+                notifications::last_error.eq(error),
+                notifications::lease_owner.eq(no_owner),
+                notifications::lease_until.eq(none),
+                notifications::updated_at.eq(t),
+            ))
+            .execute(conn)?,
         Outcome::Dead { error } => diesel::update(target)
             .set((
                 notifications::state.eq("dead"),
@@ -403,15 +506,18 @@ pub fn record_outcome(
     Ok(n == 1)
 }
 
-/// When the user's capped reminders went out in the last 8 days (for the caps).
+/// When the user's capped reminders went out in the last 8 days (for the caps), leaving out
+/// `except` (the reminder being sent: a retry to its second phone is not a new reminder).
 pub fn recent_capped_sends(
     conn: &mut DbConn,
     user_id: &str,
     since: NaiveDateTime,
     uncapped_kinds: &[&str],
+    except: &str,
 ) -> QueryResult<Vec<NaiveDateTime>> {
     notifications::table
         .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::id.ne(except))
         .filter(notifications::sent_at.ge(since))
         .filter(notifications::crisis.eq(false))
         .filter(notifications::kind.ne_all(uncapped_kinds))

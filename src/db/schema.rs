@@ -290,6 +290,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notification_deliveries (notification_id, device_id) {
+        notification_id -> Text,
+        device_id -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(plans -> templates (template_id));
 diesel::joinable!(documents -> steps (step_id));
 diesel::joinable!(steps -> plans (plan_id));
@@ -300,6 +313,8 @@ diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(activation_codes -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(notification_deliveries -> notifications (notification_id));
+diesel::joinable!(notification_deliveries -> devices (device_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     service_info,
@@ -316,6 +331,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     devices,
     notification_preferences,
     notifications,
+    notification_deliveries,
     pulses,
     audit_log,
     documents,

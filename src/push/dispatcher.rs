@@ -1,8 +1,17 @@
 //! The reminder dispatcher: claims due outbox rows with a lease, checks each against the
 //! resident's preferences (quiet hours, caps, still wanted?), sends it to every device of the
-//! recipient with bounded concurrency, and records the outcome following FCM's retry policy.
+//! recipient with bounded concurrency, and records the outcome per device following FCM's
+//! retry policy: a device that failed is retried on its own, never the ones that accepted.
+//!
+//! Leases: every claimed batch carries a fencing token (instance id + claim number, stored as
+//! `lease_owner`). While the batch is in flight its leases are renewed every `lease / 3`; a
+//! reminder is confirmed as still held right before it is sent, each device send checks the
+//! lease is still fresh, and the outcome is written only where the token still matches. So a
+//! live instance never loses a claim to another one while its database is reachable, and an
+//! instance that did lose it (killed, or cut off for longer than the lease) cannot send under it
+//! any more nor overwrite the new owner's record.
 
-use crate::db::notifications::{self, DeviceRow, NotificationRow, Outcome};
+use crate::db::notifications::{self, DeliveryRow, DeviceRow, NotificationRow, Outcome};
 use crate::db::plans;
 use crate::db::{self, DbPool, users};
 use crate::domain::kinds::{Language, StepStatus};
@@ -12,9 +21,10 @@ use crate::scheduler::{self, ReminderRules};
 use chrono::{DateTime, Utc};
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 use rand::Rng;
-use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 /// Where pushes go: FCM, or the log when no credentials are configured.
@@ -95,6 +105,8 @@ struct Context {
     enabled: bool,
     policy: reminders::ReminderPolicy,
     devices: Vec<DeviceRow>,
+    /// Per-device outcomes of earlier rounds of this reminder, by device id.
+    deliveries: HashMap<String, DeliveryRow>,
     step_open: Option<bool>,
     plan_at_risk: bool,
     sent: Vec<DateTime<Utc>>,
@@ -153,6 +165,70 @@ fn backoff(attempts: i32) -> Duration {
     Duration::from_secs_f64(base as f64 * jitter)
 }
 
+/// One claimed batch: its rows and the fencing token that holds them.
+#[derive(Debug)]
+pub struct Claim {
+    /// Unique per claim (instance id and claim number), stored as the rows' `lease_owner`.
+    pub token: String,
+    /// The claimed reminders.
+    pub rows: Vec<NotificationRow>,
+}
+
+/// The leases of one claim as this instance knows them: until when each row is surely still
+/// held (by the monotonic clock: from the start of the last renewal that kept it, plus the
+/// lease). A row missing here was lost and is not sent.
+struct Held {
+    token: String,
+    lease: Duration,
+    until: Mutex<HashMap<String, Instant>>,
+}
+
+impl Held {
+    fn new(claim: &Claim, since: Instant, lease: Duration) -> Self {
+        let until = claim
+            .rows
+            .iter()
+            .map(|r| (r.id.clone(), since + lease))
+            .collect();
+        Self {
+            token: claim.token.clone(),
+            lease,
+            until: Mutex::new(until),
+        }
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+        self.until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// After a renewal or confirmation that started at `since` kept `ids`.
+    fn kept(&self, ids: &[String], since: Instant) {
+        let mut map = self.map();
+        for id in ids {
+            if let Some(t) = map.get_mut(id) {
+                *t = (*t).max(since + self.lease);
+            }
+        }
+    }
+
+    /// Stops tracking `id`: recorded, or lost to another claim.
+    fn forget(&self, id: &str) {
+        self.map().remove(id);
+    }
+
+    /// Whether the lease of `id` is surely still ours now.
+    fn holds(&self, id: &str) -> bool {
+        self.map().get(id).is_some_and(|t| Instant::now() < *t)
+    }
+
+    /// Rows not yet recorded or lost: the ones to keep renewing.
+    fn in_flight(&self) -> Vec<String> {
+        self.map().keys().cloned().collect()
+    }
+}
+
 /// Claims and sends reminders.
 #[derive(Clone)]
 pub struct Dispatcher {
@@ -160,11 +236,20 @@ pub struct Dispatcher {
     sender: Sender,
     rules: ReminderRules,
     owner: String,
+    claims: Arc<AtomicU64>,
     lease: Duration,
     batch: i64,
     max_attempts: i32,
     permits: Arc<Semaphore>,
     metrics: Option<PushMetrics>,
+}
+
+/// What one device send ended in.
+enum DeviceResult {
+    Accepted,
+    Failed(FcmError),
+    /// Not sent: the lease was no longer surely ours when its turn came.
+    NotSent,
 }
 
 impl Dispatcher {
@@ -185,7 +270,9 @@ impl Dispatcher {
             sender,
             rules,
             owner,
-            lease,
+            claims: Arc::new(AtomicU64::new(0)),
+            // Renewal runs every third of the lease: keep that a sensible interval.
+            lease: lease.max(Duration::from_millis(30)),
             batch: i64::from(batch),
             max_attempts: i32::try_from(max_attempts).unwrap_or(8),
             permits: Arc::new(Semaphore::new(concurrency as usize)),
@@ -193,15 +280,17 @@ impl Dispatcher {
         }
     }
 
-    /// This instance's lease-owner id.
+    /// This instance's lease-owner id (each claim's token starts with it).
     pub fn owner(&self) -> &str {
         &self.owner
     }
 
     /// Claims one batch of due reminders (without sending them).
-    pub async fn claim(&self) -> anyhow::Result<Vec<NotificationRow>> {
+    pub async fn claim(&self) -> anyhow::Result<Claim> {
         let pool = self.pool.clone();
-        let owner = self.owner.clone();
+        let n = self.claims.fetch_add(1, Ordering::Relaxed) + 1;
+        let token = format!("{}#{n}", self.owner);
+        let owner = token.clone();
         let lease = chrono::Duration::from_std(self.lease)?;
         let batch = self.batch;
         let rows = actix_web::web::block(move || -> anyhow::Result<Vec<NotificationRow>> {
@@ -212,35 +301,93 @@ impl Dispatcher {
             })?)
         })
         .await??;
-        Ok(rows)
+        Ok(Claim { token, rows })
     }
 
     /// Claims a batch and handles it; returns how many reminders were claimed.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
-        let rows = self.claim().await?;
-        let n = rows.len();
-        self.handle(rows).await;
+        // Taken before the claim: the lease is surely ours until this instant plus the lease.
+        let since = Instant::now();
+        let claim = self.claim().await?;
+        let n = claim.rows.len();
+        if n > 0 {
+            self.handle_since(claim, since).await;
+        }
         Ok(n)
     }
 
     /// Handles claimed rows: one task per recipient (so caps see earlier sends in the same
-    /// batch), sends across recipients in parallel up to the concurrency limit.
-    pub async fn handle(&self, rows: Vec<NotificationRow>) {
+    /// batch), sends across recipients in parallel up to the concurrency limit, while the
+    /// batch's leases are renewed every third of the lease. Renewal runs in the same task as
+    /// the work, so an instance that stops (or a task that is dropped) stops renewing too.
+    pub async fn handle(&self, claim: Claim) {
+        // Conservative: the claim may have been taken up to a lease ago.
+        let now = Instant::now();
+        let since = now.checked_sub(self.lease).unwrap_or(now);
+        self.handle_since(claim, since).await;
+    }
+
+    async fn handle_since(&self, claim: Claim, since: Instant) {
+        let held = Arc::new(Held::new(&claim, since, self.lease));
         let mut by_user: BTreeMap<String, Vec<NotificationRow>> = BTreeMap::new();
-        for r in rows {
+        for r in claim.rows {
             by_user.entry(r.user_id.clone()).or_default().push(r);
         }
         let tasks = by_user.into_values().map(|group| {
             let this = self.clone();
+            let held = Arc::clone(&held);
             async move {
                 for row in group {
-                    if let Err(e) = this.handle_one(&row).await {
+                    if let Err(e) = this.handle_one(&row, &held).await {
                         tracing::warn!(reminder = %row.id, error = %e, "reminder could not be handled; the lease will expire and it is retried");
                     }
+                    held.forget(&row.id);
                 }
             }
         });
-        futures_util::future::join_all(tasks).await;
+        let work = futures_util::future::join_all(tasks);
+        tokio::select! {
+            _ = work => {}
+            () = self.keep_leased(&held) => {}
+        }
+    }
+
+    /// Renews the leases of the rows still in flight every `lease / 3`, forever (the caller
+    /// stops it when the work is done). A row the renewal no longer finds is lost.
+    async fn keep_leased(&self, held: &Held) {
+        let every = self.lease / 3;
+        loop {
+            tokio::time::sleep(every).await;
+            let ids = held.in_flight();
+            if ids.is_empty() {
+                continue;
+            }
+            let started = Instant::now();
+            let (pool, token) = (self.pool.clone(), held.token.clone());
+            let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::MAX);
+            let asked = ids.clone();
+            let renewed = actix_web::web::block(move || -> anyhow::Result<Vec<String>> {
+                let mut conn = pool.get()?;
+                Ok(notifications::renew_leases(
+                    &mut conn,
+                    &asked,
+                    &token,
+                    db::now() + lease,
+                )?)
+            })
+            .await;
+            match renewed {
+                Ok(Ok(kept)) => {
+                    held.kept(&kept, started);
+                    for id in ids.iter().filter(|id| !kept.contains(id)) {
+                        // Recorded in the meantime, or (rarely) taken over after a long stall.
+                        held.forget(id);
+                    }
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "lease renewal failed; retrying"),
+                Err(e) => tracing::warn!(error = %e, "lease renewal failed; retrying"),
+            }
+        }
     }
 
     /// Handles everything due now, batch after batch.
@@ -264,6 +411,10 @@ impl Dispatcher {
             let user = users::find_user(&mut conn, &row.user_id)?;
             let (enabled, policy) = scheduler::policy_for(&mut conn, &rules, &row.user_id)?;
             let devices = notifications::list_devices(&mut conn, &row.user_id)?;
+            let deliveries = notifications::list_deliveries(&mut conn, &row.id)?
+                .into_iter()
+                .map(|d| (d.device_id.clone(), d))
+                .collect();
             let step_open = match &row.step_id {
                 Some(id) => Some(
                     plans::find_step(&mut conn, id)?
@@ -291,11 +442,16 @@ impl Dispatcher {
                 ReminderKind::CaseworkerCrisis.as_str(),
                 ReminderKind::CaseworkerEscalation.as_str(),
             ];
-            let sent =
-                notifications::recent_capped_sends(&mut conn, &row.user_id, since, &uncapped)?
-                    .into_iter()
-                    .map(|t| DateTime::from_naive_utc_and_offset(t, Utc))
-                    .collect();
+            let sent = notifications::recent_capped_sends(
+                &mut conn,
+                &row.user_id,
+                since,
+                &uncapped,
+                &row.id,
+            )?
+            .into_iter()
+            .map(|t| DateTime::from_naive_utc_and_offset(t, Utc))
+            .collect();
             Ok(Context {
                 language: user
                     .as_ref()
@@ -305,6 +461,7 @@ impl Dispatcher {
                 enabled,
                 policy,
                 devices,
+                deliveries,
                 step_open,
                 plan_at_risk,
                 sent,
@@ -314,18 +471,37 @@ impl Dispatcher {
         .await?
     }
 
-    async fn record(&self, id: &str, outcome: Outcome) -> anyhow::Result<bool> {
+    /// Records a reminder's outcome and its per-device outcomes in one transaction, fenced by
+    /// the claim's token. When the claim was lost, only the deliveries FCM accepted are kept
+    /// (facts that spare the new owner a resend); the rest is the new owner's to decide.
+    async fn record(
+        &self,
+        id: &str,
+        held: &Held,
+        outcome: Outcome,
+        deliveries: Vec<DeliveryRow>,
+    ) -> anyhow::Result<bool> {
         let pool = self.pool.clone();
-        let owner = self.owner.clone();
+        let token = held.token.clone();
         let id = id.to_owned();
-        let max = self.max_attempts;
-        actix_web::web::block(move || -> anyhow::Result<bool> {
+        let recorded = actix_web::web::block(move || -> anyhow::Result<bool> {
             let mut conn = pool.get()?;
-            Ok(notifications::record_outcome(
-                &mut conn, &id, &owner, &outcome, max,
-            )?)
+            Ok(db::write_tx(&mut conn, |c| {
+                let recorded = notifications::record_outcome(c, &id, &token, &outcome)?;
+                let keep: Vec<DeliveryRow> = if recorded {
+                    deliveries
+                } else {
+                    deliveries
+                        .into_iter()
+                        .filter(|d| d.state == "sent")
+                        .collect()
+                };
+                notifications::save_deliveries(c, &keep)?;
+                Ok::<_, diesel::result::Error>(recorded)
+            })?)
         })
-        .await?
+        .await??;
+        Ok(recorded)
     }
 
     fn count(&self, kind: &str, outcome: &str) {
@@ -334,33 +510,72 @@ impl Dispatcher {
         }
     }
 
-    async fn handle_one(&self, row: &NotificationRow) -> anyhow::Result<()> {
+    /// Right before a reminder goes out: still ours and still open? Extends the lease too.
+    async fn confirm(&self, id: &str, held: &Held) -> anyhow::Result<bool> {
+        let started = Instant::now();
+        let (pool, token, key) = (self.pool.clone(), held.token.clone(), id.to_owned());
+        let lease = chrono::Duration::from_std(self.lease)?;
+        let ok = actix_web::web::block(move || -> anyhow::Result<bool> {
+            let mut conn = pool.get()?;
+            Ok(notifications::confirm_claim(
+                &mut conn,
+                &key,
+                &token,
+                db::now() + lease,
+            )?)
+        })
+        .await??;
+        if ok {
+            held.kept(&[id.to_owned()], started);
+        } else {
+            held.forget(id);
+        }
+        Ok(ok)
+    }
+
+    async fn handle_one(&self, row: &NotificationRow, held: &Held) -> anyhow::Result<()> {
+        let empty = Vec::new();
         let Some(kind) = ReminderKind::parse(&row.kind) else {
             self.record(
                 &row.id,
+                held,
                 Outcome::Dead {
                     error: "unknown_kind".into(),
                 },
+                empty,
             )
             .await?;
             return Ok(());
         };
         let ctx = self.context(row).await?;
+        // When a device first accepted it (an owner that lost its claim may have recorded a
+        // device's acceptance without the reminder's).
+        let reached = row.sent_at.or_else(|| {
+            ctx.deliveries
+                .values()
+                .filter(|d| d.state == "sent")
+                .filter_map(|d| d.sent_at)
+                .min()
+        });
         let now = Utc::now();
         match decide(row, kind, &ctx, now) {
             Decision::Cancel(reason) => {
-                self.record(
-                    &row.id,
-                    Outcome::Cancel {
-                        reason: reason.into(),
-                    },
-                )
-                .await?;
-                self.count(kind.as_str(), "cancelled");
+                // A reminder one phone already has is not taken back: it is done.
+                let (outcome, label) = match reached {
+                    Some(sent_at) => (Outcome::Sent { sent_at }, "sent"),
+                    None => (
+                        Outcome::Cancel {
+                            reason: reason.into(),
+                        },
+                        "cancelled",
+                    ),
+                };
+                self.record(&row.id, held, outcome, empty).await?;
+                self.count(kind.as_str(), label);
                 return Ok(());
             }
             Decision::Defer(at) => {
-                self.record(&row.id, Outcome::Defer { at: at.naive_utc() })
+                self.record(&row.id, held, Outcome::Defer { at: at.naive_utc() }, empty)
                     .await?;
                 self.count(kind.as_str(), "deferred");
                 return Ok(());
@@ -396,24 +611,57 @@ impl Dispatcher {
             if !send {
                 self.record(
                     &row.id,
+                    held,
                     Outcome::Cancel {
                         reason: "mrt_withheld".into(),
                     },
+                    empty,
                 )
                 .await?;
                 self.count(kind.as_str(), "withheld");
                 return Ok(());
             }
         }
-        if ctx.devices.is_empty() {
-            self.record(
-                &row.id,
-                Outcome::Dead {
-                    error: "no_device".into(),
-                },
-            )
-            .await?;
-            self.count(kind.as_str(), "dead");
+        // Devices still to try: never tried, or failed and due again. Those that accepted or
+        // were given up are done; those that failed and are not due yet wait for their turn.
+        let db_now = db::now();
+        let due: Vec<&DeviceRow> = ctx
+            .devices
+            .iter()
+            .filter(|d| match ctx.deliveries.get(&d.id) {
+                None => true,
+                Some(x) => x.state == "failed" && x.next_attempt_at <= db_now,
+            })
+            .collect();
+        let mut waiting: Vec<DeliveryRow> = ctx
+            .devices
+            .iter()
+            .filter_map(|d| ctx.deliveries.get(&d.id))
+            .filter(|x| x.state == "failed" && x.next_attempt_at > db_now)
+            .cloned()
+            .collect();
+        if due.is_empty() {
+            let (outcome, label) = if let Some(at) = waiting.iter().map(|x| x.next_attempt_at).min()
+            {
+                // Only devices whose retry is not due yet: wait for the first of them.
+                (Outcome::Defer { at }, "deferred")
+            } else if let Some(sent_at) = reached {
+                // Every device accepted, or was removed or given up since.
+                (Outcome::Sent { sent_at }, "sent")
+            } else {
+                let error = row
+                    .last_error
+                    .clone()
+                    .filter(|_| !ctx.devices.is_empty())
+                    .unwrap_or_else(|| "no_device".into());
+                (Outcome::Dead { error }, "dead")
+            };
+            self.record(&row.id, held, outcome, empty).await?;
+            self.count(kind.as_str(), label);
+            return Ok(());
+        }
+        if !self.confirm(&row.id, held).await? {
+            tracing::info!(reminder = %row.id, "reminder not sent: its claim was lost or it was closed meanwhile");
             return Ok(());
         }
         let (title, body) = texts(kind, ctx.language);
@@ -428,7 +676,7 @@ impl Dispatcher {
         if let Some(s) = &row.step_id {
             data.insert("step_id".into(), s.clone());
         }
-        let sends = ctx.devices.iter().map(|d| {
+        let sends = due.iter().map(|d| {
             let msg = Message::reminder(
                 d.token.clone(),
                 title,
@@ -437,51 +685,94 @@ impl Dispatcher {
                 &row.id,
                 TTL_SECS,
             );
-            let token = d.token.clone();
-            async move { (token, self.send(&msg).await) }
+            async move { (*d, self.send_held(&msg, &row.id, held).await) }
         });
         let results = futures_util::future::join_all(sends).await;
-        let mut delivered = false;
-        let mut retry: Option<Duration> = None;
+        let t = db::now();
+        let mut deliveries = Vec::new();
+        let mut accepted = false;
+        let mut not_sent = false;
         let mut last_error = String::new();
-        for (token, result) in results {
-            match result {
-                Ok(()) => delivered = true,
-                Err(e) => {
-                    last_error = e.code().to_owned();
-                    match e.disposition() {
-                        Disposition::RemoveDevice => {
-                            let pool = self.pool.clone();
-                            actix_web::web::block(move || -> anyhow::Result<()> {
-                                let mut conn = pool.get()?;
-                                notifications::delete_device_by_token(&mut conn, &token)?;
-                                Ok(())
-                            })
-                            .await??;
-                            tracing::info!(reminder = %row.id, code = e.code(), "device removed after FCM said it is gone");
-                        }
-                        Disposition::Dead => {}
-                        Disposition::RetryAfter(hint) => {
-                            // Quota: wait at least a minute unless the server says otherwise.
-                            let d = hint.unwrap_or(Duration::from_secs(60));
-                            retry = Some(retry.map_or(d, |r| r.max(d)));
-                        }
-                        Disposition::Backoff(hint) => {
-                            let d = hint.unwrap_or_else(|| backoff(row.attempts));
-                            retry = Some(retry.map_or(d, |r| r.max(d)));
-                        }
-                    }
+        for (device, result) in results {
+            let before = ctx.deliveries.get(&device.id);
+            let attempts = before.map_or(0, |x| x.attempts) + 1;
+            let mut delivery = DeliveryRow {
+                notification_id: row.id.clone(),
+                device_id: device.id.clone(),
+                state: "sent".into(),
+                attempts,
+                next_attempt_at: t,
+                last_error: None,
+                sent_at: Some(t),
+                updated_at: t,
+            };
+            let error = match result {
+                DeviceResult::Accepted => {
+                    accepted = true;
+                    deliveries.push(delivery);
+                    continue;
                 }
+                DeviceResult::NotSent => {
+                    not_sent = true;
+                    continue;
+                }
+                DeviceResult::Failed(e) => e,
+            };
+            last_error = error.code().to_owned();
+            delivery.sent_at = None;
+            delivery.last_error = Some(last_error.clone());
+            let wait = match error.disposition() {
+                Disposition::RemoveDevice => {
+                    let (pool, token) = (self.pool.clone(), device.token.clone());
+                    actix_web::web::block(move || -> anyhow::Result<()> {
+                        let mut conn = pool.get()?;
+                        notifications::delete_device_by_token(&mut conn, &token)?;
+                        Ok(())
+                    })
+                    .await??;
+                    tracing::info!(reminder = %row.id, code = error.code(), "device removed after FCM said it is gone");
+                    continue;
+                }
+                Disposition::Dead => None,
+                // Quota: wait at least a minute unless the server says otherwise.
+                Disposition::RetryAfter(hint) => Some(hint.unwrap_or(Duration::from_secs(60))),
+                Disposition::Backoff(hint) => Some(hint.unwrap_or_else(|| backoff(attempts - 1))),
+            };
+            match wait {
+                Some(d) if attempts < self.max_attempts => {
+                    delivery.state = "failed".into();
+                    delivery.next_attempt_at =
+                        t + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::minutes(1));
+                    waiting.push(delivery.clone());
+                }
+                _ => delivery.state = "dead".into(),
             }
+            deliveries.push(delivery);
         }
-        let outcome = if delivered {
-            Outcome::Sent
-        } else if let Some(d) = retry {
+        if not_sent {
+            // The lease ran out mid-round: keep what FCM accepted, leave the rest to the owner.
+            let _ = self
+                .record(&row.id, held, Outcome::Defer { at: t }, deliveries)
+                .await?;
+            tracing::warn!(reminder = %row.id, "lease lost during sending; the new owner finishes it");
+            return Ok(());
+        }
+        let sent_at = reached.or(accepted.then_some(t));
+        let outcome = if let Some(next) = waiting.iter().map(|x| x.next_attempt_at).min() {
             Outcome::Retry {
-                at: db::now()
-                    + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::minutes(1)),
-                error: last_error,
+                at: next,
+                error: if last_error.is_empty() {
+                    waiting
+                        .iter()
+                        .find_map(|x| x.last_error.clone())
+                        .unwrap_or_default()
+                } else {
+                    last_error
+                },
+                sent_at,
             }
+        } else if let Some(sent_at) = sent_at {
+            Outcome::Sent { sent_at }
         } else {
             Outcome::Dead {
                 error: if last_error.is_empty() {
@@ -492,23 +783,34 @@ impl Dispatcher {
             }
         };
         let label = match &outcome {
-            Outcome::Sent => "sent",
+            Outcome::Sent { .. } => "sent",
             Outcome::Retry { .. } => "failed",
             _ => "dead",
         };
-        if !self.record(&row.id, outcome).await? {
+        if !self.record(&row.id, held, outcome, deliveries).await? {
             tracing::warn!(reminder = %row.id, "lease lost before the outcome was recorded");
         }
         self.count(kind.as_str(), label);
         Ok(())
     }
 
+    /// One device send, started only while the reminder's lease is surely still held (checked
+    /// after waiting for a concurrency slot, which may take a while in a big batch).
+    async fn send_held(&self, msg: &Message, id: &str, held: &Held) -> DeviceResult {
+        let _permit = match self.permits.acquire().await {
+            Ok(p) => p,
+            Err(e) => return DeviceResult::Failed(FcmError::Transport(e.to_string())),
+        };
+        if !held.holds(id) {
+            return DeviceResult::NotSent;
+        }
+        match self.send(msg).await {
+            Ok(()) => DeviceResult::Accepted,
+            Err(e) => DeviceResult::Failed(e),
+        }
+    }
+
     async fn send(&self, msg: &Message) -> Result<(), FcmError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| FcmError::Transport(e.to_string()))?;
         match &self.sender {
             Sender::Log => {
                 // No credentials: say what would have gone out, without the token.

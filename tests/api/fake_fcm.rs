@@ -65,8 +65,12 @@ struct State {
     /// Access tokens handed out, with their expiry.
     issued: HashMap<String, Instant>,
     latency: Duration,
+    /// When set, each answer waits a random time between `latency` and this.
+    latency_max: Option<Duration>,
     scripts: HashMap<String, VecDeque<Scripted>>,
     messages: Vec<Value>,
+    /// The `User-Agent` of each message in `messages` (tests give each instance its own).
+    agents: Vec<String>,
 }
 
 struct Shared {
@@ -115,8 +119,10 @@ impl FakeFcm {
                 expires_in: 3600,
                 issued: HashMap::new(),
                 latency: Duration::ZERO,
+                latency_max: None,
                 scripts: HashMap::new(),
                 messages: Vec::new(),
+                agents: Vec::new(),
             }),
         });
         let data = web::Data::from(Arc::clone(&shared));
@@ -172,6 +178,18 @@ impl FakeFcm {
         self.shared.state().messages.clone()
     }
 
+    /// Every accepted `messages:send` body with the `User-Agent` that sent it, in arrival order
+    /// (recorded on arrival, before the answer's latency).
+    pub fn received(&self) -> Vec<(String, Value)> {
+        let state = self.shared.state();
+        state
+            .agents
+            .iter()
+            .cloned()
+            .zip(state.messages.iter().cloned())
+            .collect()
+    }
+
     /// Requests made to the token endpoint.
     pub fn token_fetches(&self) -> u64 {
         self.shared.state().token_fetches
@@ -189,7 +207,16 @@ impl FakeFcm {
 
     /// Delay before every `messages:send` answer.
     pub fn set_latency(&self, d: Duration) {
-        self.shared.state().latency = d;
+        let mut state = self.shared.state();
+        state.latency = d;
+        state.latency_max = None;
+    }
+
+    /// A random delay between `min` and `max` before every `messages:send` answer.
+    pub fn set_latency_between(&self, min: Duration, max: Duration) {
+        let mut state = self.shared.state();
+        state.latency = min;
+        state.latency_max = Some(max);
     }
 
     /// `expires_in` of access tokens issued from now on (and their real lifetime here).
@@ -368,15 +395,28 @@ async fn send_message(
         Ok(checked) => checked,
         Err(reason) => return google_error(400, &reason, Some("INVALID_ARGUMENT"), None),
     };
+    let agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     let (n, latency, scripted) = {
         let mut state = shared.state();
         state.messages.push(json);
+        state.agents.push(agent);
         let n = state.messages.len();
+        let latency = match state.latency_max {
+            Some(max) if max > state.latency => {
+                rand::Rng::random_range(&mut rand::rng(), state.latency..=max)
+            }
+            _ => state.latency,
+        };
         let scripted = state
             .scripts
             .get_mut(&registration_token)
             .and_then(VecDeque::pop_front);
-        (n, state.latency, scripted)
+        (n, latency, scripted)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

@@ -10,6 +10,7 @@ mod behaviour;
 mod demo;
 mod edge;
 mod documents;
+mod dispatch;
 mod errors;
 mod fake_fcm;
 mod health;

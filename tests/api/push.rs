@@ -11,7 +11,7 @@ use std::time::Duration;
 /// An app whose pushes go to a fresh fake FCM. The background loop is off: tests drive the
 /// scheduler and dispatcher themselves, so every assertion is deterministic. No quiet hours and
 /// generous caps unless a test sets its own.
-async fn push_app(
+pub(crate) async fn push_app(
     backend: Backend,
     tweak: impl FnOnce(&mut stapvoorstap::config::Settings),
 ) -> Option<(TestApp, FakeFcm, tempfile::TempDir)> {
@@ -32,13 +32,13 @@ async fn push_app(
     Some((app, fake, dir))
 }
 
-async fn register_device(app: &TestApp, who: &Login, token: &str) -> String {
+pub(crate) async fn register_device(app: &TestApp, who: &Login, token: &str) -> String {
     let reply = app.post("/v1/me/devices", Some(&who.token), &json!({"token": token, "platform": "android", "locale": "nl-NL", "app_version": "1.0.0"})).await;
     reply.assert_status(200);
     reply.value()["id"].as_str().unwrap().to_owned()
 }
 
-async fn reminders_of(app: &TestApp, user_id: &str) -> Vec<NotificationRow> {
+pub(crate) async fn reminders_of(app: &TestApp, user_id: &str) -> Vec<NotificationRow> {
     let pool = app.state.pool.clone();
     let id = user_id.to_owned();
     actix_web::web::block(move || {
@@ -48,11 +48,11 @@ async fn reminders_of(app: &TestApp, user_id: &str) -> Vec<NotificationRow> {
     .unwrap()
 }
 
-async fn dispatch(app: &TestApp) -> usize {
+pub(crate) async fn dispatch(app: &TestApp) -> usize {
     app.state.dispatcher.run_until_idle().await.unwrap()
 }
 
-async fn make_plan(app: &TestApp, w: &World, resident: &Login, body: Value) -> Value {
+pub(crate) async fn make_plan(app: &TestApp, w: &World, resident: &Login, body: Value) -> Value {
     let reply = app
         .post(
             &format!("/v1/residents/{}/plans", resident.id),
@@ -609,6 +609,12 @@ async fn completion_drops_queued_nudge_postgres() {
 
 /// Inserts `n` due reminders for residents with one device each, straight into the outbox.
 async fn seed_due_reminders(app: &TestApp, n: usize) {
+    seed_due_reminders_with(app, n, |_| 1).await;
+}
+
+/// Inserts `n` due reminders straight into the outbox, for residents with `phones(i)` devices
+/// each (tokens `bulk-token-{i}`, then `bulk-token-{i}-{k}`).
+pub(crate) async fn seed_due_reminders_with(app: &TestApp, n: usize, phones: fn(usize) -> usize) {
     let pool = app.state.pool.clone();
     actix_web::web::block(move || {
         let mut conn = pool.get().unwrap();
@@ -640,16 +646,14 @@ async fn seed_due_reminders(app: &TestApp, n: usize) {
                 },
             )
             .unwrap();
-            notifications::upsert_device(
-                &mut conn,
-                &id,
-                "s",
-                &format!("bulk-token-{i}"),
-                "android",
-                None,
-                None,
-            )
-            .unwrap();
+            for k in 0..phones(i) {
+                let token = match k {
+                    0 => format!("bulk-token-{i}"),
+                    k => format!("bulk-token-{i}-{k}"),
+                };
+                notifications::upsert_device(&mut conn, &id, "s", &token, "android", None, None)
+                    .unwrap();
+            }
             notifications::enqueue(
                 &mut conn,
                 &notifications::NewReminder {
@@ -754,7 +758,7 @@ async fn run_lease_takeover(backend: Backend) {
     // Instance A claims a batch and "crashes": it never sends or records anything.
     let crashed = dispatcher_for(&app, &fake, 50, Duration::from_secs(3));
     let held = crashed.claim().await.unwrap();
-    assert_eq!(held.len(), 50);
+    assert_eq!(held.rows.len(), 50);
     let survivor = dispatcher_for(&app, &fake, 50, Duration::from_secs(60));
     assert_eq!(
         survivor.run_until_idle().await.unwrap(),
