@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod checkpoint;
 pub mod erasure;
+pub mod idempotency;
 pub mod issuing;
 pub mod notifications;
 pub mod plans;
