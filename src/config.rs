@@ -252,6 +252,23 @@ pub struct Settings {
     #[arg(long, env = "REFRESH_TOKEN_TTL", value_name = "REFRESH_TOKEN_TTL", default_value = "30d", value_parser = parse_duration, global = true)]
     pub refresh_token_ttl: Duration,
 
+    /// How long after a refresh token was used a retry with the same token (its answer lost on
+    /// a bad connection) gets the same new pair instead of ending the session as token theft
+    /// (0 turns the grace off; at most 5 minutes).
+    #[arg(long, env = "REFRESH_REUSE_GRACE", value_name = "REFRESH_REUSE_GRACE", default_value = "30s", value_parser = parse_duration, global = true)]
+    pub refresh_reuse_grace: Duration,
+
+    /// How long after an activation the same code with the same PIN (or password) still signs
+    /// in, for a phone whose first answer was lost (0 turns it off; at most 1 hour). A
+    /// different PIN is refused; a replaced or expired code never works.
+    #[arg(long, env = "ACTIVATION_RETRY_WINDOW", value_name = "ACTIVATION_RETRY_WINDOW", default_value = "15m", value_parser = parse_duration, global = true)]
+    pub activation_retry_window: Duration,
+
+    /// How long the answer to a write sent with an `Idempotency-Key` is kept for replay; older
+    /// ones are pruned by the scheduler tick (1 minute to 30 days).
+    #[arg(long, env = "IDEMPOTENCY_TTL", value_name = "IDEMPOTENCY_TTL", default_value = "24h", value_parser = parse_duration, global = true)]
+    pub idempotency_ttl: Duration,
+
     /// How long a resident's activation code stays valid.
     #[arg(long, env = "ACTIVATION_CODE_TTL", value_name = "ACTIVATION_CODE_TTL", default_value = "14d", value_parser = parse_duration, global = true)]
     pub activation_code_ttl: Duration,
@@ -476,6 +493,9 @@ impl Settings {
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             activation_code_ttl: Duration::from_secs(14 * 24 * 3600),
+            refresh_reuse_grace: Duration::from_secs(30),
+            activation_retry_window: Duration::from_secs(15 * 60),
+            idempotency_ttl: Duration::from_secs(24 * 3600),
             hash_concurrency: 2,
             hash_queue_timeout: Duration::from_secs(2),
             auth_rate_per_minute: 30,
@@ -522,6 +542,17 @@ impl Settings {
     pub fn check(&self) -> Result<(), String> {
         if self.access_token_ttl > Duration::from_secs(15 * 60) || self.access_token_ttl.is_zero() {
             return Err("ACCESS_TOKEN_TTL must be between 1s and 15m".into());
+        }
+        if self.refresh_reuse_grace > Duration::from_secs(300) {
+            return Err("REFRESH_REUSE_GRACE must be at most 5m".into());
+        }
+        if self.activation_retry_window > Duration::from_secs(3600) {
+            return Err("ACTIVATION_RETRY_WINDOW must be at most 1h".into());
+        }
+        if !(Duration::from_secs(60)..=Duration::from_secs(30 * 24 * 3600))
+            .contains(&self.idempotency_ttl)
+        {
+            return Err("IDEMPOTENCY_TTL must be between 1m and 30d".into());
         }
         if self.refresh_token_ttl < self.access_token_ttl {
             return Err("REFRESH_TOKEN_TTL must be longer than ACCESS_TOKEN_TTL".into());

@@ -69,6 +69,10 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     Unauthorized(String),
+    /// A valid token whose session has ended (signed out, account disabled or erased,
+    /// credentials changed).
+    #[error("{0}")]
+    SessionEnded(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("No such resource.")]
@@ -139,6 +143,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::SessionEnded(_) => "session_ended",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not_found",
             ApiError::NotAcceptable => "not_acceptable",
@@ -163,6 +168,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "Unsupported media type",
             ApiError::PayloadTooLarge { .. } => "Payload too large",
             ApiError::Unauthorized(_) => "Not signed in",
+            ApiError::SessionEnded(_) => "Session ended",
             ApiError::Forbidden(_) => "Not allowed",
             ApiError::NotFound => "Not found",
             ApiError::NotAcceptable => "Not acceptable",
@@ -205,7 +211,7 @@ impl ResponseError for ApiError {
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) | ApiError::SessionEnded(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
@@ -231,7 +237,7 @@ impl ResponseError for ApiError {
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         match self {
-            ApiError::Unauthorized(_) => {
+            ApiError::Unauthorized(_) | ApiError::SessionEnded(_) => {
                 res.insert_header((
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"stapvoorstap\""),

@@ -27,6 +27,8 @@ pub struct AppState {
     pub auth_limit: AuthRateLimit,
     /// Key for hashing activation codes (derived from the JWT secret).
     pub code_key: SecretString,
+    /// Key that derives each refresh token's successor (derived from the JWT secret).
+    pub refresh_key: SecretString,
     /// Reminder rules from settings.
     pub rules: crate::scheduler::ReminderRules,
     /// The reminder dispatcher of this instance.
@@ -109,6 +111,10 @@ impl Application {
             hasher: Hasher::new(settings.hash_concurrency, settings.hash_queue_timeout)?,
             auth_limit: AuthRateLimit::per_minute(settings.auth_rate_per_minute),
             code_key,
+            refresh_key: SecretString::from(crate::auth::secrets::hash_code(
+                &secret,
+                "refresh-successors",
+            )),
             rules,
             dispatcher,
             research_key: settings.research_pseudonym_key.clone().unwrap_or_else(|| {

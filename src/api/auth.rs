@@ -2,7 +2,7 @@
 //! detection, logout.
 
 use crate::api::me::{MeResponse, load_me};
-use crate::auth::secrets::{hash_code, hash_token, new_refresh_token};
+use crate::auth::secrets::{hash_code, hash_token, new_refresh_token, successor_refresh_token};
 use crate::db::{self, DbConn, tokens, users};
 use crate::domain::credentials::{self, RESIDENT_PASSWORD_MIN};
 use crate::domain::kinds::Role;
@@ -81,36 +81,50 @@ fn session_expired() -> ApiError {
     ApiError::Unauthorized("This session has ended. Please sign in again.".into())
 }
 
-/// Starts a new refresh-token family for a user; returns the plain token and family data.
+/// A sign-in session just started or continued: the plain refresh token, its family, when the
+/// family ends, and when the token was stored (the access token's `iat`).
+struct Session {
+    token: String,
+    family: String,
+    expires: chrono::NaiveDateTime,
+    issued: chrono::NaiveDateTime,
+}
+
+/// Starts a new refresh-token family for a user.
 fn start_session(
     conn: &mut DbConn,
     user_id: &str,
     ttl: std::time::Duration,
-) -> Result<(String, String, chrono::NaiveDateTime), ApiError> {
+) -> Result<Session, ApiError> {
     let family = db::new_id();
     let expires = db::now() + chrono::Duration::from_std(ttl).map_err(ApiError::internal)?;
     let token = new_refresh_token();
-    tokens::insert_refresh_token(conn, user_id, &family, &hash_token(&token), expires)?;
-    Ok((token, family, expires))
+    let issued =
+        tokens::insert_refresh_token(conn, user_id, &family, &hash_token(&token), expires)?;
+    Ok(Session {
+        token,
+        family,
+        expires,
+        issued,
+    })
 }
 
-fn token_response(
-    state: &AppState,
-    me: MeResponse,
-    refresh_token: String,
-    family: &str,
-    family_expires: chrono::NaiveDateTime,
-) -> ApiResult<TokenResponse> {
+fn token_response(state: &AppState, me: MeResponse, session: Session) -> ApiResult<TokenResponse> {
     let access = state
         .keys
-        .issue(&me.id.to_string(), me.role, family)
+        .issue_at(
+            &me.id.to_string(),
+            me.role,
+            &session.family,
+            session.issued.and_utc().timestamp(),
+        )
         .map_err(ApiError::internal)?;
     Ok(TokenResponse {
         access_token: access,
         token_type: "Bearer".into(),
         expires_in: state.keys.ttl().as_secs(),
-        refresh_token,
-        refresh_expires_at: db::utc(family_expires),
+        refresh_token: session.token,
+        refresh_expires_at: db::utc(session.expires),
         user: me,
     })
 }
@@ -181,27 +195,32 @@ pub async fn login(
     };
 
     let ttl = state.settings.refresh_token_ttl;
-    let (me, token, family, expires) = db::run(&state.pool, move |conn| {
+    let (me, session) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             users::update_last_login(conn, &user.id)?;
-            let (token, family, expires) = start_session(conn, &user.id, ttl)?;
+            let session = start_session(conn, &user.id, ttl)?;
             let me = load_me(conn, &user.id)?;
-            Ok((me, token, family, expires))
+            Ok((me, session))
         })
     })
     .await?;
-    Ok(web::Json(token_response(
-        &state, me, token, &family, expires,
-    )?))
+    Ok(web::Json(token_response(&state, me, session)?))
 }
 
 /// Activate a resident account with the one-time code and choose a PIN (or password).
+///
+/// Safe to retry: when the answer is lost on a bad connection, sending the same code with the
+/// same PIN (or password) again within `ACTIVATION_RETRY_WINDOW` (default 15 minutes) after
+/// the first use signs in once more (a new session; the PIN is checked against the one chosen
+/// first). A different PIN after use, a replaced code or an expired code is refused, and
+/// wrong PINs count towards the account lock like failed sign-ins.
 #[utoipa::path(
     tag = "auth",
     responses(
-        (status = 200, description = "Activated and signed in", body = TokenResponse),
+        (status = 200, description = "Activated and signed in (or, for a retry, signed in again)", body = TokenResponse),
         (status = 401, description = "Unknown, used or expired code", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "PIN or password not acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Account locked or too many attempts from this address", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/auth/activate")]
@@ -228,50 +247,125 @@ pub async fn activate(
         }
         _ => return Err(ApiError::invalid("pin", "send either a pin or a password")),
     };
-    let bad_code = || {
-        ApiError::Unauthorized(
-            "This activation code is not valid (any more). Ask your caseworker for a new one."
-                .into(),
-        )
-    };
     let code = credentials::normalize_activation_code(&code).ok_or_else(bad_code)?;
     let code_hash = hash_code(&state.code_key, &code);
-    let lookup_hash = code_hash.clone();
+    let window = chrono::Duration::from_std(state.settings.activation_retry_window)
+        .map_err(ApiError::internal)?;
     let found = db::run(&state.pool, move |conn| {
-        tokens::find_usable_activation_code(conn, &lookup_hash).map_err(ApiError::from)
+        if let Some(row) = tokens::find_usable_activation_code(conn, &code_hash)? {
+            return Ok(Some((row, false)));
+        }
+        if window.is_zero() {
+            return Ok(None);
+        }
+        let since = db::now() - window;
+        Ok(
+            tokens::find_recently_used_activation_code(conn, &code_hash, since)?
+                .map(|row| (row, true)),
+        )
     })
     .await?
     .ok_or_else(bad_code)?;
 
-    let phc = state.hasher.hash(SecretString::from(secret)).await?;
+    let (code_row, retry) = found;
+    if !retry {
+        let phc = state
+            .hasher
+            .hash(SecretString::from(secret.clone()))
+            .await?;
+        let ttl = state.settings.refresh_token_ttl;
+        let row = code_row.clone();
+        let first = db::run(&state.pool, move |conn| {
+            db::write_tx(conn, |conn| {
+                if !tokens::mark_activation_code_used(conn, &row.id)? {
+                    // A concurrent retry of this very activation used it first.
+                    return Ok(None);
+                }
+                let user = users::find_user(conn, &row.user_id)?.ok_or_else(bad_code)?;
+                if user.disabled_at.is_some() {
+                    return Err(bad_code());
+                }
+                users::update_password_hash(conn, &user.id, &phc)?;
+                users::update_last_login(conn, &user.id)?;
+                let session = start_session(conn, &user.id, ttl)?;
+                Ok(Some((load_me(conn, &user.id)?, session)))
+            })
+        })
+        .await?;
+        if let Some((me, session)) = first {
+            return Ok(web::Json(token_response(&state, me, session)?));
+        }
+    }
+    retry_activation(&state, &code_row.user_id, secret).await
+}
+
+fn bad_code() -> ApiError {
+    ApiError::Unauthorized(
+        "This activation code is not valid (any more). Ask your caseworker for a new one.".into(),
+    )
+}
+
+/// An activation retried with a code already used: signs in when the PIN matches the one
+/// chosen with it (the account's current credential), like a login by code.
+async fn retry_activation(
+    state: &AppState,
+    user_id: &str,
+    secret: String,
+) -> ApiResult<web::Json<TokenResponse>> {
+    let id = user_id.to_owned();
+    let user = db::run(&state.pool, move |conn| Ok(users::find_user(conn, &id)?))
+        .await?
+        .filter(|u| u.disabled_at.is_none())
+        .ok_or_else(bad_code)?;
+    let now = db::now();
+    if let Some(until) = user.locked_until.filter(|t| *t > now) {
+        return Err(ApiError::Locked {
+            detail: "This account is locked after too many wrong attempts. Try again later or ask your caseworker to unlock it.".into(),
+            retry_after_secs: (until - now).num_seconds().max(1) as u64,
+        });
+    }
+    let ok = state
+        .hasher
+        .verify(SecretString::from(secret), user.password_hash.clone())
+        .await?;
     let ttl = state.settings.refresh_token_ttl;
-    let (me, token, family, expires) = db::run(&state.pool, move |conn| {
+    let id = user.id.clone();
+    let outcome = db::run(&state.pool, move |conn| {
+        if !ok {
+            let failures = users::increment_failed_logins(conn, &id)?;
+            if let Some(lock) = credentials::lock_duration(failures) {
+                users::update_locked_until(conn, &id, Some(db::now() + lock))?;
+            }
+            return Ok(None);
+        }
         db::write_tx(conn, |conn| {
-            if !tokens::mark_activation_code_used(conn, &found.id)? {
-                return Err(bad_code());
-            }
-            let user = users::find_user(conn, &found.user_id)?.ok_or_else(bad_code)?;
-            if user.disabled_at.is_some() {
-                return Err(bad_code());
-            }
-            users::update_password_hash(conn, &user.id, &phc)?;
-            users::update_last_login(conn, &user.id)?;
-            let (token, family, expires) = start_session(conn, &user.id, ttl)?;
-            Ok((load_me(conn, &user.id)?, token, family, expires))
+            users::update_last_login(conn, &id)?;
+            let session = start_session(conn, &id, ttl)?;
+            Ok(Some((load_me(conn, &id)?, session)))
         })
     })
     .await?;
-    Ok(web::Json(token_response(
-        &state, me, token, &family, expires,
-    )?))
+    let (me, session) = outcome.ok_or_else(bad_code)?;
+    Ok(web::Json(token_response(state, me, session)?))
+}
+
+/// What a refresh found.
+enum Refreshed {
+    /// A new pair (first use), or the same pair again (a retry within the grace window).
+    Session(MeResponse, Session),
+    /// A used token presented again outside the grace window: the family ends.
+    Reuse(String),
 }
 
 /// Exchange a refresh token for new tokens. Every refresh token works once; presenting one
-/// that was already used ends the whole session (it may have been stolen).
+/// that was already used ends the whole session (it may have been stolen) — except a retry
+/// within `REFRESH_REUSE_GRACE` (default 30 seconds) of the first use, before the new token
+/// was itself used: that retry gets the same new pair as the first answer (which was
+/// presumably lost on a bad connection).
 #[utoipa::path(
     tag = "auth",
     responses(
-        (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 200, description = "New tokens (the same pair again for a retry within the grace window)", body = TokenResponse),
         (status = 401, description = "Unknown, used, revoked or expired refresh token", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -283,38 +377,60 @@ pub async fn refresh(
 ) -> ApiResult<web::Json<TokenResponse>> {
     state.auth_limit.check(client_ip(&req))?;
     let hash = hash_token(body.refresh_token.trim());
-    let (me, token, family, expires) = db::run(&state.pool, move |conn| {
+    // The successor is derived, not drawn: a retry computes the same one (see secrets.rs).
+    let successor = successor_refresh_token(&state.refresh_key, &hash);
+    let grace = chrono::Duration::from_std(state.settings.refresh_reuse_grace)
+        .map_err(ApiError::internal)?;
+    let outcome = db::run(&state.pool, move |conn| {
         let outcome = db::write_tx(conn, |conn| {
             let row = tokens::find_refresh_token(conn, &hash)?.ok_or_else(session_expired)?;
             if row.revoked_at.is_some() || row.family_expires_at <= db::now() {
                 return Err(session_expired());
             }
-            if row.used_at.is_some() || !tokens::mark_refresh_token_used(conn, &row.id)? {
-                // Reuse: whoever holds the newer token may be an attacker; end the session.
-                return Ok(Err(row.family_id));
-            }
             let user = users::find_user(conn, &row.user_id)?.ok_or_else(session_expired)?;
             if user.disabled_at.is_some() {
                 return Err(session_expired());
             }
-            let token = new_refresh_token();
-            tokens::insert_refresh_token(
-                conn,
-                &user.id,
-                &row.family_id,
-                &hash_token(&token),
-                row.family_expires_at,
-            )?;
-            Ok(Ok((
+            let successor_hash = hash_token(&successor);
+            let issued = if row.used_at.is_none() && tokens::mark_refresh_token_used(conn, &row.id)?
+            {
+                tokens::insert_refresh_token(
+                    conn,
+                    &user.id,
+                    &row.family_id,
+                    &successor_hash,
+                    row.family_expires_at,
+                )?
+            } else {
+                // Used before (or by a concurrent request that has committed by now): a
+                // retry within the grace window whose successor is still unused gets the same
+                // answer; anything else may be a stolen token.
+                let used_at = tokens::find_refresh_token(conn, &hash)?.and_then(|r| r.used_at);
+                let next = tokens::find_refresh_token(conn, &successor_hash)?;
+                match (used_at, next) {
+                    (Some(used), Some(next))
+                        if used > db::now() - grace
+                            && next.used_at.is_none()
+                            && next.revoked_at.is_none() =>
+                    {
+                        next.created_at
+                    }
+                    _ => return Ok(Refreshed::Reuse(row.family_id)),
+                }
+            };
+            Ok(Refreshed::Session(
                 load_me(conn, &user.id)?,
-                token,
-                row.family_id,
-                row.family_expires_at,
-            )))
+                Session {
+                    token: successor,
+                    family: row.family_id,
+                    expires: row.family_expires_at,
+                    issued,
+                },
+            ))
         })?;
         match outcome {
-            Ok(session) => Ok(session),
-            Err(family) => {
+            Refreshed::Session(me, session) => Ok((me, session)),
+            Refreshed::Reuse(family) => {
                 tokens::revoke_family(conn, &family)?;
                 tracing::warn!("refresh token reuse detected; session revoked");
                 Err(session_expired())
@@ -322,9 +438,8 @@ pub async fn refresh(
         }
     })
     .await?;
-    Ok(web::Json(token_response(
-        &state, me, token, &family, expires,
-    )?))
+    let (me, session) = outcome;
+    Ok(web::Json(token_response(&state, me, session)?))
 }
 
 /// Sign out: ends the session the refresh token belongs to.

@@ -1,6 +1,7 @@
 //! What the evidence says helps people under stress: "when will you do this?", snooze with a
 //! reason, the crisis fast lane, and the mood and working-alliance pulse.
 
+use crate::api::idempotency::{Answer, Idempotency};
 use crate::api::my_steps::{CurrentStepsResponse, find_my_step, lock_my_step};
 use crate::api::plans::{find_visible_plan, language_of};
 use crate::api::steps_view::{MyStepResponse, StepResponse};
@@ -15,7 +16,7 @@ use crate::domain::reminders::{self, PartOfDay, ReminderKind};
 use crate::error::{ApiError, ApiResult};
 use crate::scheduler::{self, ReminderRules};
 use crate::startup::AppState;
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{Datelike, NaiveDate, NaiveTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -60,12 +61,14 @@ pub struct IntentionRequest {
 )]
 #[put("/v1/me/steps/{id}/intention")]
 pub async fn set_intention(
+    request: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     body: crate::api::Json<IntentionRequest>,
-) -> ApiResult<web::Json<MyStepResponse>> {
+) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
+    let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let id = path.into_inner().to_string();
     let req = body.into_inner();
     let time = req
@@ -79,60 +82,66 @@ pub async fn set_intention(
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = lock_my_step(conn, &auth, &id)?;
-            if step.status != StepStatus::Open.as_str() {
-                return Err(ApiError::Conflict {
-                    code: "step_not_open",
-                    detail: "You can plan an open step.".into(),
+            idem.run(conn, &auth.id, |conn| {
+                let (plan, step) = lock_my_step(conn, &auth, &id)?;
+                if step.status != StepStatus::Open.as_str() {
+                    return Err(ApiError::Conflict {
+                        code: "step_not_open",
+                        detail: "You can plan an open step.".into(),
+                    });
+                }
+                let (today, tz) = local_today(&rules, conn, &auth.id)?;
+                if req.on < today || req.on > today + chrono::Duration::days(60) {
+                    return Err(ApiError::invalid("on", "must be today or within 60 days"));
+                }
+                let at = reminders::intention_at(req.on, req.part_of_day, time, tz);
+                if at < Utc::now() - chrono::Duration::minutes(1) {
+                    return Err(ApiError::invalid("time", "lies in the past"));
+                }
+                let mut s = step.clone();
+                s.intention_on = Some(req.on);
+                s.intention_part = req.part_of_day.map(|p| {
+                    serde_json::to_value(p)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
                 });
-            }
-            let (today, tz) = local_today(&rules, conn, &auth.id)?;
-            if req.on < today || req.on > today + chrono::Duration::days(60) {
-                return Err(ApiError::invalid("on", "must be today or within 60 days"));
-            }
-            let at = reminders::intention_at(req.on, req.part_of_day, time, tz);
-            if at < Utc::now() - chrono::Duration::minutes(1) {
-                return Err(ApiError::invalid("time", "lies in the past"));
-            }
-            let mut s = step.clone();
-            s.intention_on = Some(req.on);
-            s.intention_part = req.part_of_day.map(|p| {
-                serde_json::to_value(p)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            });
-            s.intention_time = time.map(|t| t.format("%H:%M").to_string());
-            let s = plans::update_step(conn, &s)?;
-            notifications::cancel_for_step_kinds(conn, &s.id, &[ReminderKind::Intention.as_str()])?;
-            notifications::enqueue(
-                conn,
-                &NewReminder {
-                    user_id: auth.id.clone(),
-                    plan_id: Some(plan.id.clone()),
-                    step_id: Some(s.id.clone()),
-                    kind: ReminderKind::Intention.as_str(),
-                    crisis: s.priority == Priority::P0.as_str(),
-                    dedupe_key: format!("intention:{}:{}", s.id, at.timestamp()),
-                    due_at: at.naive_utc(),
-                },
-            )?;
-            plans::insert_event(
-                conn,
-                &plan.id,
-                Some(&s.id),
-                crate::domain::kinds::EventKind::IntentionSet,
-                Some(&auth.id),
-                Some("resident"),
-                db::now(),
-                None,
-            )?;
-            scheduler::touch_activity(conn, &rules, &plan.id)?;
-            Ok(MyStepResponse::new(&s, language_of(conn, &auth.id)?))
+                s.intention_time = time.map(|t| t.format("%H:%M").to_string());
+                let s = plans::update_step(conn, &s)?;
+                notifications::cancel_for_step_kinds(
+                    conn,
+                    &s.id,
+                    &[ReminderKind::Intention.as_str()],
+                )?;
+                notifications::enqueue(
+                    conn,
+                    &NewReminder {
+                        user_id: auth.id.clone(),
+                        plan_id: Some(plan.id.clone()),
+                        step_id: Some(s.id.clone()),
+                        kind: ReminderKind::Intention.as_str(),
+                        crisis: s.priority == Priority::P0.as_str(),
+                        dedupe_key: format!("intention:{}:{}", s.id, at.timestamp()),
+                        due_at: at.naive_utc(),
+                    },
+                )?;
+                plans::insert_event(
+                    conn,
+                    &plan.id,
+                    Some(&s.id),
+                    crate::domain::kinds::EventKind::IntentionSet,
+                    Some(&auth.id),
+                    Some("resident"),
+                    db::now(),
+                    None,
+                )?;
+                scheduler::touch_activity(conn, &rules, &plan.id)?;
+                Answer::ok(&MyStepResponse::new(&s, language_of(conn, &auth.id)?))
+            })
         })
     })
     .await?;
-    Ok(web::Json(r))
+    Ok(r.into_response())
 }
 
 /// Forget when you would do a step (its reminder is cancelled).
@@ -144,25 +153,33 @@ pub async fn set_intention(
 )]
 #[delete("/v1/me/steps/{id}/intention")]
 pub async fn clear_intention(
+    request: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> ApiResult<web::Json<MyStepResponse>> {
+) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
+    let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let id = path.into_inner().to_string();
     let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (_, mut s) = lock_my_step(conn, &auth, &id)?;
-            s.intention_on = None;
-            s.intention_part = None;
-            s.intention_time = None;
-            let s = plans::update_step(conn, &s)?;
-            notifications::cancel_for_step_kinds(conn, &s.id, &[ReminderKind::Intention.as_str()])?;
-            Ok(MyStepResponse::new(&s, language_of(conn, &auth.id)?))
+            idem.run(conn, &auth.id, |conn| {
+                let (_, mut s) = lock_my_step(conn, &auth, &id)?;
+                s.intention_on = None;
+                s.intention_part = None;
+                s.intention_time = None;
+                let s = plans::update_step(conn, &s)?;
+                notifications::cancel_for_step_kinds(
+                    conn,
+                    &s.id,
+                    &[ReminderKind::Intention.as_str()],
+                )?;
+                Answer::ok(&MyStepResponse::new(&s, language_of(conn, &auth.id)?))
+            })
         })
     })
     .await?;
-    Ok(web::Json(r))
+    Ok(r.into_response())
 }
 
 /// Why a step cannot be done now.
@@ -207,12 +224,14 @@ pub struct SnoozeRequest {
 )]
 #[post("/v1/me/steps/{id}/snooze")]
 pub async fn snooze_step(
+    request: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     body: crate::api::Json<SnoozeRequest>,
-) -> ApiResult<web::Json<CurrentStepsResponse>> {
+) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
+    let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let id = path.into_inner().to_string();
     let req = body.into_inner();
     let note = match (req.reason, req.note.as_deref()) {
@@ -229,7 +248,7 @@ pub async fn snooze_step(
         .unwrap_or_default();
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
+        db::write_tx(conn, |conn| idem.run(conn, &auth.id, |conn| {
             let (plan, step) = lock_my_step(conn, &auth, &id)?;
             if step.priority == Priority::P0.as_str() {
                 return Err(ApiError::Conflict { code: "crisis_step_cannot_wait", detail: "This is an urgent step; it cannot be put aside. Ask your caseworker for help instead.".into() });
@@ -255,11 +274,11 @@ pub async fn snooze_step(
             scheduler::touch_activity(conn, &rules, &plan.id)?;
             issuing::issue_ready_steps(conn, &plan, &rules)?;
             let lang = language_of(conn, &auth.id)?;
-            crate::api::my_steps::current_view(conn, lang, &plan, None)
-        })
+            Answer::ok(&crate::api::my_steps::current_view(conn, lang, &plan, None)?)
+        }))
     })
     .await?;
-    Ok(web::Json(r))
+    Ok(r.into_response())
 }
 
 /// The crisis situations of the Wgs (and garnishment), each with its step in the action list.
@@ -387,23 +406,28 @@ fn report_crisis(
 )]
 #[post("/v1/me/crisis")]
 pub async fn report_my_crisis(
+    request: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     body: crate::api::Json<CrisisRequest>,
-) -> ApiResult<web::Json<MyStepResponse>> {
+) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
+    let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let kind = body.kind;
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let plan = plans::find_current_plan_of(conn, &auth.id)?.ok_or(ApiError::NotFound)?;
-            let step = report_crisis(conn, &rules, &auth, &plan, kind)?;
-            scheduler::touch_activity(conn, &rules, &plan.id)?;
-            Ok(MyStepResponse::new(&step, language_of(conn, &auth.id)?))
+            idem.run(conn, &auth.id, |conn| {
+                let plan =
+                    plans::find_current_plan_of(conn, &auth.id)?.ok_or(ApiError::NotFound)?;
+                let step = report_crisis(conn, &rules, &auth, &plan, kind)?;
+                scheduler::touch_activity(conn, &rules, &plan.id)?;
+                Answer::ok(&MyStepResponse::new(&step, language_of(conn, &auth.id)?))
+            })
         })
     })
     .await?;
-    Ok(web::Json(r))
+    Ok(r.into_response())
 }
 
 /// Report a crisis for a resident (caseworker of the team).
@@ -509,6 +533,7 @@ fn insert_pulse(
 )]
 #[post("/v1/me/steps/{id}/mood")]
 pub async fn post_mood(
+    request: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
@@ -516,30 +541,34 @@ pub async fn post_mood(
 ) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
     check_score(body.score)?;
+    let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let score = body.score;
     let id = path.into_inner().to_string();
-    db::run(&state.pool, move |conn| {
+    let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = find_my_step(conn, &auth, &id)?;
-            if !matches!(step.status.as_str(), "done" | "verified") {
-                return Err(ApiError::Conflict {
-                    code: "step_not_done",
-                    detail: "Tell us how it went after you did the step.".into(),
-                });
-            }
-            insert_pulse(
-                conn,
-                &auth.id,
-                &plan.id,
-                Some(&step.id),
-                "mood",
-                score,
-                &step.id,
-            )
+            idem.run(conn, &auth.id, |conn| {
+                let (plan, step) = find_my_step(conn, &auth, &id)?;
+                if !matches!(step.status.as_str(), "done" | "verified") {
+                    return Err(ApiError::Conflict {
+                        code: "step_not_done",
+                        detail: "Tell us how it went after you did the step.".into(),
+                    });
+                }
+                insert_pulse(
+                    conn,
+                    &auth.id,
+                    &plan.id,
+                    Some(&step.id),
+                    "mood",
+                    score,
+                    &step.id,
+                )?;
+                Ok(Answer::no_content())
+            })
         })
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(r.into_response())
 }
 
 /// The monthly working-alliance question ("My caseworker and I work on this together", 1–5).
@@ -553,29 +582,35 @@ pub async fn post_mood(
 )]
 #[post("/v1/me/alliance")]
 pub async fn post_alliance(
+    request: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     body: crate::api::Json<PulseRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
     check_score(body.score)?;
+    let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let score = body.score;
-    db::run(&state.pool, move |conn| {
+    let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let plan = plans::find_current_plan_of(conn, &auth.id)?.ok_or(ApiError::NotFound)?;
-            insert_pulse(
-                conn,
-                &auth.id,
-                &plan.id,
-                None,
-                "alliance",
-                score,
-                &month_of(Utc::now().date_naive()),
-            )
+            idem.run(conn, &auth.id, |conn| {
+                let plan =
+                    plans::find_current_plan_of(conn, &auth.id)?.ok_or(ApiError::NotFound)?;
+                insert_pulse(
+                    conn,
+                    &auth.id,
+                    &plan.id,
+                    None,
+                    "alliance",
+                    score,
+                    &month_of(Utc::now().date_naive()),
+                )?;
+                Ok(Answer::no_content())
+            })
         })
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(r.into_response())
 }
 
 /// `YYYY-MM` of a date.

@@ -2,6 +2,7 @@
 //! the reminder list caseworkers see per plan.
 
 use crate::api::paging::{self, PageRequest};
+use crate::api::idempotency::{Answer, Idempotency};
 use crate::api::plans::find_visible_plan;
 use crate::api::types::parse_id;
 use crate::auth::AuthUser;
@@ -12,7 +13,7 @@ use crate::domain::reminders::ReminderKind;
 use crate::error::{ApiError, ApiResult};
 use crate::scheduler;
 use crate::startup::AppState;
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -70,10 +71,12 @@ pub struct DeviceResponse {
 )]
 #[post("/v1/me/devices")]
 pub async fn register_device(
+    request: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     body: crate::api::Json<RegisterDeviceRequest>,
-) -> ApiResult<web::Json<DeviceResponse>> {
+) -> ApiResult<HttpResponse> {
+    let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let req = body.into_inner();
     let token = req.token.trim().to_owned();
     if token.is_empty()
@@ -100,27 +103,32 @@ pub async fn register_device(
         Platform::Ios => "ios",
         Platform::Web => "web",
     };
-    let d = db::run(&state.pool, move |conn| {
-        account_exists(conn, &auth.id)?;
-        Ok(notifications::upsert_device(
-            conn,
-            &auth.id,
-            &auth.session,
-            &token,
-            platform,
-            locale.as_deref(),
-            version.as_deref(),
-        )?)
+    let answer = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            idem.run(conn, &auth.id, |conn| {
+                account_exists(conn, &auth.id)?;
+                let d = notifications::upsert_device(
+                    conn,
+                    &auth.id,
+                    &auth.session,
+                    &token,
+                    platform,
+                    locale.as_deref(),
+                    version.as_deref(),
+                )?;
+                Answer::ok(&DeviceResponse {
+                    id: parse_id(&d.id),
+                    platform: d.platform,
+                    locale: d.locale,
+                    app_version: d.app_version,
+                    created_at: db::utc(d.created_at),
+                    last_seen_at: db::utc(d.last_seen_at),
+                })
+            })
+        })
     })
     .await?;
-    Ok(web::Json(DeviceResponse {
-        id: parse_id(&d.id),
-        platform: crate::api::types::parse_known(&d.platform).unwrap_or(Platform::Android),
-        locale: d.locale,
-        app_version: d.app_version,
-        created_at: db::utc(d.created_at),
-        last_seen_at: db::utc(d.last_seen_at),
-    }))
+    Ok(answer.into_response())
 }
 
 /// A token can outlive its account (erased or disabled since): such a caller is signed out.
@@ -142,20 +150,26 @@ fn account_exists(conn: &mut crate::db::DbConn, user_id: &str) -> Result<(), Api
 )]
 #[delete("/v1/me/devices/{id}")]
 pub async fn delete_device(
+    request: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
+    let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let id = path.into_inner().to_string();
-    let removed = db::run(&state.pool, move |conn| {
-        Ok(notifications::delete_device(conn, &auth.id, &id)?)
+    let answer = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            idem.run(conn, &auth.id, |conn| {
+                if notifications::delete_device(conn, &auth.id, &id)? {
+                    Ok(Answer::no_content())
+                } else {
+                    Err(ApiError::NotFound)
+                }
+            })
+        })
     })
     .await?;
-    if removed {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::NotFound)
-    }
+    Ok(answer.into_response())
 }
 
 /// Reminder preferences.
@@ -215,10 +229,12 @@ pub async fn get_preferences(
 )]
 #[put("/v1/me/notification-preferences")]
 pub async fn put_preferences(
+    request: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     body: crate::api::Json<PreferencesBody>,
-) -> ApiResult<web::Json<PreferencesBody>> {
+) -> ApiResult<HttpResponse> {
+    let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let b = body.into_inner();
     let (start, end) = crate::domain::reminders::parse_quiet_hours(&b.quiet_hours)
         .map_err(|m| ApiError::invalid("quiet_hours", m))?;
@@ -251,12 +267,17 @@ pub async fn put_preferences(
         weekly_cap: row.weekly_cap,
         timezone: row.timezone.clone(),
     };
-    db::run(&state.pool, move |conn| {
-        account_exists(conn, &row.user_id)?;
-        Ok(notifications::save_preferences(conn, &row)?)
+    let answer = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            idem.run(conn, &row.user_id, |conn| {
+                account_exists(conn, &row.user_id)?;
+                notifications::save_preferences(conn, &row)?;
+                Answer::ok(&saved)
+            })
+        })
     })
     .await?;
-    Ok(web::Json(saved))
+    Ok(answer.into_response())
 }
 
 /// A reminder as caseworkers see it.

@@ -9,6 +9,7 @@ pub mod devices;
 pub mod documents;
 pub mod handover;
 pub mod health;
+pub mod idempotency;
 pub mod me;
 pub mod my_steps;
 pub mod paging;
@@ -185,6 +186,9 @@ fn finish_openapi(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi
                 .entry("default".to_owned())
                 .or_insert_with(|| problem.clone().into());
         }
+    }
+    for missing in idempotency::document(&mut api) {
+        tracing::error!(operation = %missing, "idempotent operation missing from the spec");
     }
     api
 }
@@ -374,8 +378,10 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         let value = web::Json::<serde_json::Value>::from_request(req, payload);
+        let req = req.clone();
         Box::pin(async move {
             let web::Json(value) = value.await?;
+            idempotency::note_body(&req, &value);
             Ok(Json(object_into(value)?))
         })
     }
@@ -396,6 +402,7 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Option
             .get(actix_web::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<mime::Mime>().ok());
+        let req = req.clone();
         Box::pin(async move {
             let bytes =
                 bytes
@@ -414,6 +421,7 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Option
             }
             let value: serde_json::Value =
                 serde_json::from_slice(&bytes).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+            idempotency::note_body(&req, &value);
             if value.is_null() {
                 return Ok(OptionalJson(None));
             }

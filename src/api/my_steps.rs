@@ -2,6 +2,7 @@
 //! work list of volunteers and caseworkers.
 
 use crate::api::paging::{self, PageRequest};
+use crate::api::idempotency::{Answer, Idempotency};
 use crate::api::plans::language_of;
 use crate::api::steps::complete;
 use crate::api::steps_view::{
@@ -281,7 +282,6 @@ pub struct MyCompleteRequest {
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Step id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Any unique string (1–100 characters) per intended completion"),
     ),
     request_body(content = Option<MyCompleteRequest>, description = "Optional note"),
     responses(
@@ -298,23 +298,7 @@ pub async fn complete_my_step(
     body: crate::api::OptionalJson<MyCompleteRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
-    let key = match req.headers().get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let k = v
-                .to_str()
-                .map_err(|_| ApiError::invalid("Idempotency-Key", "must be visible ASCII"))?
-                .trim()
-                .to_owned();
-            if k.is_empty() || k.len() > 100 {
-                return Err(ApiError::invalid(
-                    "Idempotency-Key",
-                    "must be 1 to 100 characters",
-                ));
-            }
-            Some(k)
-        }
-    };
+    let idem = Idempotency::of(&req, state.settings.idempotency_ttl)?;
     let id = path.into_inner().to_string();
     let (note, done_on) = match body.0 {
         Some(b) => (b.note, b.done_on),
@@ -323,79 +307,59 @@ pub async fn complete_my_step(
     let note = note
         .map(|n| crate::api::validate::note("note", &n, 500))
         .transpose()?;
-    let fingerprint = serde_json::json!({"step": id, "note": note, "done_on": done_on}).to_string();
     let rules = state.rules.clone();
-    let (body, replayed) = db::run(&state.pool, move |conn| {
+    let answer = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            // Serialise all changes to this plan; a concurrent retry waits here and then finds
-            // the stored answer below.
-            let (plan, step) = lock_my_step(conn, &auth, &id)?;
-            if let Some(k) = &key
-                && let Some((request, _, body)) = plans::find_idempotent(conn, &auth.id, k)?
-            {
-                if request != fingerprint {
-                    return Err(ApiError::Conflict {
-                        code: "idempotency_key_reused",
-                        detail: "This Idempotency-Key was used for a different request.".into(),
-                    });
-                }
-                return Ok((body, true));
-            }
-            let happened = match done_on {
-                None => None,
-                Some(day) => {
-                    let (_, policy) = scheduler::policy_for(conn, &rules, &auth.id)?;
-                    let today = chrono::Utc::now().with_timezone(&policy.tz).date_naive();
-                    if day > today || day < today - chrono::Duration::days(14) {
-                        return Err(ApiError::invalid(
-                            "done_on",
-                            "must be today or up to 14 days back",
-                        ));
+            idem.run(conn, &auth.id, |conn| {
+                // Serialise all changes to this plan.
+                let (plan, step) = lock_my_step(conn, &auth, &id)?;
+                let happened = match done_on {
+                    None => None,
+                    Some(day) => {
+                        let (_, policy) = scheduler::policy_for(conn, &rules, &auth.id)?;
+                        let today = chrono::Utc::now().with_timezone(&policy.tz).date_naive();
+                        if day > today || day < today - chrono::Duration::days(14) {
+                            return Err(ApiError::invalid(
+                                "done_on",
+                                "must be today or up to 14 days back",
+                            ));
+                        }
+                        // Noon local time of that day: the hour is not known, the day is.
+                        (day < today).then(|| {
+                            crate::domain::reminders::intention_at(
+                                day,
+                                None,
+                                chrono::NaiveTime::from_hms_opt(12, 0, 0),
+                                policy.tz,
+                            )
+                            .naive_utc()
+                        })
                     }
-                    // Noon local time of that day: the hour is not known, the day is.
-                    (day < today).then(|| {
-                        crate::domain::reminders::intention_at(
-                            day,
-                            None,
-                            chrono::NaiveTime::from_hms_opt(12, 0, 0),
-                            policy.tz,
-                        )
-                        .naive_utc()
-                    })
-                }
-            };
-            let (done, opened, after) =
-                complete(conn, &plan, &step, &auth, note, &rules, happened)?;
-            let lang = language_of(conn, &auth.id)?;
-            let open = plans::list_open_resident_steps(conn, &plan.id)?;
-            let view = |s: &StepRow| MyStepResponse::new(s, lang);
-            let response = CompleteStepResponse {
-                completed: view(&done),
-                next: opened
-                    .iter()
-                    .filter(|s| s.owner_type == OwnerType::Resident.as_str())
-                    .map(view)
-                    .collect(),
-                current: sort_for_resident(open.iter().collect())
-                    .into_iter()
-                    .map(view)
-                    .collect(),
-                progress: progress_of_summaries(&after, lang),
-            };
-            let body = serde_json::to_string(&response).map_err(ApiError::internal)?;
-            if let Some(k) = &key {
-                plans::insert_idempotent(conn, &auth.id, k, &fingerprint, 200, &body)?;
-            }
-            Ok((body, false))
+                };
+                let (done, opened, after) =
+                    complete(conn, &plan, &step, &auth, note, &rules, happened)?;
+                let lang = language_of(conn, &auth.id)?;
+                let open = plans::list_open_resident_steps(conn, &plan.id)?;
+                let view = |s: &StepRow| MyStepResponse::new(s, lang);
+                let response = CompleteStepResponse {
+                    completed: view(&done),
+                    next: opened
+                        .iter()
+                        .filter(|s| s.owner_type == OwnerType::Resident.as_str())
+                        .map(view)
+                        .collect(),
+                    current: sort_for_resident(open.iter().collect())
+                        .into_iter()
+                        .map(view)
+                        .collect(),
+                    progress: progress_of_summaries(&after, lang),
+                };
+                Answer::ok(&response)
+            })
         })
     })
     .await?;
-    let mut res = HttpResponse::Ok();
-    res.content_type("application/json");
-    if replayed {
-        res.insert_header(("idempotent-replayed", "true"));
-    }
-    Ok(res.body(body))
+    Ok(answer.into_response())
 }
 
 /// "I need help with this step": the caseworker sees it and can hand it to a volunteer.
@@ -410,47 +374,51 @@ pub async fn complete_my_step(
 )]
 #[post("/v1/me/steps/{id}/help")]
 pub async fn ask_help(
+    req: HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> ApiResult<web::Json<MyStepResponse>> {
+) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
+    let idem = Idempotency::of(&req, state.settings.idempotency_ttl)?;
     let id = path.into_inner().to_string();
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = lock_my_step(conn, &auth, &id)?;
-            if step.status != StepStatus::Open.as_str() {
-                return Err(ApiError::Conflict {
-                    code: "step_not_open",
-                    detail: "Help can be asked for an open step.".into(),
-                });
-            }
-            scheduler::touch_activity(conn, &rules, &plan.id)?;
-            let step = if step.help_requested_at.is_none() {
-                let t = db::now();
-                let mut s = step.clone();
-                s.help_requested_at = Some(t);
-                let s = plans::update_step(conn, &s)?;
-                plans::insert_event(
-                    conn,
-                    &plan.id,
-                    Some(&s.id),
-                    crate::domain::kinds::EventKind::HelpRequested,
-                    Some(&auth.id),
-                    Some("resident"),
-                    t,
-                    None,
-                )?;
-                s
-            } else {
-                step
-            };
-            Ok(MyStepResponse::new(&step, language_of(conn, &auth.id)?))
+            idem.run(conn, &auth.id, |conn| {
+                let (plan, step) = lock_my_step(conn, &auth, &id)?;
+                if step.status != StepStatus::Open.as_str() {
+                    return Err(ApiError::Conflict {
+                        code: "step_not_open",
+                        detail: "Help can be asked for an open step.".into(),
+                    });
+                }
+                scheduler::touch_activity(conn, &rules, &plan.id)?;
+                let step = if step.help_requested_at.is_none() {
+                    let t = db::now();
+                    let mut s = step.clone();
+                    s.help_requested_at = Some(t);
+                    let s = plans::update_step(conn, &s)?;
+                    plans::insert_event(
+                        conn,
+                        &plan.id,
+                        Some(&s.id),
+                        crate::domain::kinds::EventKind::HelpRequested,
+                        Some(&auth.id),
+                        Some("resident"),
+                        t,
+                        None,
+                    )?;
+                    s
+                } else {
+                    step
+                };
+                Answer::ok(&MyStepResponse::new(&step, language_of(conn, &auth.id)?))
+            })
         })
     })
     .await?;
-    Ok(web::Json(r))
+    Ok(r.into_response())
 }
 
 fn first_name(display_name: &str) -> String {

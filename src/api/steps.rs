@@ -353,12 +353,14 @@ impl From<&StepRow> for StepStatus {
 )]
 #[post("/v1/steps/{id}/complete")]
 pub async fn complete_step(
+    request: actix_web::HttpRequest,
     auth: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     body: crate::api::OptionalJson<CompleteRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(&[Role::Caseworker, Role::Volunteer])?;
+    let idem = crate::api::idempotency::Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let id = path.into_inner().to_string();
     let note = body
         .0
@@ -366,34 +368,40 @@ pub async fn complete_step(
         .map(|n| validate::note("note", &n, 500))
         .transpose()?;
     let rules = state.rules.clone();
-    let (step, lang) = db::run(&state.pool, move |conn| {
+    let answer = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
-            let plan = if auth.role == Role::Volunteer {
-                // Volunteers only see steps assigned to them.
-                if step.owner_user_id.as_deref() != Some(auth.id.as_str()) {
-                    return Err(ApiError::NotFound);
-                }
-                plans::find_plan(conn, &step.plan_id)?.ok_or(ApiError::NotFound)?
-            } else {
-                find_visible_plan(conn, &auth, &step.plan_id)?
-            };
-            plans::lock_plan(conn, &plan.id)?;
-            let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
-            crate::api::audit::record(
-                conn,
-                &auth,
-                &plan.resident_id,
-                crate::domain::kinds::AuditAction::Complete,
-                crate::domain::kinds::AuditObject::Step,
-                Some(&step.id),
-            )?;
-            let (done, _, _) = complete(conn, &plan, &step, &auth, note, &rules, None)?;
-            Ok((done, language_of(conn, &auth.id)?))
+            idem.run(conn, &auth.id, |conn| {
+                let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
+                let plan = if auth.role == Role::Volunteer {
+                    // Volunteers only see steps assigned to them.
+                    if step.owner_user_id.as_deref() != Some(auth.id.as_str()) {
+                        return Err(ApiError::NotFound);
+                    }
+                    plans::find_plan(conn, &step.plan_id)?.ok_or(ApiError::NotFound)?
+                } else {
+                    find_visible_plan(conn, &auth, &step.plan_id)?
+                };
+                plans::lock_plan(conn, &plan.id)?;
+                let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
+                crate::api::audit::record(
+                    conn,
+                    &auth,
+                    &plan.resident_id,
+                    crate::domain::kinds::AuditAction::Complete,
+                    crate::domain::kinds::AuditObject::Step,
+                    Some(&step.id),
+                )?;
+                let (done, _, _) = complete(conn, &plan, &step, &auth, note, &rules, None)?;
+                let lang = language_of(conn, &auth.id)?;
+                Ok(
+                    crate::api::idempotency::Answer::ok(&StepResponse::new(&done, lang))?
+                        .with_etag(etag(&done)),
+                )
+            })
         })
     })
     .await?;
-    Ok(step_reply(&step, lang))
+    Ok(answer.into_response())
 }
 
 /// Verify a completed step (caseworker): the proof was checked.

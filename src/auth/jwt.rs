@@ -63,7 +63,19 @@ impl JwtKeys {
         role: Role,
         session: &str,
     ) -> Result<String, jsonwebtoken::errors::Error> {
-        let now = Utc::now().timestamp();
+        self.issue_at(user_id, role, session, Utc::now().timestamp())
+    }
+
+    /// Signs an access token issued at `now` (Unix seconds). The same arguments give the same
+    /// token (HS256 is deterministic): a refresh replayed in its grace window answers with the
+    /// very token the lost answer carried.
+    pub fn issue_at(
+        &self,
+        user_id: &str,
+        role: Role,
+        session: &str,
+        now: i64,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let claims = Claims {
             iss: ISSUER.into(),
             aud: ACCESS_AUDIENCE.into(),

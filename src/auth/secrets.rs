@@ -30,6 +30,20 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The refresh token that follows `used_hash` (the SHA-256 of the token being exchanged):
+/// HMAC-SHA256 under a server key. Deriving it instead of drawing it at random lets a refresh
+/// retried within the grace window (its answer lost) get the very same new token without
+/// the service ever storing a refresh token, plain or encrypted: only its hash is kept, and
+/// without the key nobody can compute a successor from a stolen old token.
+pub fn successor_refresh_token(key: &SecretString, used_hash: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose_secret().as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(b"refresh-successor\0");
+    mac.update(used_hash.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
 /// Keyed hash of a short code (activation codes): a leaked table alone does not let anyone
 /// test codes offline, because the key lives outside the database.
 pub fn hash_code(key: &SecretString, code: &str) -> String {
@@ -90,6 +104,18 @@ mod tests {
         }
         assert_eq!(new_refresh_token().len(), 43);
         assert_ne!(new_refresh_token(), new_refresh_token());
+    }
+
+    #[test]
+    fn successors_are_keyed_and_deterministic() {
+        let k1 = SecretString::from("k".repeat(40));
+        let k2 = SecretString::from("x".repeat(40));
+        let h = hash_token("old");
+        let s = successor_refresh_token(&k1, &h);
+        assert_eq!(s, successor_refresh_token(&k1, &h));
+        assert_eq!(s.len(), 43);
+        assert_ne!(s, successor_refresh_token(&k2, &h), "depends on the key");
+        assert_ne!(s, successor_refresh_token(&k1, &hash_token("other")));
     }
 
     #[test]

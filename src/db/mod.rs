@@ -5,6 +5,7 @@ pub mod audit;
 pub mod checkpoint;
 pub mod documents;
 pub mod erasure;
+pub mod idempotency;
 pub mod issuing;
 pub mod notifications;
 pub mod plans;

@@ -1,6 +1,6 @@
-//! Templates, plans, steps, the plan timeline and idempotency records.
+//! Templates, plans, steps and the plan timeline.
 
-use super::schema::{idempotency_keys, plan_events, plans, steps, templates, users};
+use super::schema::{plan_events, plans, steps, templates, users};
 use super::{DbConn, new_id, now, on_backend};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -689,43 +689,4 @@ pub fn list_done_steps_of(
         );
     }
     q.load(conn)
-}
-
-/// A stored answer for (user, Idempotency-Key): (request fingerprint, status, body).
-pub fn find_idempotent(
-    conn: &mut DbConn,
-    user_id: &str,
-    key: &str,
-) -> QueryResult<Option<(String, i32, String)>> {
-    on_backend!(conn, |c| idempotency_keys::table
-        .filter(idempotency_keys::user_id.eq(user_id))
-        .filter(idempotency_keys::key.eq(key))
-        .select((
-            idempotency_keys::request,
-            idempotency_keys::status,
-            idempotency_keys::body,
-        ))
-        .first(c))
-    .optional()
-}
-
-pub fn insert_idempotent(
-    conn: &mut DbConn,
-    user_id: &str,
-    key: &str,
-    request: &str,
-    status: i32,
-    body: &str,
-) -> QueryResult<()> {
-    on_backend!(conn, |c| diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::user_id.eq(user_id),
-            idempotency_keys::key.eq(key),
-            idempotency_keys::request.eq(request),
-            idempotency_keys::status.eq(status),
-            idempotency_keys::body.eq(body),
-            idempotency_keys::created_at.eq(now()),
-        ))
-        .execute(c))
-    .map(|_| ())
 }

@@ -206,6 +206,7 @@ diesel::table! {
         status -> Integer,
         body -> Text,
         created_at -> Timestamp,
+        etag -> Nullable<Text>,
     }
 }
 

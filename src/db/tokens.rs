@@ -1,7 +1,7 @@
 //! Refresh tokens (rotating, with reuse detection) and activation codes.
 
-use super::schema::{activation_codes, refresh_tokens};
-use super::{DbConn, new_id, now};
+use super::schema::{activation_codes, refresh_tokens, users};
+use super::{DbConn, new_id, now, on_backend};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -19,13 +19,16 @@ pub struct RefreshTokenRow {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
+/// Stores a refresh token's hash; returns its creation time (the `iat` of the access token
+/// issued with it, so a replay within the grace window can sign the very same access token).
 pub fn insert_refresh_token(
     conn: &mut DbConn,
     user_id: &str,
     family_id: &str,
     token_hash: &str,
     family_expires_at: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<NaiveDateTime> {
+    let t = now();
     diesel::insert_into(refresh_tokens::table)
         .values((
             refresh_tokens::id.eq(new_id()),
@@ -33,10 +36,39 @@ pub fn insert_refresh_token(
             refresh_tokens::family_id.eq(family_id),
             refresh_tokens::token_hash.eq(token_hash),
             refresh_tokens::family_expires_at.eq(family_expires_at),
-            refresh_tokens::created_at.eq(now()),
+            refresh_tokens::created_at.eq(t),
         ))
         .execute(conn)
-        .map(|_| ())
+        .map(|_| t)
+}
+
+/// The session check of every authenticated request, as one statement: the account exists,
+/// is not disabled, still has `role`, and the sign-in session (refresh-token family) `session`
+/// has a token that is not revoked and the family has not reached its end. Logout revokes one
+/// family; disabling, erasure, a new activation code and a PIN change revoke every family of
+/// the account (a PIN change keeps the session that made it). Uses the primary key of `users`
+/// and the `refresh_tokens_family` index.
+pub fn session_is_live(
+    conn: &mut DbConn,
+    user_id: &str,
+    role: &str,
+    session: &str,
+) -> QueryResult<bool> {
+    let t = now();
+    on_backend!(conn, |c| diesel::select(diesel::dsl::exists(
+        users::table
+            .filter(users::id.eq(user_id))
+            .filter(users::role.eq(role))
+            .filter(users::disabled_at.is_null())
+            .filter(diesel::dsl::exists(
+                refresh_tokens::table
+                    .filter(refresh_tokens::family_id.eq(session))
+                    .filter(refresh_tokens::user_id.eq(user_id))
+                    .filter(refresh_tokens::revoked_at.is_null())
+                    .filter(refresh_tokens::family_expires_at.gt(t)),
+            )),
+    ))
+    .get_result(c))
 }
 
 pub fn find_refresh_token(
@@ -98,7 +130,8 @@ pub struct ActivationCodeRow {
     pub created_at: NaiveDateTime,
 }
 
-/// Stores a new code for a user and kills every earlier unused one.
+/// Stores a new code for a user and kills every earlier one: unused ones, and used ones too, so
+/// that an activation retry (`find_recently_used_activation_code`) cannot revive a replaced code.
 pub fn replace_activation_code(
     conn: &mut DbConn,
     user_id: &str,
@@ -110,7 +143,6 @@ pub fn replace_activation_code(
     diesel::update(
         activation_codes::table
             .filter(activation_codes::user_id.eq(user_id))
-            .filter(activation_codes::used_at.is_null())
             .filter(activation_codes::revoked_at.is_null()),
     )
     .set(activation_codes::revoked_at.eq(t))
@@ -136,6 +168,23 @@ pub fn find_usable_activation_code(
     activation_codes::table
         .filter(activation_codes::code_hash.eq(code_hash))
         .filter(activation_codes::used_at.is_null())
+        .filter(activation_codes::revoked_at.is_null())
+        .filter(activation_codes::expires_at.gt(now()))
+        .select(ActivationCodeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A code that was used at or after `used_since` and has neither been replaced nor expired:
+/// an activation retried after its answer was lost (see `POST /v1/auth/activate`).
+pub fn find_recently_used_activation_code(
+    conn: &mut DbConn,
+    code_hash: &str,
+    used_since: NaiveDateTime,
+) -> QueryResult<Option<ActivationCodeRow>> {
+    activation_codes::table
+        .filter(activation_codes::code_hash.eq(code_hash))
+        .filter(activation_codes::used_at.ge(used_since))
         .filter(activation_codes::revoked_at.is_null())
         .filter(activation_codes::expires_at.gt(now()))
         .select(ActivationCodeRow::as_select())

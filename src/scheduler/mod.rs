@@ -22,6 +22,8 @@ pub struct ReminderRules {
     pub inactivity: InactivityRules,
     /// Erase residents whose plans all ended longer ago than this.
     pub retention_after_close: Duration,
+    /// Stored `Idempotency-Key` answers older than this are pruned (`IDEMPOTENCY_TTL`).
+    pub idempotency_ttl: Duration,
 }
 
 fn dur(d: std::time::Duration) -> Duration {
@@ -45,6 +47,7 @@ impl ReminderRules {
                 at_risk_after: dur(s.reminder_at_risk_after),
             },
             retention_after_close: dur(s.retention_after_close),
+            idempotency_ttl: dur(s.idempotency_ttl),
         }
     }
 }
@@ -438,8 +441,10 @@ pub fn run_retention(conn: &mut DbConn, rules: &ReminderRules, limit: i64) -> Qu
     Ok(expired.len())
 }
 
-/// One scheduler pass: the inactivity ladder, snoozed steps coming back, and retention.
+/// One scheduler pass: the inactivity ladder, snoozed steps coming back, retention, and
+/// pruning of stored idempotent answers.
 pub fn run_tick(conn: &mut DbConn, rules: &ReminderRules) -> QueryResult<usize> {
+    crate::db::idempotency::prune(conn, now() - rules.idempotency_ttl)?;
     let mut total = 0;
     loop {
         let n = run_inactivity_tick(conn, rules, 500)?

@@ -111,9 +111,18 @@ fn forge(claims: serde_json::Value, secret: &str, alg: jsonwebtoken::Algorithm) 
 backend_test!(bad_access_tokens_are_401_with_www_authenticate, |app| {
     let w = app.world().await;
     let now = chrono::Utc::now().timestamp();
+    // A forged token must name a live session to pass the session check.
+    let sid = {
+        use base64::Engine;
+        let payload = w.resident_a.token.split('.').nth(1).unwrap();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["sid"].clone()
+    };
     let claims = |aud: &str, exp: i64| {
         json!({"iss": "stapvoorstap", "aud": aud, "sub": w.resident_a.id, "role": "resident",
-               "iat": now, "nbf": now - 10, "exp": exp, "sid": "s"})
+               "iat": now, "nbf": now - 10, "exp": exp, "sid": sid})
     };
     // A correctly forged token works: the checks below fail for the stated reason only.
     let good = forge(

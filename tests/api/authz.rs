@@ -2,7 +2,7 @@
 //! Grows with every endpoint that takes an id.
 
 use crate::backend_test;
-use crate::helpers::{TestApp, World};
+use crate::helpers::{RESIDENT_PIN, TestApp, World};
 use serde_json::json;
 
 /// Who calls.
@@ -122,9 +122,9 @@ fn admin_only(ok: u16) -> fn(Who) -> u16 {
 }
 
 backend_test!(authorization_matrix_for_every_id_endpoint, |app| {
-    let w = app.world().await;
-    let resident = &w.resident_a.id;
-    let staff = &w.volunteer.id;
+    let mut w = app.world().await;
+    let resident = &w.resident_a.id.clone();
+    let staff = &w.volunteer.id.clone();
     let rows = vec![
         Row {
             method: reqwest::Method::GET,
@@ -137,12 +137,6 @@ backend_test!(authorization_matrix_for_every_id_endpoint, |app| {
             path: format!("/v1/residents/{resident}/unlock"),
             body: json!(null),
             expect: resident_object(204),
-        },
-        Row {
-            method: reqwest::Method::POST,
-            path: format!("/v1/residents/{resident}/activation-code"),
-            body: json!(null),
-            expect: resident_object(201),
         },
         Row {
             method: reqwest::Method::GET,
@@ -162,8 +156,17 @@ backend_test!(authorization_matrix_for_every_id_endpoint, |app| {
             body: json!(null),
             expect: admin_only(204),
         },
+        // Last: it ends the resident's sessions (signed in again below).
+        Row {
+            method: reqwest::Method::POST,
+            path: format!("/v1/residents/{resident}/activation-code"),
+            body: json!(null),
+            expect: resident_object(201),
+        },
     ];
     check(&app, &w, rows).await;
+    // A new activation code ends the resident's sessions at once; the PIN still signs in.
+    w.resident_a = app.login(&w.resident_a.username, RESIDENT_PIN).await;
 
     // Plans and steps: a plan for resident A with a staff step and an open resident step.
     let plan = app

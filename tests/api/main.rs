@@ -22,3 +22,4 @@ mod privacy;
 mod push;
 mod research;
 mod wire;
+mod sessions;

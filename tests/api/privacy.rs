@@ -165,6 +165,8 @@ backend_test!(
             )
             .await;
         login.assert_status(200);
+        // The new code ended the old session; this sign-in is the resident's live one.
+        let fresh = login.value()["access_token"].as_str().unwrap().to_owned();
 
         let needles = [
             r.id.as_str(),
@@ -190,7 +192,7 @@ backend_test!(
         for (token, expected) in [
             (Some(&w.volunteer.token), 403),
             (Some(&w.researcher.token), 403),
-            (Some(&r.token), 403),
+            (Some(&fresh), 403),
             (Some(&w.resident_b.token), 403),
             (None, 401),
         ] {
@@ -749,34 +751,37 @@ async fn logs_hold_no_tokens_pins_passwords_or_step_texts() {
     }
 }
 
-backend_test!(an_erased_residents_old_token_gets_401_not_500, |app| {
-    let w = app.world().await;
-    app.method_json(
-        reqwest::Method::DELETE,
-        &format!("/v1/residents/{}", w.resident_a.id),
-        Some(&w.caseworker_a.token),
-        &json!({"reason": "verzoek inwoner"}),
-    )
-    .await
-    .assert_status(204);
-    // The access token is still signed and unexpired; the account behind it is gone.
-    let prefs = json!({"enabled": false, "quiet_hours": "21:00-08:00", "daily_cap": 1, "weekly_cap": 1, "timezone": "Europe/Amsterdam"});
-    app.method_json(
-        reqwest::Method::PUT,
-        "/v1/me/notification-preferences",
-        Some(&w.resident_a.token),
-        &prefs,
-    )
-    .await
-    .assert_problem(401, "unauthorized");
-    app.post(
-        "/v1/me/devices",
-        Some(&w.resident_a.token),
-        &json!({"token": "late-phone", "platform": "android"}),
-    )
-    .await
-    .assert_problem(401, "unauthorized");
-    app.get("/v1/me", Some(&w.resident_a.token))
+backend_test!(
+    an_erased_residents_old_token_gets_401_session_ended,
+    |app| {
+        let w = app.world().await;
+        app.method_json(
+            reqwest::Method::DELETE,
+            &format!("/v1/residents/{}", w.resident_a.id),
+            Some(&w.caseworker_a.token),
+            &json!({"reason": "verzoek inwoner"}),
+        )
         .await
-        .assert_problem(401, "unauthorized");
-});
+        .assert_status(204);
+        // The access token is still signed and unexpired; the account behind it is gone.
+        let prefs = json!({"enabled": false, "quiet_hours": "21:00-08:00", "daily_cap": 1, "weekly_cap": 1, "timezone": "Europe/Amsterdam"});
+        app.method_json(
+            reqwest::Method::PUT,
+            "/v1/me/notification-preferences",
+            Some(&w.resident_a.token),
+            &prefs,
+        )
+        .await
+        .assert_problem(401, "session_ended");
+        app.post(
+            "/v1/me/devices",
+            Some(&w.resident_a.token),
+            &json!({"token": "late-phone", "platform": "android"}),
+        )
+        .await
+        .assert_problem(401, "session_ended");
+        app.get("/v1/me", Some(&w.resident_a.token))
+            .await
+            .assert_problem(401, "session_ended");
+    }
+);
