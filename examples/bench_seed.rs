@@ -282,7 +282,7 @@ fn clone_resident(
             login_name: Some(&login),
             discipline: None,
             team_id: Some(team_id),
-            language: if i % 5 == 0 { "en" } else { "nl" },
+            language: if i.is_multiple_of(5) { "en" } else { "nl" },
             password_hash: Some(pin_hash),
             failed_logins: 0,
             created_by: Some(cw_id),

@@ -33,6 +33,12 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document to stdout.
     Openapi,
+    /// Copy the SQLite database to PATH (a new file) while the service keeps running. For
+    /// PostgreSQL it names pg_dump and point-in-time recovery instead, and exits non-zero.
+    Backup {
+        /// Where the copy goes; an existing file is never replaced.
+        path: std::path::PathBuf,
+    },
     /// Create an admin (coordinator) account. The password comes from ADMIN_PASSWORD or is
     /// asked on the terminal without echo.
     CreateAdmin {
@@ -62,6 +68,7 @@ async fn main() -> ExitCode {
         Command::Serve { demo } => serve(settings, demo).await,
         Command::Migrate => migrate(settings),
         Command::Openapi => print_openapi(),
+        Command::Backup { path } => backup(&settings, &path),
         Command::CreateAdmin { email } => create_admin(&settings, &email).await,
     };
     match result {
@@ -116,6 +123,17 @@ async fn create_admin(settings: &Settings, email: &str) -> anyhow::Result<()> {
     let id =
         stapvoorstap::admin::create_admin(settings, email, SecretString::from(password)).await?;
     println!("created admin {email} ({id})");
+    Ok(())
+}
+
+fn backup(settings: &Settings, path: &std::path::Path) -> anyhow::Result<()> {
+    let report = db::backup::backup(&settings.database_url, path)?;
+    println!(
+        "backed up {} to {} ({} bytes, integrity check ok)",
+        report.source.display(),
+        report.target.display(),
+        report.bytes
+    );
     Ok(())
 }
 

@@ -121,7 +121,8 @@ impl Application {
                 .app_data(api::payload_config())
                 .configure(api::routes)
                 .map(|app| {
-                    app.wrap(from_fn(no_store_when_authenticated))
+                    app.wrap(from_fn(api::input::reject_control_characters))
+                        .wrap(from_fn(no_store_when_authenticated))
                         .wrap(from_fn(metrics::track))
                         .wrap(from_fn(add_request_id_header))
                         .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())

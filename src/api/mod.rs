@@ -7,6 +7,7 @@ pub mod behaviour;
 pub mod devices;
 pub mod handover;
 pub mod health;
+pub mod input;
 pub mod me;
 pub mod my_steps;
 pub mod plans;
@@ -296,15 +297,12 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body).map_err(|e| {
-        if e.is_data() {
-            ApiError::Validation {
-                detail: format!("The request body does not fit the expected shape: {e}"),
-                errors: Vec::new(),
-            }
-        } else {
-            ApiError::InvalidJson(e.to_string())
-        }
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    input::check_json(&mut value)?;
+    serde_json::from_value(value).map_err(|e| ApiError::Validation {
+        detail: format!("The request body does not fit the expected shape: {e}"),
+        errors: Vec::new(),
     })
 }
 
@@ -335,13 +333,18 @@ impl<T> std::ops::Deref for Json<T> {
     }
 }
 
-fn object_into<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+/// Checks a parsed body (an object, no control characters: [`input::check_json`]) and only
+/// then turns it into the wire type.
+fn object_into<T: serde::de::DeserializeOwned>(
+    mut value: serde_json::Value,
+) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::Validation {
             detail: "The request body must be a JSON object.".into(),
             errors: Vec::new(),
         });
     }
+    input::check_json(&mut value)?;
     serde_json::from_value(value).map_err(|e| ApiError::Validation {
         detail: format!("The request body does not fit the expected shape: {e}"),
         errors: Vec::new(),

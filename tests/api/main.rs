@@ -6,11 +6,13 @@ mod helpers;
 
 mod auth;
 mod authz;
+mod backup;
 mod behaviour;
 mod demo;
 mod errors;
 mod fake_fcm;
 mod health;
+mod input;
 mod migrations;
 mod openapi;
 mod plans;
