@@ -8,6 +8,7 @@ COPY src ./src
 COPY build.rs ./
 COPY migrations ./migrations
 COPY templates ./templates
+COPY assets ./assets
 COPY openapi ./openapi
 RUN cargo build --release --locked --bin stapvoorstap
 

@@ -36,6 +36,12 @@ enum Command {
     /// Re-wrap every document's data key under the current DOCUMENTS_MASTER_KEY (after a
     /// rotation; the old key must be in DOCUMENTS_OLD_KEYS). Blobs are not rewritten.
     RewrapDocuments,
+    /// Copy the SQLite database to PATH (a new file) while the service keeps running. For
+    /// PostgreSQL it names pg_dump and point-in-time recovery instead, and exits non-zero.
+    Backup {
+        /// Where the copy goes; an existing file is never replaced.
+        path: std::path::PathBuf,
+    },
     /// Create an admin (coordinator) account. The password comes from ADMIN_PASSWORD or is
     /// asked on the terminal without echo.
     CreateAdmin {
@@ -66,6 +72,7 @@ async fn main() -> ExitCode {
         Command::Migrate => migrate(settings),
         Command::Openapi => print_openapi(),
         Command::RewrapDocuments => rewrap_documents(&settings),
+        Command::Backup { path } => backup(&settings, &path),
         Command::CreateAdmin { email } => create_admin(&settings, &email).await,
     };
     match result {
@@ -133,6 +140,17 @@ async fn create_admin(settings: &Settings, email: &str) -> anyhow::Result<()> {
     let id =
         stapvoorstap::admin::create_admin(settings, email, SecretString::from(password)).await?;
     println!("created admin {email} ({id})");
+    Ok(())
+}
+
+fn backup(settings: &Settings, path: &std::path::Path) -> anyhow::Result<()> {
+    let report = db::backup::backup(&settings.database_url, path)?;
+    println!(
+        "backed up {} to {} ({} bytes, integrity check ok)",
+        report.source.display(),
+        report.target.display(),
+        report.bytes
+    );
     Ok(())
 }
 

@@ -149,7 +149,8 @@ impl Application {
                 .app_data(api::payload_config())
                 .configure(api::routes)
                 .map(|app| {
-                    app.wrap(from_fn(no_store_when_authenticated))
+                    app.wrap(from_fn(api::input::reject_control_characters))
+                        .wrap(from_fn(no_store_when_authenticated))
                         .wrap(from_fn(crate::edge::body_deadline))
                         .wrap(from_fn(metrics::track))
                         .wrap(from_fn(crate::edge::skip_tiny_compression))

@@ -10,6 +10,7 @@ pub mod documents;
 pub mod handover;
 pub mod health;
 pub mod idempotency;
+pub mod input;
 pub mod me;
 pub mod my_steps;
 pub mod paging;
@@ -317,15 +318,12 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body).map_err(|e| {
-        if e.is_data() {
-            ApiError::Validation {
-                detail: format!("The request body does not fit the expected shape: {e}"),
-                errors: Vec::new(),
-            }
-        } else {
-            ApiError::InvalidJson(e.to_string())
-        }
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    input::check_json(&mut value)?;
+    serde_json::from_value(value).map_err(|e| ApiError::Validation {
+        detail: format!("The request body does not fit the expected shape: {e}"),
+        errors: Vec::new(),
     })
 }
 
@@ -356,6 +354,8 @@ impl<T> std::ops::Deref for Json<T> {
     }
 }
 
+/// Checks a parsed body (an object, no control characters: [`input::check_json`]) and only
+/// then turns it into the wire type.
 fn object_into<T: serde::de::DeserializeOwned>(
     mut value: serde_json::Value,
 ) -> Result<T, ApiError> {
@@ -366,6 +366,7 @@ fn object_into<T: serde::de::DeserializeOwned>(
         });
     }
     wire::integral_floats_to_integers(&mut value);
+    input::check_json(&mut value)?;
     serde_json::from_value(value).map_err(|e| ApiError::Validation {
         detail: format!("The request body does not fit the expected shape: {e}"),
         errors: Vec::new(),

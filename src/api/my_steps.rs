@@ -32,7 +32,9 @@ pub struct CurrentStepsResponse {
     pub plan_id: Option<Uuid>,
     /// Its status.
     pub plan_status: Option<PlanStatus>,
-    /// The open steps (usually one), most urgent first.
+    /// The open steps (usually one), most urgent first: at most the plan's `dose` ordinary
+    /// steps plus every open crisis (`P0`, `urgent`) step, so during a crisis there can be
+    /// more steps than the dose.
     pub steps: Vec<MyStepResponse>,
     /// How far you have come.
     pub progress: Option<ProgressResponse>,
@@ -267,7 +269,7 @@ pub fn current_view(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MyCompleteRequest {
-    /// A short note for the caseworker (at most 500 characters).
+    /// A short note for the caseworker (at most 500 characters; may hold line breaks and tabs).
     pub note: Option<String>,
     /// "I already did this": the day it really happened (up to 14 days back). The timeline
     /// keeps both this and when it was recorded; metrics use this one.

@@ -53,7 +53,7 @@ pub struct CreatePlanRequest {
     /// Due date per item key.
     #[serde(default, deserialize_with = "crate::api::wire::date_map")]
     pub due_dates: BTreeMap<String, NaiveDate>,
-    /// How many of the resident's steps are open at once (1–5, default 1).
+    /// How many of the resident's steps are open at once (1–5, default 1): at most `dose` ordinary (non-crisis) resident steps are open, plus every open crisis (`P0`) step; while crisis steps are open they take the ordinary steps' places first (at dose 1 with two crises open the resident sees those two).
     #[schema(minimum = 1, maximum = 5)]
     pub dose: Option<i32>,
 }
@@ -62,7 +62,7 @@ pub struct CreatePlanRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePlanRequest {
-    /// New dose (1–5).
+    /// New dose (1–5): at most `dose` ordinary (non-crisis) resident steps are open, plus every open crisis (`P0`) step; while crisis steps are open they take the ordinary steps' places first (at dose 1 with two crises open the resident sees those two).
     #[schema(minimum = 1, maximum = 5)]
     pub dose: Option<i32>,
     /// New status. A paused, stabilised, dropped-out or closed plan issues nothing.
@@ -125,7 +125,7 @@ pub struct CreateStepRequest {
     pub title: TextRequest,
     /// Why it matters.
     pub why: Option<TextRequest>,
-    /// How to do it.
+    /// How to do it (multi-line: may hold line breaks and tabs).
     pub description: Option<TextRequest>,
     /// Estimated minutes (1–480, default 15).
     pub minutes: Option<i32>,
@@ -668,9 +668,9 @@ fn localized(
             en: fallback.to_owned(),
         }),
         Some(t) => {
-            let nl = validate::text(&format!("{field}.nl"), &t.nl, 1, max)?;
+            let nl = validate::text_of(field, &format!("{field}.nl"), &t.nl, 1, max)?;
             let en = match t.en {
-                Some(en) => validate::text(&format!("{field}.en"), &en, 1, max)?,
+                Some(en) => validate::text_of(field, &format!("{field}.en"), &en, 1, max)?,
                 None => nl.clone(),
             };
             Ok(Localized { nl, en })

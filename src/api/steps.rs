@@ -37,7 +37,7 @@ pub struct UpdateStepRequest {
     pub title: Option<TextRequest>,
     /// New "why".
     pub why: Option<TextRequest>,
-    /// New description.
+    /// New description (multi-line: may hold line breaks and tabs).
     pub description: Option<TextRequest>,
     /// `skipped` (not applicable) or `cancelled`; other changes of status have their own
     /// endpoints (complete, verify, reopen).
@@ -50,7 +50,7 @@ pub struct UpdateStepRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteRequest {
-    /// A short note (at most 500 characters).
+    /// A short note (at most 500 characters; may hold line breaks and tabs).
     pub note: Option<String>,
 }
 
@@ -283,9 +283,9 @@ pub async fn update_step(
                 ),
             ] {
                 if let Some(t) = value {
-                    *target_nl = validate::text(&format!("{field}.nl"), &t.nl, 1, max)?;
+                    *target_nl = validate::text_of(field, &format!("{field}.nl"), &t.nl, 1, max)?;
                     *target_en = match &t.en {
-                        Some(en) => validate::text(&format!("{field}.en"), en, 1, max)?,
+                        Some(en) => validate::text_of(field, &format!("{field}.en"), en, 1, max)?,
                         None => target_nl.clone(),
                     };
                 }

@@ -309,7 +309,7 @@ pub struct PlanResponse {
     pub template_id: Uuid,
     /// Status.
     pub status: PlanStatus,
-    /// How many of the resident's steps are open at once (1–5).
+    /// How many of the resident's steps are open at once (1–5): at most `dose` ordinary (non-crisis) resident steps are open, plus every open crisis (`P0`) step; while crisis steps are open they take the ordinary steps' places first (at dose 1 with two crises open the resident sees those two).
     pub dose: i32,
     /// Evaluation arm: `dosed` or `full_list`.
     pub arm: crate::domain::research::Arm,

@@ -31,24 +31,48 @@ pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, 
     Ok(v.to_owned())
 }
 
-/// A multi-line note: like [`text`], but newlines are allowed.
+/// A multi-line note: like [`text`], but line feeds and tabs are allowed.
 pub fn note(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    lines(field, value, 0, max)
+}
+
+/// Multi-line free text of `min..=max` characters: line feeds and tabs, no other control
+/// character (the body extractor already turned CR LF into LF).
+pub fn lines(field: &str, value: &str, min: usize, max: usize) -> Result<String, ApiError> {
     let v = value.trim();
-    if v.chars().count() > max {
+    let n = v.chars().count();
+    if n < min {
+        return Err(ApiError::invalid(field, "must not be empty"));
+    }
+    if n > max {
         return Err(ApiError::invalid(
             field,
             format!("must be at most {max} characters"),
         ));
     }
-    if v.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(ApiError::invalid(
             field,
-            "must not contain control characters",
+            "must not contain control characters other than line breaks and tabs",
         ));
     }
     Ok(v.to_owned())
+}
+
+/// [`lines`] when `root` is a multi-line field ([`crate::api::input::MULTILINE_FIELDS`], e.g.
+/// `description`), else [`text`]; `field` is the full name for errors (`description.nl`).
+pub fn text_of(
+    root: &str,
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<String, ApiError> {
+    if crate::api::input::MULTILINE_FIELDS.contains(&root) {
+        lines(field, value, min, max)
+    } else {
+        text(field, value, min, max)
+    }
 }
 
 /// An email address, lower-cased. Deliberately simple: one `@`, a dot in the domain, no spaces.

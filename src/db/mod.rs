@@ -2,6 +2,7 @@
 //! helpers for running queries off the async workers.
 
 pub mod audit;
+pub mod backup;
 pub mod checkpoint;
 pub mod documents;
 pub mod erasure;

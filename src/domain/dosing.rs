@@ -1,8 +1,9 @@
 //! The dosing engine: which planned steps of a plan to open (issue) now.
 //!
-//! The resident sees at most `dose` open steps at a time, so the action list never becomes the
-//! "very large document" again; staff and volunteer steps open as soon as they can, and a crisis
-//! (`P0`) step always opens for the resident. See DOMAIN.md, "Dosing rules".
+//! The resident sees at most `dose` ordinary (non-crisis) open steps at a time, so the action
+//! list never becomes the "very large document" again, plus every open crisis (`P0`) step: a
+//! crisis always opens, whatever the dose, and takes the ordinary steps' places first. Staff and
+//! volunteer steps open as soon as they can. See DOMAIN.md, "Dosing rules".
 //!
 //! Everything here is pure: the caller loads the plan's steps, calls [`steps_to_open`], stores the
 //! returned steps as `open` and records the events. Readiness ([`is_ready`]) is computed from the

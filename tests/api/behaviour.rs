@@ -516,3 +516,88 @@ backend_test!(
             .assert_problem(403, "forbidden");
     }
 );
+
+fn urgent(step: &Value) -> bool {
+    step["urgent"].as_bool().unwrap()
+}
+
+// The one rule for dose and crisis: at most `dose` ordinary (non-crisis) resident steps are
+// open, plus every open crisis (`P0`) step. Open crisis steps also take the ordinary steps'
+// places: no new ordinary step opens while the open resident steps, crises included, fill the
+// dose; one that was already open stays open.
+backend_test!(crisis_steps_are_shown_beyond_the_dose, |app| {
+    let w = app.world().await;
+    // A: two crises at dose 1 — both are shown, and nothing else until both are done.
+    plan_for(&app, &w, &w.resident_a, json!({"intake": {}, "dose": 1})).await;
+    let c = current(&app, &w.resident_a).await;
+    assert_eq!(c["steps"].as_array().unwrap().len(), 1, "{c}");
+    assert!(
+        urgent(&c["steps"][0]),
+        "the intake's crisis step comes first"
+    );
+    app.post(
+        "/v1/me/crisis",
+        Some(&w.resident_a.token),
+        &json!({"kind": "eviction"}),
+    )
+    .await
+    .assert_status(200);
+    let c = current(&app, &w.resident_a).await;
+    let steps = c["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2, "two crises at dose 1: both shown: {c}");
+    assert!(steps.iter().all(urgent), "and no ordinary step: {c}");
+    let mut rounds = 0;
+    loop {
+        let c = current(&app, &w.resident_a).await;
+        let steps = c["steps"].as_array().unwrap();
+        if !steps.iter().any(urgent) {
+            assert_eq!(
+                steps.len(),
+                1,
+                "the dose again once the crises are done: {c}"
+            );
+            break;
+        }
+        assert!(
+            steps.iter().all(urgent),
+            "no ordinary step beside an open crisis at dose 1: {c}"
+        );
+        app.complete_my_step(&w.resident_a, &first_id(&c))
+            .await
+            .assert_status(200);
+        rounds += 1;
+        assert!(rounds < 20, "the crises end");
+    }
+    assert!(rounds >= 2);
+
+    // B: an ordinary step is open when a crisis arrives — it stays, the crisis comes first.
+    app.post(
+        &format!("/v1/residents/{}/plans", w.resident_b.id),
+        Some(&w.caseworker_b.token),
+        &json!({"items": CALM, "dose": 1}),
+    )
+    .await
+    .assert_status(201);
+    let before = current(&app, &w.resident_b).await;
+    assert_eq!(before["steps"].as_array().unwrap().len(), 1);
+    assert!(!urgent(&before["steps"][0]));
+    app.post(
+        "/v1/me/crisis",
+        Some(&w.resident_b.token),
+        &json!({"kind": "eviction"}),
+    )
+    .await
+    .assert_status(200);
+    let after = current(&app, &w.resident_b).await;
+    let steps = after["steps"].as_array().unwrap();
+    assert_eq!(
+        steps.len(),
+        2,
+        "dose 1 ordinary step plus the crisis: {after}"
+    );
+    assert!(
+        urgent(&steps[0]) && !urgent(&steps[1]),
+        "crisis first: {after}"
+    );
+    assert_eq!(steps[1]["id"], before["steps"][0]["id"]);
+});

@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod authz;
+mod backup;
 mod behaviour;
 mod demo;
 mod edge;
@@ -15,6 +16,7 @@ mod errors;
 mod fake_fcm;
 mod health;
 mod lists;
+mod input;
 mod migrations;
 mod openapi;
 mod plans;

@@ -294,8 +294,102 @@ backend_test!(handover_lists_documents_as_json_and_pdf, |app| {
         .await;
     pdf.assert_status(200);
     assert_eq!(pdf.header("content-type"), Some("application/pdf"));
-    assert!(pdf.body.starts_with(b"%PDF-1.4") && pdf.body.ends_with(b"%%EOF\n"));
+    assert!(pdf.body.starts_with(b"%PDF-"), "a PDF");
     app.get(&url, Some(&w.caseworker_b.token))
         .await
         .assert_problem(404, "not_found");
+});
+
+/// The text of a PDF as `pdftotext -layout` (Debian `poppler-utils`) reads it, with runs of
+/// white space made one space.
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("overdracht.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg("-enc")
+        .arg("UTF-8")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (install Debian's poppler-utils)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+backend_test!(handover_pdf_has_every_checklist_line_in_unicode, |app| {
+    let w = app.world().await;
+    let plan = app
+        .post(
+            &format!("/v1/residents/{}/plans", w.resident_a.id),
+            Some(&w.caseworker_a.token),
+            &json!({"intake": {"renter": true}}),
+        )
+        .await
+        .value();
+    let plan_id = plan["id"].as_str().unwrap();
+    for (title, evidence) in [
+        ("Beslissing afwachten: dat duurt 2–3 maanden", "document"),
+        ("Bewijs van de toeslag van € 120 per maand", "document"),
+        ("Brief van de werkgever van Ayşe", "photo"),
+        ("Loonstrook van Łukasz (Wrocław)", "document"),
+        (
+            "Een lange titel die zeker over twee regels van de lijst loopt, zo gaat dat nu",
+            "document",
+        ),
+    ] {
+        app.post(
+            &format!("/v1/plans/{plan_id}/steps"),
+            Some(&w.caseworker_a.token),
+            &json!({"category": "papieren", "title": {"nl": title}, "evidence": evidence}),
+        )
+        .await
+        .assert_status(201);
+    }
+    let url = format!("/v1/plans/{plan_id}/handover");
+    let json = app.get(&url, Some(&w.caseworker_a.token)).await.value();
+    let pdf = app
+        .send(
+            app.client
+                .get(app.url(&url))
+                .bearer_auth(&w.caseworker_a.token)
+                .header("accept", "application/pdf"),
+        )
+        .await;
+    pdf.assert_status(200);
+    let text = pdf_text(&pdf.body);
+    assert!(text.contains("Overdracht stabilisatiefase"), "{text}");
+    let items = json["items"].as_array().unwrap();
+    assert!(items.len() > 10, "a real checklist: {}", items.len());
+    for item in items {
+        let label = match item["state"].as_str().unwrap() {
+            "checked" => "gecontroleerd",
+            "received" => "ontvangen",
+            "not_applicable" => "n.v.t.",
+            _ => "ontbreekt",
+        };
+        let line = format!("{label} {}", item["title"].as_str().unwrap());
+        assert!(text.contains(&line), "missing from the PDF: {line}\n{text}");
+    }
+    for c in json["criteria"].as_array().unwrap() {
+        let line = format!(
+            "{} {}",
+            c["code"].as_str().unwrap(),
+            c["name"].as_str().unwrap()
+        );
+        assert!(text.contains(&line), "missing criterion: {line}");
+    }
+    for exact in ["2–3 maanden", "€ 120", "Ayşe", "Łukasz (Wrocław)"] {
+        assert!(text.contains(exact), "{exact} printed as typed");
+    }
+    assert!(!text.contains('\u{fffd}'), "no replaced characters: {text}");
 });
