@@ -338,7 +338,7 @@ fn clone_resident(
         conn,
         &pid,
         None,
-        "plan_created",
+        stapvoorstap::domain::kinds::EventKind::PlanCreated,
         Some(cw_id),
         Some("caseworker"),
         t,

@@ -1,8 +1,8 @@
 //! Devices (phones that receive pushes) and reminder preferences of the signed-in user, and
 //! the reminder list caseworkers see per plan.
 
-use crate::api::paging::{self, PageRequest};
 use crate::api::idempotency::{Answer, Idempotency};
+use crate::api::paging::{self, PageRequest};
 use crate::api::plans::find_visible_plan;
 use crate::api::types::parse_id;
 use crate::auth::AuthUser;
@@ -118,7 +118,8 @@ pub async fn register_device(
                 )?;
                 Answer::ok(&DeviceResponse {
                     id: parse_id(&d.id),
-                    platform: d.platform,
+                    platform: crate::api::types::parse_known(&d.platform)
+                        .unwrap_or(Platform::Android),
                     locale: d.locale,
                     app_version: d.app_version,
                     created_at: db::utc(d.created_at),

@@ -6,7 +6,6 @@
 //! arrives; a photo is read whole (it must be decoded anyway, at most the file limit) and only
 //! its cleaned re-encoding is stored. Nothing the resident named (a file name) is kept or logged.
 
-use crate::domain::kinds::{AuditAction, AuditObject, EventKind};
 use crate::api::plans::find_visible_plan;
 use crate::api::steps::complete;
 use crate::api::steps_view::pick;
@@ -17,6 +16,7 @@ use crate::db::documents::{self as docs_db, DocumentRow};
 use crate::db::plans::{self, PlanRow, StepRow};
 use crate::db::{self, DbConn, issuing};
 use crate::documents::content::{self, Kind, Refusal};
+use crate::domain::kinds::{AuditAction, AuditObject, EventKind};
 use crate::domain::kinds::{OwnerType, Role, StepStatus};
 use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
@@ -255,16 +255,26 @@ fn check_upload_target(plan: &PlanRow, step: &StepRow) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A stored answer for this (resident, key), if any; a key used for another step is a 409.
+/// A stored answer for this (resident, key), if any; a key used for another request is a 409.
+/// With `claim`, the key is claimed for this upload when it is new (inside the write
+/// transaction; the answer is saved before it commits).
 fn replay(
     conn: &mut DbConn,
     user_id: &str,
     key: &str,
     fingerprint: &str,
+    ttl: chrono::Duration,
+    claim: bool,
 ) -> Result<Option<(i32, String)>, ApiError> {
-    match plans::find_idempotent(conn, user_id, key)? {
+    let expired_before = db::now() - ttl;
+    let stored = if claim {
+        crate::db::idempotency::claim(conn, user_id, key, fingerprint, expired_before)?
+    } else {
+        crate::db::idempotency::find_live(conn, user_id, key, expired_before)?
+    };
+    match stored {
         None => Ok(None),
-        Some((request, status, body)) if request == fingerprint => Ok(Some((status, body))),
+        Some(a) if a.request == fingerprint => Ok(Some((a.status, a.body))),
         Some(_) => Err(ApiError::Conflict {
             code: "idempotency_key_reused",
             detail: "This Idempotency-Key was used for a different request.".into(),
@@ -456,6 +466,8 @@ pub async fn upload_document(
     let key = idempotency_key(&req)?;
     let step_id = path.into_inner().to_string();
     let fingerprint = format!("POST /v1/me/steps/{step_id}/documents");
+    let ttl =
+        chrono::Duration::from_std(state.settings.idempotency_ttl).map_err(ApiError::internal)?;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -475,7 +487,7 @@ pub async fn upload_document(
     let early = db::run(&state.pool, move |conn| {
         let (plan, step) = crate::api::my_steps::find_my_step(conn, &a, &s)?;
         if let Some(k) = &k
-            && let Some(answer) = replay(conn, &a.id, k, &f)?
+            && let Some(answer) = replay(conn, &a.id, k, &f, ttl, false)?
         {
             return Ok(Some(answer));
         }
@@ -497,7 +509,7 @@ pub async fn upload_document(
         db::write_tx(conn, |conn| {
             let (plan, step) = crate::api::my_steps::lock_my_step(conn, &auth, &step_id)?;
             if let Some(k) = &key
-                && let Some((status, body)) = replay(conn, &auth.id, k, &fingerprint)?
+                && let Some((status, body)) = replay(conn, &auth.id, k, &fingerprint, ttl, true)?
             {
                 return Ok((status, body, true, false));
             }
@@ -545,7 +557,7 @@ pub async fn upload_document(
             let body =
                 serde_json::to_string(&DocumentResponse::from(&row)).map_err(ApiError::internal)?;
             if let Some(k) = &key {
-                plans::insert_idempotent(conn, &auth.id, k, &fingerprint, status, &body)?;
+                crate::db::idempotency::save(conn, &auth.id, k, status, &body, None)?;
             }
             Ok((status, body, false, fresh))
         })
@@ -755,7 +767,8 @@ pub async fn list_plan_documents(
             conn,
             &auth,
             &plan.resident_id,
-            AuditAction::List, AuditObject::Documents,
+            AuditAction::List,
+            AuditObject::Documents,
             Some(&plan.id),
         )?;
         Ok(docs_db::list_for_plan(conn, &plan.id)?)
@@ -789,7 +802,8 @@ pub async fn list_step_documents(
             conn,
             &auth,
             &plan.resident_id,
-            AuditAction::List, AuditObject::Documents,
+            AuditAction::List,
+            AuditObject::Documents,
             Some(&step.id),
         )?;
         Ok(docs_db::list_for_step(conn, &step.id)?)
@@ -828,7 +842,8 @@ pub async fn get_document(
             conn,
             &auth,
             &plan.resident_id,
-            AuditAction::Download, AuditObject::Document,
+            AuditAction::Download,
+            AuditObject::Document,
             Some(&doc.id),
         )?;
         Ok(doc)

@@ -6,8 +6,8 @@ use crate::api::steps_view::{pick, progress_of};
 use crate::auth::AuthUser;
 use crate::db::{self, plans};
 use crate::domain::gate::Criterion;
-use crate::domain::kinds::{Evidence, HandoverState};
 use crate::domain::kinds::Language;
+use crate::domain::kinds::{Evidence, HandoverState};
 use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
@@ -112,7 +112,8 @@ pub async fn handover(
         .is_some_and(|v| v.contains("application/zip"));
     if wants_zip {
         let plan_id = body.plan_id.to_string();
-        return crate::api::documents::handover_archive(&state, plan_id, lang, pdf(&body)).await;
+        return crate::api::documents::handover_archive(&state, plan_id, lang, pdf(&body, lang)?)
+            .await;
     }
     let wants_pdf = req
         .headers()
@@ -301,7 +302,11 @@ fn layout(h: &HandoverResponse, lang: Language) -> Vec<Line> {
         ));
     }
     for item in &h.items {
-        let title = format!("{} ({})", item.title, evidence_label(&item.evidence, lang));
+        let title = format!(
+            "{} ({})",
+            item.title,
+            evidence_label(item.evidence.as_str(), lang)
+        );
         for (i, part) in wrap(&title, ITEM_CHARS).into_iter().enumerate() {
             if i == 0 {
                 // The state goes first, on the same baseline, so the line reads "state title".
@@ -309,7 +314,7 @@ fn layout(h: &HandoverResponse, lang: Language) -> Vec<Line> {
                     MARGIN,
                     10.0,
                     true,
-                    state_label(&item.state, lang),
+                    state_label(item.state.as_str(), lang),
                 ));
                 lines.push(Line::new(ITEM_X, 10.0, false, part).after_gap(-LINE));
             } else {

@@ -1,8 +1,8 @@
 //! The resident's dosed view (current steps, complete, ask for help, progress, history) and the
 //! work list of volunteers and caseworkers.
 
-use crate::api::paging::{self, PageRequest};
 use crate::api::idempotency::{Answer, Idempotency};
+use crate::api::paging::{self, PageRequest};
 use crate::api::plans::language_of;
 use crate::api::steps::complete;
 use crate::api::steps_view::{

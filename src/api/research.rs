@@ -3,12 +3,12 @@
 //! dates. Definitions of every metric: docs/metrics.md.
 
 use crate::api::paging::{self, Page, PageRequest};
+use crate::api::plans::OutflowReason;
+use crate::api::types::{parse_known, parse_or, text_of};
 use crate::auth::AuthUser;
 use crate::db::schema::{notifications, plan_events, pulses};
 use crate::db::{self, DbConn, plans};
 use crate::domain::gate;
-use crate::api::plans::OutflowReason;
-use crate::api::types::{parse_known, parse_or, text_of};
 use crate::domain::kinds::{Language, PlanStatus, Role, StepStatus};
 use crate::domain::research::{self, Arm, MIN_GROUP};
 use crate::error::ApiResult;
@@ -274,7 +274,12 @@ fn research_row(
             ),
             days_to_criterion: criteria
                 .iter()
-                .map(|c| (c.code.to_owned(), c.met_at.map(|t| days(p.started_on, t.naive_utc()))))
+                .map(|c| {
+                    (
+                        c.code.to_owned(),
+                        c.met_at.map(|t| days(p.started_on, t.naive_utc())),
+                    )
+                })
                 .collect(),
             mood_mean: mean(&mood),
             mood_answers: count(mood.len()),
@@ -502,7 +507,11 @@ pub async fn research_summary(
                     plans: Some(count(rows.len())),
                     suppressed: false,
                     dropout_rate: Some(
-                        (rows.iter().filter(|r| r.status == PlanStatus::DroppedOut).count() as f64 / n
+                        (rows
+                            .iter()
+                            .filter(|r| r.status == PlanStatus::DroppedOut)
+                            .count() as f64
+                            / n
                             * 100.0)
                             .round()
                             / 100.0,

@@ -284,7 +284,14 @@ pub async fn create_resident(
                     updated_at: now,
                 },
             )?;
-            crate::api::audit::record(conn, &auth, &row.id, crate::domain::kinds::AuditAction::Create, crate::domain::kinds::AuditObject::Resident, Some(&row.id))?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &row.id,
+                crate::domain::kinds::AuditAction::Create,
+                crate::domain::kinds::AuditObject::Resident,
+                Some(&row.id),
+            )?;
             let activation = issue_code(conn, &st, &row, &auth.id)?;
             Ok(ResidentCreatedResponse {
                 resident: resident_response(conn, row)?,
@@ -343,7 +350,14 @@ pub async fn list_residents(
         let rows = page.finish(rows, |u| &u.id);
         let mut items = Vec::with_capacity(rows.items.len());
         for u in rows.items {
-            crate::api::audit::record(conn, &auth, &u.id, crate::domain::kinds::AuditAction::List, crate::domain::kinds::AuditObject::Resident, Some(&u.id))?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &u.id,
+                crate::domain::kinds::AuditAction::List,
+                crate::domain::kinds::AuditObject::Resident,
+                Some(&u.id),
+            )?;
             items.push(resident_response(conn, u)?);
         }
         Ok(ResidentPage {
@@ -372,7 +386,14 @@ pub async fn get_resident(
     let id = path.into_inner().to_string();
     let r = db::run(&state.pool, move |conn| {
         let row = find_visible_resident(conn, &auth, &id)?;
-        crate::api::audit::record(conn, &auth, &row.id, crate::domain::kinds::AuditAction::Read, crate::domain::kinds::AuditObject::Resident, Some(&row.id))?;
+        crate::api::audit::record(
+            conn,
+            &auth,
+            &row.id,
+            crate::domain::kinds::AuditAction::Read,
+            crate::domain::kinds::AuditObject::Resident,
+            Some(&row.id),
+        )?;
         resident_response(conn, row)
     })
     .await?;
@@ -433,7 +454,14 @@ pub async fn unlock_resident(
     let id = path.into_inner().to_string();
     db::run(&state.pool, move |conn| {
         let row = find_visible_resident(conn, &auth, &id)?;
-        crate::api::audit::record(conn, &auth, &row.id, crate::domain::kinds::AuditAction::Update, crate::domain::kinds::AuditObject::Lock, Some(&row.id))?;
+        crate::api::audit::record(
+            conn,
+            &auth,
+            &row.id,
+            crate::domain::kinds::AuditAction::Update,
+            crate::domain::kinds::AuditObject::Lock,
+            Some(&row.id),
+        )?;
         Ok(users::clear_lock(conn, &row.id)?)
     })
     .await?;

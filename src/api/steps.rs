@@ -199,7 +199,14 @@ pub async fn get_step(
     let (step, lang) = db::run(&state.pool, move |conn| {
         let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
         let plan = find_visible_plan(conn, &auth, &step.plan_id)?;
-        crate::api::audit::record(conn, &auth, &plan.resident_id, crate::domain::kinds::AuditAction::Read, crate::domain::kinds::AuditObject::Step, Some(&step.id))?;
+        crate::api::audit::record(
+            conn,
+            &auth,
+            &plan.resident_id,
+            crate::domain::kinds::AuditAction::Read,
+            crate::domain::kinds::AuditObject::Step,
+            Some(&step.id),
+        )?;
         Ok((step, language_of(conn, &auth.id)?))
     })
     .await?;
@@ -252,7 +259,12 @@ pub async fn update_step(
     let rules = state.rules.clone();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, crate::domain::kinds::AuditAction::Update)?;
+            let (plan, step) = lock_step_for_caseworker(
+                conn,
+                &auth,
+                &id,
+                crate::domain::kinds::AuditAction::Update,
+            )?;
             if !if_match.matches_strong(&etag(&step)) {
                 return Err(ApiError::PreconditionFailed);
             }
@@ -395,7 +407,7 @@ pub async fn complete_step(
                 let lang = language_of(conn, &auth.id)?;
                 Ok(
                     crate::api::idempotency::Answer::ok(&StepResponse::new(&done, lang))?
-                        .with_etag(etag(&done)),
+                        .with_etag(etag(&done).to_string()),
                 )
             })
         })
@@ -424,7 +436,12 @@ pub async fn verify_step(
     let id = path.into_inner().to_string();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, crate::domain::kinds::AuditAction::Verify)?;
+            let (plan, step) = lock_step_for_caseworker(
+                conn,
+                &auth,
+                &id,
+                crate::domain::kinds::AuditAction::Verify,
+            )?;
             if step.status != StepStatus::Done.as_str() {
                 return Err(ApiError::Conflict {
                     code: "step_not_done",
@@ -478,7 +495,12 @@ pub async fn reopen_step(
     let rules = state.rules.clone();
     let (step, lang) = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            let (plan, step) = lock_step_for_caseworker(conn, &auth, &id, crate::domain::kinds::AuditAction::Reopen)?;
+            let (plan, step) = lock_step_for_caseworker(
+                conn,
+                &auth,
+                &id,
+                crate::domain::kinds::AuditAction::Reopen,
+            )?;
             if matches!(
                 StepStatus::from(&step),
                 StepStatus::Planned | StepStatus::Open

@@ -75,7 +75,10 @@ pub fn plan_counts(conn: &mut DbConn, plan_id: &str) -> QueryResult<(u32, u32)> 
         .select(documents::state)
         .load(conn)?;
     let n = |k: usize| u32::try_from(k).unwrap_or(u32::MAX);
-    Ok((n(states.len()), n(states.iter().filter(|s| *s == "accepted").count())))
+    Ok((
+        n(states.len()),
+        n(states.iter().filter(|s| *s == "accepted").count()),
+    ))
 }
 
 /// (plan, review state) of every document (research counts).

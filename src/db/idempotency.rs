@@ -61,6 +61,24 @@ pub fn claim(
     .map(Some)
 }
 
+/// The stored answer for (user, key) if one younger than `expired_before` exists (a read that
+/// claims nothing: for checks before a long upload is received).
+pub fn find_live(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    expired_before: NaiveDateTime,
+) -> QueryResult<Option<StoredAnswer>> {
+    on_backend!(conn, |c| idempotency_keys::table
+        .filter(idempotency_keys::user_id.eq(user_id))
+        .filter(idempotency_keys::key.eq(key))
+        .filter(idempotency_keys::created_at.ge(expired_before))
+        .filter(idempotency_keys::status.ne(0))
+        .select(StoredAnswer::as_select())
+        .first(c))
+    .optional()
+}
+
 /// Stores the answer of a claimed key.
 pub fn save(
     conn: &mut DbConn,
