@@ -176,7 +176,7 @@ pub fn check_secret(s: &str) -> Result<(), String> {
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     let repeats = (1..=chars.len() / 2)
-        .any(|p| chars.len() % p == 0 && chars.chunks(p).all(|c| c == &chars[..p]));
+        .any(|p| chars.len().is_multiple_of(p) && chars.chunks(p).all(|c| c == &chars[..p]));
     if distinct < 8 || repeats {
         return Err(format!("has too little variety to be random; {HOW}"));
     }

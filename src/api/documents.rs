@@ -43,6 +43,8 @@ pub enum DocumentType {
     Pdf,
 }
 
+crate::domain::kinds::all_values!(DocumentType { Jpeg, Pdf });
+
 impl DocumentType {
     fn as_str(self) -> &'static str {
         match self {
@@ -78,6 +80,12 @@ pub enum ReviewState {
     /// Not usable; `review_reason` says why, and the step is open again.
     Rejected,
 }
+
+crate::domain::kinds::all_values!(ReviewState {
+    Pending,
+    Accepted,
+    Rejected
+});
 
 impl ReviewState {
     fn as_str(self) -> &'static str {

@@ -240,7 +240,8 @@ pub fn document(api: &mut utoipa::openapi::OpenApi) -> Vec<String> {
         .schema(Some(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .enum_values(Some(["true"])),
+                .pattern(Some("^true$"))
+                .max_length(Some(4)),
         ))
         .description(Some(REPLAYED_DOC))
         .build();

@@ -6,6 +6,7 @@
 
 use crate::api::behaviour::{CrisisKind, SnoozeReason};
 use crate::api::devices::Platform;
+use crate::api::documents::{DocumentType, ReviewState};
 use crate::api::plans::OutflowReason;
 use crate::api::users::Discipline;
 use crate::domain::gate::TimeBox;
@@ -32,6 +33,7 @@ pub fn spec_enums() -> Vec<(&'static str, Vec<String>)> {
         ("ArmPolicy", texts(ArmPolicy::ALL)),
         ("CrisisKind", texts(CrisisKind::ALL)),
         ("Discipline", texts(Discipline::ALL)),
+        ("DocumentType", texts(DocumentType::ALL)),
         ("EventKind", texts(EventKind::ALL)),
         ("Evidence", texts(Evidence::ALL)),
         ("HandoverState", texts(HandoverState::ALL)),
@@ -48,6 +50,7 @@ pub fn spec_enums() -> Vec<(&'static str, Vec<String>)> {
         ("PulseKind", texts(PulseKind::ALL)),
         ("ReminderKind", texts(ReminderKind::ALL)),
         ("ReminderState", texts(ReminderState::ALL)),
+        ("ReviewState", texts(ReviewState::ALL)),
         ("Role", texts(Role::ALL)),
         ("SnoozeReason", texts(SnoozeReason::ALL)),
         ("StepStatus", texts(StepStatus::ALL)),

@@ -167,7 +167,7 @@ async fn run_each_phone_on_its_own(backend: Backend) {
         .await
         .value();
     assert!(
-        reminders
+        reminders["items"]
             .as_array()
             .unwrap()
             .iter()

@@ -853,7 +853,8 @@ backend_test!(
             .await
             .value();
         assert!(
-            rows.as_array()
+            rows["items"]
+                .as_array()
                 .unwrap()
                 .iter()
                 .any(|r| r["documents"] == 3 && r["documents_accepted"] == 2),
