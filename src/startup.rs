@@ -127,6 +127,7 @@ impl Application {
                         .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
                         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
                         .service(web::redirect("/docs", "/docs/"))
+                        .configure(api::webapp::configure)
                         .default_service(web::to(api::fallback))
                 })
                 .into_app()

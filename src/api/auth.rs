@@ -9,6 +9,8 @@ use crate::domain::kinds::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, post, web};
+
+pub mod cookie_transport;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -46,8 +48,10 @@ pub struct ActivateRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    /// The refresh token from the last token response.
-    pub refresh_token: String,
+    /// The refresh token from the last token response. Omit it (send `{}`) with
+    /// `X-Token-Transport: cookie`: the token then comes from the `svs_refresh` cookie.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 /// Tokens for a signed-in session.
@@ -62,7 +66,9 @@ pub struct TokenResponse {
     #[schema(example = 900)]
     pub expires_in: u64,
     /// Opaque token for `POST /v1/auth/refresh`; single use, a new one comes with every refresh.
-    pub refresh_token: String,
+    /// Absent with `X-Token-Transport: cookie`: it is then only in the `svs_refresh` cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     /// When this sign-in session ends at the latest.
     pub refresh_expires_at: DateTime<Utc>,
     /// Who signed in.
@@ -109,7 +115,7 @@ fn token_response(
         access_token: access,
         token_type: "Bearer".into(),
         expires_in: state.keys.ttl().as_secs(),
-        refresh_token,
+        refresh_token: Some(refresh_token),
         refresh_expires_at: db::utc(family_expires),
         user: me,
     })
@@ -121,6 +127,7 @@ fn token_response(
 /// a caseworker (for residents) or an admin (for staff) can clear it.
 #[utoipa::path(
     tag = "auth",
+    params(cookie_transport::Header),
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Wrong credentials", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -132,7 +139,7 @@ pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: crate::api::Json<LoginRequest>,
-) -> ApiResult<web::Json<TokenResponse>> {
+) -> ApiResult<HttpResponse> {
     state.auth_limit.check(client_ip(&req))?;
     let LoginRequest { username, password } = body.into_inner();
     let username = username.trim().to_lowercase();
@@ -190,14 +197,14 @@ pub async fn login(
         })
     })
     .await?;
-    Ok(web::Json(token_response(
-        &state, me, token, &family, expires,
-    )?))
+    let tokens = token_response(&state, me, token, &family, expires)?;
+    Ok(cookie_transport::answer(&req, tokens))
 }
 
 /// Activate a resident account with the one-time code and choose a PIN (or password).
 #[utoipa::path(
     tag = "auth",
+    params(cookie_transport::Header),
     responses(
         (status = 200, description = "Activated and signed in", body = TokenResponse),
         (status = 401, description = "Unknown, used or expired code", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -209,7 +216,7 @@ pub async fn activate(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: crate::api::Json<ActivateRequest>,
-) -> ApiResult<web::Json<TokenResponse>> {
+) -> ApiResult<HttpResponse> {
     state.auth_limit.check(client_ip(&req))?;
     let ActivateRequest {
         code,
@@ -261,15 +268,15 @@ pub async fn activate(
         })
     })
     .await?;
-    Ok(web::Json(token_response(
-        &state, me, token, &family, expires,
-    )?))
+    let tokens = token_response(&state, me, token, &family, expires)?;
+    Ok(cookie_transport::answer(&req, tokens))
 }
 
 /// Exchange a refresh token for new tokens. Every refresh token works once; presenting one
 /// that was already used ends the whole session (it may have been stolen).
 #[utoipa::path(
     tag = "auth",
+    params(cookie_transport::Header),
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
         (status = 401, description = "Unknown, used, revoked or expired refresh token", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -280,9 +287,11 @@ pub async fn refresh(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: crate::api::Json<RefreshRequest>,
-) -> ApiResult<web::Json<TokenResponse>> {
+) -> ApiResult<HttpResponse> {
     state.auth_limit.check(client_ip(&req))?;
-    let hash = hash_token(body.refresh_token.trim());
+    let presented = cookie_transport::presented_token(&req, body.into_inner().refresh_token)?
+        .ok_or_else(session_expired)?;
+    let hash = hash_token(presented.trim());
     let (me, token, family, expires) = db::run(&state.pool, move |conn| {
         let outcome = db::write_tx(conn, |conn| {
             let row = tokens::find_refresh_token(conn, &hash)?.ok_or_else(session_expired)?;
@@ -322,15 +331,15 @@ pub async fn refresh(
         }
     })
     .await?;
-    Ok(web::Json(token_response(
-        &state, me, token, &family, expires,
-    )?))
+    let tokens = token_response(&state, me, token, &family, expires)?;
+    Ok(cookie_transport::answer(&req, tokens))
 }
 
 /// Sign out: ends the session the refresh token belongs to.
 #[utoipa::path(
     tag = "auth",
-    responses((status = 204, description = "Signed out (also when the token was already invalid)"))
+    params(cookie_transport::Header),
+    responses((status = 204, description = "Signed out (also when the token was already invalid); with the cookie transport the cookie is cleared"))
 )]
 #[post("/v1/auth/logout")]
 pub async fn logout(
@@ -339,7 +348,11 @@ pub async fn logout(
     body: crate::api::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     state.auth_limit.check(client_ip(&req))?;
-    let hash = hash_token(body.refresh_token.trim());
+    let Some(presented) = cookie_transport::presented_token(&req, body.into_inner().refresh_token)?
+    else {
+        return Ok(cookie_transport::signed_out(&req));
+    };
+    let hash = hash_token(presented.trim());
     db::run(&state.pool, move |conn| {
         if let Some(row) = tokens::find_refresh_token(conn, &hash)? {
             tokens::revoke_family(conn, &row.family_id)?;
@@ -349,7 +362,7 @@ pub async fn logout(
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(cookie_transport::signed_out(&req))
 }
 
 /// Roles residents never have; used by the role check of staff endpoints.

@@ -20,6 +20,7 @@ pub mod templates;
 pub mod types;
 pub mod users;
 pub mod validate;
+pub mod webapp;
 
 use crate::error::{ApiError, PROBLEM_JSON};
 use actix_web::dev::ResourceDef;

@@ -17,3 +17,4 @@ mod plans;
 mod privacy;
 mod push;
 mod research;
+mod webapp;
