@@ -42,7 +42,7 @@ test('a resident goes through the app on a phone', { timeout: 120_000 }, async (
     await page.getByText('Waarom dit helpt').first().waitFor();
 
     // The refresh token is an HttpOnly cookie on /v1/auth/ only; script cannot see it.
-    const cookies = await context.cookies(BASE);
+    const cookies = await context.cookies();
     const refresh = cookies.find((c) => c.name === 'svs_refresh');
     assert.ok(refresh, 'refresh cookie set');
     assert.equal(refresh.httpOnly, true);
@@ -89,7 +89,13 @@ test('a resident goes through the app on a phone', { timeout: 120_000 }, async (
     const [third] = await stepTitles(page);
     await page.getByRole('button', { name: 'Wanneer doe je dit?' }).first().click();
     await assertAccessible(page, 'intention panel');
-    await page.getByLabel("'s Middags").check();
+    const tomorrow = await page.evaluate(() => {
+      const d = new Date();
+      d.setDate(d.getDate() + 1);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    });
+    await page.getByLabel('Op welke dag?').fill(tomorrow);
+    await page.getByLabel("'s Avonds").check();
     await page.getByRole('button', { name: 'Zo doe ik het' }).click();
     await page.getByText('Goed plan! Je krijgt op').waitFor();
 
@@ -125,14 +131,16 @@ test('a resident goes through the app on a phone', { timeout: 120_000 }, async (
     await call('POST', `/v1/steps/${synced.id}/verify`, { token: caseworker, body: {}, expect: 200 });
     const volunteer = await login(VOLUNTEER, DEMO_PASSWORD);
     const els = await call('GET', '/v1/me', { token: volunteer, expect: 200 });
-    const staffStep = plan.steps.find((/** @type {any} */ s) => s.owner_type === 'staff' && s.status === 'open');
-    assert.ok(staffStep, 'an open staff step to hand to the volunteer');
-    await call('PATCH', `/v1/steps/${staffStep.id}`, {
+    const withStep = await call('POST', `/v1/plans/${resident.planId}/steps`, {
       token: caseworker,
-      headers: { 'If-Match': `"${staffStep.version}"` },
-      body: { owner: { type: 'volunteer', user_id: els.id } },
-      expect: 200,
+      body: {
+        category: 'papieren',
+        title: { nl: 'Samen de post sorteren', en: 'Sort the post together' },
+        owner: { type: 'volunteer', user_id: els.id },
+      },
+      expect: 201,
     });
+    const staffStep = withStep.steps.find((/** @type {any} */ s) => s.owner_user_id === els.id);
     await call('POST', `/v1/steps/${staffStep.id}/complete`, { token: volunteer, body: { note: 'Samen gedaan' }, expect: 200 });
 
     // Progress: categories, E1–E8, done steps, and what others did.
@@ -177,7 +185,7 @@ test('a resident goes through the app on a phone', { timeout: 120_000 }, async (
     // Sign out: the cookie is gone, a reload shows the start screen.
     await page.getByRole('button', { name: 'Uitloggen' }).click();
     await page.getByRole('heading', { level: 1, name: 'Welkom bij Stap voor Stap' }).waitFor();
-    assert.equal((await context.cookies(BASE)).some((c) => c.name === 'svs_refresh' && c.value), false);
+    assert.equal((await context.cookies()).some((c) => c.name === 'svs_refresh' && c.value), false);
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Welkom bij Stap voor Stap' }).waitFor();
 
@@ -203,13 +211,16 @@ test('a resident goes through the app on a phone', { timeout: 120_000 }, async (
       await page.getByLabel('PIN', { exact: true }).fill(`2222${i}`);
       await page.getByRole('button', { name: 'Inloggen' }).click();
       await page.getByRole('alert').waitFor();
-      if (await page.getByText('Vraag je hulpverlener').count()) break;
+      if (await page.getByText('account weer open te zetten').count()) break;
       await page.waitForFunction(() => !document.querySelector('button[disabled]'));
     }
     await page.getByText('Vraag je hulpverlener om je account weer open te zetten').waitFor();
 
     assert.deepEqual(foreign, [], 'no request left the host');
     assert.deepEqual(consoleErrors.filter((e) => !/Failed to load resource|net::ERR_INTERNET_DISCONNECTED|status of 4\d\d/.test(e)), [], 'no script errors');
+  } catch (e) {
+    await page.screenshot({ path: `${process.env.TMPDIR ?? '/tmp'}/svs-journey-failure.png`, fullPage: true }).catch(() => {});
+    throw e;
   } finally {
     await close();
   }

@@ -286,8 +286,8 @@ function StepCard({ step, onCompleted, onQueued, onChanged }) {
   const [reason, setReason] = useState(/** @type {SnoozeReason | null} */ (null));
   const [snoozeNote, setSnoozeNote] = useState('');
   const [until, setUntil] = useState(/** @type {'1' | '7' | '14'} */ ('7'));
-  const [day, setDay] = useState(isoDay(0));
-  const [part, setPart] = useState(/** @type {PartOfDay | null} */ ('morning'));
+  const [day, setDay] = useState(isoDay(partsLeft(isoDay(0)).length ? 0 : 1));
+  const [part, setPart] = useState(/** @type {PartOfDay | null} */ (partsLeft(day)[0] ?? 'morning'));
   const id = step.id;
 
   /** @param {() => Promise<void>} fn */
@@ -350,8 +350,14 @@ function StepCard({ step, onCompleted, onQueued, onChanged }) {
   const plan = (e) => {
     e.preventDefault();
     return act(async () => {
-      const saved = await api.setIntention(id, { on: day, part_of_day: part });
-      onChanged({ text: t('when.done', { when: whenText(saved.intention) }) });
+      try {
+        const saved = await api.setIntention(id, { on: day, part_of_day: part });
+        setPanel(null);
+        onChanged({ text: t('when.done', { when: whenText(saved.intention) }) });
+      } catch (err) {
+        if (err instanceof api.ApiError && err.code === 'validation_failed') throw new Error(t('when.past'));
+        throw err;
+      }
     });
   };
 
@@ -426,10 +432,15 @@ function StepCard({ step, onCompleted, onQueued, onChanged }) {
       <h3 class="utrecht-heading-3">${t('when.title')}</h3>
       <${Field} label=${t('when.day')} id=${`day-${id}`}>
         <input type="date" class="utrecht-textbox utrecht-textbox--html-input" id=${`day-${id}`} min=${isoDay(0)} max=${isoDay(60)}
-          value=${day} onInput=${(/** @type {any} */ e) => setDay(e.currentTarget.value)} />
+          value=${day} onInput=${(/** @type {any} */ e) => {
+            const d = e.currentTarget.value;
+            setDay(d);
+            const left = partsLeft(d);
+            if (part && !left.includes(part)) setPart(left[0] ?? null);
+          }} />
       <//>
       <${Choice} legend=${t('when.part')} name=${`part-${id}`} value=${part} onChange=${setPart}
-        options=${/** @type {PartOfDay[]} */ (['morning', 'afternoon', 'evening']).map((v) => ({
+        options=${partsLeft(day).map((v) => ({
           value: v,
           label: t(/** @type {import('./i18n.js').TextKey} */ (`when.${v}`)),
         }))} />
@@ -439,6 +450,15 @@ function StepCard({ step, onCompleted, onQueued, onChanged }) {
       </div>
     </form>`}
   </article>`;
+}
+
+/** The parts of the day (09:00, 14:00, 19:00) still ahead on `day`. @param {string} day @returns {PartOfDay[]} */
+function partsLeft(day) {
+  /** @type {[PartOfDay, number][]} */
+  const parts = [['morning', 9], ['afternoon', 14], ['evening', 19]];
+  if (day !== isoDay(0)) return parts.map(([p]) => p);
+  const hour = new Date().getHours();
+  return parts.filter(([, h]) => h > hour).map(([p]) => p);
 }
 
 /** @param {import('./api.js').Schemas['IntentionView'] | null | undefined} i */
@@ -537,7 +557,6 @@ function HomeScreen({ go, notice, setNotice, pending, addPending, offline, welco
     <${NoticeBox} notice=${notice} />
     <${NoticeBox} notice=${error ? { text: error, kind: 'error' } : null} />
     ${moodFor && html`<${Pulse} question=${t('mood.question')} prefix="mood" onAnswer=${answerMood} />`}
-    ${!moodFor && allianceDue && !offline && html`<${Pulse} question=${t('alliance.question')} prefix="alliance" onAnswer=${answerAlliance} />`}
     ${pending.map(
       (q) => html`<article class="svs-card svs-card--waiting" aria-labelledby=${`wait-${q.key}`} data-waiting=${q.stepId}>
         <h2 class="utrecht-heading-2" id=${`wait-${q.key}`}>${q.title}</h2>
@@ -559,6 +578,7 @@ function HomeScreen({ go, notice, setNotice, pending, addPending, offline, welco
         }}
       />`,
     )}
+    ${!moodFor && allianceDue && !offline && html`<${Pulse} question=${t('alliance.question')} prefix="alliance" onAnswer=${answerAlliance} />`}
   </section>`;
 }
 
