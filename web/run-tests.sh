@@ -14,7 +14,7 @@ export CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium}
 
 if [ ! -d web/node_modules ]; then (cd web && npm ci --no-audit --no-fund); fi
 (cd web && node scripts/check-types.mjs)
-cargo build --quiet --bin stapvoorstap
+if [ -z "${SVS_SKIP_BUILD:-}" ]; then cargo build --quiet --bin stapvoorstap; fi
 BIN=$ROOT/target/debug/stapvoorstap
 
 WORK=$(mktemp -d)
@@ -39,7 +39,7 @@ start_server() {
   mkdir -p "$WORK/$label"
   DATABASE_URL=$url DATA_DIR=$WORK/$label LISTEN_ADDR=127.0.0.1:$port \
     JWT_SECRET=browser-tests-secret-that-is-long-enough-0123456789 \
-    AUTH_RATE_PER_MINUTE=0 REMINDERS_ENABLED=false RUST_LOG=warn \
+    AUTH_RATE_PER_MINUTE=0 REMINDERS_ENABLED=false RUST_LOG=warn HASH_QUEUE_TIMEOUT=30s \
     "$BIN" serve --demo >"$WORK/$label/server.log" 2>&1 &
   PIDS+=($!)
   export SVS_BASE_URL=http://127.0.0.1:$port

@@ -35,6 +35,9 @@ try {
     for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister();
     for (const k of await caches.keys()) await caches.delete(k);
   });
+  // A first visit: nothing in the HTTP cache either.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.clearBrowserCache');
   await page.goto('about:blank');
 
   const result = await lighthouse(`${BASE}/app/`, {

@@ -14,7 +14,7 @@ for (const lang of ['nl', 'en']) {
   const en = lang === 'en';
   const L = (/** @type {string} */ nl, /** @type {string} */ eng) => (en ? eng : nl);
   const resident = await newResident(caseworker, en ? 'Sam' : 'Noor');
-  const { page, close } = await phone({ lang: en ? 'en-GB' : 'nl-NL' });
+  const { page, close } = await phone({ lang: en ? 'en-GB' : 'nl-NL', scale: 1 });
   await page.addInitScript((l) => localStorage.setItem('svs.lang', l), lang);
   const shot = async (/** @type {string} */ name) => {
     await page.waitForTimeout(150);

@@ -38,11 +38,9 @@ writeFileSync(join(vendor, htm, 'htm.module.d.ts'), "export { default } from 'ht
 // Utrecht design system: only the components the app uses, concatenated; the design tokens
 // (the default theme, scoped to `.utrecht-theme`).
 const components = [
-  'root', 'document', 'body', 'page-layout', 'page-body', 'page-content', 'page-header', 'page-footer',
-  'heading-1', 'heading-2', 'heading-3', 'paragraph', 'button', 'button-group', 'action-group', 'link',
-  'link-button', 'form-field', 'form-label', 'form-field-description', 'form-field-error-message',
-  'form-fieldset', 'textbox', 'textarea', 'radio-button', 'checkbox', 'select', 'alert',
-  'status-badge', 'unordered-list', 'ordered-list', 'separator', 'data-list', 'nav-bar', 'nav-list', 'skip-link',
+  'document', 'body', 'heading-1', 'heading-2', 'heading-3', 'paragraph', 'button', 'form', 'form-field',
+  'form-label', 'form-field-description', 'form-field-error-message', 'form-fieldset', 'textbox', 'textarea',
+  'radio-button', 'checkbox', 'select', 'alert', 'status-badge', 'skip-link',
 ].map((c) => `@utrecht/${c}-css`);
 const lib = `utrecht-${version('@utrecht/component-library-css')}`;
 mkdirSync(join(vendor, lib), { recursive: true });
@@ -54,7 +52,27 @@ writeFileSync(join(vendor, lib, 'components.css'), css);
 copyFileSync(join(nm, '@utrecht/component-library-css/LICENSE.md'), join(vendor, lib, 'LICENSE.md'));
 const tokens = `utrecht-design-tokens-${version('@utrecht/design-tokens')}`;
 mkdirSync(join(vendor, tokens), { recursive: true });
-copyFileSync(join(nm, '@utrecht/design-tokens/dist/theme.css'), join(vendor, tokens, 'theme.css'));
+// Only the tokens the vendored components and the app's own CSS use (directly or through
+// other tokens): the full set is 88 KB, most of it for components the app does not load.
+const theme = readFileSync(join(nm, '@utrecht/design-tokens/dist/theme.css'), 'utf8');
+const decls = new Map();
+for (const m of theme.matchAll(/^\s*(--[\w-]+)\s*:\s*([^;]*);/gm)) decls.set(m[1], m[2]);
+const own = ['css/app.css', 'theme/tokens.css'].map((f) => readFileSync(join(web, 'app', f), 'utf8')).join('\n');
+const wanted = new Set();
+const queue = [...(css + own).matchAll(/var\(\s*(--[\w-]+)/g)].map((m) => m[1]);
+// Tokens the app sets itself may refer to design tokens too.
+for (const m of own.matchAll(/^\s*(--[\w-]+)\s*:\s*([^;]*);/gm)) queue.push(...[...m[2].matchAll(/var\(\s*(--[\w-]+)/g)].map((x) => x[1]));
+while (queue.length) {
+  const name = /** @type {string} */ (queue.pop());
+  if (wanted.has(name) || !decls.has(name)) continue;
+  wanted.add(name);
+  for (const m of decls.get(name).matchAll(/var\(\s*(--[\w-]+)/g)) queue.push(m[1]);
+}
+const kept = [...decls].filter(([n]) => wanted.has(n)).map(([n, v]) => `  ${n}: ${v};`);
+writeFileSync(
+  join(vendor, tokens, 'theme.css'),
+  `/* @utrecht/design-tokens ${version('@utrecht/design-tokens')} dist/theme.css (EUPL-1.2, see LICENSE.md): the ${kept.length} of ${decls.size} tokens the vendored components and the app use. */\n.utrecht-theme {\n${kept.join('\n')}\n}\n`,
+);
 copyFileSync(join(nm, '@utrecht/design-tokens/LICENSE.md'), join(vendor, tokens, 'LICENSE.md'));
 
 writeFileSync(join(vendor, 'README.md'), `# Vendored browser libraries
@@ -67,7 +85,7 @@ Each folder carries its version in its name (the server caches \`vendor/\` for a
 | \`${preact}/\` | preact ${version('preact')} (\`dist/preact.module.js\`, \`hooks/dist/hooks.module.js\` with its \`preact\` import made relative) | MIT |
 | \`${htm}/\` | htm ${version('htm')} (\`dist/htm.module.js\`) | Apache-2.0 |
 | \`${lib}/\` | @utrecht/component-library-css ${version('@utrecht/component-library-css')}: the \`index.min.css\` of ${components.length} component packages, concatenated | EUPL-1.2 |
-| \`${tokens}/\` | @utrecht/design-tokens ${version('@utrecht/design-tokens')} (\`dist/theme.css\`) | EUPL-1.2 |
+| \`${tokens}/\` | @utrecht/design-tokens ${version('@utrecht/design-tokens')} (\`dist/theme.css\`, only the tokens the vendored components and the app's CSS use) | EUPL-1.2 |
 
 The \`.d.ts\` files only point the type check at the packages' own types.
 `);

@@ -60,7 +60,7 @@ export async function newResident(caseworker, name) {
 
 /**
  * A phone: Chromium at 360×640 with touch, Dutch, a fresh profile.
- * @param {{ lang?: string }} [opts]
+ * @param {{ lang?: string, scale?: number }} [opts]
  */
 export async function phone(opts = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'svs-chromium-'));
@@ -69,7 +69,7 @@ export async function phone(opts = {}) {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 360, height: 640 },
-    deviceScaleFactor: 2,
+    deviceScaleFactor: opts.scale ?? 2,
     isMobile: true,
     hasTouch: true,
     locale: opts.lang ?? 'nl-NL',

@@ -147,7 +147,7 @@ test('a resident goes through the app on a phone', { timeout: 120_000 }, async (
     await page.getByRole('link', { name: 'Voortgang' }).click();
     await page.getByRole('heading', { level: 1, name: 'Voortgang' }).waitFor();
     await page.getByRole('heading', { name: 'Wat al geregeld is' }).waitFor();
-    await page.getByText(/Je bent \d+ dag(en)? onderweg/).waitFor();
+    await page.getByText(/Je bent (\d+ dag(en)? onderweg|vandaag begonnen)/).waitFor();
     await page.getByText('Gedaan door Els').waitFor();
     await page.getByRole('listitem').filter({ hasText: first }).first().waitFor();
     await assertAccessible(page, 'progress');

@@ -211,6 +211,7 @@ function backoff(attempt) {
  */
 export function refresh() {
   if (!refreshing) {
+    const hadSession = accessToken !== null;
     refreshing = (async () => {
       try {
         /** @type {Answer<'/v1/auth/refresh', 'post', 200>} */
@@ -220,7 +221,8 @@ export function refresh() {
       } catch (e) {
         if (e instanceof ApiError && !e.offline) {
           forgetTokens();
-          onSignedOut?.();
+          // Only a session that was there ends; a first visit has none.
+          if (hadSession) onSignedOut?.();
         }
         throw e;
       } finally {

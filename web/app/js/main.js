@@ -602,15 +602,19 @@ function ProgressScreen({ offline }) {
     ${p &&
     pr &&
     html`
-      <p class="utrecht-paragraph utrecht-paragraph--lead">${p.days_in_stabilisation === 1 ? t('progress.day') : t('progress.days', { n: p.days_in_stabilisation })}</p>
+      <p class="utrecht-paragraph utrecht-paragraph--lead">${p.days_in_stabilisation <= 0
+        ? t('progress.today')
+        : p.days_in_stabilisation === 1
+          ? t('progress.day')
+          : t('progress.days', { n: p.days_in_stabilisation })}</p>
       <p class="utrecht-paragraph" id="summary">${t('progress.summary', { done: pr.done, total: pr.total })}</p>
       <progress class="svs-progress" max=${Math.max(pr.total, 1)} value=${pr.done} aria-labelledby="summary"></progress>
       ${pr.ready_for_arrangement && html`<${NoticeBox} notice=${{ text: t('progress.ready') }} />`}
 
       <h2 class="utrecht-heading-2">${t('progress.criteria')}</h2>
-      <ul class="utrecht-unordered-list svs-list svs-criteria">
+      <ul class="svs-list svs-criteria">
         ${pr.criteria.map(
-          (c) => html`<li class="utrecht-unordered-list__item">
+          (c) => html`<li>
             <span class=${`svs-mark ${c.met ? 'svs-mark--met' : ''}`} aria-hidden="true">${c.met ? '✓' : '…'}</span>
             <span>${c.name}: <strong>${c.met ? t('progress.met') : t('progress.not_met')}</strong></span>
           </li>`,
@@ -618,9 +622,9 @@ function ProgressScreen({ offline }) {
       </ul>
 
       <h2 class="utrecht-heading-2">${t('progress.categories')}</h2>
-      <ul class="utrecht-unordered-list svs-list">
+      <ul class="svs-list">
         ${pr.categories.map(
-          (c) => html`<li class="utrecht-unordered-list__item svs-category">
+          (c) => html`<li class="svs-category">
             <span class="svs-category__name">${categoryName(c.category)}</span>
             <span class="svs-category__count">${t('progress.category', { done: c.done, total: c.total })}</span>
           </li>`,
@@ -630,9 +634,9 @@ function ProgressScreen({ offline }) {
       <h2 class="utrecht-heading-2">${t('progress.milestones')}</h2>
       ${pr.milestones.length === 0
         ? html`<p class="utrecht-paragraph">${t('progress.no_milestones')}</p>`
-        : html`<ul class="utrecht-unordered-list svs-list">
+        : html`<ul class="svs-list">
             ${pr.milestones.map(
-              (m) => html`<li class="utrecht-unordered-list__item">
+              (m) => html`<li>
                 ${m.kind === 'category_done'
                   ? t('progress.milestone.category_done', { name: categoryName(m.category ?? '') })
                   : t(/** @type {import('./i18n.js').TextKey} */ (`progress.milestone.${m.kind}`))}
@@ -643,22 +647,22 @@ function ProgressScreen({ offline }) {
       <h2 class="utrecht-heading-2">${t('progress.for_you')}</h2>
       ${p.done_for_you.length === 0
         ? html`<p class="utrecht-paragraph">${t('progress.no_for_you')}</p>`
-        : html`<ul class="utrecht-unordered-list svs-list">
+        : html`<ul class="svs-list">
             ${p.done_for_you.map((d) => {
               const finished = d.status === 'done' || d.status === 'verified';
               const who = d.owner_first_name
                 ? t(finished ? 'progress.for_you.done' : 'progress.for_you.by', { name: d.owner_first_name })
                 : t(finished ? 'progress.for_you.done_someone' : 'progress.for_you.someone');
-              return html`<li class="utrecht-unordered-list__item"><strong>${d.title}</strong><br />${who}</li>`;
+              return html`<li><strong>${d.title}</strong><br />${who}</li>`;
             })}
           </ul>`}
 
       <h2 class="utrecht-heading-2">${t('progress.done_steps')}</h2>
       ${done.length === 0
         ? html`<p class="utrecht-paragraph">${t('progress.no_done')}</p>`
-        : html`<ul class="utrecht-unordered-list svs-list">
+        : html`<ul class="svs-list">
             ${done.map(
-              (s) => html`<li class="utrecht-unordered-list__item"><span class="svs-mark svs-mark--met" aria-hidden="true">✓</span> ${s.title}${s.completed_at
+              (s) => html`<li><span class="svs-mark svs-mark--met" aria-hidden="true">✓</span> ${s.title}${s.completed_at
                 ? html` <span class="svs-quiet">(${formatDay(s.completed_at.slice(0, 10))})</span>`
                 : ''}</li>`,
             )}
