@@ -40,7 +40,10 @@ pub fn security_headers(res: &mut HttpResponse) {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(APP_CSP),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -75,10 +78,7 @@ async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
         None => return not_found(),
     };
     // Weak: a compressing middleware sends other bytes under the same tag.
-    let etag = format!(
-        "W/\"{}\"",
-        hex::encode(&file.metadata.sha256_hash()[..12])
-    );
+    let etag = format!("W/\"{}\"", hex::encode(&file.metadata.sha256_hash()[..12]));
     let mime = file.metadata.mimetype();
     let content_type = if mime.starts_with("text/") || mime.ends_with("javascript") {
         format!("{mime}; charset=utf-8")

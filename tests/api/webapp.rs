@@ -20,12 +20,7 @@ fn refresh_cookie(res: &reqwest::Response) -> Option<(String, String)> {
 
 backend_test!(app_files_are_served_with_types_tags_and_policy, |app| {
     // The shell.
-    let res = app
-        .client
-        .get(app.url("/app/"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.get(app.url("/app/")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let h = res.headers().clone();
     assert_eq!(h["content-type"], "text/html; charset=utf-8");
@@ -62,9 +57,17 @@ backend_test!(app_files_are_served_with_types_tags_and_policy, |app| {
 
     // Types; versioned vendor files are cached for a year.
     for (path, ty, cache) in [
-        ("/app/js/main.js", "text/javascript; charset=utf-8", "no-cache"),
+        (
+            "/app/js/main.js",
+            "text/javascript; charset=utf-8",
+            "no-cache",
+        ),
         ("/app/css/app.css", "text/css; charset=utf-8", "no-cache"),
-        ("/app/manifest.webmanifest", "application/manifest+json", "no-cache"),
+        (
+            "/app/manifest.webmanifest",
+            "application/manifest+json",
+            "no-cache",
+        ),
         ("/app/icons/icon.svg", "image/svg+xml", "no-cache"),
         ("/app/icons/icon-192.png", "image/png", "no-cache"),
         (
@@ -111,127 +114,130 @@ backend_test!(app_files_are_served_with_types_tags_and_policy, |app| {
     assert_eq!(res.status(), 200);
 });
 
-backend_test!(refresh_token_travels_in_an_httponly_cookie_on_request, |app| {
-    let admin = app.admin().await;
-    let team = app.create_team(&admin, "Team").await;
-    let cw = app.staff(&admin, "caseworker", &[&team]).await;
-    let (_, login_name, code) = app.register_resident(&cw, &team, "Fatima").await;
+backend_test!(
+    refresh_token_travels_in_an_httponly_cookie_on_request,
+    |app| {
+        let admin = app.admin().await;
+        let team = app.create_team(&admin, "Team").await;
+        let cw = app.staff(&admin, "caseworker", &[&team]).await;
+        let (_, login_name, code) = app.register_resident(&cw, &team, "Fatima").await;
 
-    // Activation with the cookie transport: no refresh token in the body, an HttpOnly cookie.
-    let res = app
-        .client
-        .post(app.url("/v1/auth/activate"))
-        .header("X-Token-Transport", "cookie")
-        .json(&json!({"code": code, "pin": RESIDENT_PIN}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let (first, attrs) = refresh_cookie(&res).expect("refresh cookie");
-    assert!(!first.is_empty());
-    for a in ["HttpOnly", "SameSite=Strict", "Path=/v1/auth/", "Max-Age="] {
-        assert!(attrs.contains(a), "{attrs}");
+        // Activation with the cookie transport: no refresh token in the body, an HttpOnly cookie.
+        let res = app
+            .client
+            .post(app.url("/v1/auth/activate"))
+            .header("X-Token-Transport", "cookie")
+            .json(&json!({"code": code, "pin": RESIDENT_PIN}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let (first, attrs) = refresh_cookie(&res).expect("refresh cookie");
+        assert!(!first.is_empty());
+        for a in ["HttpOnly", "SameSite=Strict", "Path=/v1/auth/", "Max-Age="] {
+            assert!(attrs.contains(a), "{attrs}");
+        }
+        // Plain http to 127.0.0.1 is development on one's own machine: no Secure there.
+        assert!(!attrs.contains("Secure"), "{attrs}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(body.get("refresh_token").is_none(), "{body}");
+        assert!(body["access_token"].as_str().is_some());
+
+        // Behind TLS (a proxy saying so), the cookie is Secure.
+        let res = app
+            .client
+            .post(app.url("/v1/auth/login"))
+            .header("X-Token-Transport", "cookie")
+            .header("X-Forwarded-Proto", "https")
+            .header("Host", "app.gemeente.example")
+            .json(&json!({"username": login_name, "password": RESIDENT_PIN}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let (_, attrs) = refresh_cookie(&res).expect("cookie");
+        assert!(attrs.contains("Secure"), "{attrs}");
+
+        // Refresh from the cookie: needs the header (CSRF); a new cookie comes back, the old one is
+        // used up.
+        let res = app
+            .client
+            .post(app.url("/v1/auth/refresh"))
+            .header("Cookie", format!("svs_refresh={first}"))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "a cookie alone is not enough");
+        let res = app
+            .client
+            .post(app.url("/v1/auth/refresh"))
+            .header("Cookie", format!("svs_refresh={first}"))
+            .header("X-Token-Transport", "cookie")
+            .header("Origin", "https://evil.example")
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "another site's origin is refused");
+        let origin = app.address.clone();
+        let res = app
+            .client
+            .post(app.url("/v1/auth/refresh"))
+            .header("Cookie", format!("svs_refresh={first}"))
+            .header("X-Token-Transport", "cookie")
+            .header("Origin", &origin)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let (second, _) = refresh_cookie(&res).expect("rotated cookie");
+        assert_ne!(second, first);
+        let token = res.json::<serde_json::Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.get("/v1/me", Some(&token)).await.assert_status(200);
+
+        // No cookie: the session is simply over (401), as with an unknown token.
+        let res = app
+            .client
+            .post(app.url("/v1/auth/refresh"))
+            .header("X-Token-Transport", "cookie")
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+
+        // Sign-out from the cookie ends the session and clears the cookie.
+        let res = app
+            .client
+            .post(app.url("/v1/auth/logout"))
+            .header("Cookie", format!("svs_refresh={second}"))
+            .header("X-Token-Transport", "cookie")
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        let (cleared, attrs) = refresh_cookie(&res).expect("clearing cookie");
+        assert!(cleared.is_empty());
+        assert!(attrs.contains("Max-Age=0"), "{attrs}");
+        let res = app
+            .client
+            .post(app.url("/v1/auth/refresh"))
+            .header("Cookie", format!("svs_refresh={second}"))
+            .header("X-Token-Transport", "cookie")
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "signed out");
+
+        // Without the header nothing changes for other clients: the token is in the body.
+        let login = app.login(&login_name, RESIDENT_PIN).await;
+        assert!(!login.refresh.is_empty());
     }
-    // Plain http to 127.0.0.1 is development on one's own machine: no Secure there.
-    assert!(!attrs.contains("Secure"), "{attrs}");
-    let body: serde_json::Value = res.json().await.unwrap();
-    assert!(body.get("refresh_token").is_none(), "{body}");
-    assert!(body["access_token"].as_str().is_some());
-
-    // Behind TLS (a proxy saying so), the cookie is Secure.
-    let res = app
-        .client
-        .post(app.url("/v1/auth/login"))
-        .header("X-Token-Transport", "cookie")
-        .header("X-Forwarded-Proto", "https")
-        .header("Host", "app.gemeente.example")
-        .json(&json!({"username": login_name, "password": RESIDENT_PIN}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let (_, attrs) = refresh_cookie(&res).expect("cookie");
-    assert!(attrs.contains("Secure"), "{attrs}");
-
-    // Refresh from the cookie: needs the header (CSRF); a new cookie comes back, the old one is
-    // used up.
-    let res = app
-        .client
-        .post(app.url("/v1/auth/refresh"))
-        .header("Cookie", format!("svs_refresh={first}"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422, "a cookie alone is not enough");
-    let res = app
-        .client
-        .post(app.url("/v1/auth/refresh"))
-        .header("Cookie", format!("svs_refresh={first}"))
-        .header("X-Token-Transport", "cookie")
-        .header("Origin", "https://evil.example")
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403, "another site's origin is refused");
-    let origin = app.address.clone();
-    let res = app
-        .client
-        .post(app.url("/v1/auth/refresh"))
-        .header("Cookie", format!("svs_refresh={first}"))
-        .header("X-Token-Transport", "cookie")
-        .header("Origin", &origin)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let (second, _) = refresh_cookie(&res).expect("rotated cookie");
-    assert_ne!(second, first);
-    let token = res.json::<serde_json::Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.get("/v1/me", Some(&token)).await.assert_status(200);
-
-    // No cookie: the session is simply over (401), as with an unknown token.
-    let res = app
-        .client
-        .post(app.url("/v1/auth/refresh"))
-        .header("X-Token-Transport", "cookie")
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
-
-    // Sign-out from the cookie ends the session and clears the cookie.
-    let res = app
-        .client
-        .post(app.url("/v1/auth/logout"))
-        .header("Cookie", format!("svs_refresh={second}"))
-        .header("X-Token-Transport", "cookie")
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 204);
-    let (cleared, attrs) = refresh_cookie(&res).expect("clearing cookie");
-    assert!(cleared.is_empty());
-    assert!(attrs.contains("Max-Age=0"), "{attrs}");
-    let res = app
-        .client
-        .post(app.url("/v1/auth/refresh"))
-        .header("Cookie", format!("svs_refresh={second}"))
-        .header("X-Token-Transport", "cookie")
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401, "signed out");
-
-    // Without the header nothing changes for other clients: the token is in the body.
-    let login = app.login(&login_name, RESIDENT_PIN).await;
-    assert!(!login.refresh.is_empty());
-});
+);
