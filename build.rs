@@ -3,4 +3,6 @@
 // (diesel_migrations' documented advice).
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
+    // The resident app is embedded by rust-embed in release builds.
+    println!("cargo:rerun-if-changed=web/app");
 }

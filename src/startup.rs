@@ -166,6 +166,7 @@ impl Application {
                                 .config(swagger_config.clone()),
                         )
                         .service(web::redirect("/docs", "/docs/"))
+                        .configure(api::webapp::configure)
                         .default_service(web::to(api::fallback))
                 })
                 .into_app()

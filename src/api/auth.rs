@@ -9,6 +9,8 @@ use crate::domain::kinds::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, post, web};
+
+pub mod cookie_transport;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -46,8 +48,10 @@ pub struct ActivateRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    /// The refresh token from the last token response.
-    pub refresh_token: String,
+    /// The refresh token from the last token response. Omit it (send `{}`) with
+    /// `X-Token-Transport: cookie`: the token then comes from the `svs_refresh` cookie.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 /// Tokens for a signed-in session.
@@ -62,7 +66,9 @@ pub struct TokenResponse {
     #[schema(example = 900)]
     pub expires_in: u64,
     /// Opaque token for `POST /v1/auth/refresh`; single use, a new one comes with every refresh.
-    pub refresh_token: String,
+    /// Absent with `X-Token-Transport: cookie`: it is then only in the `svs_refresh` cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     /// When this sign-in session ends at the latest.
     pub refresh_expires_at: DateTime<Utc>,
     /// Who signed in.
@@ -123,7 +129,7 @@ fn token_response(state: &AppState, me: MeResponse, session: Session) -> ApiResu
         access_token: access,
         token_type: "Bearer".into(),
         expires_in: state.keys.ttl().as_secs(),
-        refresh_token: session.token,
+        refresh_token: Some(session.token),
         refresh_expires_at: db::utc(session.expires),
         user: me,
     })
@@ -135,6 +141,7 @@ fn token_response(state: &AppState, me: MeResponse, session: Session) -> ApiResu
 /// a caseworker (for residents) or an admin (for staff) can clear it.
 #[utoipa::path(
     tag = "auth",
+    params(cookie_transport::Header),
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Wrong credentials", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -146,7 +153,7 @@ pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: crate::api::Json<LoginRequest>,
-) -> ApiResult<web::Json<TokenResponse>> {
+) -> ApiResult<HttpResponse> {
     state.auth_limit.check(client_ip(&req))?;
     let LoginRequest { username, password } = body.into_inner();
     let username = username.trim().to_lowercase();
@@ -204,7 +211,10 @@ pub async fn login(
         })
     })
     .await?;
-    Ok(web::Json(token_response(&state, me, session)?))
+    Ok(cookie_transport::answer(
+        &req,
+        token_response(&state, me, session)?,
+    ))
 }
 
 /// Activate a resident account with the one-time code and choose a PIN (or password).
@@ -216,6 +226,7 @@ pub async fn login(
 /// wrong PINs count towards the account lock like failed sign-ins.
 #[utoipa::path(
     tag = "auth",
+    params(cookie_transport::Header),
     responses(
         (status = 200, description = "Activated and signed in (or, for a retry, signed in again)", body = TokenResponse),
         (status = 401, description = "Unknown, used or expired code", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -228,7 +239,7 @@ pub async fn activate(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: crate::api::Json<ActivateRequest>,
-) -> ApiResult<web::Json<TokenResponse>> {
+) -> ApiResult<HttpResponse> {
     state.auth_limit.check(client_ip(&req))?;
     let ActivateRequest {
         code,
@@ -293,10 +304,13 @@ pub async fn activate(
         })
         .await?;
         if let Some((me, session)) = first {
-            return Ok(web::Json(token_response(&state, me, session)?));
+            return Ok(cookie_transport::answer(
+                &req,
+                token_response(&state, me, session)?,
+            ));
         }
     }
-    retry_activation(&state, &code_row.user_id, secret).await
+    retry_activation(&req, &state, &code_row.user_id, secret).await
 }
 
 fn bad_code() -> ApiError {
@@ -308,10 +322,11 @@ fn bad_code() -> ApiError {
 /// An activation retried with a code already used: signs in when the PIN matches the one
 /// chosen with it (the account's current credential), like a login by code.
 async fn retry_activation(
+    req: &HttpRequest,
     state: &AppState,
     user_id: &str,
     secret: String,
-) -> ApiResult<web::Json<TokenResponse>> {
+) -> ApiResult<HttpResponse> {
     let id = user_id.to_owned();
     let user = db::run(&state.pool, move |conn| Ok(users::find_user(conn, &id)?))
         .await?
@@ -346,7 +361,10 @@ async fn retry_activation(
     })
     .await?;
     let (me, session) = outcome.ok_or_else(bad_code)?;
-    Ok(web::Json(token_response(state, me, session)?))
+    Ok(cookie_transport::answer(
+        req,
+        token_response(state, me, session)?,
+    ))
 }
 
 /// What a refresh found.
@@ -364,6 +382,7 @@ enum Refreshed {
 /// presumably lost on a bad connection).
 #[utoipa::path(
     tag = "auth",
+    params(cookie_transport::Header),
     responses(
         (status = 200, description = "New tokens (the same pair again for a retry within the grace window)", body = TokenResponse),
         (status = 401, description = "Unknown, used, revoked or expired refresh token", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -374,9 +393,11 @@ pub async fn refresh(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: crate::api::Json<RefreshRequest>,
-) -> ApiResult<web::Json<TokenResponse>> {
+) -> ApiResult<HttpResponse> {
     state.auth_limit.check(client_ip(&req))?;
-    let hash = hash_token(body.refresh_token.trim());
+    let presented = cookie_transport::presented_token(&req, body.into_inner().refresh_token)?
+        .ok_or_else(session_expired)?;
+    let hash = hash_token(presented.trim());
     // The successor is derived, not drawn: a retry computes the same one (see secrets.rs).
     let successor = successor_refresh_token(&state.refresh_key, &hash);
     let grace = chrono::Duration::from_std(state.settings.refresh_reuse_grace)
@@ -439,13 +460,17 @@ pub async fn refresh(
     })
     .await?;
     let (me, session) = outcome;
-    Ok(web::Json(token_response(&state, me, session)?))
+    Ok(cookie_transport::answer(
+        &req,
+        token_response(&state, me, session)?,
+    ))
 }
 
 /// Sign out: ends the session the refresh token belongs to.
 #[utoipa::path(
     tag = "auth",
-    responses((status = 204, description = "Signed out (also when the token was already invalid)"))
+    params(cookie_transport::Header),
+    responses((status = 204, description = "Signed out (also when the token was already invalid); with the cookie transport the cookie is cleared"))
 )]
 #[post("/v1/auth/logout")]
 pub async fn logout(
@@ -454,7 +479,11 @@ pub async fn logout(
     body: crate::api::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     state.auth_limit.check(client_ip(&req))?;
-    let hash = hash_token(body.refresh_token.trim());
+    let Some(presented) = cookie_transport::presented_token(&req, body.into_inner().refresh_token)?
+    else {
+        return Ok(cookie_transport::signed_out(&req));
+    };
+    let hash = hash_token(presented.trim());
     db::run(&state.pool, move |conn| {
         if let Some(row) = tokens::find_refresh_token(conn, &hash)? {
             tokens::revoke_family(conn, &row.family_id)?;
@@ -464,7 +493,7 @@ pub async fn logout(
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(cookie_transport::signed_out(&req))
 }
 
 /// Roles residents never have; used by the role check of staff endpoints.

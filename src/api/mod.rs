@@ -26,6 +26,7 @@ pub mod types;
 pub mod users;
 pub mod validate;
 pub mod vocab;
+pub mod webapp;
 pub mod wire;
 
 use crate::error::{ApiError, PROBLEM_JSON};

@@ -53,7 +53,11 @@ impl PageRequest {
                 format!("must be between 1 and {MAX_LIMIT}"),
             ));
         }
-        let after = cursor.map(|c| decode(list, c)).transpose()?;
+        // An empty `cursor=` (a client that always sends the parameter) is the first page.
+        let after = cursor
+            .filter(|c| !c.is_empty())
+            .map(|c| decode(list, c))
+            .transpose()?;
         Ok(Self { list, limit, after })
     }
 
@@ -182,6 +186,8 @@ mod tests {
         let c = encode("events", id);
         let p = PageRequest::new("events", Some(10), Some(&c)).unwrap();
         assert_eq!(p.after.as_deref(), Some(id));
+        let first = PageRequest::new("events", Some(10), Some("")).unwrap();
+        assert_eq!(first.after, None, "an empty cursor is the first page");
         for bad in [
             "%%%".to_owned(),
             encode("audit", id),

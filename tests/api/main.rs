@@ -24,4 +24,5 @@ mod privacy;
 mod push;
 mod research;
 mod sessions;
+mod webapp;
 mod wire;

@@ -1,0 +1,335 @@
+// The one API client of the resident app. Every call to the server goes through `request`:
+// base path, the access token (kept in memory only), a fresh Idempotency-Key on every write
+// (the same key on every retry of that write), retries with back-off for network errors and
+// 503/429 (honouring Retry-After), one token refresh on 401, and problem+json turned into
+// a message in the user's language (`ApiError.message`).
+//
+// The refresh token never reaches this code: the server keeps it in an HttpOnly cookie
+// (`X-Token-Transport: cookie`, see docs/resident-app.md).
+
+import { t } from './i18n.js';
+
+/** @typedef {import('../../types/api').paths} Paths */
+/** @typedef {import('../../types/api').components['schemas']} Schemas */
+/** @typedef {Schemas['Problem']} Problem */
+/** @typedef {Schemas['TokenResponse']} TokenResponse */
+/** @typedef {Schemas['MeResponse']} Me */
+/** @typedef {Schemas['MyStepResponse']} MyStep */
+/** @typedef {Schemas['CurrentStepsResponse']} CurrentSteps */
+/** @typedef {Schemas['MyProgressResponse']} MyProgress */
+/** @typedef {Schemas['PreferencesBody']} Preferences */
+/** @typedef {Schemas['SnoozeRequest']} SnoozeRequest */
+/** @typedef {Schemas['IntentionRequest']} IntentionRequest */
+/** @typedef {Schemas['CrisisKind']} CrisisKind */
+/** @typedef {Schemas['MyCompleteRequest']} CompleteRequest */
+/**
+ * The JSON body of a path's answer.
+ * @template {keyof Paths} P
+ * @template {string} M
+ * @template {number} S
+ * @typedef {P extends keyof Paths ? M extends keyof Paths[P] ? Paths[P][M] extends { responses: infer R } ? S extends keyof R ? R[S] extends { content: { 'application/json': infer B } } ? B : never : never : never : never : never} Answer
+ */
+
+const BASE = '/v1';
+const ATTEMPTS = 4;
+
+/** An error a person can read: `message` is in the user's language. */
+export class ApiError extends Error {
+  /**
+   * @param {string} message
+   * @param {number} status 0 for "no connection"
+   * @param {Problem | null} problem
+   * @param {number} [retryAfter] seconds
+   */
+  constructor(message, status, problem, retryAfter) {
+    super(message);
+    this.status = status;
+    this.problem = problem;
+    this.code = problem?.code ?? (status === 0 ? 'network' : 'unknown');
+    this.retryAfter = retryAfter;
+  }
+
+  /** No answer from the server at all (offline, or it is down). */
+  get offline() {
+    return this.status === 0;
+  }
+}
+
+/** @type {string | null} */
+let accessToken = null;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let refreshTimer;
+/** @type {Promise<TokenResponse | null> | null} */
+let refreshing = null;
+/** @type {(() => void) | null} */
+let onSignedOut = null;
+
+/** @param {() => void} fn called when the session has ended (refresh refused) */
+export function whenSignedOut(fn) {
+  onSignedOut = fn;
+}
+
+export function signedIn() {
+  return accessToken !== null;
+}
+
+/** @param {TokenResponse} tokens */
+function useTokens(tokens) {
+  accessToken = tokens.access_token;
+  clearTimeout(refreshTimer);
+  // Refresh a minute before the access token runs out, so a screen never meets a 401.
+  const ms = Math.max(30, tokens.expires_in - 60) * 1000;
+  refreshTimer = setTimeout(() => {
+    refresh().catch(() => {});
+  }, ms);
+}
+
+function forgetTokens() {
+  accessToken = null;
+  clearTimeout(refreshTimer);
+}
+
+/**
+ * Tells the page whether the last answer came from the network or from the phone's copy.
+ * @param {boolean} offline
+ */
+function netStatus(offline) {
+  window.dispatchEvent(new CustomEvent('svs:net', { detail: { offline } }));
+}
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** @param {Response} res */
+function retryAfterSeconds(res) {
+  const v = res.headers.get('Retry-After');
+  if (!v) return undefined;
+  const n = Number(v);
+  if (Number.isFinite(n)) return Math.max(0, n);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
+}
+
+/**
+ * The message for a problem answer, in the user's language.
+ * @param {number} status
+ * @param {Problem | null} p
+ * @param {number | undefined} retryAfter
+ */
+function messageFor(status, p, retryAfter) {
+  const code = p?.code;
+  if (code === 'account_locked') return t('login.locked', { minutes: Math.max(1, Math.ceil((retryAfter ?? 60) / 60)) });
+  if (code === 'step_not_open' || code === 'not_open') return t('error.not_open');
+  if (code === 'validation_failed' && p) {
+    const detail = p.errors?.length ? p.errors.map((e) => e.message).join(' ') : p.detail;
+    return t('error.validation', { detail });
+  }
+  if (status === 429 || status === 503) return t('error.busy');
+  if (status === 401) return t('error.session');
+  return t('error.generic');
+}
+
+/**
+ * One call to the API.
+ * @param {string} method
+ * @param {string} path under /v1, e.g. `/me/steps/current`
+ * @param {{ body?: unknown, idempotencyKey?: string, auth?: boolean, cookie?: boolean, attempts?: number }} [opts]
+ * @returns {Promise<any>} the parsed JSON answer (undefined for 204)
+ */
+export async function request(method, path, opts = {}) {
+  const write = method !== 'GET' && method !== 'HEAD';
+  // One key per intended write: every retry of it sends the same key.
+  const key = write ? (opts.idempotencyKey ?? crypto.randomUUID()) : undefined;
+  const attempts = opts.attempts ?? ATTEMPTS;
+  let refreshed = false;
+  for (let attempt = 1; ; attempt++) {
+    /** @type {Record<string, string>} */
+    const headers = { Accept: 'application/json' };
+    if (key) headers['Idempotency-Key'] = key;
+    if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (opts.cookie) headers['X-Token-Transport'] = 'cookie';
+    if (opts.auth !== false && accessToken) headers.Authorization = `Bearer ${accessToken}`;
+    /** @type {Response} */
+    let res;
+    try {
+      res = await fetch(BASE + path, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        credentials: 'same-origin',
+        cache: 'no-store',
+      });
+    } catch {
+      if (attempt >= attempts) {
+        netStatus(true);
+        throw new ApiError(t('error.network'), 0, null);
+      }
+      await sleep(backoff(attempt));
+      continue;
+    }
+    netStatus(res.headers.get('X-Svs-Offline') === '1');
+    if (res.status === 401 && opts.auth !== false && !refreshed && accessToken) {
+      refreshed = true;
+      const ok = await refresh().catch(() => null);
+      if (ok) continue;
+    }
+    if ((res.status === 503 || res.status === 429) && attempt < attempts) {
+      const wait = retryAfterSeconds(res);
+      // A long wait (an account lock) is not retried: the person is told.
+      if (wait === undefined || wait <= 10) {
+        await sleep(wait !== undefined ? wait * 1000 : backoff(attempt));
+        continue;
+      }
+    }
+    if (res.ok) {
+      if (res.status === 204) return undefined;
+      const type = res.headers.get('Content-Type') ?? '';
+      return type.includes('json') ? res.json() : res.text();
+    }
+    /** @type {Problem | null} */
+    let problem = null;
+    try {
+      problem = await res.json();
+    } catch {
+      problem = null;
+    }
+    const wait = retryAfterSeconds(res);
+    throw new ApiError(messageFor(res.status, problem, wait), res.status, problem, wait);
+  }
+}
+
+/** @param {number} attempt */
+function backoff(attempt) {
+  // 0.5 s, 1 s, 2 s … with jitter, at most 8 s.
+  return Math.min(8000, 500 * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2);
+}
+
+/**
+ * Exchanges the refresh cookie for a new access token; one at a time (refresh tokens work
+ * once, and two at once would end the session).
+ * @returns {Promise<TokenResponse | null>}
+ */
+export function refresh() {
+  if (!refreshing) {
+    const hadSession = accessToken !== null;
+    refreshing = (async () => {
+      try {
+        /** @type {Answer<'/v1/auth/refresh', 'post', 200>} */
+        const tokens = await request('POST', '/auth/refresh', { body: {}, auth: false, cookie: true, attempts: 2 });
+        useTokens(tokens);
+        return tokens;
+      } catch (e) {
+        if (e instanceof ApiError && !e.offline) {
+          forgetTokens();
+          // Only a session that was there ends; a first visit has none.
+          if (hadSession) onSignedOut?.();
+        }
+        throw e;
+      } finally {
+        refreshing = null;
+      }
+    })();
+  }
+  return refreshing;
+}
+
+/**
+ * @param {string} code
+ * @param {string} pin
+ * @returns {Promise<TokenResponse>}
+ */
+export async function activate(code, pin) {
+  /** @type {Answer<'/v1/auth/activate', 'post', 200>} */
+  const tokens = await request('POST', '/auth/activate', { body: { code, pin }, auth: false, cookie: true, attempts: 2 });
+  useTokens(tokens);
+  return tokens;
+}
+
+/**
+ * @param {string} username
+ * @param {string} password
+ * @returns {Promise<TokenResponse>}
+ */
+export async function login(username, password) {
+  /** @type {Answer<'/v1/auth/login', 'post', 200>} */
+  const tokens = await request('POST', '/auth/login', { body: { username, password }, auth: false, cookie: true, attempts: 2 });
+  useTokens(tokens);
+  return tokens;
+}
+
+export async function logout() {
+  try {
+    await request('POST', '/auth/logout', { body: {}, auth: false, cookie: true, attempts: 2 });
+  } finally {
+    forgetTokens();
+  }
+}
+
+/** @returns {Promise<Answer<'/v1/me', 'get', 200>>} */
+export const me = () => request('GET', '/me');
+
+/** @returns {Promise<Answer<'/v1/me/steps/current', 'get', 200>>} */
+export const currentSteps = () => request('GET', '/me/steps/current');
+
+/** @returns {Promise<Answer<'/v1/me/progress', 'get', 200>>} */
+export const progress = () => request('GET', '/me/progress');
+
+/** @returns {Promise<Answer<'/v1/me/steps/done', 'get', 200>>} */
+export const doneSteps = () => request('GET', '/me/steps/done');
+
+/**
+ * @param {string} id
+ * @param {CompleteRequest} body
+ * @param {string} idempotencyKey kept by the caller, so a queued completion is sent with it again
+ * @param {number} [attempts]
+ * @returns {Promise<Answer<'/v1/me/steps/{id}/complete', 'post', 200>>}
+ */
+export const complete = (id, body, idempotencyKey, attempts) =>
+  request('POST', `/me/steps/${encodeURIComponent(id)}/complete`, { body, idempotencyKey, attempts });
+
+/**
+ * @param {string} id
+ * @returns {Promise<Answer<'/v1/me/steps/{id}/help', 'post', 200>>}
+ */
+export const askHelp = (id) => request('POST', `/me/steps/${encodeURIComponent(id)}/help`);
+
+/**
+ * @param {string} id
+ * @param {SnoozeRequest} body
+ * @returns {Promise<Answer<'/v1/me/steps/{id}/snooze', 'post', 200>>}
+ */
+export const snooze = (id, body) => request('POST', `/me/steps/${encodeURIComponent(id)}/snooze`, { body });
+
+/**
+ * @param {string} id
+ * @param {IntentionRequest} body
+ * @returns {Promise<Answer<'/v1/me/steps/{id}/intention', 'put', 200>>}
+ */
+export const setIntention = (id, body) => request('PUT', `/me/steps/${encodeURIComponent(id)}/intention`, { body });
+
+/**
+ * @param {string} id a step just completed
+ * @param {number} score 1–5
+ */
+export const mood = (id, score) => request('POST', `/me/steps/${encodeURIComponent(id)}/mood`, { body: { score } });
+
+/** @param {number} score 1–5 */
+export const alliance = (score) => request('POST', '/me/alliance', { body: { score } });
+
+/**
+ * @param {CrisisKind} kind
+ * @returns {Promise<Answer<'/v1/me/crisis', 'post', 200>>}
+ */
+export const crisis = (kind) => request('POST', '/me/crisis', { body: { kind } });
+
+/** @returns {Promise<Answer<'/v1/me/notification-preferences', 'get', 200>>} */
+export const preferences = () => request('GET', '/me/notification-preferences');
+
+/**
+ * @param {Preferences} body
+ * @returns {Promise<Answer<'/v1/me/notification-preferences', 'put', 200>>}
+ */
+export const savePreferences = (body) => request('PUT', '/me/notification-preferences', { body });
+
+/** @returns {Promise<unknown>} everything the service keeps about the resident */
+export const exportData = () => request('GET', '/me/export');
