@@ -592,7 +592,7 @@ function ProgressScreen({ offline }) {
   const [error, setError] = useState(/** @type {string | null} */ (null));
   useEffect(() => {
     api.progress().then(setP, (e) => setError(messageOf(e)));
-    api.doneSteps().then(setDone, () => {});
+    api.doneSteps().then((page) => setDone(page.items), () => {});
   }, []);
   const pr = p?.progress;
   return html`<section class="svs-screen">
