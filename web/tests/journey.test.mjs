@@ -1,11 +1,13 @@
 // A resident's whole journey on a 360×640 phone, against the real server: activate, see the
 // step, complete it, get the next, ask for help, snooze, plan a moment, go offline and
-// complete, come back online and see it synced, check progress, report a crisis, settings,
+// complete, come back online and see it synced, check progress, send a photo as evidence,
+// report a crisis, settings,
 // sign out and in again (with a wrong PIN and a lockout). A caseworker and a volunteer do
 // their part through the API. Every screen is scanned with axe-core; no request may leave
 // the host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
 import { BASE, call, login, newResident, phone, assertAccessible, waitForServiceWorker, DEMO_PASSWORD, CASEWORKER, VOLUNTEER, PIN } from './helpers.mjs';
 
 /** @param {import('playwright-core').Page} page */
@@ -152,6 +154,30 @@ test('a resident goes through the app on a phone', { timeout: 120_000 }, async (
     await page.getByRole('listitem').filter({ hasText: first }).first().waitFor();
     await assertAccessible(page, 'progress');
 
+    // Evidence: the caseworker asks for a photo; the resident sends one from the step.
+    const withPhoto = await call('POST', `/v1/plans/${resident.planId}/steps`, {
+      token: caseworker,
+      body: {
+        category: 'papieren',
+        title: { nl: 'Maak een foto van je huurcontract', en: 'Take a photo of your rental contract' },
+        evidence: 'photo',
+        priority: 'P0',
+      },
+      expect: 201,
+    });
+    const photoStep = withPhoto.steps.find((/** @type {any} */ s) => s.title === 'Maak een foto van je huurcontract');
+    assert.equal(photoStep.status, 'open', 'a P0 step opens at once');
+    await page.getByRole('link', { name: 'Mijn stap' }).click();
+    await page.reload();
+    const photoCard = page.locator(`article[data-step="${photoStep.id}"]`);
+    await photoCard.waitFor();
+    await assertAccessible(page, 'home with an evidence step');
+    await photoCard.getByLabel('Foto of document toevoegen').setInputFiles({ name: 'contract.png', mimeType: 'image/png', buffer: pngPhoto() });
+    await page.getByText('Je foto of document is verstuurd.').waitFor();
+    const docs = await call('GET', `/v1/steps/${photoStep.id}/documents`, { token: caseworker, expect: 200 });
+    assert.equal(docs.length, 1, 'the caseworker sees the photo');
+    assert.equal(docs[0].media_type, 'image/jpeg', 'stored as a cleaned JPEG');
+
     // Crisis: the urgent step comes first.
     await page.getByRole('link', { name: 'Mijn stap' }).click();
     await page.getByRole('link', { name: 'Ik heb nu een probleem' }).click();
@@ -225,3 +251,42 @@ test('a resident goes through the app on a phone', { timeout: 120_000 }, async (
     await close();
   }
 });
+
+/** A small valid PNG (8×8, one colour), made here so the test needs no fixture file. */
+function pngPhoto() {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  /** @param {Buffer} buf */
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  /**
+   * @param {string} type
+   * @param {Buffer} data
+   */
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(8, 0);
+  ihdr.writeUInt32BE(8, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  const rows = Buffer.concat(Array.from({ length: 8 }, () => Buffer.from([0, ...Array(8).fill([200, 120, 40]).flat()])));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}

@@ -133,7 +133,7 @@ function messageFor(status, p, retryAfter) {
  * One call to the API.
  * @param {string} method
  * @param {string} path under /v1, e.g. `/me/steps/current`
- * @param {{ body?: unknown, idempotencyKey?: string, auth?: boolean, cookie?: boolean, attempts?: number }} [opts]
+ * @param {{ body?: unknown, file?: Blob, idempotencyKey?: string, auth?: boolean, cookie?: boolean, attempts?: number }} [opts]
  * @returns {Promise<any>} the parsed JSON answer (undefined for 204)
  */
 export async function request(method, path, opts = {}) {
@@ -147,6 +147,8 @@ export async function request(method, path, opts = {}) {
     const headers = { Accept: 'application/json' };
     if (key) headers['Idempotency-Key'] = key;
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+    // A file goes as the raw body; the server decides its type by its bytes.
+    if (opts.file) headers['Content-Type'] = opts.file.type || 'application/octet-stream';
     if (opts.cookie) headers['X-Token-Transport'] = 'cookie';
     if (opts.auth !== false && accessToken) headers.Authorization = `Bearer ${accessToken}`;
     /** @type {Response} */
@@ -155,7 +157,7 @@ export async function request(method, path, opts = {}) {
       res = await fetch(BASE + path, {
         method,
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: opts.file ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
         credentials: 'same-origin',
         cache: 'no-store',
       });
@@ -264,6 +266,15 @@ export async function logout() {
     forgetTokens();
   }
 }
+
+/**
+ * Sends a photo or PDF as evidence for a step; one key per chosen file, so a retry stores it once.
+ * @param {string} id
+ * @param {Blob} file
+ * @returns {Promise<Answer<'/v1/me/steps/{id}/documents', 'post', 201>>}
+ */
+export const uploadDocument = (id, file) =>
+  request('POST', `/me/steps/${encodeURIComponent(id)}/documents`, { file, attempts: 3 });
 
 /** @returns {Promise<Answer<'/v1/me', 'get', 200>>} */
 export const me = () => request('GET', '/me');

@@ -327,6 +327,26 @@ function StepCard({ step, onCompleted, onQueued, onChanged }) {
     });
   };
 
+  /** @param {Event} e */
+  const upload = (e) => {
+    const input = /** @type {HTMLInputElement} */ (e.currentTarget);
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    return act(async () => {
+      try {
+        await api.uploadDocument(id, file);
+      } catch (err) {
+        // 413/415/422 carry a detail that says what to do (another photo, a PDF, smaller).
+        if (err instanceof api.ApiError && [413, 415, 422].includes(err.status) && err.problem?.detail) {
+          throw new Error(t('upload.refused', { detail: err.problem.detail }));
+        }
+        throw err;
+      }
+      onChanged({ text: t('upload.done') });
+    });
+  };
+
   const help = () =>
     act(async () => {
       await api.askHelp(id);
@@ -380,6 +400,12 @@ function StepCard({ step, onCompleted, onQueued, onChanged }) {
       ${!step.help_requested && html`<${Button} onClick=${help} busy=${busy}>${t('step.help')}<//>`}
       ${!step.urgent && html`<${Button} onClick=${() => setPanel('snooze')}>${t('step.snooze')}<//>`}
       <${Button} onClick=${() => setPanel('when')}>${t('step.when')}<//>
+      ${(step.evidence === 'photo' || step.evidence === 'document') &&
+      html`<label class="utrecht-button utrecht-button--secondary-action svs-button svs-upload" for=${`file-${id}`}>
+        ${busy ? t('common.busy') : t('step.upload')}
+        <input type="file" class="svs-upload__input" id=${`file-${id}`} accept="image/jpeg,image/png,application/pdf"
+          disabled=${busy} onChange=${upload} />
+      </label>`}
     </div>`}
     ${panel === 'done' &&
     html`<form class="utrecht-form svs-panel" onSubmit=${complete}>
