@@ -369,13 +369,30 @@ fn tokens(settings: &Settings, out: &Path) -> anyhow::Result<()> {
     for (user, step) in open {
         open_by_user.entry(user).or_insert(step);
     }
+    // Every authenticated request checks its sign-in session (issue 17.4): give each resident a
+    // live one, as a sign-in would, so the tokens below pass that check.
+    let expires = db::now() + chrono::Duration::days(1);
+    db::write_tx(&mut conn, |conn| -> anyhow::Result<()> {
+        use stapvoorstap::db::schema::refresh_tokens as rt;
+        diesel::delete(rt::table.filter(rt::family_id.like("bench-session-%"))).execute(conn)?;
+        for (id, _) in &residents {
+            db::tokens::insert_refresh_token(
+                conn,
+                id,
+                &format!("bench-session-{id}"),
+                &format!("bench-unused-{id}"),
+                expires,
+            )?;
+        }
+        Ok(())
+    })?;
     let keys = JwtKeys::new(&secret(), Duration::from_secs(15 * 60));
     let mut tok = std::io::BufWriter::new(std::fs::File::create(out.join("tokens.txt"))?);
     let mut comp = std::io::BufWriter::new(std::fs::File::create(out.join("complete.txt"))?);
     let mut logins = std::io::BufWriter::new(std::fs::File::create(out.join("logins.txt"))?);
     let mut with_step = 0;
     for (id, login) in &residents {
-        let token = keys.issue(id, Role::Resident, "bench-session")?;
+        let token = keys.issue(id, Role::Resident, &format!("bench-session-{id}"))?;
         writeln!(tok, "{token}")?;
         if let Some(login) = login {
             writeln!(logins, "{login}")?;

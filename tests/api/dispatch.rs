@@ -1,8 +1,9 @@
 //! Delivery per device and leases that hold (issue 17, items 8 and 9): a resident with several
 //! phones gets each reminder once per phone, a phone that failed is retried on its own, and
 //! several dispatchers against one database with slow FCM answers (longer than the lease), or
-//! one of them stopped abruptly mid-batch, lose nothing and never send twice except what the
-//! stopped one had already started.
+//! one of them stopped abruptly mid-batch (in-process, and as a real process killed with
+//! SIGKILL among three), lose nothing and never send twice except what the stopped one had
+//! already started.
 
 use crate::fake_fcm::{FakeFcm, Scripted};
 use crate::helpers::{Backend, TestApp};
@@ -454,4 +455,206 @@ async fn killed_instance_loses_nothing_and_only_its_started_sends_repeat_postgre
 #[actix_web::test]
 async fn killed_instance_loses_nothing_and_only_its_started_sends_repeat_sqlite() {
     run_killed_instance(Backend::Sqlite).await;
+}
+
+/// Processes of the real binary, killed (SIGKILL) when dropped.
+struct Processes(Vec<std::process::Child>);
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts `stapvoorstap serve` as its own process on the test app's database, dispatching to
+/// the fake FCM with a short lease, its log in `dir`.
+fn serve_process(
+    app: &TestApp,
+    account: &std::path::Path,
+    dir: &std::path::Path,
+    name: &str,
+) -> std::process::Child {
+    let data = dir.join(name);
+    std::fs::create_dir_all(&data).unwrap();
+    let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_stapvoorstap"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DATABASE_URL", app.settings.database_url.expose())
+        .env("DATA_DIR", &data)
+        .env("LISTEN_ADDR", "127.0.0.1:0")
+        .env(
+            "JWT_SECRET",
+            format!("kill-test-{}", uuid::Uuid::new_v4().simple()),
+        )
+        .env("FCM_SERVICE_ACCOUNT_FILE", account)
+        .env("FCM_BASE_URL", app.settings.fcm_base_url.as_str())
+        .env("REMINDERS_ENABLED", "true")
+        .env("REMINDER_TICK", "100ms")
+        .env("DISPATCH_LEASE", "1s")
+        .env("DISPATCH_BATCH", "5")
+        .env("QUIET_HOURS", "00:00-00:00")
+        .env("REMINDER_DAILY_CAP", "24")
+        .env("REMINDER_WEEKLY_CAP", "100")
+        .env("DB_POOL_SIZE", "4")
+        .env("HTTP_WORKERS", "1")
+        .env("RUST_LOG", "warn")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("start the binary")
+}
+
+/// Issue 17.9 with real processes: three instances of the binary dispatch one outbox with a
+/// 1 s lease against an FCM whose answers take longer than the lease, some phones fail once;
+/// one instance is killed with SIGKILL while its sends are in flight. Nothing is lost, the live
+/// instances never send a phone anything twice, and the only repeats are of sends the killed
+/// process had already made.
+async fn run_killed_process(backend: Backend) {
+    let Some((app, fake, dir)) = slow_push_app(backend).await else {
+        return;
+    };
+    let account = dir.path().join("fcm-service-account.json");
+    assert!(account.exists(), "push_app wrote the service account");
+    // Faults: a few phones are unavailable once (FCM asks to retry after a second).
+    for i in [1, 4, 7] {
+        fake.script(
+            &format!("bulk-token-{i}"),
+            vec![Scripted::error(503, "UNAVAILABLE").retry_after(1)],
+        );
+    }
+    let seeded: std::collections::BTreeSet<String> = {
+        let pool = app.state.pool.clone();
+        actix_web::web::block(move || {
+            use diesel::prelude::*;
+            use stapvoorstap::db::schema::notifications::dsl::*;
+            notifications
+                .select(id)
+                .load::<String>(&mut pool.get().unwrap())
+                .unwrap()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+    };
+    assert_eq!(seeded.len(), RESIDENTS);
+
+    let logs = tempfile::tempdir().unwrap();
+    let mut processes = Processes(vec![serve_process(&app, &account, logs.path(), "victim")]);
+    // The first access token the fake hands out is the victim's: the others start after it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while fake.token_fetches() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the victim never asked for a token"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let victim_token = "fake-access-1";
+    for name in ["survivor-1", "survivor-2"] {
+        processes
+            .0
+            .push(serve_process(&app, &account, logs.path(), name));
+    }
+    let from_victim = || {
+        fake.received_by_token()
+            .iter()
+            .filter(|(token, _, _)| token == victim_token)
+            .count()
+    };
+    while from_victim() < 3 {
+        assert!(Instant::now() < deadline, "the victim never sent");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // kill -9, while its sends wait for FCM's answer (1.1–1.6 s).
+    processes.0[0].kill().unwrap();
+    processes.0[0].wait().unwrap();
+
+    let accepted_pairs = |fake: &FakeFcm| {
+        let mut out: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        for (token, accepted, m) in fake.received_by_token() {
+            let reminder = m["message"]["data"]["reminder_id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            if accepted && seeded.contains(&reminder) {
+                let phone = m["message"]["token"].as_str().unwrap().to_owned();
+                out.entry((reminder, phone)).or_default().push(token);
+            }
+        }
+        out
+    };
+    loop {
+        let s = states(&app).await;
+        if s.iter().all(|s| s == "sent") && accepted_pairs(&fake).len() == PAIRS {
+            break;
+        }
+        if Instant::now() > deadline {
+            for name in ["victim", "survivor-1", "survivor-2"] {
+                let log = std::fs::read_to_string(logs.path().join(format!("{name}.log")));
+                eprintln!("--- {name}\n{}", log.unwrap_or_default());
+            }
+            panic!("not everything was delivered: {s:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(processes);
+
+    let pairs = accepted_pairs(&fake);
+    assert_eq!(pairs.len(), PAIRS, "0 lost: every phone got its reminder");
+    let tokens: std::collections::BTreeSet<&String> = pairs.values().flatten().collect();
+    assert!(
+        tokens.len() >= 2,
+        "the survivors took part, with tokens of their own: {tokens:?}"
+    );
+    let mut duplicates = 0;
+    for (pair, senders) in &pairs {
+        let by_victim = senders.iter().filter(|t| *t == victim_token).count();
+        assert!(by_victim <= 1, "{pair:?}: {senders:?}");
+        assert!(
+            senders.len() - by_victim <= 1,
+            "live instances never send a phone anything twice: {pair:?} {senders:?}"
+        );
+        if senders.len() > 1 {
+            assert_eq!(by_victim, 1, "a repeat only of the killed process's sends");
+            duplicates += 1;
+        }
+    }
+    assert!(
+        duplicates <= from_victim(),
+        "{duplicates} > {}",
+        from_victim()
+    );
+    assert!(
+        duplicates >= 1,
+        "the victim died with sends in flight, so those were sent again"
+    );
+    // The failed-once phones were each retried, by whoever held the reminder then.
+    let sends_to = |phone: &str| {
+        fake.received_by_token()
+            .iter()
+            .filter(|(_, _, m)| m["message"]["token"] == phone)
+            .count()
+    };
+    for i in [1, 4, 7] {
+        assert!(
+            sends_to(&format!("bulk-token-{i}")) >= 2,
+            "bulk-token-{i} retried"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_killed_process_among_three_loses_nothing_postgres() {
+    run_killed_process(Backend::Postgres).await;
+}
+
+#[actix_web::test]
+async fn a_killed_process_among_three_loses_nothing_sqlite() {
+    run_killed_process(Backend::Sqlite).await;
 }

@@ -71,6 +71,9 @@ struct State {
     messages: Vec<Value>,
     /// The `User-Agent` of each message in `messages` (tests give each instance its own).
     agents: Vec<String>,
+    /// The access token each message in `messages` came with, and whether its answer accepts
+    /// it: processes of the real binary share a `User-Agent`, but each fetches its own token.
+    callers: Vec<(String, bool)>,
 }
 
 struct Shared {
@@ -123,6 +126,7 @@ impl FakeFcm {
                 scripts: HashMap::new(),
                 messages: Vec::new(),
                 agents: Vec::new(),
+                callers: Vec::new(),
             }),
         });
         let data = web::Data::from(Arc::clone(&shared));
@@ -187,6 +191,19 @@ impl FakeFcm {
             .iter()
             .cloned()
             .zip(state.messages.iter().cloned())
+            .collect()
+    }
+
+    /// Every `messages:send` body that passed the checks, with the access token it came with
+    /// and whether its answer accepts it (a scripted error does not), in arrival order.
+    pub fn received_by_token(&self) -> Vec<(String, bool, Value)> {
+        let state = self.shared.state();
+        state
+            .callers
+            .iter()
+            .cloned()
+            .zip(state.messages.iter().cloned())
+            .map(|((token, accepted), message)| (token, accepted, message))
             .collect()
     }
 
@@ -401,6 +418,7 @@ async fn send_message(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
+    let bearer = bearer.unwrap_or_default().to_owned();
     let (n, latency, scripted) = {
         let mut state = shared.state();
         state.messages.push(json);
@@ -416,6 +434,10 @@ async fn send_message(
             .scripts
             .get_mut(&registration_token)
             .and_then(VecDeque::pop_front);
+        let accepted = scripted
+            .as_ref()
+            .is_none_or(|s| (200..300).contains(&s.status));
+        state.callers.push((bearer, accepted));
         (n, latency, scripted)
     };
     if !latency.is_zero() {
