@@ -27,18 +27,20 @@ export BENCH_WRK="$ROOT/benches/wrk"
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y wrk >/dev/null; }
 
-cargo build --release -q --bin stapvoorstap --example bench_seed
-AFTER="$OUT/stapvoorstap-after"; cp "$TARGET/release/stapvoorstap" "$AFTER"
 BEFORE="$OUT/stapvoorstap-before"
 if [ ! -x "$BEFORE" ] || [ "$(cat "$OUT/before-rev" 2>/dev/null)" != "$(git rev-parse "$BEFORE_REV")" ]; then
-  echo "building the binary of $BEFORE_REV (its own target, once)"
+  # Same target directory: the dependencies are built once for both; the crate itself is built
+  # from the older source, copied out, and rebuilt from this checkout below.
+  echo "building the binary of $BEFORE_REV (once)"
   rm -rf "$OUT/src-before"; git worktree prune
   git worktree add -q --detach "$OUT/src-before" "$BEFORE_REV"
-  (cd "$OUT/src-before" && CARGO_TARGET_DIR="$OUT/target-before" cargo build --release -q --bin stapvoorstap)
-  cp "$OUT/target-before/release/stapvoorstap" "$BEFORE"
+  (cd "$OUT/src-before" && CARGO_TARGET_DIR="$TARGET" cargo build --release -q --bin stapvoorstap)
+  cp "$TARGET/release/stapvoorstap" "$BEFORE"
   git rev-parse "$BEFORE_REV" > "$OUT/before-rev"
   git worktree remove --force "$OUT/src-before"
 fi
+cargo build --release -q --bin stapvoorstap --example bench_seed
+AFTER="$OUT/stapvoorstap-after"; cp "$TARGET/release/stapvoorstap" "$AFTER"
 SEED="$TARGET/release/examples/bench_seed"
 
 SERVER_PID=""

@@ -305,6 +305,33 @@ pub struct Settings {
     #[arg(long, env = "FCM_BASE_URL", value_name = "FCM_BASE_URL", default_value = crate::push::fcm::DEFAULT_BASE_URL, global = true)]
     pub fcm_base_url: String,
 
+    /// Contact URI (`mailto:` or `https:`) sent to browsers' push services with every Web
+    /// Push message (RFC 8292 VAPID `sub`). Standard Web Push to the resident app is on only
+    /// when this is set.
+    #[arg(
+        long,
+        env = "WEB_PUSH_CONTACT",
+        value_name = "WEB_PUSH_CONTACT",
+        global = true
+    )]
+    pub web_push_contact: Option<String>,
+
+    /// VAPID private key (base64url of a 32-byte P-256 key). Unset: one is generated and kept
+    /// in `DATA_DIR/web-push-key`; several instances must share it (set it, or share DATA_DIR).
+    #[arg(
+        long,
+        env = "WEB_PUSH_PRIVATE_KEY",
+        value_name = "WEB_PUSH_PRIVATE_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub web_push_private_key: Option<SecretString>,
+
+    /// Push services a browser subscription may point at (comma-separated origins; `*.` for
+    /// subdomains). Nothing is ever sent to another address.
+    #[arg(long, env = "WEB_PUSH_ALLOWED_ORIGINS", value_name = "WEB_PUSH_ALLOWED_ORIGINS", default_value = crate::push::webpush::DEFAULT_ALLOWED_ORIGINS, global = true)]
+    pub web_push_allowed_origins: String,
+
     /// How often the reminder scheduler and dispatcher run.
     #[arg(long, env = "REMINDER_TICK", value_name = "REMINDER_TICK", default_value = "30s", value_parser = parse_duration, global = true)]
     pub reminder_tick: Duration,
@@ -501,6 +528,9 @@ impl Settings {
             auth_rate_per_minute: 30,
             fcm_service_account_file: None,
             fcm_base_url: crate::push::fcm::DEFAULT_BASE_URL.into(),
+            web_push_contact: None,
+            web_push_private_key: None,
+            web_push_allowed_origins: crate::push::webpush::DEFAULT_ALLOWED_ORIGINS.into(),
             reminder_tick: Duration::from_secs(30),
             reminder_due_soon_before: Duration::from_secs(24 * 3600),
             reminder_inactivity_after: Duration::from_secs(7 * 24 * 3600),

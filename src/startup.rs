@@ -37,6 +37,8 @@ pub struct AppState {
     pub research_key: SecretString,
     /// Document storage, keys and limits.
     pub documents: crate::documents::Documents,
+    /// Standard Web Push (its public key and subscription checks); `None` when off.
+    pub web_push: Option<std::sync::Arc<crate::push::webpush::WebPushClient>>,
 }
 
 /// A built, listening application.
@@ -77,6 +79,7 @@ impl Application {
             SecretString::from(crate::auth::secrets::hash_code(&secret, "activation-codes"));
         let push_metrics = crate::push::dispatcher::PushMetrics::register(metrics.registry())?;
         let rules = crate::scheduler::ReminderRules::from_settings(&settings);
+        let web_push = web_push_client(&settings)?;
         let dispatcher = crate::push::dispatcher::Dispatcher::new(
             pool.clone(),
             push_sender(&settings)?,
@@ -87,7 +90,8 @@ impl Application {
             settings.dispatch_max_attempts,
             settings.dispatch_concurrency,
             Some(push_metrics),
-        );
+        )
+        .with_web_push(web_push.clone());
         let documents = crate::documents::Documents::from_settings(&settings)?;
         if settings.reminders_enabled {
             if settings.dispatch_lease < 2 * FCM_REQUEST_TIMEOUT {
@@ -124,6 +128,7 @@ impl Application {
                 ))
             }),
             documents,
+            web_push,
             settings: settings.clone(),
             pool,
             metrics: metrics.clone(),
@@ -225,6 +230,47 @@ fn push_sender(settings: &Settings) -> anyhow::Result<crate::push::dispatcher::S
         .map_err(|e| anyhow::anyhow!("FCM configuration: {e}"))?;
     tracing::info!(base_url = %settings.fcm_base_url, "push reminders go to FCM HTTP v1");
     Ok(Sender::Fcm(std::sync::Arc::new(client)))
+}
+
+/// Standard Web Push when `WEB_PUSH_CONTACT` is set, with the configured VAPID key or the one
+/// kept in the data directory (created once).
+fn web_push_client(
+    settings: &Settings,
+) -> anyhow::Result<Option<std::sync::Arc<crate::push::webpush::WebPushClient>>> {
+    use crate::push::webpush;
+    use secrecy::ExposeSecret;
+    let Some(contact) = settings.web_push_contact.as_deref() else {
+        return Ok(None);
+    };
+    let key = match &settings.web_push_private_key {
+        Some(k) => k.clone(),
+        None => {
+            let dir = settings.data_dir();
+            let path = dir.join("web-push-key");
+            match std::fs::read_to_string(&path) {
+                Ok(existing) => SecretString::from(existing.trim().to_owned()),
+                Err(_) => {
+                    std::fs::create_dir_all(&dir)?;
+                    let key = webpush::generate_private_key();
+                    crate::auth::secrets::write_private(&path, key.expose_secret()).with_context(
+                        || format!("cannot keep the VAPID key in {}", path.display()),
+                    )?;
+                    tracing::info!(path = %path.display(), "generated a Web Push (VAPID) key");
+                    key
+                }
+            }
+        }
+    };
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("stapvoorstap/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .build()?;
+    let client =
+        webpush::WebPushClient::new(&key, contact, &settings.web_push_allowed_origins, http)
+            .map_err(|e| anyhow::anyhow!(e))?;
+    tracing::info!("standard Web Push is on");
+    Ok(Some(std::sync::Arc::new(client)))
 }
 
 /// A lease-owner id unique to this process.

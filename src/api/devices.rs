@@ -23,20 +23,49 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
+    /// An Android app with an FCM registration token.
+    Android,
+    /// An iOS app with an FCM registration token.
+    Ios,
+    /// A web app with an FCM (Firebase JS SDK) registration token.
+    Web,
+    /// A browser subscribed with standard Web Push (RFC 8030): `token` is the subscription's
+    /// `endpoint`, and `web_push_keys` its keys. Only when `GET /v1/me/web-push` says
+    /// `available`.
+    WebPush,
+}
+crate::domain::kinds::all_values!(Platform {
     Android,
     Ios,
     Web,
-}
-crate::domain::kinds::all_values!(Platform { Android, Ios, Web });
+    WebPush
+});
 
-/// An FCM registration token of this app installation.
+/// The keys of a browser's push subscription (`PushSubscription.toJSON().keys`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebPushKeys {
+    /// The browser's P-256 public key: 65 bytes, base64url.
+    #[schema(min_length = 86, max_length = 88, pattern = "^[A-Za-z0-9_-]+=*$")]
+    pub p256dh: String,
+    /// The subscription's authentication secret: 16 bytes, base64url.
+    #[schema(min_length = 22, max_length = 24, pattern = "^[A-Za-z0-9_-]+=*$")]
+    pub auth: String,
+}
+
+/// This app installation: an FCM registration token, or a standard Web Push subscription.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterDeviceRequest {
-    /// The FCM registration token (at most 4096 characters).
+    /// The FCM registration token, or for `web_push` the subscription's `endpoint` URL (it
+    /// must belong to a push service the operator allows) — at most 4096 characters.
+    #[schema(min_length = 1, max_length = 4096)]
     pub token: String,
-    /// `android`, `ios` or `web`.
+    /// Which kind of installation this is.
     pub platform: Platform,
+    /// Required for `web_push`, refused for the other platforms.
+    #[serde(default)]
+    pub web_push_keys: Option<WebPushKeys>,
     /// Locale of the phone, e.g. `nl-NL`.
     #[schema(example = "nl-NL")]
     pub locale: Option<String>,
@@ -52,6 +81,8 @@ pub struct DeviceResponse {
     pub id: Uuid,
     /// Platform.
     pub platform: Platform,
+    /// True for the device registered from the session making this request (this phone).
+    pub this_session: bool,
     /// Locale.
     pub locale: Option<String>,
     /// App version.
@@ -102,7 +133,9 @@ pub async fn register_device(
         Platform::Android => "android",
         Platform::Ios => "ios",
         Platform::Web => "web",
+        Platform::WebPush => crate::push::dispatcher::WEB_PUSH_PLATFORM,
     };
+    let keys = web_push_keys(&state, req.platform, &token, req.web_push_keys)?;
     let answer = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
             idem.run(conn, &auth.id, |conn| {
@@ -116,20 +149,125 @@ pub async fn register_device(
                     locale.as_deref(),
                     version.as_deref(),
                 )?;
-                Answer::ok(&DeviceResponse {
-                    id: parse_id(&d.id),
-                    platform: crate::api::types::parse_known(&d.platform)
-                        .unwrap_or(Platform::Android),
-                    locale: d.locale,
-                    app_version: d.app_version,
-                    created_at: db::utc(d.created_at),
-                    last_seen_at: db::utc(d.last_seen_at),
-                })
+                let keys = keys.as_ref().map(|(p, a)| (p.as_str(), a.as_str()));
+                let d = notifications::set_web_push_keys(conn, &d.id, keys)?;
+                Answer::ok(&DeviceResponse::from_row(d, &auth.session))
             })
         })
     })
     .await?;
     Ok(answer.into_response())
+}
+
+/// The keys of a `web_push` registration, checked; `None` for the other platforms.
+fn web_push_keys(
+    state: &AppState,
+    platform: Platform,
+    endpoint: &str,
+    keys: Option<WebPushKeys>,
+) -> Result<Option<(String, String)>, ApiError> {
+    use crate::push::webpush::SubscriptionError;
+    let (Platform::WebPush, Some(keys)) = (platform, &keys) else {
+        return match (platform, keys) {
+            (Platform::WebPush, None) => Err(ApiError::invalid(
+                "web_push_keys",
+                "is needed for a web_push subscription",
+            )),
+            (_, Some(_)) => Err(ApiError::invalid(
+                "web_push_keys",
+                "belongs only to platform web_push",
+            )),
+            _ => Ok(None),
+        };
+    };
+    let Some(client) = &state.web_push else {
+        return Err(ApiError::Conflict {
+            code: "web_push_off",
+            detail: "Meldingen via de browser staan bij deze dienst niet aan.                      (Web push is not turned on for this service.)"
+                .into(),
+        });
+    };
+    match client.check_subscription(endpoint, &keys.p256dh, &keys.auth) {
+        Ok(()) => Ok(Some((keys.p256dh.clone(), keys.auth.clone()))),
+        Err(SubscriptionError::Endpoint) => Err(ApiError::invalid(
+            "token",
+            "must be the endpoint of a push service this service allows",
+        )),
+        Err(SubscriptionError::P256dh) => Err(ApiError::invalid(
+            "web_push_keys/p256dh",
+            "must be a P-256 public key in base64url",
+        )),
+        Err(SubscriptionError::Auth) => Err(ApiError::invalid(
+            "web_push_keys/auth",
+            "must be 16 bytes in base64url",
+        )),
+    }
+}
+
+impl DeviceResponse {
+    fn from_row(d: notifications::DeviceRow, session: &str) -> Self {
+        DeviceResponse {
+            id: parse_id(&d.id),
+            platform: crate::api::types::parse_known(&d.platform).unwrap_or(Platform::Android),
+            this_session: d.session_id.as_deref() == Some(session),
+            locale: d.locale,
+            app_version: d.app_version,
+            created_at: db::utc(d.created_at),
+            last_seen_at: db::utc(d.last_seen_at),
+        }
+    }
+}
+
+/// Whether this service sends standard Web Push, and the key to subscribe with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebPushInfo {
+    /// True when the operator turned standard Web Push on (`WEB_PUSH_CONTACT`).
+    pub available: bool,
+    /// The VAPID public key (uncompressed P-256 point, base64url): pass it as
+    /// `applicationServerKey` to `PushManager.subscribe`. Absent when not available.
+    pub public_key: Option<String>,
+}
+
+/// Whether this browser can be subscribed for standard Web Push, and with which key.
+#[utoipa::path(
+    tag = "devices",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Web Push settings of this service", body = WebPushInfo))
+)]
+#[get("/v1/me/web-push")]
+pub async fn web_push_info(_auth: AuthUser, state: web::Data<AppState>) -> web::Json<WebPushInfo> {
+    web::Json(WebPushInfo {
+        available: state.web_push.is_some(),
+        public_key: state.web_push.as_ref().map(|c| c.public_key().to_owned()),
+    })
+}
+
+/// My registered devices (phones and browsers that get my reminders).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeviceList {
+    /// Oldest first; a resident has only a few.
+    pub items: Vec<DeviceResponse>,
+}
+
+/// List my devices, so I can see where my reminders go and remove one I no longer use.
+#[utoipa::path(
+    tag = "devices",
+    security(("bearer" = [])),
+    responses((status = 200, description = "My devices", body = DeviceList))
+)]
+#[get("/v1/me/devices")]
+pub async fn list_devices(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+) -> ApiResult<web::Json<DeviceList>> {
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(notifications::list_devices(conn, &auth.id)?
+            .into_iter()
+            .map(|d| DeviceResponse::from_row(d, &auth.session))
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(web::Json(DeviceList { items: rows }))
 }
 
 /// A token can outlive its account (erased or disabled since): such a caller is signed out.

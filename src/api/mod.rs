@@ -120,6 +120,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(steps::verify_step)
         .service(steps::reopen_step)
         .service(devices::register_device)
+        .service(devices::list_devices)
+        .service(devices::web_push_info)
         .service(devices::delete_device)
         .service(devices::get_preferences)
         .service(devices::put_preferences)

@@ -19,6 +19,10 @@ pub struct DeviceRow {
     pub app_version: Option<String>,
     pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
+    /// Web Push devices: the browser's P-256 public key (base64url), else `None`.
+    pub web_p256dh: Option<String>,
+    /// Web Push devices: the subscription's authentication secret (base64url), else `None`.
+    pub web_auth: Option<String>,
 }
 
 /// Stored reminder preferences of a user.
@@ -133,6 +137,21 @@ pub fn record_mrt(conn: &mut DbConn, id: &str, probability: f64, send: bool) -> 
 }
 
 /// Registers a token for a user; a token known under another user moves to this one.
+/// Stores (or clears) the encryption keys of a Web Push subscription on a device row.
+pub fn set_web_push_keys(
+    conn: &mut DbConn,
+    device_id: &str,
+    keys: Option<(&str, &str)>,
+) -> QueryResult<DeviceRow> {
+    diesel::update(devices::table.find(device_id))
+        .set((
+            devices::web_p256dh.eq(keys.map(|k| k.0)),
+            devices::web_auth.eq(keys.map(|k| k.1)),
+        ))
+        .returning(devices::all_columns)
+        .get_result(conn)
+}
+
 pub fn upsert_device(
     conn: &mut DbConn,
     user_id: &str,

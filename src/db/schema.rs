@@ -221,6 +221,8 @@ diesel::table! {
         app_version -> Nullable<Text>,
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
+        web_p256dh -> Nullable<Text>,
+        web_auth -> Nullable<Text>,
     }
 }
 

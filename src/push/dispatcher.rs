@@ -17,6 +17,7 @@ use crate::db::{self, DbPool, users};
 use crate::domain::kinds::{Language, StepStatus};
 use crate::domain::reminders::{self, ReminderKind};
 use crate::push::fcm::{Disposition, FcmClient, FcmError, Message};
+use crate::push::webpush::{WebPushClient, WebPushPayload};
 use crate::scheduler::{self, ReminderRules};
 use chrono::{DateTime, Utc};
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
@@ -229,6 +230,9 @@ impl Held {
     }
 }
 
+/// `devices.platform` of a standard Web Push subscription (`token` is its endpoint).
+pub const WEB_PUSH_PLATFORM: &str = "web_push";
+
 /// Claims and sends reminders.
 #[derive(Clone)]
 pub struct Dispatcher {
@@ -242,6 +246,8 @@ pub struct Dispatcher {
     max_attempts: i32,
     permits: Arc<Semaphore>,
     metrics: Option<PushMetrics>,
+    /// Standard Web Push for `web_push` devices; `None` when the operator did not turn it on.
+    web_push: Option<Arc<WebPushClient>>,
 }
 
 /// What one device send ended in.
@@ -277,7 +283,15 @@ impl Dispatcher {
             max_attempts: i32::try_from(max_attempts).unwrap_or(8),
             permits: Arc::new(Semaphore::new(concurrency as usize)),
             metrics,
+            web_push: None,
         }
+    }
+
+    /// Sends to `web_push` devices with this client (standard Web Push); without one, such
+    /// devices are given up for each reminder with `web_push_off`.
+    pub fn with_web_push(mut self, client: Option<Arc<WebPushClient>>) -> Self {
+        self.web_push = client;
+        self
     }
 
     /// This instance's lease-owner id (each claim's token starts with it).
@@ -685,7 +699,7 @@ impl Dispatcher {
                 &row.id,
                 TTL_SECS,
             );
-            async move { (*d, self.send_held(&msg, &row.id, held).await) }
+            async move { (*d, self.send_held(d, &msg, &row.id, held).await) }
         });
         let results = futures_util::future::join_all(sends).await;
         let t = db::now();
@@ -796,7 +810,13 @@ impl Dispatcher {
 
     /// One device send, started only while the reminder's lease is surely still held (checked
     /// after waiting for a concurrency slot, which may take a while in a big batch).
-    async fn send_held(&self, msg: &Message, id: &str, held: &Held) -> DeviceResult {
+    async fn send_held(
+        &self,
+        device: &DeviceRow,
+        msg: &Message,
+        id: &str,
+        held: &Held,
+    ) -> DeviceResult {
         let _permit = match self.permits.acquire().await {
             Ok(p) => p,
             Err(e) => return DeviceResult::Failed(FcmError::Transport(e.to_string())),
@@ -804,10 +824,57 @@ impl Dispatcher {
         if !held.holds(id) {
             return DeviceResult::NotSent;
         }
-        match self.send(msg).await {
+        let sent = if device.platform == WEB_PUSH_PLATFORM {
+            self.send_web_push(device, msg).await
+        } else {
+            self.send(msg).await
+        };
+        match sent {
             Ok(()) => DeviceResult::Accepted,
             Err(e) => DeviceResult::Failed(e),
         }
+    }
+
+    /// One Web Push send: the same generic texts and collapse id as the FCM message.
+    async fn send_web_push(&self, device: &DeviceRow, msg: &Message) -> Result<(), FcmError> {
+        let Some(client) = &self.web_push else {
+            return Err(FcmError::Config("web_push_off".into()));
+        };
+        let (Some(p256dh), Some(auth), Some(n)) =
+            (&device.web_p256dh, &device.web_auth, &msg.notification)
+        else {
+            return Err(FcmError::InvalidArgument(
+                "subscription keys missing".into(),
+            ));
+        };
+        let tag = msg
+            .android
+            .as_ref()
+            .and_then(|a| a.collapse_key.clone())
+            .unwrap_or_default();
+        let payload = WebPushPayload {
+            title: &n.title,
+            body: &n.body,
+            tag: &tag,
+            data: &msg.data,
+        };
+        let started = std::time::Instant::now();
+        let result = client
+            .send(
+                &device.token,
+                p256dh,
+                auth,
+                &payload,
+                &tag.replace('-', ""),
+                TTL_SECS,
+            )
+            .await;
+        if let Some(m) = &self.metrics {
+            m.latency
+                .with_label_values(&[if result.is_ok() { "ok" } else { "error" }])
+                .observe(started.elapsed().as_secs_f64());
+        }
+        result
     }
 
     async fn send(&self, msg: &Message) -> Result<(), FcmError> {

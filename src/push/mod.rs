@@ -2,3 +2,4 @@
 
 pub mod dispatcher;
 pub mod fcm;
+pub mod webpush;

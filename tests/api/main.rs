@@ -24,5 +24,6 @@ mod privacy;
 mod push;
 mod research;
 mod sessions;
+mod web_push;
 mod webapp;
 mod wire;
