@@ -40,6 +40,7 @@ start_server() {
   DATABASE_URL=$url DATA_DIR=$WORK/$label LISTEN_ADDR=127.0.0.1:$port \
     JWT_SECRET=browser-tests-secret-that-is-long-enough-0123456789 \
     AUTH_RATE_PER_MINUTE=0 REMINDERS_ENABLED=false RUST_LOG=warn HASH_QUEUE_TIMEOUT=30s \
+    WEB_PUSH_CONTACT=mailto:beheer@example.org \
     "$BIN" serve --demo >"$WORK/$label/server.log" 2>&1 &
   PIDS+=($!)
   export SVS_BASE_URL=http://127.0.0.1:$port

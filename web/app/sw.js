@@ -139,3 +139,33 @@ function withTimeout(p, ms) {
     );
   });
 }
+
+// Standard Web Push: the server's message (already decrypted by the browser) carries only a
+// generic title and text and opaque ids; the same tag replaces an earlier notification.
+sw.addEventListener('push', (event) => {
+  /** @type {{ title?: string, body?: string, tag?: string }} */
+  let msg = {};
+  try {
+    msg = event.data ? event.data.json() : {};
+  } catch {
+    msg = {};
+  }
+  event.waitUntil(
+    sw.registration.showNotification(msg.title || 'Stap voor Stap', {
+      body: msg.body || '',
+      tag: msg.tag || 'stapvoorstap',
+      icon: '/app/icons/icon-192.png',
+      data: { url: '/app/' },
+    }),
+  );
+});
+
+sw.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(
+    sw.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((list) => {
+      const open = list.find((c) => new URL(c.url).pathname.startsWith('/app/'));
+      return open ? open.focus() : sw.clients.openWindow('/app/');
+    }),
+  );
+});

@@ -193,6 +193,11 @@ test('a resident goes through the app on a phone', { timeout: 120_000 }, async (
     await page.getByRole('link', { name: 'Instellingen' }).click();
     await page.getByRole('heading', { level: 1, name: 'Instellingen' }).waitFor();
     await page.getByLabel('Hoe vaak per week, hoogstens?').waitFor();
+    // Devices: none yet; Web Push is on (WEB_PUSH_CONTACT), so this browser may be added. The
+    // button is not pressed: subscribing would make the browser call its vendor's push service.
+    await page.getByRole('heading', { level: 2, name: 'Apparaten' }).waitFor();
+    await page.getByText('Er zijn geen telefoons aangemeld voor berichten.').waitFor();
+    await page.getByRole('button', { name: 'Berichten op deze telefoon' }).waitFor();
     await assertAccessible(page, 'settings');
     await page.getByLabel('Hoe vaak per week, hoogstens?').selectOption('2');
     await page.getByRole('button', { name: 'Opslaan' }).click();

@@ -22,6 +22,8 @@ import { t } from './i18n.js';
 /** @typedef {Schemas['IntentionRequest']} IntentionRequest */
 /** @typedef {Schemas['CrisisKind']} CrisisKind */
 /** @typedef {Schemas['MyCompleteRequest']} CompleteRequest */
+/** @typedef {Schemas['DeviceResponse']} Device */
+/** @typedef {Schemas['WebPushInfo']} WebPushInfo */
 /**
  * The JSON body of a path's answer.
  * @template {keyof Paths} P
@@ -344,3 +346,28 @@ export const savePreferences = (body) => request('PUT', '/me/notification-prefer
 
 /** @returns {Promise<unknown>} everything the service keeps about the resident */
 export const exportData = () => request('GET', '/me/export');
+
+/** @returns {Promise<Answer<'/v1/me/devices', 'get', 200>>} */
+export const devices = () => request('GET', '/me/devices');
+
+/** @param {string} id */
+export const removeDevice = (id) => request('DELETE', `/me/devices/${encodeURIComponent(id)}`);
+
+/** @returns {Promise<Answer<'/v1/me/web-push', 'get', 200>>} */
+export const webPushInfo = () => request('GET', '/me/web-push');
+
+/**
+ * Registers this browser's push subscription (standard Web Push).
+ * @param {PushSubscriptionJSON} sub
+ * @param {string} locale
+ * @returns {Promise<Answer<'/v1/me/devices', 'post', 200>>}
+ */
+export const registerWebPush = (sub, locale) =>
+  request('POST', '/me/devices', {
+    body: {
+      token: sub.endpoint ?? '',
+      platform: 'web_push',
+      web_push_keys: { p256dh: sub.keys?.p256dh ?? '', auth: sub.keys?.auth ?? '' },
+      locale,
+    },
+  });

@@ -830,6 +830,8 @@ function SettingsScreen({ me, onLang, onSignOut }) {
       <div class="svs-actions"><${Button} kind="primary" type="submit" busy=${busy}>${t('common.save')}<//></div>
     </form>`}
 
+    <${DevicesPanel} />
+
     <h2 class="utrecht-heading-2">${t('settings.export')}</h2>
     <p class="utrecht-paragraph">${t('settings.export.text')}</p>
     <div class="svs-actions"><${Button} onClick=${download}>${t('settings.export.button')}<//></div>
@@ -839,6 +841,99 @@ function SettingsScreen({ me, onLang, onSignOut }) {
     <p class="utrecht-paragraph">${t('settings.logout.text')}</p>
     <div class="svs-actions"><${Button} onClick=${onSignOut}>${t('settings.logout')}<//></div>
   </section>`;
+}
+
+/** Which of my phones and browsers get my reminders; this browser can be added (Web Push). */
+function DevicesPanel() {
+  const [list, setList] = useState(/** @type {import('./api.js').Device[] | null} */ (null));
+  const [push, setPush] = useState(/** @type {import('./api.js').WebPushInfo | null} */ (null));
+  const [notice, setNotice] = useState(/** @type {Notice | null} */ (null));
+  const [busy, setBusy] = useState(false);
+  const load = () =>
+    api.devices().then(
+      (d) => setList(d.items),
+      (e) => setNotice({ text: messageOf(e), kind: 'error' }),
+    );
+  useEffect(() => {
+    load();
+    api.webPushInfo().then(setPush, () => setPush(null));
+  }, []);
+  const canPush =
+    push?.available && push.public_key && 'serviceWorker' in navigator && 'PushManager' in window &&
+    typeof Notification !== 'undefined' && Notification.permission !== 'denied';
+  const hasThis = (list ?? []).some((d) => d.this_session && d.platform === 'web_push');
+
+  async function subscribe() {
+    if (!push?.public_key) return;
+    setBusy(true);
+    try {
+      if ((await Notification.requestPermission()) !== 'granted') {
+        setNotice({ text: t('settings.devices.denied') });
+        return;
+      }
+      const reg = await navigator.serviceWorker.ready;
+      const sub = await reg.pushManager.subscribe({
+        userVisibleOnly: true,
+        applicationServerKey: base64UrlBytes(push.public_key),
+      });
+      await api.registerWebPush(sub.toJSON(), navigator.language || lang());
+      setNotice({ text: t('settings.devices.added') });
+      await load();
+    } catch (err) {
+      setNotice({ text: err instanceof Error && !('status' in err) ? t('settings.devices.failed') : messageOf(err), kind: 'error' });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  /** @param {string} id */
+  async function remove(id) {
+    try {
+      await api.removeDevice(id);
+      setNotice({ text: t('settings.devices.removed') });
+      await load();
+    } catch (err) {
+      setNotice({ text: messageOf(err), kind: 'error' });
+    }
+  }
+
+  /** @param {import('./api.js').Device} d */
+  const name = (d) =>
+    d.this_session
+      ? t('settings.devices.this')
+      : t(
+          {
+            android: /** @type {const} */ ('settings.devices.platform.android'),
+            ios: /** @type {const} */ ('settings.devices.platform.ios'),
+            web: /** @type {const} */ ('settings.devices.platform.web'),
+            web_push: /** @type {const} */ ('settings.devices.platform.web_push'),
+          }[d.platform],
+        );
+
+  return html`<h2 class="utrecht-heading-2">${t('settings.devices')}</h2>
+    <${NoticeBox} notice=${notice} />
+    ${list && list.length === 0 && html`<p class="utrecht-paragraph">${t('settings.devices.none')}</p>`}
+    ${list && list.length > 0 &&
+    html`<ul class="utrecht-unordered-list svs-devices">
+      ${list.map(
+        (d) => html`<li class="utrecht-unordered-list__item" key=${d.id}>
+          <span>${name(d)}</span>
+          <${Button} onClick=${() => remove(d.id)}>${t('settings.devices.remove')}<//>
+        </li>`,
+      )}
+    </ul>`}
+    ${canPush && !hasThis &&
+    html`<p class="utrecht-paragraph">${t('settings.devices.push.text')}</p>
+      <div class="svs-actions"><${Button} onClick=${subscribe} busy=${busy}>${t('settings.devices.push')}<//></div>`}`;
+}
+
+/**
+ * The VAPID key as bytes for `applicationServerKey`.
+ * @param {string} b64
+ */
+function base64UrlBytes(b64) {
+  const bin = atob(b64.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (b64.length % 4)) % 4));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }
 
 // ---------------------------------------------------------------------------------------------
