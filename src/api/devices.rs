@@ -11,6 +11,7 @@ use crate::domain::kinds::ReminderState;
 use crate::domain::policy::CASEWORKERS;
 use crate::domain::reminders::ReminderKind;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 use crate::scheduler;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
@@ -83,10 +84,7 @@ pub async fn register_device(
         || token.len() > 4096
         || token.chars().any(|c| c.is_whitespace() || c.is_control())
     {
-        return Err(ApiError::invalid(
-            "token",
-            "must be an FCM registration token",
-        ));
+        return Err(ApiError::invalid("token", Msg::FcmToken));
     }
     let locale = req
         .locale
@@ -136,9 +134,7 @@ pub async fn register_device(
 fn account_exists(conn: &mut crate::db::DbConn, user_id: &str) -> Result<(), ApiError> {
     match crate::db::users::find_user(conn, user_id)? {
         Some(u) if u.disabled_at.is_none() => Ok(()),
-        _ => Err(ApiError::Unauthorized(
-            "This account no longer exists.".into(),
-        )),
+        _ => Err(ApiError::Unauthorized(Msg::AccountGone)),
     }
 }
 
@@ -238,19 +234,23 @@ pub async fn put_preferences(
     let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let b = body.into_inner();
     let (start, end) = crate::domain::reminders::parse_quiet_hours(&b.quiet_hours)
-        .map_err(|m| ApiError::invalid("quiet_hours", m))?;
+        .map_err(|_| ApiError::invalid("quiet_hours", Msg::QuietHoursFormat))?;
     if !(1..=24).contains(&b.daily_cap) {
-        return Err(ApiError::invalid("daily_cap", "must be between 1 and 24"));
+        return Err(ApiError::invalid(
+            "daily_cap",
+            Msg::Between { min: 1, max: 24 },
+        ));
     }
     if !(1..=100).contains(&b.weekly_cap) {
-        return Err(ApiError::invalid("weekly_cap", "must be between 1 and 100"));
+        return Err(ApiError::invalid(
+            "weekly_cap",
+            Msg::Between { min: 1, max: 100 },
+        ));
     }
-    let tz: chrono_tz::Tz = b.timezone.parse().map_err(|_| {
-        ApiError::invalid(
-            "timezone",
-            "must be an IANA time zone such as Europe/Amsterdam",
-        )
-    })?;
+    let tz: chrono_tz::Tz = b
+        .timezone
+        .parse()
+        .map_err(|_| ApiError::invalid("timezone", Msg::TimeZone))?;
     let row = notifications::PreferencesRow {
         user_id: auth.id.clone(),
         enabled: b.enabled,
