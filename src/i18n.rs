@@ -39,7 +39,7 @@ pub fn from_accept_language(msg: &impl HttpMessage) -> Option<Language> {
     let parsed = AcceptLanguage::parse(msg).ok()?;
     let mut items = parsed.0;
     // Stable: equal q-values keep the order the client wrote.
-    items.sort_by(|a, b| b.quality.cmp(&a.quality));
+    items.sort_by_key(|item| std::cmp::Reverse(item.quality));
     items
         .iter()
         .filter(|item| item.quality > header::Quality::ZERO)
