@@ -3,7 +3,8 @@
 //! `Vary`, no compression for tiny bodies).
 //!
 //! Middleware order (outermost first, as wired in `startup`): [`edge_headers`] → actix's
-//! `Compress` → [`skip_tiny_compression`] → metrics → [`body_deadline`] → handlers.
+//! `Compress` → [`skip_tiny_compression`] → [`crate::i18n::localize_problems`] → metrics →
+//! [`body_deadline`] → handlers.
 
 use crate::config::Settings;
 use crate::error::{ApiError, PROBLEM_JSON};
@@ -13,7 +14,7 @@ use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{ConnectionType, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, ResponseError, web};
+use actix_web::{HttpMessage, web};
 use futures_util::Stream;
 use std::cell::Cell;
 use std::future::Future;
@@ -109,7 +110,8 @@ pub async fn edge_headers(
             != Some(PROBLEM_JSON.as_bytes())
     {
         let (req, _) = res.into_parts();
-        res = ServiceResponse::new(req, ApiError::NotAcceptable.error_response())
+        let lang = crate::i18n::request_language(&req);
+        res = ServiceResponse::new(req, ApiError::NotAcceptable.response_in(lang))
             .map_into_boxed_body();
     }
     let headers = res.headers_mut();
@@ -285,10 +287,11 @@ pub async fn body_deadline<B: MessageBody + 'static>(
         return Ok(res.map_into_left_body());
     }
     let (req, _) = res.into_parts();
-    let mut answer = ApiError::RequestTimeout {
+    // The error rides along for `i18n::localize_problems`, which writes it in the reader's
+    // language.
+    let mut answer = actix_web::HttpResponse::from_error(ApiError::RequestTimeout {
         secs: timeout.map_or(0, |t| t.as_secs_f64().ceil() as u64),
-    }
-    .error_response();
+    });
     answer.head_mut().set_connection_type(ConnectionType::Close);
     Ok(ServiceResponse::new(req, answer).map_into_right_body())
 }

@@ -3,6 +3,7 @@
 //! Every variant has a stable machine `code` that clients may branch on. 500s say nothing
 //! internal; their cause chain goes to the log instead.
 
+use crate::i18n::{Language, Msg};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
@@ -18,26 +19,31 @@ pub struct FieldError {
     /// The field, as a JSON pointer-like dotted path (e.g. `pin` or `steps.2.due_on`).
     #[schema(example = "pin")]
     pub field: String,
-    /// What is wrong with it, in plain English.
-    #[schema(example = "must be 5 or 6 digits")]
+    /// What is wrong with it, in the reader's language (see [`Problem`]).
+    #[schema(example = "Een pincode heeft 5 of 6 cijfers.")]
     pub message: String,
 }
 
 /// An RFC 9457 problem document.
+///
+/// `title`, `detail` and each `errors[].message` are written for people, in Dutch or English:
+/// a signed-in caller's stored language (`language` of `GET /v1/me`), else the best of `nl`
+/// and `en` in `Accept-Language`, else Dutch. `Content-Language` says which. `code` and `type`
+/// never change with the language: clients branch on those.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; ends in the machine `code`.
     #[serde(rename = "type")]
     #[schema(example = "urn:stapvoorstap:problem:not_found")]
     pub type_: String,
-    /// A short, human-readable summary of the kind of problem.
-    #[schema(example = "Not found")]
+    /// A short summary of the kind of problem, in the reader's language.
+    #[schema(example = "Niet gevonden")]
     pub title: String,
     /// The HTTP status code.
     #[schema(example = 404)]
     pub status: u16,
-    /// What went wrong in this case.
-    #[schema(example = "No such resource.")]
+    /// What went wrong in this case, in the reader's language.
+    #[schema(example = "We kunnen dit niet vinden. Misschien bestaat het niet meer.")]
     pub detail: String,
     /// Stable machine-readable code.
     #[schema(example = "not_found")]
@@ -47,84 +53,114 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
-/// Everything that can go wrong in a request.
-#[derive(Debug, thiserror::Error)]
+/// One invalid field, before it is written in a language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// Dotted path of the field.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: Msg,
+}
+
+/// Everything that can go wrong in a request. Texts are catalogue messages ([`Msg`]), written
+/// in the reader's language only when the answer is made ([`crate::i18n::localize_problems`]);
+/// `Display` gives the English detail (logs, the command line).
+#[derive(Debug)]
 pub enum ApiError {
-    #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Msg),
     /// A 400 with its own machine code (a malformed `If-Match`, a tampered cursor, an unknown
     /// query parameter), so a client can tell these apart.
-    #[error("{detail}")]
-    Malformed { code: &'static str, detail: String },
-    #[error("The request body is not valid JSON: {0}")]
-    InvalidJson(String),
-    #[error("{detail}")]
-    Validation {
-        detail: String,
-        errors: Vec<FieldError>,
+    Malformed {
+        code: &'static str,
+        detail: Msg,
     },
-    #[error("The request body must be sent as application/json.")]
+    /// The JSON parser's (English) description of where the body stops being JSON.
+    InvalidJson(String),
+    Validation {
+        detail: Msg,
+        errors: Vec<Invalid>,
+    },
     UnsupportedMediaType,
-    #[error("The request body is larger than the limit of {limit} bytes.")]
-    PayloadTooLarge { limit: usize },
-    #[error("{0}")]
-    Unauthorized(String),
+    PayloadTooLarge {
+        limit: usize,
+    },
+    Unauthorized(Msg),
     /// A valid token whose session has ended (signed out, account disabled or erased,
     /// credentials changed).
-    #[error("{0}")]
-    SessionEnded(String),
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("No such resource.")]
+    SessionEnded,
+    Forbidden(Msg),
     NotFound,
-    #[error("None of the content encodings the request accepts can be sent.")]
     NotAcceptable,
-    #[error("The request body did not arrive within {secs} seconds.")]
-    RequestTimeout { secs: u64 },
-    #[error("Method {method} is not allowed here.")]
-    MethodNotAllowed { method: String, allow: Vec<String> },
-    #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
-    #[error("The resource was changed by someone else; fetch it again and retry.")]
+    RequestTimeout {
+        secs: u64,
+    },
+    MethodNotAllowed {
+        method: String,
+        allow: Vec<String>,
+    },
+    Conflict {
+        code: &'static str,
+        detail: Msg,
+    },
     PreconditionFailed,
-    #[error("This request needs an If-Match header with the resource's ETag.")]
     PreconditionRequired,
-    #[error("{detail}")]
     TooManyRequests {
-        detail: String,
+        detail: Msg,
         retry_after_secs: u64,
     },
-    #[error("{detail}")]
     Locked {
-        detail: String,
+        detail: Msg,
         retry_after_secs: u64,
     },
-    #[error("{detail}")]
     Unavailable {
-        detail: String,
+        detail: Msg,
         retry_after_secs: u64,
     },
-    /// A refusal with its own status and code and a text for people (documents: Dutch, then
-    /// English).
-    #[error("{detail}")]
+    /// A refusal with its own status, code and title (documents).
     Refused {
         status: StatusCode,
         code: &'static str,
-        title: &'static str,
-        detail: String,
+        title: Msg,
+        detail: Msg,
     },
-    #[error("Something went wrong on our side. Please try again.")]
-    Internal(#[source] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail(Language::En))
+    }
+}
+
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ApiError::Internal(err) => Some(err.as_ref()),
+            _ => None,
+        }
+    }
 }
 
 impl ApiError {
     /// A 422 with one invalid field.
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, message: Msg) -> Self {
         let field = field.into();
-        let message = message.into();
         ApiError::Validation {
-            detail: format!("{field}: {message}"),
-            errors: vec![FieldError { field, message }],
+            detail: Msg::CheckField {
+                field: field.clone(),
+                message: Box::new(message.clone()),
+            },
+            errors: vec![Invalid { field, message }],
+        }
+    }
+
+    /// A 422 for a body that does not fit its type (`reason` from the deserializer).
+    pub fn body_shape(reason: impl std::fmt::Display) -> Self {
+        ApiError::Validation {
+            detail: Msg::BodyShape {
+                reason: reason.to_string(),
+            },
+            errors: Vec::new(),
         }
     }
 
@@ -143,7 +179,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::SessionEnded(_) => "session_ended",
+            ApiError::SessionEnded => "session_ended",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not_found",
             ApiError::NotAcceptable => "not_acceptable",
@@ -160,45 +196,93 @@ impl ApiError {
         }
     }
 
-    fn title(&self) -> &'static str {
+    /// The catalogue message of the title.
+    pub fn title_msg(&self) -> Msg {
         match self {
-            ApiError::BadRequest(_) | ApiError::Malformed { .. } => "Bad request",
-            ApiError::InvalidJson(_) => "Invalid JSON",
-            ApiError::Validation { .. } => "Invalid input",
-            ApiError::UnsupportedMediaType => "Unsupported media type",
-            ApiError::PayloadTooLarge { .. } => "Payload too large",
-            ApiError::Unauthorized(_) => "Not signed in",
-            ApiError::SessionEnded(_) => "Session ended",
-            ApiError::Forbidden(_) => "Not allowed",
-            ApiError::NotFound => "Not found",
-            ApiError::NotAcceptable => "Not acceptable",
-            ApiError::RequestTimeout { .. } => "Request timeout",
-            ApiError::MethodNotAllowed { .. } => "Method not allowed",
-            ApiError::Conflict { .. } => "Conflict",
-            ApiError::PreconditionFailed => "Precondition failed",
-            ApiError::PreconditionRequired => "Precondition required",
-            ApiError::TooManyRequests { .. } => "Too many requests",
-            ApiError::Locked { .. } => "Account locked",
-            ApiError::Unavailable { .. } => "Service unavailable",
-            ApiError::Refused { title, .. } => title,
-            ApiError::Internal(_) => "Internal error",
+            ApiError::BadRequest(_) | ApiError::Malformed { .. } => Msg::TitleBadRequest,
+            ApiError::InvalidJson(_) => Msg::TitleInvalidJson,
+            ApiError::Validation { .. } => Msg::TitleValidation,
+            ApiError::UnsupportedMediaType => Msg::TitleUnsupportedMediaType,
+            ApiError::PayloadTooLarge { .. } => Msg::TitlePayloadTooLarge,
+            ApiError::Unauthorized(_) => Msg::TitleUnauthorized,
+            ApiError::SessionEnded => Msg::TitleSessionEnded,
+            ApiError::Forbidden(_) => Msg::TitleForbidden,
+            ApiError::NotFound => Msg::TitleNotFound,
+            ApiError::NotAcceptable => Msg::TitleNotAcceptable,
+            ApiError::RequestTimeout { .. } => Msg::TitleRequestTimeout,
+            ApiError::MethodNotAllowed { .. } => Msg::TitleMethodNotAllowed,
+            ApiError::Conflict { .. } => Msg::TitleConflict,
+            ApiError::PreconditionFailed => Msg::TitlePreconditionFailed,
+            ApiError::PreconditionRequired => Msg::TitlePreconditionRequired,
+            ApiError::TooManyRequests { .. } => Msg::TitleTooManyRequests,
+            ApiError::Locked { .. } => Msg::TitleLocked,
+            ApiError::Unavailable { .. } => Msg::TitleUnavailable,
+            ApiError::Refused { title, .. } => title.clone(),
+            ApiError::Internal(_) => Msg::TitleInternal,
         }
     }
 
-    /// The problem document for this error.
-    pub fn problem(&self) -> Problem {
+    /// The catalogue message of the detail.
+    pub fn detail_msg(&self) -> Msg {
+        match self {
+            ApiError::BadRequest(m)
+            | ApiError::Malformed { detail: m, .. }
+            | ApiError::Validation { detail: m, .. }
+            | ApiError::Unauthorized(m)
+            | ApiError::Forbidden(m)
+            | ApiError::Conflict { detail: m, .. }
+            | ApiError::TooManyRequests { detail: m, .. }
+            | ApiError::Locked { detail: m, .. }
+            | ApiError::Unavailable { detail: m, .. }
+            | ApiError::Refused { detail: m, .. } => m.clone(),
+            ApiError::InvalidJson(reason) => Msg::InvalidJson {
+                reason: reason.clone(),
+            },
+            ApiError::UnsupportedMediaType => Msg::UnsupportedMediaType,
+            ApiError::PayloadTooLarge { limit } => Msg::PayloadTooLarge { limit: *limit },
+            ApiError::SessionEnded => Msg::SessionEnded,
+            ApiError::NotFound => Msg::NotFound,
+            ApiError::NotAcceptable => Msg::NotAcceptable,
+            ApiError::RequestTimeout { secs } => Msg::RequestTimeout { secs: *secs },
+            ApiError::MethodNotAllowed { method, .. } => Msg::MethodNotAllowed {
+                method: method.clone(),
+            },
+            ApiError::PreconditionFailed => Msg::PreconditionFailed,
+            ApiError::PreconditionRequired => Msg::PreconditionRequired,
+            ApiError::Internal(_) => Msg::Internal,
+        }
+    }
+
+    /// The detail in one language.
+    pub fn detail(&self, lang: Language) -> String {
+        self.detail_msg().text(lang).into_owned()
+    }
+
+    /// The problem document for this error, in one language.
+    pub fn problem(&self, lang: Language) -> Problem {
         let code = self.code();
         Problem {
             type_: format!("urn:stapvoorstap:problem:{code}"),
-            title: self.title().to_owned(),
+            title: self.title_msg().text(lang).into_owned(),
             status: self.status_code().as_u16(),
-            detail: self.to_string(),
+            detail: self.detail(lang),
             code: code.to_owned(),
             errors: match self {
-                ApiError::Validation { errors, .. } => errors.clone(),
+                ApiError::Validation { errors, .. } => errors
+                    .iter()
+                    .map(|e| FieldError {
+                        field: e.field.clone(),
+                        message: e.message.text(lang).into_owned(),
+                    })
+                    .collect(),
                 _ => Vec::new(),
             },
         }
+    }
+
+    /// The JSON body of the problem document in one language.
+    pub fn problem_body(&self, lang: Language) -> String {
+        serde_json::to_string(&self.problem(lang)).unwrap_or_default()
     }
 }
 
@@ -211,7 +295,7 @@ impl ResponseError for ApiError {
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unauthorized(_) | ApiError::SessionEnded(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) | ApiError::SessionEnded => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
@@ -230,6 +314,14 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        // Dutch, the default; `i18n::localize_problems` writes it again in the reader's language.
+        self.response_in(Language::Nl)
+    }
+}
+
+impl ApiError {
+    /// The whole problem answer in one language (status, headers, body).
+    pub fn response_in(&self, lang: Language) -> HttpResponse {
         if let ApiError::Internal(err) = self {
             // The chain may hold SQL or file paths: log it, never send it.
             tracing::error!(error = format!("{err:#}"), "internal error");
@@ -237,7 +329,7 @@ impl ResponseError for ApiError {
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         match self {
-            ApiError::Unauthorized(_) | ApiError::SessionEnded(_) => {
+            ApiError::Unauthorized(_) | ApiError::SessionEnded => {
                 res.insert_header((
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"stapvoorstap\""),
@@ -261,7 +353,11 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        res.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+        res.insert_header((
+            header::CONTENT_LANGUAGE,
+            crate::i18n::content_language(lang),
+        ));
+        res.body(self.problem_body(lang))
     }
 }
 
@@ -272,13 +368,13 @@ impl From<diesel::result::Error> for ApiError {
             Error::NotFound => ApiError::NotFound,
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::Conflict {
                 code: "already_exists",
-                detail: "A resource with these values already exists.".into(),
+                detail: Msg::AlreadyExists,
             },
             // A reference to something that is gone (e.g. an erased account acting with a token
             // issued before the erasure): the caller's view is stale, not our bug.
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::Conflict {
                 code: "reference_gone",
-                detail: "Something this request refers to no longer exists.".into(),
+                detail: Msg::ReferenceGone,
             },
             // The server went away (restart, failover, terminated backend): not our bug, and
             // the pool drops that connection when it is returned.
@@ -288,8 +384,7 @@ impl From<diesel::result::Error> for ApiError {
             ) => {
                 crate::db::note_connection_lost();
                 ApiError::Unavailable {
-                    detail: "The database is not available right now. Please try again shortly."
-                        .into(),
+                    detail: Msg::DatabaseUnavailable,
                     retry_after_secs: 2,
                 }
             }
@@ -306,3 +401,130 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 /// Result of a handler or a database function.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One value of every variant; [`ordinal`] makes sure none is missing.
+    fn samples() -> Vec<ApiError> {
+        vec![
+            ApiError::BadRequest(Msg::BodyUnreadable),
+            ApiError::Malformed {
+                code: "invalid_cursor",
+                detail: Msg::InvalidCursor,
+            },
+            ApiError::InvalidJson("expected value at line 1 column 1".into()),
+            ApiError::invalid("pin", Msg::MustNotBeEmpty),
+            ApiError::UnsupportedMediaType,
+            ApiError::PayloadTooLarge { limit: 65536 },
+            ApiError::Unauthorized(Msg::SignInFirst),
+            ApiError::SessionEnded,
+            ApiError::Forbidden(Msg::RoleNotAllowed),
+            ApiError::NotFound,
+            ApiError::NotAcceptable,
+            ApiError::RequestTimeout { secs: 10 },
+            ApiError::MethodNotAllowed {
+                method: "PUT".into(),
+                allow: vec!["GET".into()],
+            },
+            ApiError::Conflict {
+                code: "plan_exists",
+                detail: Msg::PlanExists,
+            },
+            ApiError::PreconditionFailed,
+            ApiError::PreconditionRequired,
+            ApiError::TooManyRequests {
+                detail: Msg::SignInRateLimited,
+                retry_after_secs: 3,
+            },
+            ApiError::Locked {
+                detail: Msg::AccountLocked,
+                retry_after_secs: 60,
+            },
+            ApiError::Unavailable {
+                detail: Msg::DatabaseUnavailable,
+                retry_after_secs: 2,
+            },
+            ApiError::Refused {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "document_too_large",
+                title: Msg::TitleFileTooLarge,
+                detail: Msg::FileTooLarge { mib: 10 },
+            },
+            ApiError::internal(anyhow::anyhow!("disk on fire")),
+        ]
+    }
+
+    fn ordinal(e: &ApiError) -> usize {
+        match e {
+            ApiError::BadRequest(_) => 0,
+            ApiError::Malformed { .. } => 1,
+            ApiError::InvalidJson(_) => 2,
+            ApiError::Validation { .. } => 3,
+            ApiError::UnsupportedMediaType => 4,
+            ApiError::PayloadTooLarge { .. } => 5,
+            ApiError::Unauthorized(_) => 6,
+            ApiError::SessionEnded => 7,
+            ApiError::Forbidden(_) => 8,
+            ApiError::NotFound => 9,
+            ApiError::NotAcceptable => 10,
+            ApiError::RequestTimeout { .. } => 11,
+            ApiError::MethodNotAllowed { .. } => 12,
+            ApiError::Conflict { .. } => 13,
+            ApiError::PreconditionFailed => 14,
+            ApiError::PreconditionRequired => 15,
+            ApiError::TooManyRequests { .. } => 16,
+            ApiError::Locked { .. } => 17,
+            ApiError::Unavailable { .. } => 18,
+            ApiError::Refused { .. } => 19,
+            ApiError::Internal(_) => 20,
+        }
+    }
+
+    #[test]
+    fn every_variant_has_a_title_and_detail_in_both_languages() {
+        let samples = samples();
+        let mut seen: Vec<usize> = samples.iter().map(ordinal).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, (0..21).collect::<Vec<_>>());
+        for e in &samples {
+            let nl = e.problem(Language::Nl);
+            let en = e.problem(Language::En);
+            assert_eq!(nl.code, en.code, "the code does not depend on the language");
+            assert_eq!(nl.type_, en.type_);
+            assert_eq!(nl.status, en.status);
+            for p in [&nl, &en] {
+                assert!(
+                    !p.title.trim().is_empty() && !p.detail.trim().is_empty(),
+                    "{e:?}"
+                );
+            }
+            assert_ne!(nl.title, en.title, "{e:?}");
+            assert_ne!(nl.detail, en.detail, "{e:?}");
+            assert_eq!(e.to_string(), en.detail, "Display is the English detail");
+        }
+        let v = ApiError::invalid("pin", Msg::MustNotBeEmpty).problem(Language::Nl);
+        assert_eq!(v.errors[0].field, "pin");
+        assert_eq!(v.errors[0].message, "Dit mag niet leeg zijn.");
+        assert!(v.detail.contains("'pin'"), "{}", v.detail);
+        // 500s say nothing internal, in any language.
+        let internal = ApiError::internal(anyhow::anyhow!("disk on fire"));
+        for lang in Language::ALL {
+            assert!(!internal.problem(*lang).detail.contains("disk"));
+        }
+    }
+
+    #[test]
+    fn the_default_answer_is_dutch_and_says_so() {
+        let res = ApiError::NotFound.error_response();
+        assert_eq!(res.headers().get(header::CONTENT_LANGUAGE).unwrap(), "nl");
+        let en = ApiError::NotFound.response_in(Language::En);
+        assert_eq!(en.headers().get(header::CONTENT_LANGUAGE).unwrap(), "en");
+        assert_eq!(
+            en.headers().get(header::CONTENT_TYPE).unwrap(),
+            PROBLEM_JSON
+        );
+    }
+}

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod domain;
 pub mod edge;
 pub mod error;
+pub mod i18n;
 pub mod memory;
 pub mod metrics;
 pub mod push;

@@ -158,6 +158,7 @@ impl Application {
                         .wrap(from_fn(no_store_when_authenticated))
                         .wrap(from_fn(crate::edge::body_deadline))
                         .wrap(from_fn(metrics::track))
+                        .wrap(from_fn(crate::i18n::localize_problems))
                         .wrap(from_fn(crate::edge::skip_tiny_compression))
                         .wrap(Compress::default())
                         .wrap(from_fn(crate::edge::edge_headers))

@@ -7,6 +7,7 @@ use crate::db::{self, DbConn, tokens, users};
 use crate::domain::credentials::{self, RESIDENT_PASSWORD_MIN};
 use crate::domain::kinds::Role;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
@@ -80,11 +81,11 @@ fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::Unauthorized("The username or password/PIN is not correct.".into())
+    ApiError::Unauthorized(Msg::WrongCredentials)
 }
 
 fn session_expired() -> ApiError {
-    ApiError::Unauthorized("This session has ended. Please sign in again.".into())
+    ApiError::Unauthorized(Msg::SessionExpired)
 }
 
 /// A sign-in session just started or continued: the plain refresh token, its family, when the
@@ -174,7 +175,7 @@ pub async fn login(
         && let Some(until) = u.locked_until.filter(|t| *t > now)
     {
         return Err(ApiError::Locked {
-            detail: "This account is locked after too many wrong attempts. Try again later or ask your caseworker to unlock it.".into(),
+            detail: Msg::AccountLocked,
             retry_after_secs: (until - now).num_seconds().max(1) as u64,
         });
     }
@@ -248,15 +249,15 @@ pub async fn activate(
     } = body.into_inner();
     let secret = match (pin, password) {
         (Some(pin), None) => {
-            credentials::check_pin(&pin).map_err(|m| ApiError::invalid("pin", m))?;
+            credentials::check_pin(&pin).map_err(|m| ApiError::invalid("pin", Msg::Weak(m)))?;
             pin
         }
         (None, Some(pw)) => {
             credentials::check_password(&pw, RESIDENT_PASSWORD_MIN)
-                .map_err(|m| ApiError::invalid("password", m))?;
+                .map_err(|m| ApiError::invalid("password", Msg::Weak(m)))?;
             pw
         }
-        _ => return Err(ApiError::invalid("pin", "send either a pin or a password")),
+        _ => return Err(ApiError::invalid("pin", Msg::PinOrPassword)),
     };
     let code = credentials::normalize_activation_code(&code).ok_or_else(bad_code)?;
     let code_hash = hash_code(&state.code_key, &code);
@@ -314,9 +315,7 @@ pub async fn activate(
 }
 
 fn bad_code() -> ApiError {
-    ApiError::Unauthorized(
-        "This activation code is not valid (any more). Ask your caseworker for a new one.".into(),
-    )
+    ApiError::Unauthorized(Msg::ActivationCodeInvalid)
 }
 
 /// An activation retried with a code already used: signs in when the PIN matches the one
@@ -335,7 +334,7 @@ async fn retry_activation(
     let now = db::now();
     if let Some(until) = user.locked_until.filter(|t| *t > now) {
         return Err(ApiError::Locked {
-            detail: "This account is locked after too many wrong attempts. Try again later or ask your caseworker to unlock it.".into(),
+            detail: Msg::AccountLocked,
             retry_after_secs: (until - now).num_seconds().max(1) as u64,
         });
     }

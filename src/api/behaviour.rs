@@ -14,6 +14,7 @@ use crate::domain::kinds::{Priority, Role, StepStatus};
 use crate::domain::policy::CASEWORKERS;
 use crate::domain::reminders::{self, PartOfDay, ReminderKind};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
@@ -76,7 +77,7 @@ pub async fn set_intention(
         .as_deref()
         .map(|t| {
             NaiveTime::parse_from_str(t.trim(), "%H:%M")
-                .map_err(|_| ApiError::invalid("time", "must be HH:MM"))
+                .map_err(|_| ApiError::invalid("time", Msg::TimeFormat))
         })
         .transpose()?;
     let rules = state.rules.clone();
@@ -87,16 +88,16 @@ pub async fn set_intention(
                 if step.status != StepStatus::Open.as_str() {
                     return Err(ApiError::Conflict {
                         code: "step_not_open",
-                        detail: "You can plan an open step.".into(),
+                        detail: Msg::PlanNeedsOpenStep,
                     });
                 }
                 let (today, tz) = local_today(&rules, conn, &auth.id)?;
                 if req.on < today || req.on > today + chrono::Duration::days(60) {
-                    return Err(ApiError::invalid("on", "must be today or within 60 days"));
+                    return Err(ApiError::invalid("on", Msg::WithinDays { days: 60 }));
                 }
                 let at = reminders::intention_at(req.on, req.part_of_day, time, tz);
                 if at < Utc::now() - chrono::Duration::minutes(1) {
-                    return Err(ApiError::invalid("time", "lies in the past"));
+                    return Err(ApiError::invalid("time", Msg::TimeInPast));
                 }
                 let mut s = step.clone();
                 s.intention_on = Some(req.on);
@@ -237,7 +238,7 @@ pub async fn snooze_step(
     let note = match (req.reason, req.note.as_deref()) {
         (SnoozeReason::Other, Some(n)) => Some(crate::api::validate::text("note", n, 1, 140)?),
         (SnoozeReason::Other, None) => {
-            return Err(ApiError::invalid("note", "is needed with reason other"));
+            return Err(ApiError::invalid("note", Msg::NoteNeeded));
         }
         (_, Some(n)) => Some(crate::api::validate::text("note", n, 1, 140)?),
         (_, None) => None,
@@ -248,34 +249,53 @@ pub async fn snooze_step(
         .unwrap_or_default();
     let rules = state.rules.clone();
     let r = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| idem.run(conn, &auth.id, |conn| {
-            let (plan, step) = lock_my_step(conn, &auth, &id)?;
-            if step.priority == Priority::P0.as_str() {
-                return Err(ApiError::Conflict { code: "crisis_step_cannot_wait", detail: "This is an urgent step; it cannot be put aside. Ask your caseworker for help instead.".into() });
-            }
-            if step.status != StepStatus::Open.as_str() {
-                return Err(ApiError::Conflict { code: "step_not_open", detail: "Only an open step can be put aside.".into() });
-            }
-            let (today, _) = local_today(&rules, conn, &auth.id)?;
-            if req.until <= today || req.until > today + chrono::Duration::days(60) {
-                return Err(ApiError::invalid("until", "must be after today and within 60 days"));
-            }
-            // Back to the queue, held until the date: the slot goes to a step that can move.
-            let mut s = step.clone();
-            s.status = StepStatus::Planned.as_str().into();
-            s.issued_at = None;
-            s.snoozed_until = Some(req.until);
-            s.snooze_reason = Some(reason.clone());
-            s.snooze_note = note.clone();
-            let s = plans::update_step(conn, &s)?;
-            scheduler::on_step_closed(conn, &s.id)?;
-            let detail = serde_json::json!({"reason": reason, "until": req.until}).to_string();
-            plans::insert_event(conn, &plan.id, Some(&s.id), crate::domain::kinds::EventKind::Snoozed, Some(&auth.id), Some("resident"), db::now(), Some(&detail))?;
-            scheduler::touch_activity(conn, &rules, &plan.id)?;
-            issuing::issue_ready_steps(conn, &plan, &rules)?;
-            let lang = language_of(conn, &auth.id)?;
-            Answer::ok(&crate::api::my_steps::current_view(conn, lang, &plan, None)?)
-        }))
+        db::write_tx(conn, |conn| {
+            idem.run(conn, &auth.id, |conn| {
+                let (plan, step) = lock_my_step(conn, &auth, &id)?;
+                if step.priority == Priority::P0.as_str() {
+                    return Err(ApiError::Conflict {
+                        code: "crisis_step_cannot_wait",
+                        detail: Msg::CrisisCannotWait,
+                    });
+                }
+                if step.status != StepStatus::Open.as_str() {
+                    return Err(ApiError::Conflict {
+                        code: "step_not_open",
+                        detail: Msg::SnoozeNeedsOpenStep,
+                    });
+                }
+                let (today, _) = local_today(&rules, conn, &auth.id)?;
+                if req.until <= today || req.until > today + chrono::Duration::days(60) {
+                    return Err(ApiError::invalid("until", Msg::UntilRange { days: 60 }));
+                }
+                // Back to the queue, held until the date: the slot goes to a step that can move.
+                let mut s = step.clone();
+                s.status = StepStatus::Planned.as_str().into();
+                s.issued_at = None;
+                s.snoozed_until = Some(req.until);
+                s.snooze_reason = Some(reason.clone());
+                s.snooze_note = note.clone();
+                let s = plans::update_step(conn, &s)?;
+                scheduler::on_step_closed(conn, &s.id)?;
+                let detail = serde_json::json!({"reason": reason, "until": req.until}).to_string();
+                plans::insert_event(
+                    conn,
+                    &plan.id,
+                    Some(&s.id),
+                    crate::domain::kinds::EventKind::Snoozed,
+                    Some(&auth.id),
+                    Some("resident"),
+                    db::now(),
+                    Some(&detail),
+                )?;
+                scheduler::touch_activity(conn, &rules, &plan.id)?;
+                issuing::issue_ready_steps(conn, &plan, &rules)?;
+                let lang = language_of(conn, &auth.id)?;
+                Answer::ok(&crate::api::my_steps::current_view(
+                    conn, lang, &plan, None,
+                )?)
+            })
+        })
     })
     .await?;
     Ok(r.into_response())
@@ -355,9 +375,7 @@ fn report_crisis(
         None => {
             return Err(ApiError::Conflict {
                 code: "no_crisis_step",
-                detail:
-                    "This plan's action list has no step for this crisis; add a custom P0 step."
-                        .into(),
+                detail: Msg::NoCrisisStep,
             });
         }
     };
@@ -480,7 +498,7 @@ fn check_score(score: i32) -> Result<(), ApiError> {
     if (1..=5).contains(&score) {
         Ok(())
     } else {
-        Err(ApiError::invalid("score", "must be 1 to 5"))
+        Err(ApiError::invalid("score", Msg::Between { min: 1, max: 5 }))
     }
 }
 
@@ -503,7 +521,7 @@ fn insert_pulse(
     if exists {
         return Err(ApiError::Conflict {
             code: "already_answered",
-            detail: "You answered this already. Thank you!".into(),
+            detail: Msg::AlreadyAnswered,
         });
     }
     diesel::insert_into(pulses::table)
@@ -551,7 +569,7 @@ pub async fn post_mood(
                 if !matches!(step.status.as_str(), "done" | "verified") {
                     return Err(ApiError::Conflict {
                         code: "step_not_done",
-                        detail: "Tell us how it went after you did the step.".into(),
+                        detail: Msg::FeedbackNeedsDone,
                     });
                 }
                 insert_pulse(

@@ -6,6 +6,7 @@
 //! a client should be told about.
 
 use crate::error::ApiError;
+use crate::i18n::Msg;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::{HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
@@ -138,7 +139,7 @@ pub fn parse_condition(value: &[u8]) -> Option<Condition> {
 fn read_condition(
     req: &HttpRequest,
     name: HeaderName,
-    label: &str,
+    label: &'static str,
     code: &'static str,
 ) -> Result<Option<Condition>, ApiError> {
     let values: Vec<&[u8]> = req.headers().get_all(&name).map(|v| v.as_bytes()).collect();
@@ -150,10 +151,7 @@ fn read_condition(
         .map(Some)
         .ok_or(ApiError::Malformed {
             code,
-            detail: format!(
-                "The {label} header is malformed: send `*` or entity tags in double quotes, \
-             exactly as the ETag header gives them (e.g. {label}: \"3\")."
-            ),
+            detail: Msg::MalformedCondition { header: label },
         })
 }
 

@@ -11,6 +11,7 @@ use crate::domain::kinds::ReminderState;
 use crate::domain::policy::CASEWORKERS;
 use crate::domain::reminders::ReminderKind;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 use crate::scheduler;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
@@ -114,10 +115,7 @@ pub async fn register_device(
         || token.len() > 4096
         || token.chars().any(|c| c.is_whitespace() || c.is_control())
     {
-        return Err(ApiError::invalid(
-            "token",
-            "must be an FCM registration token",
-        ));
+        return Err(ApiError::invalid("token", Msg::FcmToken));
     }
     let locale = req
         .locale
@@ -169,13 +167,12 @@ fn web_push_keys(
     use crate::push::webpush::SubscriptionError;
     let (Platform::WebPush, Some(keys)) = (platform, &keys) else {
         return match (platform, keys) {
-            (Platform::WebPush, None) => Err(ApiError::invalid(
-                "web_push_keys",
-                "is needed for a web_push subscription",
-            )),
+            (Platform::WebPush, None) => {
+                Err(ApiError::invalid("web_push_keys", Msg::WebPushKeysNeeded))
+            }
             (_, Some(_)) => Err(ApiError::invalid(
                 "web_push_keys",
-                "belongs only to platform web_push",
+                Msg::WebPushKeysOnlyForWebPush,
             )),
             _ => Ok(None),
         };
@@ -183,24 +180,19 @@ fn web_push_keys(
     let Some(client) = &state.web_push else {
         return Err(ApiError::Conflict {
             code: "web_push_off",
-            detail: "Meldingen via de browser staan bij deze dienst niet aan.                      (Web push is not turned on for this service.)"
-                .into(),
+            detail: Msg::WebPushOff,
         });
     };
     match client.check_subscription(endpoint, &keys.p256dh, &keys.auth) {
         Ok(()) => Ok(Some((keys.p256dh.clone(), keys.auth.clone()))),
-        Err(SubscriptionError::Endpoint) => Err(ApiError::invalid(
-            "token",
-            "must be the endpoint of a push service this service allows",
-        )),
+        Err(SubscriptionError::Endpoint) => Err(ApiError::invalid("token", Msg::WebPushEndpoint)),
         Err(SubscriptionError::P256dh) => Err(ApiError::invalid(
             "web_push_keys/p256dh",
-            "must be a P-256 public key in base64url",
+            Msg::WebPushP256dh,
         )),
-        Err(SubscriptionError::Auth) => Err(ApiError::invalid(
-            "web_push_keys/auth",
-            "must be 16 bytes in base64url",
-        )),
+        Err(SubscriptionError::Auth) => {
+            Err(ApiError::invalid("web_push_keys/auth", Msg::WebPushAuth))
+        }
     }
 }
 
@@ -274,9 +266,7 @@ pub async fn list_devices(
 fn account_exists(conn: &mut crate::db::DbConn, user_id: &str) -> Result<(), ApiError> {
     match crate::db::users::find_user(conn, user_id)? {
         Some(u) if u.disabled_at.is_none() => Ok(()),
-        _ => Err(ApiError::Unauthorized(
-            "This account no longer exists.".into(),
-        )),
+        _ => Err(ApiError::Unauthorized(Msg::AccountGone)),
     }
 }
 
@@ -376,19 +366,23 @@ pub async fn put_preferences(
     let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let b = body.into_inner();
     let (start, end) = crate::domain::reminders::parse_quiet_hours(&b.quiet_hours)
-        .map_err(|m| ApiError::invalid("quiet_hours", m))?;
+        .map_err(|_| ApiError::invalid("quiet_hours", Msg::QuietHoursFormat))?;
     if !(1..=24).contains(&b.daily_cap) {
-        return Err(ApiError::invalid("daily_cap", "must be between 1 and 24"));
+        return Err(ApiError::invalid(
+            "daily_cap",
+            Msg::Between { min: 1, max: 24 },
+        ));
     }
     if !(1..=100).contains(&b.weekly_cap) {
-        return Err(ApiError::invalid("weekly_cap", "must be between 1 and 100"));
+        return Err(ApiError::invalid(
+            "weekly_cap",
+            Msg::Between { min: 1, max: 100 },
+        ));
     }
-    let tz: chrono_tz::Tz = b.timezone.parse().map_err(|_| {
-        ApiError::invalid(
-            "timezone",
-            "must be an IANA time zone such as Europe/Amsterdam",
-        )
-    })?;
+    let tz: chrono_tz::Tz = b
+        .timezone
+        .parse()
+        .map_err(|_| ApiError::invalid("timezone", Msg::TimeZone))?;
     let row = notifications::PreferencesRow {
         user_id: auth.id.clone(),
         enabled: b.enabled,

@@ -20,6 +20,7 @@ use crate::domain::kinds::{AuditAction, AuditObject, EventKind};
 use crate::domain::kinds::{OwnerType, Role, StepStatus};
 use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 use crate::startup::AppState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
@@ -152,18 +153,12 @@ pub struct RejectDocumentRequest {
     pub reason: String,
 }
 
-fn refused(
-    status: StatusCode,
-    code: &'static str,
-    title: &'static str,
-    nl: &str,
-    en: &str,
-) -> ApiError {
+fn refused(status: StatusCode, code: &'static str, title: Msg, detail: Msg) -> ApiError {
     ApiError::Refused {
         status,
         code,
         title,
-        detail: format!("{nl} / {en}"),
+        detail,
     }
 }
 
@@ -172,30 +167,26 @@ fn unsupported(r: &Refusal) -> ApiError {
         Refusal::Heic => refused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_document_type",
-            "Unsupported file type",
-            "Deze foto is in HEIC-formaat; die kunnen we nog niet lezen. Zet je camera op 'Meest compatibel' (JPEG) of maak een schermafbeelding, en stuur hem opnieuw.",
-            "This photo is in HEIC format, which we cannot read yet. Set your camera to 'Most compatible' (JPEG) or take a screenshot, and send it again.",
+            Msg::TitleUnsupportedFile,
+            Msg::HeicNotSupported,
         ),
         Refusal::Unsupported(_) => refused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_document_type",
-            "Unsupported file type",
-            "Dit soort bestand kunnen we niet gebruiken. Stuur een foto (JPEG of PNG) of een PDF.",
-            "We cannot use this kind of file. Please send a photo (JPEG or PNG) or a PDF.",
+            Msg::TitleUnsupportedFile,
+            Msg::FileTypeNotSupported,
         ),
         Refusal::BrokenImage => refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unreadable_document",
-            "Unreadable file",
-            "We kunnen deze foto niet openen. Misschien is hij beschadigd. Probeer het nog een keer.",
-            "We cannot open this photo; it may be damaged. Please try again.",
+            Msg::TitleUnreadableFile,
+            Msg::ImageUnreadable,
         ),
         Refusal::TooManyPixels { .. } => refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             "image_too_large",
-            "Image too large",
-            "Deze foto is te groot om te verwerken. Maak een foto met een lagere resolutie.",
-            "This photo is too large to process. Please take one at a lower resolution.",
+            Msg::TitleImageTooLarge,
+            Msg::ImageTooManyPixels,
         ),
     }
 }
@@ -205,9 +196,8 @@ fn too_large_file(limit: u64) -> ApiError {
     refused(
         StatusCode::PAYLOAD_TOO_LARGE,
         "document_too_large",
-        "File too large",
-        &format!("Dit bestand is te groot. Een bestand mag maximaal {mib} MB zijn."),
-        &format!("This file is too large. A file may be at most {mib} MB."),
+        Msg::TitleFileTooLarge,
+        Msg::FileTooLarge { mib },
     )
 }
 
@@ -215,9 +205,8 @@ fn plan_full() -> ApiError {
     refused(
         StatusCode::PAYLOAD_TOO_LARGE,
         "plan_documents_full",
-        "No room for more documents",
-        "Er is geen ruimte meer voor bestanden bij je plan. Vraag je hulpverlener om hulp.",
-        "There is no more room for files in your plan. Please ask your caseworker.",
+        Msg::TitlePlanFull,
+        Msg::PlanDocumentsFull,
     )
 }
 
@@ -231,13 +220,13 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         Some(v) => {
             let k = v
                 .to_str()
-                .map_err(|_| ApiError::invalid("Idempotency-Key", "must be visible ASCII"))?
+                .map_err(|_| ApiError::invalid("Idempotency-Key", Msg::VisibleAscii))?
                 .trim()
                 .to_owned();
             if k.is_empty() || k.len() > 100 {
                 return Err(ApiError::invalid(
                     "Idempotency-Key",
-                    "must be 1 to 100 characters",
+                    Msg::KeyLength { max: 100 },
                 ));
             }
             Ok(Some(k))
@@ -250,13 +239,13 @@ fn check_upload_target(plan: &PlanRow, step: &StepRow) -> Result<(), ApiError> {
     if step.status != StepStatus::Open.as_str() {
         return Err(ApiError::Conflict {
             code: "step_not_open",
-            detail: "Documents can be added to an open step.".into(),
+            detail: Msg::DocumentsNeedOpenStep,
         });
     }
     if !matches!(step.evidence.as_str(), "photo" | "document") {
         return Err(ApiError::Conflict {
             code: "step_takes_no_documents",
-            detail: "This step does not ask for a photo or document.".into(),
+            detail: Msg::StepTakesNoDocuments,
         });
     }
     let _ = plan;
@@ -285,7 +274,7 @@ fn replay(
         Some(a) if a.request == fingerprint => Ok(Some((a.status, a.body))),
         Some(_) => Err(ApiError::Conflict {
             code: "idempotency_key_reused",
-            detail: "This Idempotency-Key was used for a different request.".into(),
+            detail: Msg::IdempotencyKeyReused,
         }),
     }
 }
@@ -310,9 +299,7 @@ async fn fill(
     while buf.len() < n {
         match payload.next().await {
             Some(chunk) => {
-                let chunk = chunk.map_err(|_| {
-                    ApiError::BadRequest("The upload was interrupted; please send it again.".into())
-                })?;
+                let chunk = chunk.map_err(|_| ApiError::BadRequest(Msg::UploadInterrupted))?;
                 if (buf.len() + chunk.len()) as u64 > limit {
                     return Err(too_large_file(limit));
                 }
@@ -386,11 +373,7 @@ async fn receive(state: &AppState, mut payload: web::Payload) -> Result<Stored, 
     while result.is_ok() {
         match payload.next().await {
             None => break,
-            Some(Err(_)) => {
-                result = Err(ApiError::BadRequest(
-                    "The upload was interrupted; please send it again.".into(),
-                ))
-            }
+            Some(Err(_)) => result = Err(ApiError::BadRequest(Msg::UploadInterrupted)),
             Some(Ok(chunk)) => {
                 size += chunk.len() as u64;
                 if size > limit {
@@ -704,7 +687,7 @@ pub async fn delete_my_document(
             if doc.state != ReviewState::Pending.as_str() {
                 return Err(ApiError::Conflict {
                     code: "document_reviewed",
-                    detail: "A reviewed document cannot be deleted.".into(),
+                    detail: Msg::DocumentReviewed,
                 });
             }
             docs_db::delete_documents(conn, std::slice::from_ref(&doc))?;

@@ -48,7 +48,7 @@ pub async fn ready(state: web::Data<AppState>) -> ApiResult<web::Json<HealthResp
             status: "ok".into(),
         })),
         _ => Err(ApiError::Unavailable {
-            detail: "The database is not reachable or not migrated.".into(),
+            detail: crate::i18n::Msg::NotReady,
             retry_after_secs: 5,
         }),
     }

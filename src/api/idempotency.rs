@@ -16,6 +16,7 @@
 
 use crate::db::{self, DbConn, idempotency};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -85,9 +86,9 @@ impl Idempotency {
                     .ok()
                     .map(str::trim)
                     .filter(|k| k.bytes().all(|b| b.is_ascii_graphic() || b == b' '))
-                    .ok_or_else(|| ApiError::invalid(HEADER, "must be visible ASCII"))?;
+                    .ok_or_else(|| ApiError::invalid(HEADER, Msg::VisibleAscii))?;
                 if k.is_empty() || k.len() > KEY_MAX {
-                    return Err(ApiError::invalid(HEADER, "must be 1 to 100 characters"));
+                    return Err(ApiError::invalid(HEADER, Msg::KeyLength { max: KEY_MAX }));
                 }
                 Some(k.to_owned())
             }
@@ -125,7 +126,7 @@ impl Idempotency {
             if stored.request != self.fingerprint {
                 return Err(ApiError::Conflict {
                     code: "idempotency_key_reused",
-                    detail: "This Idempotency-Key was used for a different request.".into(),
+                    detail: Msg::IdempotencyKeyReused,
                 });
             }
             return Ok(Answer {

@@ -10,7 +10,7 @@
 //! text fields named in [`MULTILINE_FIELDS`]; there a Windows line end (CR LF) becomes LF.
 
 use crate::error::ApiError;
-use actix_web::ResponseError as _;
+use crate::i18n::Msg;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -35,14 +35,10 @@ fn forbidden(c: char, kind: Kind) -> bool {
     }
 }
 
-fn message(kind: Kind) -> &'static str {
+fn message(kind: Kind) -> Msg {
     match kind {
-        Kind::SingleLine => {
-            "must not contain control characters (such as NUL), line breaks or tabs"
-        }
-        Kind::MultiLine => {
-            "must not contain control characters (such as NUL) other than line breaks and tabs"
-        }
+        Kind::SingleLine => Msg::NoControlCharacters,
+        Kind::MultiLine => Msg::NoControlCharactersExceptLines,
     }
 }
 
@@ -81,7 +77,7 @@ fn walk(value: &mut Value, path: &mut Vec<String>, kind: Kind) -> Result<(), Api
                     path.pop();
                     return Err(ApiError::invalid(
                         dotted(path),
-                        "field names must not contain control characters",
+                        Msg::NoControlCharactersInNames,
                     ));
                 }
                 let kind = if MULTILINE_FIELDS.contains(&key.as_str()) {
@@ -152,7 +148,9 @@ pub async fn reject_control_characters(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if let Err(err) = check_request(&req) {
-        let res = err.error_response();
+        // The error rides along so that `i18n::localize_problems` can write it in the
+        // reader's language.
+        let res = actix_web::HttpResponse::from_error(err);
         return Ok(req.into_response(res).map_into_right_body());
     }
     next.call(req)

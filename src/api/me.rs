@@ -6,6 +6,7 @@ use crate::db::{self, DbConn, tokens, users};
 use crate::domain::credentials::{self, RESIDENT_PASSWORD_MIN, STAFF_PASSWORD_MIN};
 use crate::domain::kinds::{Language, Role};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, put, web};
 use secrecy::SecretString;
@@ -37,8 +38,7 @@ pub struct MeResponse {
 
 /// Loads the "me" view of a user.
 pub fn load_me(conn: &mut DbConn, user_id: &str) -> Result<MeResponse, ApiError> {
-    let user = users::find_user(conn, user_id)?
-        .ok_or_else(|| ApiError::Unauthorized("This account no longer exists.".into()))?;
+    let user = users::find_user(conn, user_id)?.ok_or(ApiError::Unauthorized(Msg::AccountGone))?;
     let team_ids = match &user.team_id {
         Some(t) => vec![t.clone()],
         None => users::find_team_ids_of(conn, user_id)?,
@@ -109,16 +109,16 @@ pub async fn change_password(
     let is_pin = new_password.bytes().all(|b| b.is_ascii_digit());
     match auth.role {
         Role::Resident if is_pin => credentials::check_pin(&new_password)
-            .map_err(|m| ApiError::invalid("new_password", m))?,
+            .map_err(|m| ApiError::invalid("new_password", Msg::Weak(m)))?,
         Role::Resident => credentials::check_password(&new_password, RESIDENT_PASSWORD_MIN)
-            .map_err(|m| ApiError::invalid("new_password", m))?,
+            .map_err(|m| ApiError::invalid("new_password", Msg::Weak(m)))?,
         _ => credentials::check_password(&new_password, STAFF_PASSWORD_MIN)
-            .map_err(|m| ApiError::invalid("new_password", m))?,
+            .map_err(|m| ApiError::invalid("new_password", Msg::Weak(m)))?,
     }
     let id = auth.id.clone();
     let user = db::run(&state.pool, move |conn| Ok(users::find_user(conn, &id)?))
         .await?
-        .ok_or_else(|| ApiError::Unauthorized("This account no longer exists.".into()))?;
+        .ok_or(ApiError::Unauthorized(Msg::AccountGone))?;
     if !state
         .hasher
         .verify(
@@ -127,9 +127,7 @@ pub async fn change_password(
         )
         .await?
     {
-        return Err(ApiError::Unauthorized(
-            "The current password is not correct.".into(),
-        ));
+        return Err(ApiError::Unauthorized(Msg::CurrentPasswordWrong));
     }
     let phc = state.hasher.hash(SecretString::from(new_password)).await?;
     let session = auth.session.clone();

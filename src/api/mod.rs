@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod input;
 pub mod me;
 pub mod my_steps;
+pub mod my_vocabulary;
 pub mod paging;
 pub mod plans;
 pub mod privacy;
@@ -30,6 +31,7 @@ pub mod webapp;
 pub mod wire;
 
 use crate::error::{ApiError, PROBLEM_JSON};
+use crate::i18n::Msg;
 use actix_web::dev::ResourceDef;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::Method;
@@ -92,6 +94,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         .service(me::get_me)
         .service(me::change_password)
+        .service(my_vocabulary::my_vocabulary)
         .service(teams::create_team)
         .service(teams::list_teams)
         .service(teams::update_team)
@@ -285,12 +288,12 @@ fn json_error(err: JsonPayloadError) -> ApiError {
             ApiError::PayloadTooLarge { limit }
         }
         JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Validation {
-            detail: format!("The request body does not fit the expected shape: {e}"),
-            errors: Vec::new(),
-        },
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::body_shape(e),
         JsonPayloadError::Deserialize(e) => ApiError::InvalidJson(e.to_string()),
-        other => ApiError::BadRequest(format!("The request body could not be read: {other}")),
+        other => {
+            tracing::debug!(error = %other, "request body unreadable");
+            ApiError::BadRequest(Msg::BodyUnreadable)
+        }
     }
 }
 
@@ -314,7 +317,8 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
-            ApiError::BadRequest(format!("The request body could not be read: {e}"))
+            tracing::debug!(error = %e, "request body unreadable");
+            ApiError::BadRequest(Msg::BodyUnreadable)
         })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge { limit });
@@ -324,10 +328,7 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
     let mut value: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     input::check_json(&mut value)?;
-    serde_json::from_value(value).map_err(|e| ApiError::Validation {
-        detail: format!("The request body does not fit the expected shape: {e}"),
-        errors: Vec::new(),
-    })
+    serde_json::from_value(value).map_err(ApiError::body_shape)
 }
 
 /// For PATCH bodies: tells "absent" (keep, `None`) from `null` (clear, `Some(None)`).
@@ -364,16 +365,13 @@ fn object_into<T: serde::de::DeserializeOwned>(
 ) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::Validation {
-            detail: "The request body must be a JSON object.".into(),
+            detail: Msg::BodyNotObject,
             errors: Vec::new(),
         });
     }
     wire::integral_floats_to_integers(&mut value);
     input::check_json(&mut value)?;
-    serde_json::from_value(value).map_err(|e| ApiError::Validation {
-        detail: format!("The request body does not fit the expected shape: {e}"),
-        errors: Vec::new(),
-    })
+    serde_json::from_value(value).map_err(ApiError::body_shape)
 }
 
 impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T> {
@@ -413,7 +411,7 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Option
                     .await
                     .map_err(|e| match e.as_response_error().status_code().as_u16() {
                         413 => ApiError::PayloadTooLarge { limit: JSON_LIMIT },
-                        _ => ApiError::BadRequest("The request body could not be read.".into()),
+                        _ => ApiError::BadRequest(Msg::BodyUnreadable),
                     })?;
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 return Ok(OptionalJson(None));
@@ -454,16 +452,22 @@ fn query_error(message: &str) -> ApiError {
         .and_then(|(_, rest)| rest.split_once('`'));
     match unknown {
         Some((name, rest)) => {
-            let takes = rest
-                .split_once("expected ")
-                .map(|(_, e)| format!(" This endpoint takes {e}."))
-                .unwrap_or_else(|| " This endpoint takes no query parameters.".into());
+            let name = name.to_owned();
+            let detail = match rest.split_once("expected ") {
+                Some((_, takes)) => Msg::UnknownQueryParameterTakes {
+                    name,
+                    takes: takes.to_owned(),
+                },
+                None => Msg::UnknownQueryParameter { name },
+            };
             ApiError::Malformed {
                 code: "unknown_query_parameter",
-                detail: format!("Unknown query parameter `{name}`.{takes}"),
+                detail,
             }
         }
-        None => ApiError::BadRequest(format!("Invalid query parameters: {message}")),
+        None => ApiError::BadRequest(Msg::InvalidQuery {
+            reason: message.to_owned(),
+        }),
     }
 }
 

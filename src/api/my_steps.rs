@@ -15,6 +15,7 @@ use crate::db::{self, DbConn, users};
 use crate::domain::dosing::compare_for_resident;
 use crate::domain::kinds::{Language, OwnerType, PlanStatus, Role, StepStatus};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 use crate::scheduler;
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -321,10 +322,7 @@ pub async fn complete_my_step(
                         let (_, policy) = scheduler::policy_for(conn, &rules, &auth.id)?;
                         let today = chrono::Utc::now().with_timezone(&policy.tz).date_naive();
                         if day > today || day < today - chrono::Duration::days(14) {
-                            return Err(ApiError::invalid(
-                                "done_on",
-                                "must be today or up to 14 days back",
-                            ));
+                            return Err(ApiError::invalid("done_on", Msg::DoneOnRange));
                         }
                         // Noon local time of that day: the hour is not known, the day is.
                         (day < today).then(|| {
@@ -392,7 +390,7 @@ pub async fn ask_help(
                 if step.status != StepStatus::Open.as_str() {
                     return Err(ApiError::Conflict {
                         code: "step_not_open",
-                        detail: "Help can be asked for an open step.".into(),
+                        detail: Msg::HelpNeedsOpenStep,
                     });
                 }
                 scheduler::touch_activity(conn, &rules, &plan.id)?;

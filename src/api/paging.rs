@@ -9,6 +9,7 @@
 //! belongs to another list or whose item is gone answers 400 `invalid_cursor`.
 
 use crate::error::ApiError;
+use crate::i18n::Msg;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use base64::Engine;
@@ -33,9 +34,7 @@ pub struct PageRequest {
 fn invalid_cursor() -> ApiError {
     ApiError::Malformed {
         code: "invalid_cursor",
-        detail: "The cursor is not valid for this list (it may have been changed, or its item \
-                 is gone). Start again without a cursor."
-            .into(),
+        detail: Msg::InvalidCursor,
     }
 }
 
@@ -50,7 +49,10 @@ impl PageRequest {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::invalid(
                 "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
+                Msg::Between {
+                    min: 1,
+                    max: MAX_LIMIT,
+                },
             ));
         }
         // An empty `cursor=` (a client that always sends the parameter) is the first page.

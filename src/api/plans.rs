@@ -16,6 +16,7 @@ use crate::domain::kinds::{
 use crate::domain::policy::{self, CASEWORKERS};
 use crate::domain::template::Localized;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -201,37 +202,25 @@ pub fn resolve_owner(
 ) -> Result<(OwnerType, Option<String>), ApiError> {
     match (owner.owner_type, owner.user_id) {
         (OwnerType::Resident, None) => Ok((OwnerType::Resident, None)),
-        (OwnerType::Resident, Some(_)) => Err(ApiError::invalid(
-            field,
-            "a resident-owned step takes no user_id",
-        )),
-        (_, None) => Err(ApiError::invalid(
-            field,
-            "user_id is required for staff and volunteer steps",
-        )),
+        (OwnerType::Resident, Some(_)) => {
+            Err(ApiError::invalid(field, Msg::ResidentStepTakesNoUser))
+        }
+        (_, None) => Err(ApiError::invalid(field, Msg::StaffStepNeedsUser)),
         (kind, Some(id)) => {
             let id = id.to_string();
-            let want = if kind == OwnerType::Staff {
-                Role::Caseworker
+            let (want, not_member) = if kind == OwnerType::Staff {
+                (Role::Caseworker, Msg::MustBeTeamCaseworker)
             } else {
-                Role::Volunteer
+                (Role::Volunteer, Msg::MustBeTeamVolunteer)
             };
             let user = users::find_user(conn, &id)?
                 .filter(|u| u.role == want.as_str() && u.disabled_at.is_none())
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        field,
-                        format!("must be an active {want} of the plan's team"),
-                    )
-                })?;
+                .ok_or_else(|| ApiError::invalid(field, not_member.clone()))?;
             if !users::find_team_ids_of(conn, &user.id)?
                 .iter()
                 .any(|t| t == team_id)
             {
-                return Err(ApiError::invalid(
-                    field,
-                    format!("must be an active {want} of the plan's team"),
-                ));
+                return Err(ApiError::invalid(field, not_member));
             }
             Ok((kind, Some(user.id)))
         }
@@ -251,7 +240,7 @@ fn build_steps(
         if !template.conditions.iter().any(|c| &c.key == key) {
             return Err(ApiError::invalid(
                 format!("intake.{key}"),
-                "is not an intake question of this template",
+                Msg::NotAnIntakeQuestion,
             ));
         }
     }
@@ -261,19 +250,18 @@ fn build_steps(
     {
         return Err(ApiError::invalid(
             "items",
-            format!("unknown item key {bad}"),
+            Msg::UnknownItemKey {
+                key: bad.to_string(),
+            },
         ));
     }
     if let Some(bad) = req.owners.keys().find(|k| !known(k)) {
-        return Err(ApiError::invalid(
-            format!("owners.{bad}"),
-            "unknown item key",
-        ));
+        return Err(ApiError::invalid(format!("owners.{bad}"), Msg::UnknownItem));
     }
     if let Some(bad) = req.due_dates.keys().find(|k| !known(k)) {
         return Err(ApiError::invalid(
             format!("due_dates.{bad}"),
-            "unknown item key",
+            Msg::UnknownItem,
         ));
     }
     let ids: HashMap<&str, String> = template
@@ -365,7 +353,7 @@ fn check_dose(dose: i32) -> Result<i32, ApiError> {
     if (1..=5).contains(&dose) {
         Ok(dose)
     } else {
-        Err(ApiError::invalid("dose", "must be between 1 and 5"))
+        Err(ApiError::invalid("dose", Msg::Between { min: 1, max: 5 }))
     }
 }
 
@@ -424,12 +412,12 @@ pub async fn create_plan(
             if plans::find_current_plan_of(conn, &resident.id)?.is_some() {
                 return Err(ApiError::Conflict {
                     code: "plan_exists",
-                    detail: "This resident already has a current plan; close it first.".into(),
+                    detail: Msg::PlanExists,
                 });
             }
             let template_row = match req.template_id {
                 Some(id) => plans::find_template(conn, &id.to_string())?
-                    .ok_or_else(|| ApiError::invalid("template_id", "unknown template"))?,
+                    .ok_or_else(|| ApiError::invalid("template_id", Msg::UnknownTemplate))?,
                 None => {
                     let d = crate::domain::template::default_template();
                     plans::find_template_by_version(conn, &d.key, d.version)?
@@ -700,7 +688,10 @@ pub async fn add_step(
     let description = localized("description", req.description, "", 1000)?;
     let minutes = req.minutes.unwrap_or(15);
     if !(1..=480).contains(&minutes) {
-        return Err(ApiError::invalid("minutes", "must be between 1 and 480"));
+        return Err(ApiError::invalid(
+            "minutes",
+            Msg::Between { min: 1, max: 480 },
+        ));
     }
     let rules = state.rules.clone();
     let view = db::run(&state.pool, move |conn| {
@@ -718,18 +709,15 @@ pub async fn add_step(
             let template = parse_stored(
                 &plans::find_template(conn, &plan.template_id)?.ok_or(ApiError::NotFound)?,
             )?;
-            let category_order = template.category_order(&req.category).ok_or_else(|| {
-                ApiError::invalid("category", "is not a category of the plan's template")
-            })?;
+            let category_order = template
+                .category_order(&req.category)
+                .ok_or_else(|| ApiError::invalid("category", Msg::NotATemplateCategory))?;
             let existing = plans::list_steps(conn, &plan.id)?;
             let mut deps = Vec::new();
             for d in &req.depends_on {
                 let d = d.to_string();
                 if !existing.iter().any(|s| s.id == d) {
-                    return Err(ApiError::invalid(
-                        "depends_on",
-                        "must list steps of this plan",
-                    ));
+                    return Err(ApiError::invalid("depends_on", Msg::DependsOnThisPlan));
                 }
                 deps.push(d);
             }

@@ -11,6 +11,7 @@ use crate::domain::credentials::login_name_base;
 use crate::domain::kinds::{Language, Role};
 use crate::domain::policy::{self, CASEWORKERS};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -232,7 +233,7 @@ fn unique_login_name(conn: &mut DbConn, display_name: &str) -> Result<String, Ap
     }
     Err(ApiError::Conflict {
         code: "login_name_exhausted",
-        detail: "Could not find a free login name; try a different display name.".into(),
+        detail: Msg::LoginNameExhausted,
     })
 }
 
@@ -258,10 +259,7 @@ pub async fn create_resident(
         db::write_tx(conn, |conn| {
             let teams = users::find_team_ids_of(conn, &auth.id)?;
             if policy::caseworker_may_use_team(auth.role, &teams, &team_id).is_err() {
-                return Err(ApiError::invalid(
-                    "team_id",
-                    "must be one of your own teams",
-                ));
+                return Err(ApiError::invalid("team_id", Msg::OwnTeamOnly));
             }
             let login = unique_login_name(conn, &display_name)?;
             let now = db::now();

@@ -10,6 +10,7 @@ use crate::db::{self, DbConn, issuing};
 use crate::domain::kinds::{EventKind, Priority, Role, StepStatus};
 use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
 use crate::startup::AppState;
 use actix_web::http::header;
@@ -99,7 +100,7 @@ pub fn complete(
     if step.status != StepStatus::Open.as_str() {
         return Err(ApiError::Conflict {
             code: "step_not_open",
-            detail: "This step is not open (it may be done already).".into(),
+            detail: Msg::StepNotOpen,
         });
     }
     // One read of the plan's step outlines serves progress before and after (for new
@@ -246,10 +247,7 @@ pub async fn update_step(
     if let Some(s) = r.status
         && !matches!(s, StepStatus::Skipped | StepStatus::Cancelled)
     {
-        return Err(ApiError::invalid(
-            "status",
-            "only skipped or cancelled can be set here",
-        ));
+        return Err(ApiError::invalid("status", Msg::StatusSkipOrCancel));
     }
     let reason = r
         .reason
@@ -307,8 +305,7 @@ pub async fn update_step(
                 if StepStatus::from(&step).is_completed() {
                     return Err(ApiError::Conflict {
                         code: "step_completed",
-                        detail: "A completed step cannot be skipped or cancelled; reopen it first."
-                            .into(),
+                        detail: Msg::StepCompleted,
                     });
                 }
                 s.status = st.as_str().into();
@@ -445,7 +442,7 @@ pub async fn verify_step(
             if step.status != StepStatus::Done.as_str() {
                 return Err(ApiError::Conflict {
                     code: "step_not_done",
-                    detail: "Only a done step can be verified.".into(),
+                    detail: Msg::VerifyNeedsDone,
                 });
             }
             let t = db::now();
@@ -507,8 +504,7 @@ pub async fn reopen_step(
             ) {
                 return Err(ApiError::Conflict {
                     code: "step_not_finished",
-                    detail: "Only a done, verified, skipped or cancelled step can be reopened."
-                        .into(),
+                    detail: Msg::ReopenNeedsFinished,
                 });
             }
             let mut s = step.clone();

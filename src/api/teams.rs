@@ -178,7 +178,7 @@ pub async fn update_team(
     {
         return Err(crate::error::ApiError::invalid(
             "reminder_send_probability",
-            "must be between 0 and 1",
+            crate::i18n::Msg::ProbabilityRange,
         ));
     }
     let team = db::run(&state.pool, move |conn| {

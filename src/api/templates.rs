@@ -6,6 +6,7 @@ use crate::db::{self, DbConn, plans};
 use crate::domain::kinds::Role;
 use crate::domain::template::{Template, default_template};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -139,9 +140,14 @@ pub async fn create_template(
     auth.require(&[Role::Admin])?;
     // A full action list is larger than the general 64 KiB body limit.
     let template: Template = crate::api::read_json(&req, body, TEMPLATE_LIMIT).await?;
-    template
-        .validate()
-        .map_err(|e| ApiError::invalid("template", e.to_string()))?;
+    template.validate().map_err(|e| {
+        ApiError::invalid(
+            "template",
+            Msg::TemplateInvalid {
+                reason: e.to_string(),
+            },
+        )
+    })?;
     let content = serde_json::to_string(&template).map_err(ApiError::internal)?;
     let creator = auth.id.clone();
     let t = template.clone();
@@ -150,7 +156,7 @@ pub async fn create_template(
             if plans::find_template_by_version(conn, &t.key, t.version)?.is_some() {
                 return Err(ApiError::Conflict {
                     code: "template_version_exists",
-                    detail: "This template key and version exist; use a higher version.".into(),
+                    detail: Msg::TemplateVersionExists,
                 });
             }
             Ok(plans::insert_template(

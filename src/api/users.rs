@@ -9,6 +9,7 @@ use crate::domain::credentials::{self, STAFF_PASSWORD_MIN};
 use crate::domain::kinds::{Language, Role};
 use crate::domain::policy::ADMINS;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
 use secrecy::SecretString;
@@ -86,7 +87,7 @@ crate::page_type!(
 
 fn check_teams(conn: &mut DbConn, ids: &[String]) -> Result<(), ApiError> {
     if users::find_teams(conn, ids)?.len() != ids.len() {
-        return Err(ApiError::invalid("team_ids", "contains an unknown team"));
+        return Err(ApiError::invalid("team_ids", Msg::UnknownTeam));
     }
     Ok(())
 }
@@ -119,24 +120,23 @@ pub async fn create_user(
     let email = validate::email("email", &req.email)?;
     let display_name = validate::text("display_name", &req.display_name, 1, 100)?;
     if req.role == Role::Resident {
-        return Err(ApiError::invalid(
-            "role",
-            "residents are created with POST /v1/residents",
-        ));
+        return Err(ApiError::invalid("role", Msg::ResidentsElsewhere));
     }
     let discipline = match (req.role, req.discipline) {
         (Role::Caseworker, Some(d)) => Some(d),
         (Role::Caseworker, None) => {
+            return Err(ApiError::invalid("discipline", Msg::DisciplineRequired));
+        }
+        (_, Some(_)) => {
             return Err(ApiError::invalid(
                 "discipline",
-                "is required for caseworkers",
+                Msg::DisciplineOnlyCaseworkers,
             ));
         }
-        (_, Some(_)) => return Err(ApiError::invalid("discipline", "is only for caseworkers")),
         (_, None) => None,
     };
     credentials::check_password(&req.password, STAFF_PASSWORD_MIN)
-        .map_err(|m| ApiError::invalid("password", m))?;
+        .map_err(|m| ApiError::invalid("password", Msg::Weak(m)))?;
     let phc = state.hasher.hash(SecretString::from(req.password)).await?;
     let team_ids: Vec<String> = req.team_ids.iter().map(Uuid::to_string).collect();
     let role = req.role;
@@ -148,7 +148,7 @@ pub async fn create_user(
             if users::find_user_by_email(conn, &email)?.is_some() {
                 return Err(ApiError::Conflict {
                     code: "email_taken",
-                    detail: "An account with this email address exists.".into(),
+                    detail: Msg::EmailTaken,
                 });
             }
             let now = db::now();
@@ -282,7 +282,7 @@ pub async fn update_user(
     if req.disabled == Some(true) && id == auth.id {
         return Err(ApiError::Conflict {
             code: "cannot_disable_self",
-            detail: "You cannot disable your own account.".into(),
+            detail: Msg::CannotDisableSelf,
         });
     }
     let user = db::run(&state.pool, move |conn| {

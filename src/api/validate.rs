@@ -1,6 +1,7 @@
 //! Small parsers that turn wire values into checked values, with field-named 422 errors.
 
 use crate::error::ApiError;
+use crate::i18n::Msg;
 
 /// A trimmed single-line text of `min..=max` characters without control characters.
 pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, ApiError> {
@@ -10,23 +11,17 @@ pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, 
         return Err(ApiError::invalid(
             field,
             if min <= 1 {
-                "must not be empty".to_owned()
+                Msg::MustNotBeEmpty
             } else {
-                format!("must be at least {min} characters")
+                Msg::TooShort { min }
             },
         ));
     }
     if n > max {
-        return Err(ApiError::invalid(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(ApiError::invalid(field, Msg::TooLong { max }));
     }
     if v.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
-            field,
-            "must not contain control characters",
-        ));
+        return Err(ApiError::invalid(field, Msg::NoControlCharacters));
     }
     Ok(v.to_owned())
 }
@@ -42,18 +37,15 @@ pub fn lines(field: &str, value: &str, min: usize, max: usize) -> Result<String,
     let v = value.trim();
     let n = v.chars().count();
     if n < min {
-        return Err(ApiError::invalid(field, "must not be empty"));
+        return Err(ApiError::invalid(field, Msg::MustNotBeEmpty));
     }
     if n > max {
-        return Err(ApiError::invalid(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(ApiError::invalid(field, Msg::TooLong { max }));
     }
     if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(ApiError::invalid(
             field,
-            "must not contain control characters other than line breaks and tabs",
+            Msg::NoControlCharactersExceptLines,
         ));
     }
     Ok(v.to_owned())
@@ -85,6 +77,6 @@ pub fn email(field: &str, value: &str) -> Result<String, ApiError> {
     if ok {
         Ok(v)
     } else {
-        Err(ApiError::invalid(field, "must be an email address"))
+        Err(ApiError::invalid(field, Msg::NotAnEmail))
     }
 }

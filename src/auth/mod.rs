@@ -10,6 +10,7 @@ use crate::db::tokens;
 use crate::domain::kinds::Role;
 use crate::domain::policy::{self, Denial};
 use crate::error::ApiError;
+use crate::i18n::{Language, Msg};
 use crate::startup::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -41,7 +42,7 @@ impl AuthUser {
 /// Maps a policy refusal to its HTTP answer.
 pub fn denial(d: Denial) -> ApiError {
     match d {
-        Denial::Forbidden => ApiError::Forbidden("Your role cannot use this endpoint.".into()),
+        Denial::Forbidden => ApiError::Forbidden(Msg::RoleNotAllowed),
         Denial::Hidden => ApiError::NotFound,
     }
 }
@@ -56,78 +57,44 @@ impl FromRequest for AuthUser {
             .as_ref()
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("app state missing")))
             .and_then(|state| authenticate(state, req));
-        let english = prefers_english(req);
+        let req = req.clone();
         Box::pin(async move {
             let user = parsed?;
             let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("app state")))?;
-            check_session(&state, &user, english).await?;
+            let lang = check_session(&state, &user).await?;
+            // Problems from here on are written in the caller's own language.
+            crate::i18n::remember_user_language(&req, lang);
             Ok(user)
         })
     }
 }
 
-/// Checks that the token's session and account are still valid: one indexed statement per
-/// request ([`tokens::session_is_live`]), no cache, so the answer is never stale — not even
-/// with several instances on one PostgreSQL. Its cost is measured in docs/benchmarks.md
-/// ("Session check").
-pub async fn check_session(
-    state: &AppState,
-    user: &AuthUser,
-    english: bool,
-) -> Result<(), ApiError> {
+/// Checks that the token's session and account are still valid, and gives the account's
+/// stored language: one indexed statement per request ([`tokens::live_session_language`]), no
+/// cache, so the answer is never stale — not even with several instances on one PostgreSQL.
+/// Its cost is measured in docs/benchmarks.md ("Session check").
+pub async fn check_session(state: &AppState, user: &AuthUser) -> Result<Language, ApiError> {
     let (id, role, session) = (user.id.clone(), user.role, user.session.clone());
-    let live = crate::db::run(&state.pool, move |conn| {
-        Ok(tokens::session_is_live(conn, &id, role.as_str(), &session)?)
+    let language = crate::db::run(&state.pool, move |conn| {
+        Ok(tokens::live_session_language(
+            conn,
+            &id,
+            role.as_str(),
+            &session,
+        )?)
     })
     .await?;
-    if live {
-        Ok(())
-    } else {
-        Err(ApiError::SessionEnded(session_ended_detail(english).into()))
+    match language {
+        Some(lang) => Ok(lang.parse().unwrap_or(Language::Nl)),
+        None => Err(ApiError::SessionEnded),
     }
-}
-
-/// The text of a `session_ended` problem: Dutch unless the client asks for English.
-pub fn session_ended_detail(english: bool) -> &'static str {
-    if english {
-        "You have been signed out (signed out on this device, or your account or PIN was changed). Please sign in again."
-    } else {
-        "Je bent uitgelogd (op dit apparaat, of je account of pincode is veranderd). Log opnieuw in om verder te gaan."
-    }
-}
-
-/// Whether `Accept-Language` puts English before Dutch (Dutch is the default).
-pub fn prefers_english(req: &HttpRequest) -> bool {
-    let Some(value) = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    for lang in value.split(',') {
-        let tag = lang
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if tag.starts_with("nl") {
-            return false;
-        }
-        if tag.starts_with("en") {
-            return true;
-        }
-    }
-    false
 }
 
 fn authenticate(state: &AppState, req: &HttpRequest) -> Result<AuthUser, ApiError> {
-    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
-        ApiError::Unauthorized(
-            "Sign in first: send an access token as 'Authorization: Bearer …'.".into(),
-        )
-    })?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized(Msg::SignInFirst))?;
     let token = value
         .to_str()
         .ok()
@@ -137,13 +104,11 @@ fn authenticate(state: &AppState, req: &HttpRequest) -> Result<AuthUser, ApiErro
         })
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::Unauthorized("The Authorization header must be 'Bearer <token>'.".into())
-        })?;
+        .ok_or_else(|| ApiError::Unauthorized(Msg::BearerFormat))?;
     let claims = state
         .keys
         .verify(token)
-        .map_err(|_| ApiError::Unauthorized("The access token is invalid or expired.".into()))?;
+        .map_err(|_| ApiError::Unauthorized(Msg::TokenInvalid))?;
     use actix_web::HttpMessage;
     let request_id = req
         .extensions()

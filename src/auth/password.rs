@@ -120,7 +120,7 @@ impl Drop for Admission {
 
 fn busy() -> ApiError {
     ApiError::Unavailable {
-        detail: "Too many sign-ins at this moment. Please try again in a few seconds.".into(),
+        detail: crate::i18n::Msg::HashingBusy,
         retry_after_secs: 2,
     }
 }

@@ -28,7 +28,7 @@ impl AuthRateLimit {
         limiter.check_key(&ip).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             ApiError::TooManyRequests {
-                detail: "Too many sign-in attempts from this address. Please wait a moment.".into(),
+                detail: crate::i18n::Msg::SignInRateLimited,
                 retry_after_secs: wait.as_secs().max(1),
             }
         })

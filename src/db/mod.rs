@@ -231,7 +231,7 @@ pub fn checkout(pool: &DbPool) -> Result<PooledConn, ApiError> {
 
 fn unavailable() -> ApiError {
     ApiError::Unavailable {
-        detail: "The database is not available right now. Please try again shortly.".into(),
+        detail: crate::i18n::Msg::DatabaseUnavailable,
         retry_after_secs: 2,
     }
 }

@@ -54,21 +54,32 @@ pub fn session_is_live(
     role: &str,
     session: &str,
 ) -> QueryResult<bool> {
+    Ok(live_session_language(conn, user_id, role, session)?.is_some())
+}
+
+/// The account's stored language when the session is live (as [`session_is_live`]), in the
+/// same one statement; `None` when it has ended.
+pub fn live_session_language(
+    conn: &mut DbConn,
+    user_id: &str,
+    role: &str,
+    session: &str,
+) -> QueryResult<Option<String>> {
     let t = now();
-    on_backend!(conn, |c| diesel::select(diesel::dsl::exists(
-        users::table
-            .filter(users::id.eq(user_id))
-            .filter(users::role.eq(role))
-            .filter(users::disabled_at.is_null())
-            .filter(diesel::dsl::exists(
-                refresh_tokens::table
-                    .filter(refresh_tokens::family_id.eq(session))
-                    .filter(refresh_tokens::user_id.eq(user_id))
-                    .filter(refresh_tokens::revoked_at.is_null())
-                    .filter(refresh_tokens::family_expires_at.gt(t)),
-            )),
-    ))
-    .get_result(c))
+    on_backend!(conn, |c| users::table
+        .filter(users::id.eq(user_id))
+        .filter(users::role.eq(role))
+        .filter(users::disabled_at.is_null())
+        .filter(diesel::dsl::exists(
+            refresh_tokens::table
+                .filter(refresh_tokens::family_id.eq(session))
+                .filter(refresh_tokens::user_id.eq(user_id))
+                .filter(refresh_tokens::revoked_at.is_null())
+                .filter(refresh_tokens::family_expires_at.gt(t)),
+        ))
+        .select(users::language)
+        .first::<String>(c)
+        .optional())
 }
 
 pub fn find_refresh_token(

@@ -14,35 +14,55 @@ pub const PASSWORD_MAX: usize = 128;
 /// Failed sign-ins after which an account locks.
 pub const LOCK_AFTER_FAILURES: i32 = 5;
 
+/// Why a PIN or password is refused (texts for people: `crate::i18n::Msg::Weak`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weakness {
+    PinDigits,
+    PinRepeated,
+    PinRun,
+    TooShort { min: usize },
+    TooLong { max: usize },
+    FewDistinct,
+    Common,
+}
+
+impl std::fmt::Display for Weakness {
+    /// English, for the command line (`create-admin`) and logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [_, en] = crate::i18n::Msg::Weak(*self).texts();
+        f.write_str(&en)
+    }
+}
+
 /// Checks a resident PIN: 5 or 6 digits, not one repeated digit and not a straight run.
-pub fn check_pin(pin: &str) -> Result<(), &'static str> {
+pub fn check_pin(pin: &str) -> Result<(), Weakness> {
     if !(5..=6).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("must be 5 or 6 digits");
+        return Err(Weakness::PinDigits);
     }
     let digits: Vec<i16> = pin.bytes().map(|b| i16::from(b - b'0')).collect();
     if digits.windows(2).all(|w| w[0] == w[1]) {
-        return Err("must not be one digit repeated");
+        return Err(Weakness::PinRepeated);
     }
     if digits.windows(2).all(|w| w[1] - w[0] == 1) || digits.windows(2).all(|w| w[0] - w[1] == 1) {
-        return Err("must not be a simple run such as 12345");
+        return Err(Weakness::PinRun);
     }
     Ok(())
 }
 
 /// Checks a password of at least `min` characters that is not trivially weak.
-pub fn check_password(password: &str, min: usize) -> Result<(), String> {
+pub fn check_password(password: &str, min: usize) -> Result<(), Weakness> {
     let chars = password.chars().count();
     if chars < min {
-        return Err(format!("must be at least {min} characters"));
+        return Err(Weakness::TooShort { min });
     }
     if chars > PASSWORD_MAX {
-        return Err(format!("must be at most {PASSWORD_MAX} characters"));
+        return Err(Weakness::TooLong { max: PASSWORD_MAX });
     }
     let mut distinct: Vec<char> = password.chars().collect();
     distinct.sort_unstable();
     distinct.dedup();
     if distinct.len() < 5 {
-        return Err("uses too few different characters".into());
+        return Err(Weakness::FewDistinct);
     }
     let lower = password.to_lowercase();
     const COMMON: [&str; 8] = [
@@ -56,7 +76,7 @@ pub fn check_password(password: &str, min: usize) -> Result<(), String> {
         "geheim",
     ];
     if COMMON.iter().any(|w| lower.contains(w)) {
-        return Err("contains a common word or sequence; choose something less guessable".into());
+        return Err(Weakness::Common);
     }
     Ok(())
 }

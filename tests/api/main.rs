@@ -15,6 +15,7 @@ mod edge;
 mod errors;
 mod fake_fcm;
 mod health;
+mod i18n;
 mod input;
 mod lists;
 mod migrations;

@@ -15,6 +15,7 @@
 
 use crate::api::auth::TokenResponse;
 use crate::error::ApiError;
+use crate::i18n::Msg;
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::{HttpRequest, HttpResponse};
 
@@ -53,10 +54,7 @@ pub fn presented_token(
         return Ok(Some(t));
     }
     if !wanted(req) {
-        return Err(ApiError::invalid(
-            "refresh_token",
-            "send the refresh token, or use the header X-Token-Transport: cookie",
-        ));
+        return Err(ApiError::invalid("refresh_token", Msg::RefreshTokenMissing));
     }
     check_origin(req)?;
     Ok(req.cookie(COOKIE).map(|c| c.value().to_owned()))
@@ -74,9 +72,7 @@ fn check_origin(req: &HttpRequest) -> Result<(), ApiError> {
         .map(|(_, rest)| rest.to_ascii_lowercase())
         .unwrap_or_default();
     if origin_host != host {
-        return Err(ApiError::Forbidden(
-            "This request comes from another site.".into(),
-        ));
+        return Err(ApiError::Forbidden(Msg::OtherSite));
     }
     Ok(())
 }
