@@ -24,5 +24,6 @@ mod privacy;
 mod push;
 mod research;
 mod sessions;
+mod uploads;
 mod webapp;
 mod wire;
