@@ -182,7 +182,10 @@ async fn setup(
             json!({"display_name": format!("Bewoner {i}"), "team_id": team}),
         )
         .await?;
-        let rid = r["id"].as_str().context("resident id")?.to_owned();
+        let rid = r["resident"]["id"]
+            .as_str()
+            .context("resident id")?
+            .to_owned();
         let code = r["activation"]["activation_code"]
             .as_str()
             .context("code")?
