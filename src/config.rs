@@ -499,6 +499,11 @@ pub struct Settings {
     #[arg(long, env = "DOCUMENTS_MAX_PIXELS", value_name = "DOCUMENTS_MAX_PIXELS", default_value_t = 40_000_000, value_parser = clap::value_parser!(u64).range(1..=200_000_000), global = true)]
     pub documents_max_pixels: u64,
 
+    /// How long an unfinished resumable (tus) upload is kept after its last piece arrived;
+    /// then it is deleted with its pieces.
+    #[arg(long, env = "DOCUMENTS_UPLOAD_TTL", value_name = "DOCUMENTS_UPLOAD_TTL", default_value = "24h", value_parser = parse_duration, global = true)]
+    pub documents_upload_ttl: Duration,
+
     /// Run the reminder scheduler and dispatcher in this instance.
     #[arg(long, env = "REMINDERS_ENABLED", value_name = "REMINDERS_ENABLED", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub reminders_enabled: bool,
@@ -565,6 +570,7 @@ impl Settings {
             documents_max_file_bytes: 10 * 1024 * 1024,
             documents_max_plan_bytes: 100 * 1024 * 1024,
             documents_max_pixels: 40_000_000,
+            documents_upload_ttl: Duration::from_secs(24 * 3600),
         }
     }
 

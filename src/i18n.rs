@@ -292,6 +292,17 @@ pub enum Msg {
     WebPushEndpoint,
     WebPushP256dh,
     WebPushAuth,
+    TusVersion,
+    UploadExceedsLength,
+    UploadContentType,
+    /// `{header}` is the tus header's name; `{what}` the (English) rule it broke.
+    TusHeader {
+        header: String,
+        what: String,
+    },
+    UploadOffsetMismatch {
+        offset: i64,
+    },
 }
 
 /// Both texts, borrowed when fixed.
@@ -789,6 +800,30 @@ impl Msg {
                 "Dit moet een P-256-sleutel zijn, in base64url.",
                 "This must be a P-256 public key in base64url.",
             ),
+            TusVersion => fixed(
+                "Je app gebruikt een manier van versturen die we niet kennen. Werk de app bij en probeer het opnieuw.",
+                "Your app sends files in a way we do not know. Please update the app and try again.",
+            ),
+            UploadExceedsLength => fixed(
+                "Er kwam meer binnen dan de lengte van het bestand. Begin opnieuw met versturen.",
+                "More arrived than the file's length. Please start sending again.",
+            ),
+            UploadContentType => fixed(
+                "Stuur het stuk van het bestand als application/offset+octet-stream.",
+                "Send the piece of the file as application/offset+octet-stream.",
+            ),
+            TusHeader { header, what } => made(
+                format!("De kop {header} klopt niet: {what}."),
+                format!("{header}: {what}."),
+            ),
+            UploadOffsetMismatch { offset } => made(
+                format!(
+                    "Dit stuk begint niet waar het bestand nu is: wij hebben {offset} bytes. Ga verder vanaf Upload-Offset."
+                ),
+                format!(
+                    "This piece does not start where the upload is: the server has {offset} bytes. Continue from Upload-Offset."
+                ),
+            ),
             WebPushAuth => fixed(
                 "Dit moeten 16 bytes zijn, in base64url.",
                 "This must be 16 bytes in base64url.",
@@ -986,6 +1021,14 @@ mod tests {
             WebPushEndpoint,
             WebPushP256dh,
             WebPushAuth,
+            TusVersion,
+            UploadExceedsLength,
+            UploadContentType,
+            TusHeader {
+                header: "Upload-Length".into(),
+                what: "is required".into(),
+            },
+            UploadOffsetMismatch { offset: 5 },
         ]
     }
 
@@ -1128,10 +1171,15 @@ mod tests {
             WebPushEndpoint => 131,
             WebPushP256dh => 132,
             WebPushAuth => 133,
+            TusVersion => 134,
+            UploadExceedsLength => 135,
+            UploadContentType => 136,
+            TusHeader { .. } => 137,
+            UploadOffsetMismatch { .. } => 138,
         }
     }
 
-    const MESSAGES: usize = 134;
+    const MESSAGES: usize = 139;
 
     #[test]
     fn every_message_has_a_dutch_and_an_english_text() {

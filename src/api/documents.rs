@@ -153,7 +153,7 @@ pub struct RejectDocumentRequest {
     pub reason: String,
 }
 
-fn refused(status: StatusCode, code: &'static str, title: Msg, detail: Msg) -> ApiError {
+pub(crate) fn refused(status: StatusCode, code: &'static str, title: Msg, detail: Msg) -> ApiError {
     ApiError::Refused {
         status,
         code,
@@ -162,7 +162,7 @@ fn refused(status: StatusCode, code: &'static str, title: Msg, detail: Msg) -> A
     }
 }
 
-fn unsupported(r: &Refusal) -> ApiError {
+pub(crate) fn unsupported(r: &Refusal) -> ApiError {
     match r {
         Refusal::Heic => refused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -191,7 +191,7 @@ fn unsupported(r: &Refusal) -> ApiError {
     }
 }
 
-fn too_large_file(limit: u64) -> ApiError {
+pub(crate) fn too_large_file(limit: u64) -> ApiError {
     let mib = limit / (1024 * 1024);
     refused(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -201,7 +201,7 @@ fn too_large_file(limit: u64) -> ApiError {
     )
 }
 
-fn plan_full() -> ApiError {
+pub(crate) fn plan_full() -> ApiError {
     refused(
         StatusCode::PAYLOAD_TOO_LARGE,
         "plan_documents_full",
@@ -210,11 +210,11 @@ fn plan_full() -> ApiError {
     )
 }
 
-fn storage_error(e: impl std::fmt::Display) -> ApiError {
+pub(crate) fn storage_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(anyhow::anyhow!("document storage: {e}"))
 }
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     match req.headers().get("idempotency-key") {
         None => Ok(None),
         Some(v) => {
@@ -235,7 +235,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 }
 
 /// The caller's own open step that asks for a document (else 404 / 409).
-fn check_upload_target(plan: &PlanRow, step: &StepRow) -> Result<(), ApiError> {
+pub(crate) fn check_upload_target(plan: &PlanRow, step: &StepRow) -> Result<(), ApiError> {
     if step.status != StepStatus::Open.as_str() {
         return Err(ApiError::Conflict {
             code: "step_not_open",
@@ -255,7 +255,7 @@ fn check_upload_target(plan: &PlanRow, step: &StepRow) -> Result<(), ApiError> {
 /// A stored answer for this (resident, key), if any; a key used for another request is a 409.
 /// With `claim`, the key is claimed for this upload when it is new (inside the write
 /// transaction; the answer is saved before it commits).
-fn replay(
+pub(crate) fn replay(
     conn: &mut DbConn,
     user_id: &str,
     key: &str,
@@ -279,7 +279,7 @@ fn replay(
     }
 }
 
-fn json_reply(status: i32, body: String, replayed: bool) -> HttpResponse {
+pub(crate) fn json_reply(status: i32, body: String, replayed: bool) -> HttpResponse {
     let code = StatusCode::from_u16(u16::try_from(status).unwrap_or(200)).unwrap_or(StatusCode::OK);
     let mut res = HttpResponse::build(code);
     res.content_type("application/json");
@@ -289,30 +289,13 @@ fn json_reply(status: i32, body: String, replayed: bool) -> HttpResponse {
     res.body(body)
 }
 
-/// Reads from the body until `buf` holds at least `n` bytes or the body ends.
-async fn fill(
-    payload: &mut web::Payload,
-    buf: &mut web::BytesMut,
-    n: usize,
-    limit: u64,
-) -> Result<bool, ApiError> {
-    while buf.len() < n {
-        match payload.next().await {
-            Some(chunk) => {
-                let chunk = chunk.map_err(|_| ApiError::BadRequest(Msg::UploadInterrupted))?;
-                if (buf.len() + chunk.len()) as u64 > limit {
-                    return Err(too_large_file(limit));
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            None => return Ok(false),
-        }
-    }
-    Ok(true)
+/// The body was cut off (a broken connection, or a body that stalled past its deadline).
+pub(crate) fn interrupted() -> ApiError {
+    ApiError::BadRequest(Msg::UploadInterrupted)
 }
 
 /// What arrived and is stored (encrypted), before its row exists.
-struct Stored {
+pub(crate) struct Stored {
     doc_id: String,
     kind: DocumentType,
     size: i64,
@@ -321,21 +304,79 @@ struct Stored {
     blob_key: String,
 }
 
-/// Receives the body, checks it, cleans photos, and stores it encrypted. On any refusal
-/// nothing stays in the store.
-async fn receive(state: &AppState, mut payload: web::Payload) -> Result<Stored, ApiError> {
+/// Receives a file (a request body, or the pieces of a finished resumable upload), checks it,
+/// cleans photos, and stores it encrypted. On any refusal nothing stays in the store. Memory
+/// does not grow with the file: a PDF is encrypted and written as it arrives; a photo is
+/// written to a nameless temporary file while it arrives and decoded from there (at most
+/// `decode_slots` at once), and only its cleaned re-encoding is stored.
+pub(crate) async fn receive<S>(state: &AppState, mut body: S) -> Result<Stored, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, ApiError>> + Unpin,
+{
     let docs = &state.documents;
     let limit = docs.limits.max_file_bytes;
-    let mut buf = web::BytesMut::new();
-    fill(&mut payload, &mut buf, content::SNIFF_LEN, limit).await?;
-    let kind = content::sniff(&buf).map_err(|r| unsupported(&r))?;
+    let mut head = web::BytesMut::new();
+    while head.len() < content::SNIFF_LEN {
+        match body.next().await {
+            Some(chunk) => {
+                let chunk = chunk?;
+                if (head.len() + chunk.len()) as u64 > limit {
+                    return Err(too_large_file(limit));
+                }
+                head.extend_from_slice(&chunk);
+            }
+            None => break,
+        }
+    }
+    let kind = content::sniff(&head).map_err(|r| unsupported(&r))?;
     let doc_id = db::new_id();
     let mut hasher = Sha256::new();
+    let mut size = head.len() as u64;
+    hasher.update(&head);
     if kind.is_image() {
-        // A photo must be decoded anyway: read it whole (at most the file limit).
-        fill(&mut payload, &mut buf, usize::MAX, limit).await?;
-        hasher.update(&buf);
-        let original = buf.freeze();
+        use std::io::{Seek, Write};
+        // A photo must be decoded whole: it waits in a file without a name (gone when closed,
+        // also after a crash), so twenty photos arriving at once are not twenty in memory.
+        let dir = docs.tmp_dir.clone();
+        let mut file = web::block(move || {
+            let mut f = tempfile::tempfile_in(&dir)?;
+            f.write_all(&head)?;
+            Ok::<_, std::io::Error>(f)
+        })
+        .await?
+        .map_err(ApiError::internal)?;
+        // Pieces are gathered to about 256 KiB per write, so a blocking call is rarely made.
+        let mut pending = Vec::with_capacity(256 * 1024);
+        loop {
+            let next = body.next().await;
+            let done = next.is_none();
+            if let Some(chunk) = next {
+                let chunk = chunk?;
+                size += chunk.len() as u64;
+                if size > limit {
+                    return Err(too_large_file(limit));
+                }
+                hasher.update(&chunk);
+                pending.extend_from_slice(&chunk);
+            }
+            if (done && !pending.is_empty()) || pending.len() >= 256 * 1024 {
+                let buf = std::mem::take(&mut pending);
+                let (f, buf) = web::block(move || {
+                    let mut f = file;
+                    f.write_all(&buf)?;
+                    Ok::<_, std::io::Error>((f, buf))
+                })
+                .await?
+                .map_err(ApiError::internal)?;
+                file = f;
+                pending = buf;
+                pending.clear();
+            }
+            if done {
+                break;
+            }
+        }
+        drop(pending);
         let permit = docs
             .decode_slots
             .clone()
@@ -345,7 +386,9 @@ async fn receive(state: &AppState, mut payload: web::Payload) -> Result<Stored, 
         let max_pixels = docs.limits.max_pixels;
         let clean = web::block(move || {
             let _permit = permit;
-            content::clean_photo(&original, kind, max_pixels)
+            let mut f = file;
+            f.rewind().map_err(|_| Refusal::BrokenImage)?;
+            content::clean_photo_from(std::io::BufReader::new(f), kind, max_pixels)
         })
         .await?
         .map_err(|r| unsupported(&r))?;
@@ -367,13 +410,11 @@ async fn receive(state: &AppState, mut payload: web::Payload) -> Result<Stored, 
     debug_assert_eq!(kind, Kind::Pdf);
     // A PDF is encrypted and written as it arrives.
     let mut w = docs.writer(&doc_id).await.map_err(storage_error)?;
-    let mut size = buf.len() as u64;
-    hasher.update(&buf);
-    let mut result = w.write(&buf).await.map_err(storage_error);
+    let mut result = w.write(&head).await.map_err(storage_error);
     while result.is_ok() {
-        match payload.next().await {
+        match body.next().await {
             None => break,
-            Some(Err(_)) => result = Err(ApiError::BadRequest(Msg::UploadInterrupted)),
+            Some(Err(e)) => result = Err(e),
             Some(Ok(chunk)) => {
                 size += chunk.len() as u64;
                 if size > limit {
@@ -401,7 +442,7 @@ async fn receive(state: &AppState, mut payload: web::Payload) -> Result<Stored, 
 }
 
 /// Removes a blob that will not get a row; if the store fails, the deletion is queued.
-async fn discard(state: &AppState, blob_key: String) {
+pub(crate) async fn discard(state: &AppState, blob_key: String) {
     if state.documents.store.delete(&blob_key).await.is_ok() {
         return;
     }
@@ -493,7 +534,27 @@ pub async fn upload_document(
     if let Some((status, body)) = early {
         return Ok(json_reply(status, body, true));
     }
-    let stored = receive(&state, payload).await?;
+    let body = payload.map(|r| r.map_err(|_| interrupted()));
+    let stored = receive(&state, body).await?;
+    let (status, body, replayed) = record(&state, auth, step_id, key, fingerprint, stored).await?;
+    Ok(json_reply(status, body, replayed))
+}
+
+/// Gives a stored file its row, in one transaction with its checks: the step is still open
+/// and asks for a document, a stored answer for the key, the same content already there
+/// (then the first document is the answer and the new blob goes), room in the plan.
+/// Returns (status, JSON body of the document, replayed). Any failure discards the blob.
+pub(crate) async fn record(
+    state: &AppState,
+    auth: AuthUser,
+    step_id: String,
+    key: Option<String>,
+    fingerprint: String,
+    stored: Stored,
+) -> Result<(i32, String, bool), ApiError> {
+    let ttl =
+        chrono::Duration::from_std(state.settings.idempotency_ttl).map_err(ApiError::internal)?;
+    let limits = state.documents.limits;
     let blob_key = stored.blob_key.clone();
     let rules = state.rules.clone();
     let result = db::run(&state.pool, move |conn| {
@@ -557,12 +618,12 @@ pub async fn upload_document(
     match result {
         Ok((status, body, replayed, fresh)) => {
             if !fresh {
-                discard(&state, blob_key).await;
+                discard(state, blob_key).await;
             }
-            Ok(json_reply(status, body, replayed))
+            Ok((status, body, replayed))
         }
         Err(e) => {
-            discard(&state, blob_key).await;
+            discard(state, blob_key).await;
             Err(e)
         }
     }

@@ -24,6 +24,7 @@ pub mod steps_view;
 pub mod teams;
 pub mod templates;
 pub mod types;
+pub mod uploads;
 pub mod users;
 pub mod validate;
 pub mod vocab;
@@ -151,7 +152,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(documents::list_step_documents)
         .service(documents::get_document)
         .service(documents::accept_document)
-        .service(documents::reject_document);
+        .service(documents::reject_document)
+        .service(uploads::tus_options)
+        .service(uploads::create_upload)
+        .service(uploads::head_upload)
+        .service(uploads::patch_upload)
+        .service(uploads::delete_upload);
 }
 
 /// The complete OpenAPI document the service serves and `stapvoorstap openapi` prints.
@@ -230,6 +236,8 @@ impl RouteTable {
                 (HttpMethod::Post, &item.post),
                 (HttpMethod::Delete, &item.delete),
                 (HttpMethod::Patch, &item.patch),
+                (HttpMethod::Head, &item.head),
+                (HttpMethod::Options, &item.options),
             ] {
                 if op.is_some() {
                     methods.push(match m {
@@ -237,6 +245,8 @@ impl RouteTable {
                         HttpMethod::Put => Method::PUT,
                         HttpMethod::Post => Method::POST,
                         HttpMethod::Delete => Method::DELETE,
+                        HttpMethod::Head => Method::HEAD,
+                        HttpMethod::Options => Method::OPTIONS,
                         _ => Method::PATCH,
                     });
                 }
@@ -262,7 +272,7 @@ pub async fn fallback(
     Err(match table.allowed(req.path()) {
         Some(methods) => {
             let mut allow: Vec<String> = methods.iter().map(|m| m.to_string()).collect();
-            if methods.contains(&Method::GET) {
+            if methods.contains(&Method::GET) && !methods.contains(&Method::HEAD) {
                 allow.push("HEAD".into());
             }
             ApiError::MethodNotAllowed {

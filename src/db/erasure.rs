@@ -87,6 +87,7 @@ pub fn erase_resident(conn: &mut DbConn, resident_id: &str) -> QueryResult<Strin
     .execute(conn)?;
     // Documents go entirely; their blobs are deleted from the store after the commit.
     super::documents::delete_documents_of_plans(conn, &plan_ids)?;
+    super::uploads::delete_uploads_of_plans(conn, &plan_ids)?;
     diesel::update(pulses::table.filter(pulses::user_id.eq(resident_id)))
         .set(pulses::user_id.eq(&pseudonym))
         .execute(conn)?;

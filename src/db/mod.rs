@@ -13,6 +13,7 @@ pub mod plans;
 pub mod schema;
 pub mod service_info;
 pub mod tokens;
+pub mod uploads;
 pub mod users;
 
 use crate::config::{DatabaseUrl, Settings};

@@ -294,6 +294,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    uploads (id) {
+        id -> Text,
+        resident_id -> Text,
+        plan_id -> Text,
+        step_id -> Text,
+        upload_length -> BigInt,
+        upload_offset -> BigInt,
+        key_id -> Text,
+        wrapped_key -> Text,
+        document_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    upload_parts (upload_id, start_offset) {
+        upload_id -> Text,
+        start_offset -> BigInt,
+        size_bytes -> BigInt,
+        blob_key -> Text,
+    }
+}
+
+diesel::table! {
     notification_deliveries (notification_id, device_id) {
         notification_id -> Text,
         device_id -> Text,
@@ -308,6 +333,7 @@ diesel::table! {
 
 diesel::joinable!(plans -> templates (template_id));
 diesel::joinable!(documents -> steps (step_id));
+diesel::joinable!(upload_parts -> uploads (upload_id));
 diesel::joinable!(steps -> plans (plan_id));
 diesel::joinable!(plan_events -> plans (plan_id));
 
@@ -339,4 +365,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     documents,
     blob_deletions,
+    uploads,
+    upload_parts,
 );

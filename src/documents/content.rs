@@ -68,12 +68,22 @@ pub struct CleanPhoto {
 /// Decodes a JPEG or PNG (at most `max_pixels`), applies its orientation, fits it within
 /// [`MAX_SIDE`] and encodes a fresh JPEG: no metadata of the original is carried over.
 pub fn clean_photo(bytes: &[u8], kind: Kind, max_pixels: u64) -> Result<CleanPhoto, Refusal> {
+    clean_photo_from(Cursor::new(bytes), kind, max_pixels)
+}
+
+/// [`clean_photo`] reading from a file (or any seekable reader), so the photo as sent need
+/// not be held in memory beside its pixels.
+pub fn clean_photo_from<R: std::io::BufRead + std::io::Seek>(
+    input: R,
+    kind: Kind,
+    max_pixels: u64,
+) -> Result<CleanPhoto, Refusal> {
     let format = match kind {
         Kind::Jpeg => image::ImageFormat::Jpeg,
         Kind::Png => image::ImageFormat::Png,
         Kind::Pdf => return Err(Refusal::BrokenImage),
     };
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut reader = ImageReader::with_format(input, format);
     let mut limits = Limits::default();
     // RGBA at 8 bits, plus room for the decoder's own buffers.
     limits.max_alloc = Some(max_pixels.saturating_mul(4).saturating_add(64 << 20));
@@ -106,7 +116,8 @@ pub fn clean_photo(bytes: &[u8], kind: Kind, max_pixels: u64) -> Result<CleanPho
 /// JPEG has no transparency: transparent parts of a PNG become white, as on paper.
 fn flatten_on_white(img: DynamicImage) -> image::RgbImage {
     if !img.color().has_alpha() {
-        return img.to_rgb8();
+        // Moves the pixels when they are RGB already (no second copy).
+        return img.into_rgb8();
     }
     let rgba = img.to_rgba8();
     let (w, h) = rgba.dimensions();

@@ -4,6 +4,7 @@
 pub mod content;
 pub mod crypto;
 pub mod store;
+pub mod uploads;
 
 use crate::config::{DocumentStoreKind, Settings};
 use crate::db::{self, DbPool};
@@ -23,6 +24,8 @@ pub struct Limits {
     pub max_plan_bytes: u64,
     /// Largest photo decoded, in pixels.
     pub max_pixels: u64,
+    /// How long an unfinished resumable upload is kept after its last piece.
+    pub upload_ttl: std::time::Duration,
 }
 
 /// The document service of one instance: keys, store and limits.
@@ -33,6 +36,9 @@ pub struct Documents {
     pub limits: Limits,
     /// Photo decodes at once (each may hold tens of MiB of pixels).
     pub decode_slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Where a photo waits for its decode, in a file without a name (`O_TMPFILE`), so the
+    /// bytes of many photos arriving at once are not all held in memory.
+    pub tmp_dir: std::path::PathBuf,
 }
 
 /// Failure of the document machinery (storage or crypto).
@@ -97,6 +103,9 @@ impl Documents {
             })
             .map_err(|e| anyhow::anyhow!("DOCUMENTS_STORE=s3: {e}"))?,
         };
+        let tmp_dir = dir.join("tmp");
+        std::fs::create_dir_all(&tmp_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", tmp_dir.display()))?;
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
@@ -107,8 +116,10 @@ impl Documents {
                 max_file_bytes: settings.documents_max_file_bytes,
                 max_plan_bytes: settings.documents_max_plan_bytes,
                 max_pixels: settings.documents_max_pixels,
+                upload_ttl: settings.documents_upload_ttl,
             },
             decode_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(cores.clamp(1, 4))),
+            tmp_dir,
         })
     }
 
@@ -227,11 +238,14 @@ impl Documents {
         }
     }
 
-    /// Sweeps the deletion queue every `tick`, forever.
+    /// Prunes expired uploads and sweeps the deletion queue every `tick`, forever.
     pub async fn run_sweeper(self, pool: DbPool, tick: std::time::Duration) {
         let mut interval = tokio::time::interval(tick);
         loop {
             interval.tick().await;
+            if let Err(e) = self.prune_uploads(&pool).await {
+                tracing::warn!(error = %e, "pruning expired uploads failed");
+            }
             if let Err(e) = self.sweep_deletions(&pool).await {
                 tracing::warn!(error = %e, "document deletion sweep failed");
             }
@@ -321,8 +335,10 @@ mod tests {
                 max_file_bytes: 1 << 20,
                 max_plan_bytes: 1 << 22,
                 max_pixels: 1 << 20,
+                upload_ttl: std::time::Duration::from_secs(60),
             },
             decode_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+            tmp_dir: std::env::temp_dir(),
         };
         let id = uuid::Uuid::now_v7().to_string();
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 7) as u8).collect();

@@ -67,12 +67,12 @@ fn pdf(n: usize, seed: u8) -> Vec<u8> {
     out
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Every file under `dir` (the folder store), recursively.
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+pub(crate) fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return out;
@@ -94,7 +94,7 @@ fn store_files(app: &TestApp) -> Vec<std::path::PathBuf> {
 
 /// A plan for the world's resident A with one open step asking for a photo; returns
 /// (plan id, step id).
-async fn plan_with_photo_step(app: &TestApp, w: &World) -> (String, String) {
+pub(crate) async fn plan_with_photo_step(app: &TestApp, w: &World) -> (String, String) {
     let plan = app
         .post(
             &format!("/v1/residents/{}/plans", w.resident_a.id),

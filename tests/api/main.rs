@@ -25,6 +25,7 @@ mod privacy;
 mod push;
 mod research;
 mod sessions;
+mod uploads;
 mod web_push;
 mod webapp;
 mod wire;
