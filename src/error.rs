@@ -39,8 +39,8 @@ pub struct Problem {
     /// What went wrong in this case.
     #[schema(example = "No such resource.")]
     pub detail: String,
-    /// Stable machine-readable code.
-    #[schema(example = "not_found")]
+    /// Stable machine-readable code: one of `ProblemCode`.
+    #[schema(value_type = crate::problem_code::ProblemCode, example = "not_found")]
     pub code: String,
     /// Invalid fields, for validation problems.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -188,6 +188,10 @@ impl ApiError {
     /// The problem document for this error.
     pub fn problem(&self) -> Problem {
         let code = self.code();
+        debug_assert!(
+            crate::problem_code::ProblemCode::parse(code).is_some(),
+            "problem code {code} is missing from ProblemCode"
+        );
         Problem {
             type_: format!("urn:stapvoorstap:problem:{code}"),
             title: self.title().to_owned(),
@@ -261,7 +265,7 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        res.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+        res.body(serde_json::to_string(&self.problem().bounded()).unwrap_or_default())
     }
 }
 

@@ -13,6 +13,7 @@ pub mod edge;
 pub mod error;
 pub mod memory;
 pub mod metrics;
+pub mod problem_code;
 pub mod push;
 pub mod scheduler;
 pub mod startup;

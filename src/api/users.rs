@@ -84,7 +84,16 @@ crate::page_type!(
     UserResponse
 );
 
+/// Most teams one staff account belongs to.
+pub const MAX_TEAMS_PER_USER: usize = 20;
+
 fn check_teams(conn: &mut DbConn, ids: &[String]) -> Result<(), ApiError> {
+    if ids.len() > MAX_TEAMS_PER_USER {
+        return Err(ApiError::invalid(
+            "team_ids",
+            format!("must list at most {MAX_TEAMS_PER_USER} teams"),
+        ));
+    }
     if users::find_teams(conn, ids)?.len() != ids.len() {
         return Err(ApiError::invalid("team_ids", "contains an unknown team"));
     }
