@@ -147,7 +147,9 @@ mod tests {
 
     #[test]
     fn long_texts_are_cut_to_the_documented_length() {
-        let long = ApiError::invalid("x".repeat(5000), "y".repeat(5000)).problem().bounded();
+        let long = ApiError::invalid("x".repeat(5000), "y".repeat(5000))
+            .problem()
+            .bounded();
         assert_eq!(long.detail.chars().count(), DETAIL_MAX);
         assert!(long.detail.ends_with('…'));
         assert_eq!(long.errors[0].field.chars().count(), FIELD_TEXT_MAX);
@@ -225,8 +227,7 @@ mod tests {
                     stack.push(path);
                     continue;
                 }
-                if path.extension().is_none_or(|e| e != "rs") || path.ends_with("problem_code.rs")
-                {
+                if path.extension().is_none_or(|e| e != "rs") || path.ends_with("problem_code.rs") {
                     continue;
                 }
                 let text = std::fs::read_to_string(&path).unwrap();
@@ -237,7 +238,9 @@ mod tests {
                 // A refusal names its status, then its code.
                 for (i, _) in text.match_indices("StatusCode::") {
                     let rest = &text[i..];
-                    let Some(comma) = rest.find(',') else { continue };
+                    let Some(comma) = rest.find(',') else {
+                        continue;
+                    };
                     let status = &rest["StatusCode::".len()..comma];
                     if !status.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
                         continue;
@@ -272,9 +275,7 @@ mod tests {
     }
 
     fn is_code(s: &str) -> bool {
-        !s.is_empty()
-            && s.contains('_')
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        !s.is_empty() && s.contains('_') && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
     }
 
     fn literals_after(text: &str, openers: &[&str]) -> Vec<String> {
@@ -284,8 +285,7 @@ mod tests {
                 let rest = &text[i + opener.len()..];
                 if let Some(end) = rest.find('"') {
                     let lit = &rest[..end];
-                    if lit.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') && !lit.is_empty()
-                    {
+                    if lit.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') && !lit.is_empty() {
                         out.push(lit.to_owned());
                     }
                 }

@@ -20,6 +20,10 @@ use serde_json::{Map, Value, json};
 pub const OPEN_TO_EVERY_ROLE: &[(&str, &str)] = &[
     ("get", "/v1/me"),
     ("put", "/v1/me/password"),
+    ("post", "/v1/me/devices"),
+    ("delete", "/v1/me/devices/{id}"),
+    ("get", "/v1/me/notification-preferences"),
+    ("put", "/v1/me/notification-preferences"),
 ];
 
 /// Operations that read no database (no 503).
@@ -70,7 +74,7 @@ fn servers(doc: &mut Value) {
     doc["servers"] = json!([{
         "url": "/",
         "description": "The instance that serves this document (local, test or production: each \
-municipality runs its own, behind HTTPS in production). Paths are relative to its origin.",
+    municipality runs its own, behind HTTPS in production). Paths are relative to its origin.",
         "x-internal": false
     }]);
 }
@@ -133,7 +137,10 @@ fn operation(method: &str, path: &str, op: &mut Map<String, Value>) {
     let secured = op
         .get("security")
         .and_then(Value::as_array)
-        .is_some_and(|reqs| reqs.iter().any(|r| r.as_object().is_some_and(|r| !r.is_empty())));
+        .is_some_and(|reqs| {
+            reqs.iter()
+                .any(|r| r.as_object().is_some_and(|r| !r.is_empty()))
+        });
     if !secured {
         // Say so explicitly: these operations take no token (sign-in, health).
         op.insert("security".into(), json!([{}]));
@@ -177,7 +184,10 @@ fn operation(method: &str, path: &str, op: &mut Map<String, Value>) {
                 .into(),
         );
         if !listed(OPEN_TO_EVERY_ROLE, method, path) {
-            add(403, "The caller's role cannot use this operation (`forbidden`)".into());
+            add(
+                403,
+                "The caller's role cannot use this operation (`forbidden`)".into(),
+            );
         }
     }
     if path.contains('{') {
@@ -224,10 +234,7 @@ fn operation(method: &str, path: &str, op: &mut Map<String, Value>) {
         };
         let error = status == "default" || !status.starts_with(['1', '2', '3']);
         if error && !response.contains_key("content") {
-            response.insert(
-                "content".into(),
-                problem("")["content"].clone(),
-            );
+            response.insert("content".into(), problem("")["content"].clone());
         }
         let Some(headers) = response
             .entry("headers")
@@ -252,7 +259,7 @@ fn operation(method: &str, path: &str, op: &mut Map<String, Value>) {
 fn request_id_header() -> Value {
     json!({
         "description": "The id of this request in the service's logs (a UUID); quote it when \
-reporting a problem. Sent with every answer.",
+    reporting a problem. Sent with every answer.",
         "schema": {"type": "string", "format": "uuid", "maxLength": 36}
     })
 }
@@ -337,12 +344,20 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
             "ActivateRequest",
             "code",
             // Spaces and dashes are ignored; letters in either case.
-            Pattern(ACTIVATION_CODE_LEN, ACTIVATION_INPUT_MAX, "^[2-9A-HJKMNP-Za-hjkmnp-z\\s-]+$"),
+            Pattern(
+                ACTIVATION_CODE_LEN,
+                ACTIVATION_INPUT_MAX,
+                "^[2-9A-HJKMNP-Za-hjkmnp-z\\s-]+$",
+            ),
         ),
         ("ActivateRequest", "pin", Pattern(5, 6, "^[0-9]{5,6}$")),
         ("ActivateRequest", "password", Len(10, PASSWORD_MAX)),
         ("ChangePasswordRequest", "current_password", Len(1, 1024)),
-        ("ChangePasswordRequest", "new_password", Len(5, PASSWORD_MAX)),
+        (
+            "ChangePasswordRequest",
+            "new_password",
+            Len(5, PASSWORD_MAX),
+        ),
         ("RefreshRequest", "refresh_token", Len(1, 1024)),
         ("TokenResponse", "access_token", Len(1, 2048)),
         ("TokenResponse", "refresh_token", Len(1, 1024)),
@@ -369,7 +384,11 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
         (
             "ActivationCodeResponse",
             "activation_code",
-            Pattern(ACTIVATION_CODE_LEN, ACTIVATION_CODE_LEN, "^[2-9A-HJKMNP-Z]+$"),
+            Pattern(
+                ACTIVATION_CODE_LEN,
+                ACTIVATION_CODE_LEN,
+                "^[2-9A-HJKMNP-Z]+$",
+            ),
         ),
         ("EraseRequest", "reason", Len(3, 300)),
         // Devices and reminders.
@@ -381,7 +400,11 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
         (
             "PreferencesBody",
             "quiet_hours",
-            Pattern(11, 13, "^\\s*\\d{1,2}:\\d{2}\\s*[-\u{2013}]\\s*\\d{1,2}:\\d{2}\\s*$"),
+            Pattern(
+                11,
+                13,
+                "^\\s*\\d{1,2}:\\d{2}\\s*[-\u{2013}]\\s*\\d{1,2}:\\d{2}\\s*$",
+            ),
         ),
         ("PreferencesBody", "timezone", Len(1, 64)),
         ("PreferencesBody", "daily_cap", Range(1, 24)),
@@ -399,49 +422,121 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
         // Title ≤ 80, why ≤ 300, description ≤ 1000 characters (the longest use).
         ("TextRequest", "nl", Len(1, 1000)),
         ("TextRequest", "en", Len(1, 1000)),
-        ("CreateStepRequest", "category", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
-        ("CreateStepRequest", "minutes", Range(i64::from(MIN_MINUTES), i64::from(MAX_MINUTES))),
+        (
+            "CreateStepRequest",
+            "category",
+            Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
+        ),
+        (
+            "CreateStepRequest",
+            "minutes",
+            Range(i64::from(MIN_MINUTES), i64::from(MAX_MINUTES)),
+        ),
         ("CreatePlanRequest", "items", Items(MAX_ITEMS)),
-        ("CreatePlanRequest", "items/items", Pattern(1, MAX_KEY_LEN, ITEM_KEY)),
-        ("CreatePlanRequest", "intake/propertyNames", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
-        ("CreatePlanRequest", "owners/propertyNames", Pattern(1, MAX_KEY_LEN, ITEM_KEY)),
-        ("CreatePlanRequest", "due_dates/propertyNames", Pattern(1, MAX_KEY_LEN, ITEM_KEY)),
-        ("PlanResponse", "intake/propertyNames", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
-        ("ExportPlan", "intake/propertyNames", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
-        ("ResearchPlanRow", "days_to_criterion/propertyNames", Pattern(2, 2, "^E[1-8]$")),
-        ("ItemDef", "conditions/items", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
-        ("ItemDef", "depends_on/items", Pattern(1, MAX_KEY_LEN, ITEM_KEY)),
+        (
+            "CreatePlanRequest",
+            "items/items",
+            Pattern(1, MAX_KEY_LEN, ITEM_KEY),
+        ),
+        (
+            "CreatePlanRequest",
+            "intake/propertyNames",
+            Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
+        ),
+        (
+            "CreatePlanRequest",
+            "owners/propertyNames",
+            Pattern(1, MAX_KEY_LEN, ITEM_KEY),
+        ),
+        (
+            "CreatePlanRequest",
+            "due_dates/propertyNames",
+            Pattern(1, MAX_KEY_LEN, ITEM_KEY),
+        ),
+        (
+            "PlanResponse",
+            "intake/propertyNames",
+            Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
+        ),
+        (
+            "ExportPlan",
+            "intake/propertyNames",
+            Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
+        ),
+        (
+            "ResearchPlanRow",
+            "days_to_criterion/propertyNames",
+            Pattern(2, 2, "^E[1-8]$"),
+        ),
+        (
+            "ItemDef",
+            "conditions/items",
+            Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
+        ),
+        (
+            "ItemDef",
+            "depends_on/items",
+            Pattern(1, MAX_KEY_LEN, ITEM_KEY),
+        ),
         ("ItemDef", "gate/items", Pattern(2, 2, "^E[1-8]$")),
         ("StepResponse", "gates/items", Pattern(2, 2, "^E[1-8]$")),
         // Templates.
         ("Template", "key", Pattern(1, MAX_KEY_LEN, "^[a-z0-9_.-]+$")),
         ("Template", "items", Items(MAX_ITEMS)),
-        ("TemplateSummary", "key", Pattern(1, MAX_KEY_LEN, "^[a-z0-9_.-]+$")),
+        (
+            "TemplateSummary",
+            "key",
+            Pattern(1, MAX_KEY_LEN, "^[a-z0-9_.-]+$"),
+        ),
         ("TemplateSummary", "items", Range(1, MAX_ITEMS as i64)),
         ("CategoryDef", "key", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
         ("ConditionDef", "key", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
         ("ItemDef", "key", Pattern(1, MAX_KEY_LEN, ITEM_KEY)),
         ("ItemDef", "category", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
-        ("ItemDef", "minutes", Range(i64::from(MIN_MINUTES), i64::from(MAX_MINUTES))),
+        (
+            "ItemDef",
+            "minutes",
+            Range(i64::from(MIN_MINUTES), i64::from(MAX_MINUTES)),
+        ),
         ("ItemDef", "source", Len(0, TEMPLATE_TEXT_MAX)),
         ("Localized", "nl", Len(1, TEMPLATE_TEXT_MAX)),
         ("Localized", "en", Len(1, TEMPLATE_TEXT_MAX)),
-        ("StepResponse", "item_key", Pattern(1, MAX_KEY_LEN, ITEM_KEY)),
+        (
+            "StepResponse",
+            "item_key",
+            Pattern(1, MAX_KEY_LEN, ITEM_KEY),
+        ),
         ("MyStepResponse", "title", Len(1, MAX_TITLE_CHARS)),
         // Answers: each text carries the limit of the input it came from, or the server's own
         // format. Template texts (why, description) are bounded only by the template body.
         ("HealthResponse", "status", Pattern(2, 2, "^ok$")),
         ("TokenResponse", "token_type", Pattern(6, 6, "^Bearer$")),
-        ("TrendPoint", "period", Pattern(7, 8, "^[0-9]{4}-(W[0-9]{2}|[0-9]{2})$")),
-        ("ResearchPlanRow", "start_week", Pattern(8, 8, "^[0-9]{4}-W[0-9]{2}$")),
+        (
+            "TrendPoint",
+            "period",
+            Pattern(7, 8, "^[0-9]{4}-(W[0-9]{2}|[0-9]{2})$"),
+        ),
+        (
+            "ResearchPlanRow",
+            "start_week",
+            Pattern(8, 8, "^[0-9]{4}-W[0-9]{2}$"),
+        ),
         ("ResearchPlanRow", "plan", Pattern(24, 24, PSEUDONYM)),
         ("ResearchPlanRow", "team", Pattern(24, 24, PSEUDONYM)),
         ("ResearchGroup", "team", Pattern(24, 24, PSEUDONYM)),
-        ("ExportDocument", "download", Pattern(53, 53, "^/v1/me/documents/[0-9a-f-]{36}$")),
+        (
+            "ExportDocument",
+            "download",
+            Pattern(53, 53, "^/v1/me/documents/[0-9a-f-]{36}$"),
+        ),
         ("ExportDocument", "media_type", Len(1, 32)),
         ("ExportDocument", "review_reason", Len(1, 300)),
         ("DocumentResponse", "review_reason", Len(1, 300)),
-        ("TeamMemberResponse", "discipline", Pattern(1, 10, "^(generalist|specialist)$")),
+        (
+            "TeamMemberResponse",
+            "discipline",
+            Pattern(1, 10, "^(generalist|specialist)$"),
+        ),
         ("TeamMemberResponse", "display_name", Len(1, 100)),
         ("ReminderResponse", "last_error", Len(1, 64)),
         ("StepResponse", "etag", Pattern(3, 80, ETAG)),
@@ -460,33 +555,65 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
         ("AssignedStepResponse", "resident_first_name", Len(1, 100)),
         ("DoneForYouResponse", "owner_first_name", Len(1, 100)),
         ("DoneForYouResponse", "title", Len(1, MAX_TITLE_CHARS)),
-        ("DoneForYouResponse", "category", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
+        (
+            "DoneForYouResponse",
+            "category",
+            Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
+        ),
         ("ExportAccount", "display_name", Len(1, 100)),
         ("ExportAccount", "login_name", Len(1, 254)),
         ("ExportDevice", "app_version", Len(1, 40)),
         ("ExportDevice", "locale", Len(2, 35)),
-        ("ExportPreferences", "quiet_hours", Pattern(11, 11, "^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$")),
+        (
+            "ExportPreferences",
+            "quiet_hours",
+            Pattern(11, 11, "^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$"),
+        ),
         ("ExportPreferences", "timezone", Len(1, 64)),
-        ("ExportStep", "category", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
+        (
+            "ExportStep",
+            "category",
+            Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
+        ),
         ("ExportStep", "item_key", Pattern(1, MAX_KEY_LEN, ITEM_KEY)),
         ("ExportStep", "completion_note", Len(0, 500)),
         ("ExportStep", "snooze_note", Len(1, 140)),
         ("ExportStep", "status_reason", Len(1, 300)),
-        ("StepResponse", "category", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
+        (
+            "StepResponse",
+            "category",
+            Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
+        ),
         ("StepResponse", "completion_note", Len(0, 500)),
         ("StepResponse", "snooze_note", Len(1, 140)),
         ("StepResponse", "status_reason", Len(1, 300)),
         ("StepResponse", "title", Len(1, MAX_TITLE_CHARS)),
         ("StepResponse", "why", Len(0, TEMPLATE_TEXT_MAX)),
         ("StepResponse", "description", Len(0, TEMPLATE_TEXT_MAX)),
-        ("MyStepResponse", "category", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
+        (
+            "MyStepResponse",
+            "category",
+            Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
+        ),
         ("MyStepResponse", "why", Len(0, TEMPLATE_TEXT_MAX)),
         ("MyStepResponse", "description", Len(0, TEMPLATE_TEXT_MAX)),
-        ("HandoverItem", "category", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
+        (
+            "HandoverItem",
+            "category",
+            Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
+        ),
         ("HandoverItem", "key", Pattern(1, MAX_KEY_LEN, ITEM_KEY)),
         ("HandoverItem", "title", Len(1, MAX_TITLE_CHARS)),
-        ("CategoryProgress", "category", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
-        ("MilestoneResponse", "category", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
+        (
+            "CategoryProgress",
+            "category",
+            Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
+        ),
+        (
+            "MilestoneResponse",
+            "category",
+            Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
+        ),
         ("TemplateSummary", "name", Len(1, TEMPLATE_TEXT_MAX)),
         ("AuditResponse", "request_id", Len(1, 36)),
         // Pages.
@@ -510,7 +637,11 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
         ("FieldError", "message", Len(1, FIELD_TEXT_MAX)),
         ("Problem", "detail", Len(1, DETAIL_MAX)),
         ("Problem", "title", Len(1, 80)),
-        ("Problem", "type", Pattern(1, 80, "^urn:stapvoorstap:problem:[a-z_]+$")),
+        (
+            "Problem",
+            "type",
+            Pattern(1, 80, "^urn:stapvoorstap:problem:[a-z_]+$"),
+        ),
     ]
 }
 

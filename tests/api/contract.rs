@@ -16,7 +16,69 @@ struct Probe {
     body: Vec<u8>,
 }
 
-fn probes() -> Vec<Probe> {
+/// A body of a request schema from its examples (enums: the first value; other required
+/// fields: a value of their type and format), for callers to get past body validation.
+fn example(doc: &Value, s: &Value) -> Value {
+    if let Some(name) = s["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+        return example(doc, &doc["components"]["schemas"][name]);
+    }
+    if let Some(e) = s.get("example") {
+        return e.clone();
+    }
+    if let Some(first) = s["enum"].as_array().and_then(|e| e.first()) {
+        return first.clone();
+    }
+    if let Some(branch) = s["oneOf"]
+        .as_array()
+        .and_then(|o| o.iter().find(|b| b["type"] != "null"))
+    {
+        return example(doc, branch);
+    }
+    if let Some(props) = s["properties"].as_object() {
+        let required: Vec<&str> = s["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        return props
+            .iter()
+            .filter(|(k, _)| required.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), example(doc, v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
+    let ty = match &s["type"] {
+        Value::Array(ts) => ts.first().and_then(Value::as_str).unwrap_or_default(),
+        t => t.as_str().unwrap_or_default(),
+    };
+    match (ty, s["format"].as_str()) {
+        ("string", Some("date")) => {
+            Value::from((chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string())
+        }
+        ("string", Some("uuid")) => Value::from(uuid::Uuid::new_v4().to_string()),
+        ("string", _) => {
+            let n = s["minLength"].as_u64().unwrap_or(1).max(1) as usize;
+            Value::from(
+                "abcdefghijklmnopqrstuvwxyz"
+                    .chars()
+                    .cycle()
+                    .take(n)
+                    .collect::<String>(),
+            )
+        }
+        ("integer", _) | ("number", _) => s["minimum"].clone(),
+        ("boolean", _) => Value::Bool(true),
+        ("array", _) => Value::Array(Vec::new()),
+        _ => Value::Null,
+    }
+}
+
+fn probes(doc: &Value, op: &Value) -> Vec<Probe> {
+    let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+    let valid = (!schema.is_null()).then(|| Probe {
+        label: "a body from the examples",
+        content_type: Some("application/json"),
+        body: example(doc, schema).to_string().into_bytes(),
+    });
     vec![
         Probe {
             label: "no body",
@@ -39,6 +101,9 @@ fn probes() -> Vec<Probe> {
             body: b"{}".to_vec(),
         },
     ]
+    .into_iter()
+    .chain(valid)
+    .collect()
 }
 
 async fn send(
@@ -100,7 +165,7 @@ async fn every_answered_error_is_documented_and_every_shared_one_answered() {
             }
             for path in &paths {
                 for (who, token) in callers {
-                    for probe in probes() {
+                    for probe in probes(&doc, op) {
                         let reply = send(&app, method, path, token, &probe).await;
                         let what = format!(
                             "{} {path} as {who} with {}",
@@ -123,7 +188,13 @@ async fn every_answered_error_is_documented_and_every_shared_one_answered() {
                             }
                         }
                         let promised = documented_headers(documented);
-                        for name in ["retry-after", "www-authenticate", "etag", "idempotent-replayed", "link"] {
+                        for name in [
+                            "retry-after",
+                            "www-authenticate",
+                            "etag",
+                            "idempotent-replayed",
+                            "link",
+                        ] {
                             if reply.header(name).is_some() && !promised.contains(name) {
                                 missing_headers
                                     .push(format!("{what}: {status} sends {name}, undocumented"));
@@ -139,9 +210,10 @@ async fn every_answered_error_is_documented_and_every_shared_one_answered() {
                     }
                 }
             }
-            let secured = op["security"]
-                .as_array()
-                .is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(|r| !r.is_empty())));
+            let secured = op["security"].as_array().is_some_and(|s| {
+                s.iter()
+                    .any(|r| r.as_object().is_some_and(|r| !r.is_empty()))
+            });
             let json_body = op["requestBody"]["content"]
                 .get("application/json")
                 .is_some();
@@ -214,25 +286,88 @@ async fn one_past_a_documented_limit_is_refused_and_the_limit_itself_is_not() {
     type Body = Box<dyn Fn(Value) -> Value>;
     let team = w.team_a.clone();
     let cases: Vec<(&str, &str, &str, Body, &str, &str, &str)> = vec![
-        ("post", "/v1/teams", &w.admin.token, Box::new(|v| serde_json::json!({"name": v})), "CreateTeamRequest/name", "name", "maxLength"),
-        ("post", "/v1/residents", &w.caseworker_a.token, Box::new(move |v| serde_json::json!({"display_name": v, "team_id": team})), "CreateResidentRequest/display_name", "display_name", "maxLength"),
-        ("post", "/v1/me/devices", &w.resident_a.token, Box::new(|v| serde_json::json!({"token": "fcm-token", "platform": "android", "app_version": v})), "RegisterDeviceRequest/app_version", "app_version", "maxLength"),
-        ("post", "/v1/me/devices", &w.resident_a.token, Box::new(|v| serde_json::json!({"token": "fcm-token", "platform": "android", "locale": v})), "RegisterDeviceRequest/locale", "locale", "maxLength"),
-        ("put", "/v1/me/notification-preferences", &w.resident_a.token, Box::new(|v| serde_json::json!({"enabled": true, "quiet_hours": "21:00-08:00", "daily_cap": v, "weekly_cap": 3, "timezone": "Europe/Amsterdam"})), "PreferencesBody/daily_cap", "daily_cap", "maximum"),
-        ("put", "/v1/me/notification-preferences", &w.resident_a.token, Box::new(|v| serde_json::json!({"enabled": true, "quiet_hours": "21:00-08:00", "daily_cap": 1, "weekly_cap": v, "timezone": "Europe/Amsterdam"})), "PreferencesBody/weekly_cap", "weekly_cap", "maximum"),
+        (
+            "post",
+            "/v1/teams",
+            &w.admin.token,
+            Box::new(|v| serde_json::json!({"name": v})),
+            "CreateTeamRequest/name",
+            "name",
+            "maxLength",
+        ),
+        (
+            "post",
+            "/v1/residents",
+            &w.caseworker_a.token,
+            Box::new(move |v| serde_json::json!({"display_name": v, "team_id": team})),
+            "CreateResidentRequest/display_name",
+            "display_name",
+            "maxLength",
+        ),
+        (
+            "post",
+            "/v1/me/devices",
+            &w.resident_a.token,
+            Box::new(
+                |v| serde_json::json!({"token": "fcm-token", "platform": "android", "app_version": v}),
+            ),
+            "RegisterDeviceRequest/app_version",
+            "app_version",
+            "maxLength",
+        ),
+        (
+            "post",
+            "/v1/me/devices",
+            &w.resident_a.token,
+            Box::new(
+                |v| serde_json::json!({"token": "fcm-token", "platform": "android", "locale": v}),
+            ),
+            "RegisterDeviceRequest/locale",
+            "locale",
+            "maxLength",
+        ),
+        (
+            "put",
+            "/v1/me/notification-preferences",
+            &w.resident_a.token,
+            Box::new(
+                |v| serde_json::json!({"enabled": true, "quiet_hours": "21:00-08:00", "daily_cap": v, "weekly_cap": 3, "timezone": "Europe/Amsterdam"}),
+            ),
+            "PreferencesBody/daily_cap",
+            "daily_cap",
+            "maximum",
+        ),
+        (
+            "put",
+            "/v1/me/notification-preferences",
+            &w.resident_a.token,
+            Box::new(
+                |v| serde_json::json!({"enabled": true, "quiet_hours": "21:00-08:00", "daily_cap": 1, "weekly_cap": v, "timezone": "Europe/Amsterdam"}),
+            ),
+            "PreferencesBody/weekly_cap",
+            "weekly_cap",
+            "maximum",
+        ),
     ];
     for (method, path, token, body, property, field, key) in cases {
         let max = limit(&doc, property, key);
         for (value, refused) in [(max, false), (max + 1, true)] {
-            let v = if key == "maxLength" { text(value) } else { Value::from(value) };
+            let v = if key == "maxLength" {
+                text(value)
+            } else {
+                Value::from(value)
+            };
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let reply = app.method_json(method.clone(), path, Some(token), &body(v)).await;
+            let reply = app
+                .method_json(method.clone(), path, Some(token), &body(v))
+                .await;
             let names_field = reply.status == 422
                 && reply.value()["errors"]
                     .as_array()
                     .is_some_and(|e| e.iter().any(|e| e["field"] == field));
             assert_eq!(
-                names_field, refused,
+                names_field,
+                refused,
                 "{method} {path} with {field} at {value} ({key} {max}): {} {}",
                 reply.status,
                 reply.text()
@@ -246,9 +381,12 @@ async fn one_past_a_documented_limit_is_refused_and_the_limit_itself_is_not() {
         .and_then(|p| p["schema"]["maximum"].as_i64())
         .expect("limit maximum");
     for (value, status) in [(max, 200), (max + 1, 422)] {
-        app.get(&format!("/v1/residents?limit={value}"), Some(&w.caseworker_a.token))
-            .await
-            .assert_status(status);
+        app.get(
+            &format!("/v1/residents?limit={value}"),
+            Some(&w.caseworker_a.token),
+        )
+        .await
+        .assert_status(status);
     }
     let key_max = doc["paths"]["/v1/me/devices"]["post"]["parameters"]
         .as_array()
