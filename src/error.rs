@@ -45,8 +45,8 @@ pub struct Problem {
     /// What went wrong in this case, in the reader's language.
     #[schema(example = "We kunnen dit niet vinden. Misschien bestaat het niet meer.")]
     pub detail: String,
-    /// Stable machine-readable code.
-    #[schema(example = "not_found")]
+    /// Stable machine-readable code: one of `ProblemCode`.
+    #[schema(value_type = crate::problem_code::ProblemCode, example = "not_found")]
     pub code: String,
     /// Invalid fields, for validation problems.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -261,6 +261,10 @@ impl ApiError {
     /// The problem document for this error, in one language.
     pub fn problem(&self, lang: Language) -> Problem {
         let code = self.code();
+        debug_assert!(
+            crate::problem_code::ProblemCode::parse(code).is_some(),
+            "problem code {code} is missing from ProblemCode"
+        );
         Problem {
             type_: format!("urn:stapvoorstap:problem:{code}"),
             title: self.title_msg().text(lang).into_owned(),
@@ -282,7 +286,7 @@ impl ApiError {
 
     /// The JSON body of the problem document in one language.
     pub fn problem_body(&self, lang: Language) -> String {
-        serde_json::to_string(&self.problem(lang)).unwrap_or_default()
+        serde_json::to_string(&self.problem(lang).bounded()).unwrap_or_default()
     }
 }
 

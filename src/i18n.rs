@@ -303,6 +303,9 @@ pub enum Msg {
     UploadOffsetMismatch {
         offset: i64,
     },
+    ListTooLong {
+        max: usize,
+    },
 }
 
 /// Both texts, borrowed when fixed.
@@ -824,6 +827,10 @@ impl Msg {
                     "This piece does not start where the upload is: the server has {offset} bytes. Continue from Upload-Offset."
                 ),
             ),
+            ListTooLong { max } => made(
+                format!("Dit mogen er hoogstens {max} zijn."),
+                format!("At most {max} are allowed here."),
+            ),
             WebPushAuth => fixed(
                 "Dit moeten 16 bytes zijn, in base64url.",
                 "This must be 16 bytes in base64url.",
@@ -1029,6 +1036,7 @@ mod tests {
                 what: "is required".into(),
             },
             UploadOffsetMismatch { offset: 5 },
+            ListTooLong { max: 20 },
         ]
     }
 
@@ -1176,10 +1184,11 @@ mod tests {
             UploadContentType => 136,
             TusHeader { .. } => 137,
             UploadOffsetMismatch { .. } => 138,
+            ListTooLong { .. } => 139,
         }
     }
 
-    const MESSAGES: usize = 139;
+    const MESSAGES: usize = 140;
 
     #[test]
     fn every_message_has_a_dutch_and_an_english_text() {

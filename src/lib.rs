@@ -14,6 +14,7 @@ pub mod error;
 pub mod i18n;
 pub mod memory;
 pub mod metrics;
+pub mod problem_code;
 pub mod push;
 pub mod scheduler;
 pub mod startup;

@@ -385,6 +385,7 @@ enum Refreshed {
     responses(
         (status = 200, description = "New tokens (the same pair again for a retry within the grace window)", body = TokenResponse),
         (status = 401, description = "Unknown, used, revoked or expired refresh token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address (`too_many_requests`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/auth/refresh")]
@@ -469,7 +470,10 @@ pub async fn refresh(
 #[utoipa::path(
     tag = "auth",
     params(cookie_transport::Header),
-    responses((status = 204, description = "Signed out (also when the token was already invalid); with the cookie transport the cookie is cleared"))
+    responses(
+        (status = 204, description = "Signed out (also when the token was already invalid); with the cookie transport the cookie is cleared"),
+        (status = 429, description = "Too many attempts from this address (`too_many_requests`)", body = crate::error::Problem, content_type = "application/problem+json")
+    )
 )]
 #[post("/v1/auth/logout")]
 pub async fn logout(

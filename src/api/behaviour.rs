@@ -596,6 +596,7 @@ pub async fn post_mood(
     responses(
         (status = 204, description = "Thank you"),
         (status = 409, description = "Answered this month already", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The resident has no current plan (`not_found`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/me/alliance")]

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod behaviour;
 pub mod conditional;
+pub mod contract;
 pub mod devices;
 pub mod documents;
 pub mod handover;
@@ -203,7 +204,22 @@ fn finish_openapi(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi
     for missing in idempotency::document(&mut api) {
         tracing::error!(operation = %missing, "idempotent operation missing from the spec");
     }
-    api
+    // The rest is easier said on the JSON form; utoipa reads its own output back unchanged.
+    let mut doc = match serde_json::to_value(&api) {
+        Ok(doc) => doc,
+        Err(e) => {
+            tracing::error!(error = %e, "the OpenAPI document does not serialise");
+            return api;
+        }
+    };
+    contract::refine(&mut doc);
+    match serde_json::from_value(doc) {
+        Ok(refined) => refined,
+        Err(e) => {
+            tracing::error!(error = %e, "the refined OpenAPI document does not read back");
+            api
+        }
+    }
 }
 
 fn operations_mut(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {

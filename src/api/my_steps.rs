@@ -574,7 +574,10 @@ pub async fn done_steps(
 #[utoipa::path(
     tag = "my steps",
     security(("bearer" = [])),
-    responses((status = 200, description = "My work list", body = Vec<AssignedStepResponse>))
+    responses(
+        (status = 200, description = "My work list", body = Vec<AssignedStepResponse>),
+        (status = 400, description = "An unknown query parameter (`unknown_query_parameter`): this list takes none", body = crate::error::Problem, content_type = "application/problem+json")
+    )
 )]
 #[get("/v1/me/assigned-steps")]
 pub async fn assigned_steps(

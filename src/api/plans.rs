@@ -244,6 +244,18 @@ fn build_steps(
             ));
         }
     }
+    if req
+        .items
+        .as_ref()
+        .is_some_and(|i| i.len() > crate::domain::template::MAX_ITEMS)
+    {
+        return Err(ApiError::invalid(
+            "items",
+            crate::i18n::Msg::ListTooLong {
+                max: crate::domain::template::MAX_ITEMS,
+            },
+        ));
+    }
     let known = |k: &String| template.item(k).is_some();
     if let Some(items) = &req.items
         && let Some(bad) = items.iter().find(|k| !known(k))
@@ -683,6 +695,14 @@ pub async fn add_step(
     auth.require(CASEWORKERS)?;
     let id = path.into_inner().to_string();
     let req = body.into_inner();
+    if req.depends_on.len() > crate::domain::template::MAX_ITEMS {
+        return Err(ApiError::invalid(
+            "depends_on",
+            crate::i18n::Msg::ListTooLong {
+                max: crate::domain::template::MAX_ITEMS,
+            },
+        ));
+    }
     let title = localized("title", Some(req.title), "", 80)?;
     let why = localized("why", req.why, "", 300)?;
     let description = localized("description", req.description, "", 1000)?;

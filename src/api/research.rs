@@ -454,7 +454,10 @@ pub struct ResearchGroup {
 #[utoipa::path(
     tag = "research",
     security(("bearer" = [])),
-    responses((status = 200, description = "Groups", body = Vec<ResearchGroup>))
+    responses(
+        (status = 200, description = "Groups", body = Vec<ResearchGroup>),
+        (status = 400, description = "An unknown query parameter (`unknown_query_parameter`): this list takes none", body = crate::error::Problem, content_type = "application/problem+json")
+    )
 )]
 #[get("/v1/research/summary")]
 pub async fn research_summary(

@@ -51,7 +51,10 @@ pub async fn create_team(
 #[utoipa::path(
     tag = "teams",
     security(("bearer" = [])),
-    responses((status = 200, description = "Teams", body = Vec<TeamResponse>))
+    responses(
+        (status = 200, description = "Teams", body = Vec<TeamResponse>),
+        (status = 400, description = "An unknown query parameter (`unknown_query_parameter`): this list takes none", body = crate::error::Problem, content_type = "application/problem+json")
+    )
 )]
 #[get("/v1/teams")]
 pub async fn list_teams(

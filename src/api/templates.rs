@@ -67,7 +67,10 @@ const READERS: &[Role] = &[Role::Caseworker, Role::Admin];
 #[utoipa::path(
     tag = "templates",
     security(("bearer" = [])),
-    responses((status = 200, description = "Template versions, newest first per key", body = Vec<TemplateSummary>))
+    responses(
+        (status = 200, description = "Template versions, newest first per key", body = Vec<TemplateSummary>),
+        (status = 400, description = "An unknown query parameter (`unknown_query_parameter`): this list takes none", body = crate::error::Problem, content_type = "application/problem+json")
+    )
 )]
 #[get("/v1/templates")]
 pub async fn list_templates(

@@ -85,7 +85,18 @@ crate::page_type!(
     UserResponse
 );
 
+/// Most teams one staff account belongs to.
+pub const MAX_TEAMS_PER_USER: usize = 20;
+
 fn check_teams(conn: &mut DbConn, ids: &[String]) -> Result<(), ApiError> {
+    if ids.len() > MAX_TEAMS_PER_USER {
+        return Err(ApiError::invalid(
+            "team_ids",
+            crate::i18n::Msg::ListTooLong {
+                max: MAX_TEAMS_PER_USER,
+            },
+        ));
+    }
     if users::find_teams(conn, ids)?.len() != ids.len() {
         return Err(ApiError::invalid("team_ids", Msg::UnknownTeam));
     }

@@ -47,6 +47,13 @@ pub fn spec_enums() -> Vec<(&'static str, Vec<String>)> {
         ("PlanStatus", texts(PlanStatus::ALL)),
         ("Platform", texts(Platform::ALL)),
         ("Priority", texts(Priority::ALL)),
+        (
+            "ProblemCode",
+            crate::problem_code::ProblemCode::ALL
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
+        ),
         ("PulseKind", texts(PulseKind::ALL)),
         ("ReminderKind", texts(ReminderKind::ALL)),
         ("ReminderState", texts(ReminderState::ALL)),

@@ -5,6 +5,8 @@
 pub const ACTIVATION_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 /// Length of an activation code (31^8 ≈ 8.5·10^11 codes).
 pub const ACTIVATION_CODE_LEN: usize = 8;
+/// Longest typed activation code accepted (the code with its spaces and dashes).
+pub const ACTIVATION_INPUT_MAX: usize = 32;
 /// Minimum length of a staff password.
 pub const STAFF_PASSWORD_MIN: usize = 12;
 /// Minimum length of a resident's password (when they choose one over a PIN).
@@ -84,6 +86,9 @@ pub fn check_password(password: &str, min: usize) -> Result<(), Weakness> {
 /// Normalises a typed activation code: upper case, spaces and dashes removed. `None` when it
 /// cannot be a code at all.
 pub fn normalize_activation_code(code: &str) -> Option<String> {
+    if code.chars().count() > ACTIVATION_INPUT_MAX {
+        return None;
+    }
     let cleaned: String = code
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')

@@ -8,6 +8,7 @@ mod auth;
 mod authz;
 mod backup;
 mod behaviour;
+mod contract;
 mod demo;
 mod dispatch;
 mod documents;

@@ -121,7 +121,7 @@ function retryAfterSeconds(res) {
 function messageFor(status, p, retryAfter) {
   const code = p?.code;
   if (code === 'account_locked') return t('login.locked', { minutes: Math.max(1, Math.ceil((retryAfter ?? 60) / 60)) });
-  if (code === 'step_not_open' || code === 'not_open') return t('error.not_open');
+  if (code === 'step_not_open') return t('error.not_open');
   if (code === 'validation_failed' && p) {
     const detail = p.errors?.length ? p.errors.map((e) => e.message).join(' ') : p.detail;
     return t('error.validation', { detail });
