@@ -148,19 +148,29 @@ pub fn table() -> String {
 mod tests {
     use super::*;
     use crate::error::ApiError;
+    use crate::i18n::{Language, Msg};
     use actix_web::ResponseError;
     use std::collections::BTreeSet;
 
     #[test]
     fn long_texts_are_cut_to_the_documented_length() {
-        let long = ApiError::invalid("x".repeat(5000), "y".repeat(5000))
-            .problem()
-            .bounded();
+        let reason = "y".repeat(5000);
+        let long = ApiError::Validation {
+            detail: Msg::TemplateInvalid {
+                reason: reason.clone(),
+            },
+            errors: vec![crate::error::Invalid {
+                field: "x".repeat(5000),
+                message: Msg::TemplateInvalid { reason },
+            }],
+        }
+        .problem(Language::Nl)
+        .bounded();
         assert_eq!(long.detail.chars().count(), DETAIL_MAX);
         assert!(long.detail.ends_with('…'));
         assert_eq!(long.errors[0].field.chars().count(), FIELD_TEXT_MAX);
         assert_eq!(long.errors[0].message.chars().count(), FIELD_TEXT_MAX);
-        let short = ApiError::NotFound.problem();
+        let short = ApiError::NotFound.problem(Language::En);
         assert_eq!(short.clone().bounded().detail, short.detail);
     }
 
@@ -181,14 +191,14 @@ mod tests {
     #[test]
     fn every_fixed_error_has_a_listed_code_with_its_status() {
         let errors = [
-            ApiError::BadRequest("x".into()),
+            ApiError::BadRequest(Msg::UploadInterrupted),
             ApiError::InvalidJson("x".into()),
-            ApiError::invalid("f", "m"),
+            ApiError::invalid("f", Msg::NotAnEmail),
             ApiError::UnsupportedMediaType,
             ApiError::PayloadTooLarge { limit: 1 },
-            ApiError::Unauthorized("x".into()),
-            ApiError::SessionEnded("x".into()),
-            ApiError::Forbidden("x".into()),
+            ApiError::Unauthorized(Msg::NotAnEmail),
+            ApiError::SessionEnded,
+            ApiError::Forbidden(Msg::NotAnEmail),
             ApiError::NotFound,
             ApiError::NotAcceptable,
             ApiError::RequestTimeout { secs: 1 },
@@ -199,15 +209,15 @@ mod tests {
             ApiError::PreconditionFailed,
             ApiError::PreconditionRequired,
             ApiError::TooManyRequests {
-                detail: "x".into(),
+                detail: Msg::NotAnEmail,
                 retry_after_secs: 1,
             },
             ApiError::Locked {
-                detail: "x".into(),
+                detail: Msg::NotAnEmail,
                 retry_after_secs: 1,
             },
             ApiError::Unavailable {
-                detail: "x".into(),
+                detail: Msg::NotAnEmail,
                 retry_after_secs: 1,
             },
             ApiError::internal(anyhow::anyhow!("x")),

@@ -21,18 +21,25 @@ pub const OPEN_TO_EVERY_ROLE: &[(&str, &str)] = &[
     ("get", "/v1/me"),
     ("put", "/v1/me/password"),
     ("post", "/v1/me/devices"),
+    ("get", "/v1/me/devices"),
+    ("get", "/v1/me/web-push"),
+    ("get", "/v1/me/vocabulary"),
     ("delete", "/v1/me/devices/{id}"),
     ("get", "/v1/me/notification-preferences"),
     ("put", "/v1/me/notification-preferences"),
 ];
 
 /// Operations that read no database (no 503).
-const NO_DATABASE: &[(&str, &str)] = &[("get", "/health/live"), ("get", "/metrics")];
+const NO_DATABASE: &[(&str, &str)] = &[
+    ("get", "/health/live"),
+    ("get", "/metrics"),
+    ("options", "/v1/me/uploads"),
+];
 
 /// The longest request head actix-web reads (its h1 buffer): bounds headers echoed back.
 const HEAD_MAX: usize = 32 * 1024;
 
-const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+const METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
 
 /// Applies everything above to the generated document.
 pub fn refine(doc: &mut Value) {
@@ -283,6 +290,10 @@ fn header_limits(name: &str, header: &mut Value) {
     let Some(schema) = header.get_mut("schema").and_then(Value::as_object_mut) else {
         return;
     };
+    // A header is present or absent, never null: `Option<String>` headers are plain strings.
+    if schema.get("type") == Some(&json!(["string", "null"])) {
+        schema.insert("type".into(), json!("string"));
+    }
     if schema.get("type") != Some(&json!("string")) {
         return;
     }
@@ -296,6 +307,30 @@ fn header_limits(name: &str, header: &mut Value) {
         "Link" => {
             schema.insert("maxLength".into(), json!(HEAD_MAX));
             schema.insert("pattern".into(), json!("^<[^>]+>; rel=\"next\"$"));
+        }
+        // tus 1.0.0 answers.
+        "Tus-Resumable" | "Tus-Version" => {
+            schema.insert("maxLength".into(), json!(5));
+            schema.insert("pattern".into(), json!("^1\\.0\\.0$"));
+        }
+        "Tus-Extension" => {
+            schema.insert("maxLength".into(), json!(64));
+            schema.insert("pattern".into(), json!("^[a-z-]+(,[a-z-]+)*$"));
+        }
+        // An upload's own path.
+        "Location" => {
+            schema.insert("maxLength".into(), json!(256));
+        }
+        // An IMF-fixdate (RFC 9110), e.g. `Wed, 02 Dec 2026 10:00:00 GMT`.
+        "Upload-Expires" => {
+            schema.insert("maxLength".into(), json!(29));
+        }
+        "Cache-Control" => {
+            schema.insert("maxLength".into(), json!(32));
+        }
+        "Document-Id" => {
+            schema.insert("format".into(), json!("uuid"));
+            schema.insert("maxLength".into(), json!(36));
         }
         _ => {}
     }
@@ -642,6 +677,17 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
             "type",
             Pattern(1, 80, "^urn:stapvoorstap:problem:[a-z_]+$"),
         ),
+        // Names of the vocabulary; keys come from the template (checked on upload).
+        ("CategoryName", "key", Pattern(1, MAX_KEY_LEN, SEGMENT_KEY)),
+        ("CriterionName", "code", Pattern(2, 2, "^E[1-8]$")),
+        ("VocabularyTemplate", "key", Len(1, MAX_KEY_LEN)),
+        ("UploadResponse", "location", Len(1, 256)),
+        // 65 bytes of an uncompressed P-256 point in base64url.
+        (
+            "WebPushInfo",
+            "public_key",
+            Pattern(87, 87, "^[A-Za-z0-9_-]{87}$"),
+        ),
     ]
 }
 
@@ -653,6 +699,9 @@ fn parameter_limit(name: &str) -> Option<Limit> {
         "If-Match" | "If-None-Match" => Len(1, 1024),
         // Only `cookie` means something; other values are ignored.
         "X-Token-Transport" => Pattern(6, 6, "^cookie$"),
+        // tus: kept unread (it usually holds a file name); bounded by the request head.
+        "Upload-Metadata" => Len(0, HEAD_MAX),
+        "Tus-Resumable" => Pattern(5, 5, "^1\\.0\\.0$"),
         _ if name == crate::api::idempotency::HEADER => Len(1, KEY_MAX),
         _ => return None,
     })

@@ -326,7 +326,10 @@ fn template_for(conn: &mut DbConn, auth: &AuthUser) -> Result<Template, ApiError
 #[utoipa::path(
     tag = "me",
     security(("bearer" = [])),
-    responses((status = 200, description = "Every name the screens show, in Dutch and English", body = VocabularyResponse))
+    responses(
+        (status = 200, description = "Every name the screens show, in Dutch and English", body = VocabularyResponse),
+        (status = 400, description = "An unknown query parameter (`unknown_query_parameter`): this operation takes none", body = crate::error::Problem, content_type = "application/problem+json")
+    )
 )]
 #[get("/v1/me/vocabulary")]
 pub async fn my_vocabulary(

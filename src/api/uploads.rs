@@ -46,14 +46,6 @@ const UPLOAD_LENGTH: HeaderName = HeaderName::from_static("upload-length");
 const UPLOAD_EXPIRES: HeaderName = HeaderName::from_static("upload-expires");
 const DOCUMENT_ID: HeaderName = HeaderName::from_static("document-id");
 
-/// The `Tus-Resumable` request header: the protocol version the client speaks.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-pub enum TusResumable {
-    /// tus 1.0.0, the only version spoken.
-    #[serde(rename = "1.0.0")]
-    V1_0_0,
-}
-
 /// An upload in progress (or finished, until it expires).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UploadResponse {
@@ -235,7 +227,10 @@ async fn remove_pieces(state: &AppState, id: &str) {
     )
 )]
 #[options("/v1/me/uploads")]
-pub async fn tus_options(state: web::Data<AppState>) -> HttpResponse {
+pub async fn tus_options(state: web::Data<AppState>, mut body: web::Payload) -> HttpResponse {
+    // The body (tus sends none) is read and dropped, so a keep-alive connection stays in step;
+    // the edge's body deadline and size limit bound it.
+    while let Some(Ok(_)) = futures_util::StreamExt::next(&mut body).await {}
     HttpResponse::NoContent()
         .insert_header((TUS_RESUMABLE, TUS_VERSION))
         .insert_header(("Tus-Version", TUS_VERSION))
@@ -260,7 +255,7 @@ pub async fn tus_options(state: web::Data<AppState>) -> HttpResponse {
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Step id"),
-        ("Tus-Resumable" = inline(TusResumable), Header, description = "The tus version: `1.0.0`"),
+        ("Tus-Resumable" = String, Header, description = "The tus version: `1.0.0`"),
         ("Upload-Length" = i64, Header, minimum = 1, description = "The file's whole length in bytes"),
         ("Upload-Metadata" = Option<String>, Header, description = "tus metadata; accepted and not kept"),
         ("Idempotency-Key" = Option<String>, Header, description = "Any unique string (1–100 characters) per intended upload"),
@@ -379,7 +374,7 @@ async fn create(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Upload id"),
-        ("Tus-Resumable" = inline(TusResumable), Header, description = "The tus version: `1.0.0`"),
+        ("Tus-Resumable" = String, Header, description = "The tus version: `1.0.0`"),
     ),
     responses(
         (status = 200, description = "The upload's progress (no body)", headers(
@@ -428,7 +423,7 @@ pub async fn head_upload(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Upload id"),
-        ("Tus-Resumable" = inline(TusResumable), Header, description = "The tus version: `1.0.0`"),
+        ("Tus-Resumable" = String, Header, description = "The tus version: `1.0.0`"),
         ("Upload-Offset" = i64, Header, minimum = 0, description = "Where this piece starts: the upload's current offset"),
     ),
     request_body(
@@ -661,7 +656,7 @@ async fn finish(state: &AppState, auth: AuthUser, up: UploadRow) -> Result<HttpR
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Upload id"),
-        ("Tus-Resumable" = inline(TusResumable), Header, description = "The tus version: `1.0.0`"),
+        ("Tus-Resumable" = String, Header, description = "The tus version: `1.0.0`"),
     ),
     responses(
         (status = 204, description = "Deleted", headers(
