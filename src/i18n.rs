@@ -297,8 +297,8 @@ pub enum Msg {
     UploadContentType,
     /// `{header}` is the tus header's name; `{what}` the (English) rule it broke.
     TusHeader {
-        header: String,
-        what: String,
+        header: &'static str,
+        what: &'static str,
     },
     UploadOffsetMismatch {
         offset: i64,
@@ -1032,8 +1032,8 @@ mod tests {
             UploadExceedsLength,
             UploadContentType,
             TusHeader {
-                header: "Upload-Length".into(),
-                what: "is required".into(),
+                header: "Upload-Length",
+                what: "is required",
             },
             UploadOffsetMismatch { offset: 5 },
             ListTooLong { max: 20 },

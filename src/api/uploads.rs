@@ -104,13 +104,10 @@ fn answer(r: Result<HttpResponse, ApiError>) -> HttpResponse {
     res
 }
 
-fn malformed(header: &str, what: &str) -> ApiError {
+fn malformed(header: &'static str, what: &'static str) -> ApiError {
     ApiError::Malformed {
         code: "invalid_tus_header",
-        detail: Msg::TusHeader {
-            header: header.to_owned(),
-            what: what.to_owned(),
-        },
+        detail: Msg::TusHeader { header, what },
     }
 }
 
@@ -131,7 +128,7 @@ fn check_version(req: &HttpRequest) -> Result<(), ApiError> {
 fn number_header(
     req: &HttpRequest,
     name: &HeaderName,
-    shown: &str,
+    shown: &'static str,
 ) -> Result<Option<i64>, ApiError> {
     let Some(v) = req.headers().get(name) else {
         return Ok(None);
