@@ -421,19 +421,7 @@ async fn run_killed_instance(backend: Backend) {
     }
     let pairs = sends_by_pair(&fake);
     assert_eq!(pairs.len(), PAIRS, "0 lost");
-    let mut duplicates = 0;
-    for (pair, agents) in &pairs {
-        let victims = agents.iter().filter(|a| *a == "victim").count();
-        assert!(victims <= 1, "{pair:?}: {agents:?}");
-        assert!(
-            agents.len() - victims <= 1,
-            "live instances never send twice: {pair:?} {agents:?}"
-        );
-        if agents.len() > 1 {
-            assert_eq!(victims, 1, "a duplicate only of the victim's sends");
-            duplicates += 1;
-        }
-    }
+    let duplicates = repeats_only_of(&pairs, "victim");
     // Every victim send was started before it stopped (a request already handed to the
     // connection may arrive a moment later); only those can repeat.
     assert!(
@@ -455,6 +443,29 @@ async fn killed_instance_loses_nothing_and_only_its_started_sends_repeat_postgre
 #[actix_web::test]
 async fn killed_instance_loses_nothing_and_only_its_started_sends_repeat_sqlite() {
     run_killed_instance(Backend::Sqlite).await;
+}
+
+/// Checks the senders of each (reminder, phone) pair: the stopped instance `victim` sent a pair
+/// at most once, the live ones at most once, and a pair went out twice only when one of the
+/// two was the victim's. Returns how many pairs went out twice.
+fn repeats_only_of(pairs: &BTreeMap<(String, String), Vec<String>>, victim: &str) -> usize {
+    let mut duplicates = 0;
+    for (pair, senders) in pairs {
+        let by_victim = senders.iter().filter(|t| *t == victim).count();
+        assert!(by_victim <= 1, "{pair:?}: {senders:?}");
+        assert!(
+            senders.len() - by_victim <= 1,
+            "live instances never send a phone anything twice: {pair:?} {senders:?}"
+        );
+        if senders.len() > 1 {
+            assert_eq!(
+                by_victim, 1,
+                "a repeat only of the stopped instance's sends"
+            );
+            duplicates += 1;
+        }
+    }
+    duplicates
 }
 
 /// Processes of the real binary, killed (SIGKILL) when dropped.
@@ -612,19 +623,7 @@ async fn run_killed_process(backend: Backend) {
         tokens.len() >= 2,
         "the survivors took part, with tokens of their own: {tokens:?}"
     );
-    let mut duplicates = 0;
-    for (pair, senders) in &pairs {
-        let by_victim = senders.iter().filter(|t| *t == victim_token).count();
-        assert!(by_victim <= 1, "{pair:?}: {senders:?}");
-        assert!(
-            senders.len() - by_victim <= 1,
-            "live instances never send a phone anything twice: {pair:?} {senders:?}"
-        );
-        if senders.len() > 1 {
-            assert_eq!(by_victim, 1, "a repeat only of the killed process's sends");
-            duplicates += 1;
-        }
-    }
+    let duplicates = repeats_only_of(&pairs, victim_token);
     assert!(
         duplicates <= from_victim(),
         "{duplicates} > {}",
