@@ -27,6 +27,9 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "$base/health/ready" >/dev/null || { cat "$work/server.log"; exit 1; }
 
+# Generators for media types schemathesis does not know (the tus upload pieces).
+export PYTHONPATH="$(cd "$(dirname "$0")" && pwd)${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=schemathesis_hooks
+
 run_st() {
   local who=$1; shift
   echo "--- schemathesis as $who"

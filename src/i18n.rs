@@ -247,6 +247,7 @@ pub enum Msg {
     Weak(Weakness),
     PinOrPassword,
     RefreshTokenMissing,
+    TokenTransportUnknown,
     ResidentStepTakesNoUser,
     StaffStepNeedsUser,
     MustBeTeamCaseworker,
@@ -677,6 +678,10 @@ impl Msg {
                 "Stuur het vernieuwingstoken mee, of gebruik de header X-Token-Transport: cookie.",
                 "Send the refresh token, or use the header X-Token-Transport: cookie.",
             ),
+            TokenTransportUnknown => fixed(
+                "X-Token-Transport kent alleen de waarde cookie. Laat de header anders weg.",
+                "X-Token-Transport only takes the value cookie. Otherwise leave the header out.",
+            ),
             ResidentStepTakesNoUser => fixed(
                 "Een stap van de bewoner zelf hoort bij niemand anders: laat user_id weg.",
                 "A resident-owned step takes no user_id.",
@@ -994,6 +999,7 @@ mod tests {
             Weak(Weakness::PinDigits),
             PinOrPassword,
             RefreshTokenMissing,
+            TokenTransportUnknown,
             ResidentStepTakesNoUser,
             StaffStepNeedsUser,
             MustBeTeamCaseworker,
@@ -1185,10 +1191,11 @@ mod tests {
             TusHeader { .. } => 137,
             UploadOffsetMismatch { .. } => 138,
             ListTooLong { .. } => 139,
+            TokenTransportUnknown => 140,
         }
     }
 
-    const MESSAGES: usize = 140;
+    const MESSAGES: usize = 141;
 
     #[test]
     fn every_message_has_a_dutch_and_an_english_text() {

@@ -156,6 +156,7 @@ pub async fn login(
     body: crate::api::Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     state.auth_limit.check(client_ip(&req))?;
+    cookie_transport::check(&req)?;
     let LoginRequest { username, password } = body.into_inner();
     let username = username.trim().to_lowercase();
     if username.is_empty() || username.len() > 254 || password.len() > 1024 {
@@ -242,6 +243,7 @@ pub async fn activate(
     body: crate::api::Json<ActivateRequest>,
 ) -> ApiResult<HttpResponse> {
     state.auth_limit.check(client_ip(&req))?;
+    cookie_transport::check(&req)?;
     let ActivateRequest {
         code,
         pin,
@@ -395,6 +397,7 @@ pub async fn refresh(
     body: crate::api::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     state.auth_limit.check(client_ip(&req))?;
+    cookie_transport::check(&req)?;
     let presented = cookie_transport::presented_token(&req, body.into_inner().refresh_token)?
         .ok_or_else(session_expired)?;
     let hash = hash_token(presented.trim());
@@ -482,6 +485,7 @@ pub async fn logout(
     body: crate::api::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     state.auth_limit.check(client_ip(&req))?;
+    cookie_transport::check(&req)?;
     let Some(presented) = cookie_transport::presented_token(&req, body.into_inner().refresh_token)?
     else {
         return Ok(cookie_transport::signed_out(&req));

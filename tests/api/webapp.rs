@@ -241,3 +241,60 @@ backend_test!(
         assert!(!login.refresh.is_empty());
     }
 );
+
+backend_test!(
+    an_unknown_token_transport_is_refused_before_anything_is_done,
+    |app| {
+        let admin = app.admin().await;
+        let team = app.create_team(&admin, "Team").await;
+        let cw = app.staff(&admin, "caseworker", &[&team]).await;
+        let (_, login_name, code) = app.register_resident(&cw, &team, "Fatima").await;
+
+        // A typo in the header: refused, and the activation code is still unused.
+        for value in ["body", "COOKIE", "cookies"] {
+            let res = app
+                .client
+                .post(app.url("/v1/auth/activate"))
+                .header("X-Token-Transport", value)
+                .json(&json!({"code": code, "pin": RESIDENT_PIN}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 422, "{value}");
+            let problem: serde_json::Value = res.json().await.unwrap();
+            assert_eq!(problem["errors"][0]["field"], "X-Token-Transport");
+        }
+        let res = app
+            .client
+            .post(app.url("/v1/auth/activate"))
+            .json(&json!({"code": code, "pin": RESIDENT_PIN}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            200,
+            "the code was not used up by the refused tries"
+        );
+
+        // Sign-out with a wrong header value leaves the session alone.
+        let login = app.login(&login_name, RESIDENT_PIN).await;
+        let res = app
+            .client
+            .post(app.url("/v1/auth/logout"))
+            .header("X-Token-Transport", "nope")
+            .json(&json!({"refresh_token": login.refresh}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        let res = app
+            .client
+            .post(app.url("/v1/auth/refresh"))
+            .json(&json!({"refresh_token": login.refresh}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "still signed in");
+    }
+);

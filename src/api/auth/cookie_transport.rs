@@ -31,17 +31,28 @@ const PATH: &str = "/v1/auth/";
 pub struct Header(
     /// `cookie`: the refresh token travels in an HttpOnly `svs_refresh` cookie (path
     /// `/v1/auth/`, `SameSite=Strict`) instead of the body, and refresh/logout read it from
-    /// there (send `{}` as their body). Browser apps only; any other value is ignored.
+    /// there (send `{}` as their body). Browser apps only; any other value is refused (422,
+    /// `validation_failed`) before anything is done.
     #[allow(dead_code)]
     Option<String>,
 );
 
 /// Whether the client asked for the cookie transport.
 pub fn wanted(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(HEADER)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("cookie"))
+    req.headers().get(HEADER).is_some_and(|v| v == "cookie")
+}
+
+/// Refuses an `X-Token-Transport` header with any value but `cookie`, so a client with a typo
+/// learns of it instead of silently getting the token in the body. Called before anything is
+/// written.
+pub fn check(req: &HttpRequest) -> Result<(), ApiError> {
+    match req.headers().get(HEADER) {
+        Some(v) if v != "cookie" => Err(ApiError::invalid(
+            "X-Token-Transport",
+            Msg::TokenTransportUnknown,
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The refresh token a refresh or sign-out presents: the body's, else (cookie transport only)
