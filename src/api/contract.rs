@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 /// role-gated.
 pub const OPEN_TO_EVERY_ROLE: &[(&str, &str)] = &[
     ("get", "/v1/me"),
+    ("patch", "/v1/me"),
     ("put", "/v1/me/password"),
     ("post", "/v1/me/devices"),
     ("get", "/v1/me/devices"),
@@ -563,6 +564,11 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
             "ExportDocument",
             "download",
             Pattern(53, 53, "^/v1/me/documents/[0-9a-f-]{36}$"),
+        ),
+        (
+            "ExportUpload",
+            "resume",
+            Pattern(51, 51, "^/v1/me/uploads/[0-9a-f-]{36}$"),
         ),
         ("ExportDocument", "media_type", Len(1, 32)),
         ("ExportDocument", "review_reason", Len(1, 300)),

@@ -96,12 +96,18 @@ fn walk(value: &mut Value, path: &mut Vec<String>, kind: Kind) -> Result<(), Api
 
 fn dotted(path: &[String]) -> String {
     // Control characters in a key never get here (checked first), so the path is printable.
-    if path.is_empty() {
+    // A path that names nothing a person could find (an empty key, or keys longer than any
+    // field of this API) is reported as the body as a whole.
+    let dotted = path.join(".");
+    if dotted.is_empty() || dotted.len() > FIELD_PATH_MAX {
         "body".to_owned()
     } else {
-        path.join(".")
+        dotted
     }
 }
+
+/// The longest field path a problem names (`FieldError.field` is bounded in the spec).
+const FIELD_PATH_MAX: usize = 200;
 
 /// Single-line text from the URL or a header: no control characters at all.
 fn clean(s: &str) -> bool {
@@ -121,10 +127,14 @@ fn check_request(req: &ServiceRequest) -> Result<(), ApiError> {
                 return Err(ApiError::invalid("query", message(Kind::SingleLine)));
             }
             if !clean(&value) {
-                return Err(ApiError::invalid(
-                    name.into_owned(),
-                    message(Kind::SingleLine),
-                ));
+                // Named by the parameter, unless it has no usable name (empty, or longer than
+                // any parameter this API takes): then by "query".
+                let field = if name.is_empty() || name.len() > 64 {
+                    "query".to_owned()
+                } else {
+                    name.into_owned()
+                };
+                return Err(ApiError::invalid(field, message(Kind::SingleLine)));
             }
         }
     }
@@ -177,6 +187,10 @@ mod tests {
             field_of(json!({"username": "a\u{0}b"})).as_deref(),
             Some("username")
         );
+        assert_eq!(field_of(json!({"": "a\u{0}b"})).as_deref(), Some("body"));
+        let mut long = serde_json::Map::new();
+        long.insert("k".repeat(300), json!("a\u{0}b"));
+        assert_eq!(field_of(Value::Object(long)).as_deref(), Some("body"));
         assert_eq!(
             field_of(json!({"name": "bel\u{7}"})).as_deref(),
             Some("name")

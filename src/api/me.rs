@@ -8,7 +8,7 @@ use crate::domain::kinds::{Language, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
-use actix_web::{HttpResponse, get, put, web};
+use actix_web::{HttpResponse, get, patch, put, web};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -72,6 +72,42 @@ pub async fn get_me(
 ) -> ApiResult<web::Json<MeResponse>> {
     let id = auth.id.clone();
     let me = db::run(&state.pool, move |conn| load_me(conn, &id)).await?;
+    Ok(web::Json(me))
+}
+
+/// What a signed-in user may change about themselves.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    /// Preferred language: of step texts, reminders, e-mails and problem details from now on.
+    pub language: Option<Language>,
+}
+
+/// Change my own settings (any role): for now the language the service speaks to me in.
+/// Sending the same value again changes nothing, so it is safe to retry.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = UpdateMeRequest,
+    responses((status = 200, description = "The signed-in user, changed", body = MeResponse))
+)]
+#[patch("/v1/me")]
+pub async fn update_me(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    body: crate::api::Json<UpdateMeRequest>,
+) -> ApiResult<web::Json<MeResponse>> {
+    let UpdateMeRequest { language } = body.into_inner();
+    let id = auth.id.clone();
+    let me = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            if let Some(language) = language {
+                users::update_language(conn, &id, language.as_str())?;
+            }
+            load_me(conn, &id)
+        })
+    })
+    .await?;
     Ok(web::Json(me))
 }
 

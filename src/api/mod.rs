@@ -95,6 +95,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(auth::refresh)
         .service(auth::logout)
         .service(me::get_me)
+        .service(me::update_me)
         .service(me::change_password)
         .service(my_vocabulary::my_vocabulary)
         .service(teams::create_team)

@@ -594,9 +594,13 @@ pub async fn assigned_steps(
             if plan.status != PlanStatus::Active.as_str() {
                 continue;
             }
-            let name = users::find_user(conn, &plan.resident_id)?
-                .map(|u| first_name(&u.display_name))
-                .unwrap_or_default();
+            // A resident who was erased has left: there is nobody to do this for any more.
+            let Some(resident) =
+                users::find_user(conn, &plan.resident_id)?.filter(|u| u.erased_at.is_none())
+            else {
+                continue;
+            };
+            let name = first_name(&resident.display_name);
             crate::api::audit::record(
                 conn,
                 &auth,

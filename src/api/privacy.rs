@@ -91,6 +91,29 @@ pub struct ExportPlan {
     pub events: Vec<ExportEvent>,
     /// Documents sent for the plan's steps (metadata; download each at `download`).
     pub documents: Vec<ExportDocument>,
+    /// Uploads in pieces that were started and not finished (the pieces received are kept,
+    /// encrypted, until `expires_at`; then they are deleted).
+    pub unfinished_uploads: Vec<ExportUpload>,
+}
+
+/// An unfinished resumable upload in the export: how far it got. No file name is ever kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportUpload {
+    /// Upload id.
+    pub id: Uuid,
+    /// The step it is for.
+    pub step_id: Uuid,
+    /// The file's announced length in bytes.
+    pub upload_length: i64,
+    /// Bytes received so far.
+    pub upload_offset: i64,
+    /// When it was started.
+    pub created_at: DateTime<Utc>,
+    /// When the received pieces are deleted unless more arrive.
+    pub expires_at: DateTime<Utc>,
+    /// Where the resident goes on with it (tus `HEAD`/`PATCH`) or stops it (`DELETE`).
+    #[schema(example = "/v1/me/uploads/0193a4b2-7c1e-7d3f-9a2b-5c6d7e8f9a0b")]
+    pub resume: String,
 }
 
 /// A document in the export: what was sent and how it was reviewed.
@@ -319,6 +342,18 @@ pub async fn export_me(auth: AuthUser, state: web::Data<AppState>) -> ApiResult<
                     reviewed_at: d.reviewed_at.map(db::utc),
                 })
                 .collect();
+            let unfinished_uploads = db::uploads::list_unfinished_for_plan(conn, &p.id)?
+                .into_iter()
+                .map(|u| ExportUpload {
+                    resume: format!("/v1/me/uploads/{}", u.id),
+                    id: parse_id(&u.id),
+                    step_id: parse_id(&u.step_id),
+                    upload_length: u.upload_length,
+                    upload_offset: u.upload_offset,
+                    created_at: db::utc(u.created_at),
+                    expires_at: db::utc(u.expires_at),
+                })
+                .collect();
             plans_out.push(ExportPlan {
                 id: parse_id(&p.id),
                 status: parse_or(&p.status, PlanStatus::Closed),
@@ -332,6 +367,7 @@ pub async fn export_me(auth: AuthUser, state: web::Data<AppState>) -> ApiResult<
                 steps,
                 events,
                 documents,
+                unfinished_uploads,
             });
         }
         let devices: Vec<ExportDevice> = notifications::list_devices(conn, &u.id)?

@@ -47,6 +47,16 @@ pub fn find_upload(conn: &mut DbConn, id: &str) -> QueryResult<Option<UploadRow>
         .optional()
 }
 
+/// A plan's unfinished uploads, oldest first (the resident's data export lists them).
+pub fn list_unfinished_for_plan(conn: &mut DbConn, plan_id: &str) -> QueryResult<Vec<UploadRow>> {
+    uploads::table
+        .filter(uploads::plan_id.eq(plan_id))
+        .filter(uploads::document_id.is_null())
+        .order((uploads::created_at.asc(), uploads::id.asc()))
+        .select(UploadRow::as_select())
+        .load(conn)
+}
+
 /// Bytes that unfinished, unexpired uploads of a plan will add (reserved against its limit).
 pub fn reserved_bytes(conn: &mut DbConn, plan_id: &str) -> QueryResult<i64> {
     let sizes: Vec<i64> = uploads::table

@@ -171,6 +171,13 @@ pub fn update_disabled(conn: &mut DbConn, id: &str, disabled: bool) -> QueryResu
         .map(|_| ())
 }
 
+pub fn update_language(conn: &mut DbConn, id: &str, language: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::language.eq(language), users::updated_at.eq(now())))
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn update_display_name(conn: &mut DbConn, id: &str, name: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((users::display_name.eq(name), users::updated_at.eq(now())))

@@ -240,3 +240,60 @@ backend_test!(the_vocabulary_names_every_key_a_resident_sees, |app| {
         .await
         .assert_problem(400, "unknown_query_parameter");
 });
+
+backend_test!(a_user_changes_their_own_language, |app| {
+    let w = app.world().await;
+    app.post(
+        &format!("/v1/residents/{}/plans", w.resident_a.id),
+        Some(&w.caseworker_a.token),
+        &json!({}),
+    )
+    .await
+    .assert_status(201);
+    let title = |r: Reply| r.value()["steps"][0]["title"].as_str().unwrap().to_owned();
+    let dutch = title(
+        app.get("/v1/me/steps/current", Some(&w.resident_a.token))
+            .await,
+    );
+
+    let api = &app;
+    let patch = |token: String, body: serde_json::Value| async move {
+        api.method_json(reqwest::Method::PATCH, "/v1/me", Some(&token), &body)
+            .await
+    };
+    let r = patch(w.resident_a.token.clone(), json!({"language": "en"})).await;
+    r.assert_status(200);
+    assert_eq!(r.value()["language"], "en");
+    assert_eq!(r.value()["id"], w.resident_a.id);
+    // Again: the same answer (safe to retry).
+    let again = patch(w.resident_a.token.clone(), json!({"language": "en"})).await;
+    assert_eq!(again.value(), r.value());
+
+    // From now on the service speaks English to her: step texts and problems.
+    let english = title(
+        app.get("/v1/me/steps/current", Some(&w.resident_a.token))
+            .await,
+    );
+    assert_ne!(english, dutch, "the step's text is now English");
+    let forbidden = app.get("/v1/teams", Some(&w.resident_a.token)).await;
+    assert_eq!(forbidden.assert_problem(403, "forbidden")["title"], "Not allowed");
+    patch(w.resident_a.token.clone(), json!({"language": "fr"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    patch(w.resident_a.token.clone(), json!({"colour": "blue"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let me = app.get("/v1/me", Some(&w.resident_a.token)).await;
+    assert_eq!(me.value()["language"], "en", "refusals changed nothing");
+    // Nobody else changed.
+    let other = app.get("/v1/me", Some(&w.resident_b.token)).await;
+    assert_eq!(other.value()["language"], "nl");
+    // Staff too.
+    let r = patch(w.caseworker_a.token.clone(), json!({"language": "en"})).await;
+    r.assert_status(200);
+    assert_eq!(r.value()["role"], "caseworker");
+    // Not signed in: 401.
+    app.method_json(reqwest::Method::PATCH, "/v1/me", None, &json!({"language": "en"}))
+        .await
+        .assert_problem(401, "unauthorized");
+});

@@ -443,6 +443,43 @@ backend_test!(help_requests_and_handover_to_a_volunteer, |app| {
     .assert_status(200);
 });
 
+backend_test!(an_erased_residents_steps_leave_the_work_list, |app| {
+    let w = app.world().await;
+    make_plan(&app, &w, &w.resident_a, json!({})).await;
+    let current = app
+        .get("/v1/me/steps/current", Some(&w.resident_a.token))
+        .await
+        .value();
+    let id = current["steps"][0]["id"].as_str().unwrap().to_owned();
+    app.send(
+        app.client
+            .patch(app.url(&format!("/v1/steps/{id}")))
+            .bearer_auth(&w.caseworker_a.token)
+            .header("If-Match", "*")
+            .json(&json!({"owner": {"type": "volunteer", "user_id": w.volunteer.id}})),
+    )
+    .await
+    .assert_status(200);
+    let work = app
+        .get("/v1/me/assigned-steps", Some(&w.volunteer.token))
+        .await
+        .value();
+    assert_eq!(work.as_array().unwrap().len(), 1);
+    app.method_json(
+        reqwest::Method::DELETE,
+        &format!("/v1/residents/{}", w.resident_a.id),
+        Some(&w.caseworker_a.token),
+        &json!({"reason": "verzoek inwoner"}),
+    )
+    .await
+    .assert_status(204);
+    let work = app
+        .get("/v1/me/assigned-steps", Some(&w.volunteer.token))
+        .await;
+    work.assert_status(200);
+    assert_eq!(work.value(), json!([]), "nobody left to help, and no empty name");
+});
+
 /// The engine's view of a step from the staff plan JSON.
 fn dose_view(plan: &Value) -> Vec<stapvoorstap::domain::dosing::DoseStep> {
     use stapvoorstap::domain::kinds::{OwnerType, Priority, StepStatus};

@@ -540,3 +540,30 @@ backend_test!(expired_and_terminated_uploads_are_deleted, |app| {
         .await
         .assert_status(204);
 });
+
+backend_test!(an_unfinished_upload_is_in_the_residents_export, |app| {
+    let w = app.world().await;
+    let (_, step) = plan_with_photo_step(&app, &w).await;
+    let created = create(&app, &w.resident_a, &step, 100).await;
+    created.assert_status(201);
+    let location = created.header("location").unwrap().to_owned();
+    patch(&app, &w.resident_a, &location, 0, b"%PDF-1.7\n")
+        .await
+        .assert_status(204);
+
+    let export = app.get("/v1/me/export", Some(&w.resident_a.token)).await;
+    export.assert_status(200);
+    let v = export.value();
+    let uploads = v["plans"][0]["unfinished_uploads"].as_array().unwrap();
+    assert_eq!(uploads.len(), 1, "{v}");
+    assert_eq!(uploads[0]["step_id"], step);
+    assert_eq!(uploads[0]["upload_length"], 100);
+    assert_eq!(uploads[0]["upload_offset"], 9);
+    assert!(location.ends_with(uploads[0]["resume"].as_str().unwrap()));
+    assert!(uploads[0]["expires_at"].as_str().unwrap().ends_with('Z'));
+    // The name the phone sent in Upload-Metadata is never kept, so it is not there either.
+    assert!(!export.text().contains("loonstrook.jpg"));
+    // Someone else's export does not show it.
+    let other = app.get("/v1/me/export", Some(&w.resident_b.token)).await;
+    assert!(!other.text().contains(uploads[0]["id"].as_str().unwrap()));
+});

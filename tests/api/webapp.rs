@@ -288,6 +288,24 @@ backend_test!(
             .await
             .unwrap();
         assert_eq!(res.status(), 422);
+        // An empty token is refused too, even with the cookie transport.
+        let res = app
+            .client
+            .post(app.url("/v1/auth/logout"))
+            .header("X-Token-Transport", "cookie")
+            .json(&json!({"refresh_token": ""}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        let res = app
+            .client
+            .post(app.url("/v1/auth/logout"))
+            .json(&json!({"refresh_token": "x".repeat(1025)}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "longer than any token");
         let res = app
             .client
             .post(app.url("/v1/auth/refresh"))

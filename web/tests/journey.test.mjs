@@ -178,6 +178,29 @@ test('a resident goes through the app on a phone', { timeout: 120_000 }, async (
     assert.equal(docs.length, 1, 'the caseworker sees the photo');
     assert.equal(docs[0].media_type, 'image/jpeg', 'stored as a cleaned JPEG');
 
+    // A large PDF goes in pieces (tus); the connection breaks on the second piece, and the app
+    // asks the server how far it got and carries on.
+    let patches = 0;
+    let heads = 0;
+    await page.route('**/v1/me/uploads/*', async (route) => {
+      const method = route.request().method();
+      if (method === 'HEAD') heads++;
+      if (method === 'PATCH' && ++patches === 2) return route.abort('connectionreset');
+      return route.continue();
+    });
+    await photoCard.getByLabel('Foto of document toevoegen').setInputFiles({ name: 'loonstrook.pdf', mimeType: 'application/pdf', buffer: largePdf() });
+    /** @type {any[]} */
+    let both = [];
+    for (let i = 0; i < 100 && both.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      both = await call('GET', `/v1/steps/${photoStep.id}/documents`, { token: caseworker, expect: 200 });
+    }
+    assert.equal(both.length, 2, 'the large PDF arrived');
+    assert.equal(both[1].media_type, 'application/pdf');
+    assert.equal(both[1].size_bytes, largePdf().length, 'every byte, once');
+    assert.ok(patches >= 4 && heads >= 1, `sent in pieces and resumed (${patches} pieces, ${heads} HEAD)`);
+    await page.unroute('**/v1/me/uploads/*');
+
     // Crisis: the urgent step comes first.
     await page.getByRole('link', { name: 'Mijn stap' }).click();
     await page.getByRole('link', { name: 'Ik heb nu een probleem' }).click();
@@ -258,6 +281,13 @@ test('a resident goes through the app on a phone', { timeout: 120_000 }, async (
 });
 
 /** A small valid PNG (8×8, one colour), made here so the test needs no fixture file. */
+/** A PDF of 1.5 MiB: large enough for the app to send it in pieces. */
+function largePdf() {
+  const head = Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1');
+  const padding = Buffer.alloc(1536 * 1024, '% padding line of a large scan\n');
+  return Buffer.concat([head, padding, Buffer.from('\n%%EOF\n')]);
+}
+
 function pngPhoto() {
   const crcTable = Array.from({ length: 256 }, (_, n) => {
     let c = n;

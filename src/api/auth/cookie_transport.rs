@@ -24,6 +24,8 @@ pub const COOKIE: &str = "svs_refresh";
 /// The request header that asks for (and authorises use of) the cookie transport.
 pub const HEADER: &str = "x-token-transport";
 const PATH: &str = "/v1/auth/";
+/// The longest refresh token accepted (`maxLength` in the spec).
+const TOKEN_MAX: usize = 1024;
 
 /// The `X-Token-Transport` request header, as documented on the auth operations.
 #[derive(utoipa::IntoParams)]
@@ -61,8 +63,20 @@ pub fn presented_token(
     req: &HttpRequest,
     from_body: Option<String>,
 ) -> Result<Option<String>, ApiError> {
-    if let Some(t) = from_body.filter(|t| !t.trim().is_empty()) {
-        return Ok(Some(t));
+    match from_body {
+        // An empty token is not "no token": the client meant to send one and sent nothing.
+        Some(t) if t.is_empty() => {
+            return Err(ApiError::invalid("refresh_token", Msg::RefreshTokenMissing));
+        }
+        // The documented bound (no token this server makes is longer).
+        Some(t) if t.len() > TOKEN_MAX => {
+            return Err(ApiError::invalid(
+                "refresh_token",
+                Msg::TooLong { max: TOKEN_MAX },
+            ));
+        }
+        Some(t) if !t.trim().is_empty() => return Ok(Some(t)),
+        _ => {}
     }
     if !wanted(req) {
         return Err(ApiError::invalid("refresh_token", Msg::RefreshTokenMissing));

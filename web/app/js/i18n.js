@@ -60,6 +60,7 @@ const nl = {
   'step.upload': 'Foto of document toevoegen',
   'upload.done': 'Je foto of document is verstuurd. Je hulpverlener kijkt ernaar.',
   'upload.refused': 'Dit bestand kunnen we niet gebruiken. {detail}',
+  'upload.progress': 'Bezig met versturen: {percent}%. Je mag de app open laten staan; valt het internet weg, dan gaan we daarna verder.',
   'step.snooze': 'Niet nu',
   'step.when': 'Wanneer doe je dit?',
   'step.waiting': 'Je hebt op Klaar gedrukt. Dit is nog niet verstuurd, want je hebt geen internet. Het gaat vanzelf als je weer internet hebt.',
@@ -252,6 +253,7 @@ const en = {
   'step.upload': 'Add a photo or document',
   'upload.done': 'Your photo or document has been sent. Your caseworker will look at it.',
   'upload.refused': 'We cannot use this file. {detail}',
+  'upload.progress': 'Sending: {percent}%. Keep the app open; if the internet drops out, we carry on afterwards.',
   'step.snooze': 'Not now',
   'step.when': 'When will you do this?',
   'step.waiting': 'You pressed Done. This has not been sent yet, because you are offline. It will be sent by itself when you are back online.',
@@ -403,6 +405,19 @@ function readLang() {
     // Storage may be off; Dutch it is.
   }
   return 'nl';
+}
+
+/**
+ * The language chosen on this device, if one was ever chosen (else the account's counts).
+ * @returns {Lang | null}
+ */
+export function chosenLang() {
+  try {
+    const v = localStorage.getItem(STORE);
+    return v === 'nl' || v === 'en' ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 /** @returns {Lang} */

@@ -4,7 +4,7 @@
 import { html, render, useState, useEffect, useRef, useCallback } from './ui.js';
 import * as api from './api.js';
 import * as outbox from './outbox.js';
-import { t, lang, setLang, categoryName, formatDay, isoDay } from './i18n.js';
+import { t, lang, setLang, chosenLang, categoryName, formatDay, isoDay } from './i18n.js';
 
 /** @typedef {import('./api.js').MyStep} MyStep */
 /** @typedef {import('./api.js').CurrentSteps} CurrentSteps */
@@ -289,6 +289,7 @@ function StepCard({ step, onCompleted, onQueued, onChanged }) {
   const [day, setDay] = useState(isoDay(partsLeft(isoDay(0)).length ? 0 : 1));
   const [part, setPart] = useState(/** @type {PartOfDay | null} */ (partsLeft(day)[0] ?? 'morning'));
   const id = step.id;
+  const [progress, setProgress] = useState(/** @type {string | null} */ (null));
 
   /** @param {() => Promise<void>} fn */
   async function act(fn) {
@@ -335,7 +336,9 @@ function StepCard({ step, onCompleted, onQueued, onChanged }) {
     if (!file) return;
     return act(async () => {
       try {
-        await api.uploadDocument(id, file);
+        await api.sendDocument(id, file, (sent, total) =>
+          setProgress(sent < total ? t('upload.progress', { percent: Math.floor((100 * sent) / total) }) : null),
+        );
       } catch (err) {
         // 413/415/422 carry a detail that says what to do (another photo, a PDF, smaller).
         if (err instanceof api.ApiError && [413, 415, 422].includes(err.status) && err.problem?.detail) {
@@ -343,8 +346,9 @@ function StepCard({ step, onCompleted, onQueued, onChanged }) {
         }
         throw err;
       }
+      setProgress(null);
       onChanged({ text: t('upload.done') });
-    });
+    }).finally(() => setProgress(null));
   };
 
   const help = () =>
@@ -394,6 +398,7 @@ function StepCard({ step, onCompleted, onQueued, onChanged }) {
     <p class="utrecht-paragraph">${step.help_requested ? t('step.help_asked') : t('step.who.text')}</p>
     ${step.intention && html`<p class="utrecht-paragraph svs-intention">${t('step.intention', { when: whenText(step.intention) })}</p>`}
     <${NoticeBox} notice=${error ? { text: error, kind: 'error' } : null} />
+    ${progress && html`<p class="utrecht-paragraph" role="status">${progress}</p>`}
     ${panel === null &&
     html`<div class="svs-actions">
       <${Button} kind="primary" onClick=${() => setPanel('done')}>${t('step.done')}<//>
@@ -986,17 +991,34 @@ function App() {
     }
   }, []);
 
+  // The language: one chosen on this phone is told to the account (so step texts and
+  // reminders come in it too); without one, the account's language is the app's.
+  const syncLang = useCallback(
+    /** @param {Me} user */
+    (user) => {
+      const chosen = chosenLang();
+      if (chosen && chosen !== user.language) {
+        api.updateMe({ language: chosen }).then(setMe, () => {});
+      } else if (!chosen && user.language !== lang()) {
+        setLang(user.language);
+        setLangTick((n) => n + 1);
+      }
+    },
+    [],
+  );
+
   const onSignedIn = useCallback(
     /** @param {import('./api.js').TokenResponse} tokens @param {boolean} fresh */
     (tokens, fresh) => {
       rememberSignedIn(true);
       setMe(tokens.user);
+      syncLang(tokens.user);
       setSession('in');
       if (fresh && tokens.user.login_name) setWelcome(t('welcome.login_name', { name: tokens.user.login_name }));
       go('home');
       flush();
     },
-    [go, flush],
+    [go, flush, syncLang],
   );
 
   useEffect(() => {
@@ -1023,6 +1045,7 @@ function App() {
       (tokens) => {
         if (tokens) {
           setMe(tokens.user);
+          syncLang(tokens.user);
           setSession('in');
           rememberSignedIn(true);
           flush();
@@ -1056,6 +1079,7 @@ function App() {
   function changeLang(l) {
     setLang(l);
     setLangTick((n) => n + 1);
+    if (api.signedIn()) api.updateMe({ language: l }).then(setMe, () => {});
   }
 
   async function signOut() {
