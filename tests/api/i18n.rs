@@ -276,7 +276,10 @@ backend_test!(a_user_changes_their_own_language, |app| {
     );
     assert_ne!(english, dutch, "the step's text is now English");
     let forbidden = app.get("/v1/teams", Some(&w.resident_a.token)).await;
-    assert_eq!(forbidden.assert_problem(403, "forbidden")["title"], "Not allowed");
+    assert_eq!(
+        forbidden.assert_problem(403, "forbidden")["title"],
+        "Not allowed"
+    );
     patch(w.resident_a.token.clone(), json!({"language": "fr"}))
         .await
         .assert_problem(422, "validation_failed");
@@ -293,7 +296,12 @@ backend_test!(a_user_changes_their_own_language, |app| {
     r.assert_status(200);
     assert_eq!(r.value()["role"], "caseworker");
     // Not signed in: 401.
-    app.method_json(reqwest::Method::PATCH, "/v1/me", None, &json!({"language": "en"}))
-        .await
-        .assert_problem(401, "unauthorized");
+    app.method_json(
+        reqwest::Method::PATCH,
+        "/v1/me",
+        None,
+        &json!({"language": "en"}),
+    )
+    .await
+    .assert_problem(401, "unauthorized");
 });

@@ -477,7 +477,11 @@ backend_test!(an_erased_residents_steps_leave_the_work_list, |app| {
         .get("/v1/me/assigned-steps", Some(&w.volunteer.token))
         .await;
     work.assert_status(200);
-    assert_eq!(work.value(), json!([]), "nobody left to help, and no empty name");
+    assert_eq!(
+        work.value(),
+        json!([]),
+        "nobody left to help, and no empty name"
+    );
 });
 
 /// The engine's view of a step from the staff plan JSON.
