@@ -2,7 +2,8 @@
 // registers a resident, opens the activation letter (print view too), runs the driegesprek,
 // sees the plan and hands a step to the volunteer; the volunteer completes it in the console;
 // the caseworker verifies it; an admin disables an account and that session ends. And a
-// caseworker of another team gets a plain "niet gevonden" for a resident's plan. Every screen
+// caseworker of another team gets a plain "niet gevonden" for a resident's plan; an idle
+// session ends after 15 minutes (Playwright's clock). Every screen
 // is scanned with axe-core; no request leaves the server's host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -91,7 +92,7 @@ for (const size of [DESKTOP, TABLET]) {
       // Hand an open step to the volunteer.
       const row = page.locator('li.svs-step--open').first();
       const title = (await row.getAttribute('data-title')) ?? '';
-      await row.getByRole('button', { name: `Wijzig: ${title}` }).click();
+      await row.getByRole('button', { name: `Wijzigen: ${title}` }).click();
       const owner = row.getByLabel('Wie doet dit?');
       const els = await owner.locator('option', { hasText: 'vrijwilliger' }).first().getAttribute('value');
       await owner.selectOption(els ?? '');
@@ -102,7 +103,7 @@ for (const size of [DESKTOP, TABLET]) {
       // A stale edit: someone else changes the step first → 412 → reload with a clear line.
       const token = await login(CASEWORKER, DEMO_PASSWORD);
       const fresh = page.locator(`li[data-title="${title}"]`);
-      await fresh.getByRole('button', { name: `Wijzig: ${title}` }).click();
+      await fresh.getByRole('button', { name: `Wijzigen: ${title}` }).click();
       const plan = await call('GET', `/v1/plans/${planId}`, { token });
       const step = plan.steps.find((/** @type {any} */ s) => s.title === title);
       await call('PATCH', `/v1/steps/${step.id}`, { token, body: { due_on: '2030-01-31' }, headers: { 'If-Match': step.etag, 'Idempotency-Key': crypto.randomUUID() }, expect: 200 });
@@ -130,10 +131,14 @@ for (const size of [DESKTOP, TABLET]) {
       await page.getByRole('heading', { level: 1, name: `Plan van ${name}` }).waitFor();
       const done = page.locator(`li[data-title="${title}"]`);
       await done.getByText('Samen gedaan, ging goed.').waitFor();
-      await done.getByRole('button', { name: `Controleer: ${title}` }).click();
+      await done.getByRole('button', { name: `Controleren: ${title}` }).click();
       await page.getByRole('status').filter({ hasText: 'Gecontroleerd' }).waitFor();
       await page.locator(`li[data-title="${title}"] [data-status="verified"]`).waitFor();
       await assertAccessible(page, 'plan (verified)');
+
+      // The handover file, as the browser downloads it.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PDF' }).click()]);
+      assert.match(download.suggestedFilename(), /\.pdf$/, 'the handover is a PDF');
 
       // An admin makes an account, that person signs in, the admin disables it: the session ends.
       await signIn(adm.page, ADMIN);
@@ -150,7 +155,7 @@ for (const size of [DESKTOP, TABLET]) {
       await vol.page.getByRole('button', { name: 'Uitloggen' }).click();
       await signIn(vol.page, email);
       await vol.page.getByRole('heading', { level: 1, name: 'Mijn taken' }).waitFor();
-      await adm.page.getByRole('button', { name: `Zet het account van Vera ${size.name} uit` }).click();
+      await adm.page.getByRole('button', { name: `Uitzetten: het account van Vera ${size.name}` }).click();
       await adm.page.getByRole('status').filter({ hasText: 'staat uit' }).waitFor();
       await vol.page.getByRole('link', { name: 'Mijn taken' }).click();
       await vol.page.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();
@@ -196,6 +201,27 @@ test('a caseworker of another team gets "niet gevonden" for a resident\'s plan',
     await b.page.getByRole('link', { name: 'Inwoners', exact: true }).click();
     await b.page.locator('[data-screen="residents"] .svs-loading').waitFor({ state: 'detached' });
     assert.equal(await b.page.getByText('Yara').count(), 0, 'not in the caseload either');
+    assert.deepEqual(b.foreign, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('the console signs out by itself after 15 minutes without activity', { timeout: 60000 }, async () => {
+  const b = await browser(DESKTOP);
+  try {
+    await b.page.clock.install();
+    await signIn(b.page, VOLUNTEER);
+    await b.page.getByRole('heading', { level: 1, name: 'Mijn taken' }).waitFor();
+    await b.page.clock.fastForward('10:00');
+    assert.equal(await b.page.getByRole('heading', { level: 1, name: 'Mijn taken' }).isVisible(), true, 'still signed in after 10 minutes');
+    await b.page.clock.fastForward('06:00');
+    await b.page.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();
+    await b.page.getByText('Je deed 15 minuten niets').waitFor();
+    await assertAccessible(b.page, 'signed out after idling');
+    // The session is gone on the server too: a reload does not sign in again.
+    await b.page.reload();
+    await b.page.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();
     assert.deepEqual(b.foreign, []);
   } finally {
     await b.close();

@@ -114,8 +114,15 @@ export function PlanPage({ id }) {
           return html`<section class="svs-cat" aria-labelledby=${`cat-${c.key}`}>
             <h3 class="utrecht-heading-3" id=${`cat-${c.key}`}>${localized(c.name)} <span class="svs-quiet">${t('plan.cat_count', { done: live.filter((s) => s.status === 'done' || s.status === 'verified').length, total: live.length })}</span></h3>
             <ul class="svs-steps">
-              ${steps.map((s) => html`<${StepRow} key=${s.id} step=${s} team=${team} resident=${name} onChanged=${changed} onFailed=${failed} />`)}
+              ${live.map((s) => html`<${StepRow} key=${s.id} step=${s} team=${team} resident=${name} onChanged=${changed} onFailed=${failed} />`)}
             </ul>
+            ${steps.length > live.length &&
+            html`<details class="svs-na">
+              <summary>${t('plan.na', { n: steps.length - live.length })}</summary>
+              <ul class="svs-steps">
+                ${steps.filter((s) => !live.includes(s)).map((s) => html`<${StepRow} key=${s.id} step=${s} team=${team} resident=${name} onChanged=${changed} onFailed=${failed} />`)}
+              </ul>
+            </details>`}
           </section>`;
         })}
         <${AddStep} plan=${plan} cats=${cats} onChanged=${changed} onFailed=${failed} />
