@@ -150,7 +150,10 @@ async fn serve(site: &Site, req: HttpRequest, path: web::Path<String>) -> HttpRe
     // Weak: a compressing middleware sends other bytes under the same tag.
     let etag = format!("W/\"{}\"", hex::encode(&file.metadata.sha256_hash()[..12]));
     let mime = file.metadata.mimetype();
-    let content_type = if mime.starts_with("text/") || mime.ends_with("javascript") {
+    let content_type = if mime.ends_with("javascript") {
+        // RFC 9239: one type for every script, `.js` and `.mjs` alike.
+        "text/javascript; charset=utf-8".to_owned()
+    } else if mime.starts_with("text/") {
         format!("{mime}; charset=utf-8")
     } else if name.ends_with(".webmanifest") {
         "application/manifest+json".to_owned()

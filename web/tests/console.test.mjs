@@ -7,7 +7,7 @@
 // is scanned with axe-core; no request leaves the server's host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, call, login, browser, assertAccessible, DESKTOP, TABLET, DEMO_PASSWORD, CASEWORKER, VOLUNTEER, ADMIN } from './helpers.mjs';
+import { BASE, call, login, newResident, browser, assertAccessible, DESKTOP, TABLET, DEMO_PASSWORD, CASEWORKER, VOLUNTEER, ADMIN, PIN } from './helpers.mjs';
 
 /**
  * Signs in on the console's sign-in screen.
@@ -222,6 +222,45 @@ test('the console signs out by itself after 15 minutes without activity', { time
     // The session is gone on the server too: a reload does not sign in again.
     await b.page.reload();
     await b.page.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();
+    assert.deepEqual(b.foreign, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('a caseworker opens, accepts and rejects documents in the plan', { timeout: 60000 }, async () => {
+  const sanne = await login(CASEWORKER, DEMO_PASSWORD);
+  const r = await newResident(sanne, 'Dewi');
+  const tokens = await call('POST', '/v1/auth/activate', { body: { code: r.code, pin: PIN }, expect: 200 });
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1'), Buffer.alloc(2000, 65), Buffer.from('\n%%EOF\n')]);
+  /** @type {string[]} */
+  const titles = [];
+  for (const nl of ['Stuur je huurcontract', 'Stuur je polisblad']) {
+    const plan = await call('POST', `/v1/plans/${r.planId}/steps`, { token: sanne, body: { category: 'papieren', title: { nl }, evidence: 'document', priority: 'P0' }, headers: { 'Idempotency-Key': crypto.randomUUID() }, expect: 201 });
+    const step = plan.steps.find((/** @type {any} */ s) => s.title === nl);
+    const res = await fetch(`${BASE}/v1/me/steps/${step.id}/documents`, { method: 'POST', headers: { Authorization: `Bearer ${tokens.access_token}`, 'Content-Type': 'application/pdf', 'Idempotency-Key': crypto.randomUUID() }, body: pdf });
+    assert.ok(res.status === 201 || res.status === 200, `upload: ${res.status} ${await res.text()}`);
+    titles.push(nl);
+  }
+  const b = await browser(DESKTOP);
+  try {
+    await signIn(b.page, CASEWORKER);
+    await b.page.goto(`${BASE}/console/plans/${r.planId}`);
+    const first = b.page.locator('[data-document]').filter({ hasText: titles[0] });
+    await first.getByText('Nog bekijken').waitFor();
+    await assertAccessible(b.page, 'plan with documents');
+    const [download] = await Promise.all([b.page.waitForEvent('download'), first.getByRole('button', { name: 'Openen' }).click()]);
+    assert.ok(download.suggestedFilename().length > 0, 'the document downloads');
+    await first.getByRole('button', { name: 'Goedkeuren' }).click();
+    await b.page.getByRole('status').filter({ hasText: 'goedgekeurd' }).waitFor();
+    await b.page.locator('[data-document]').filter({ hasText: titles[0] }).getByText('Goedgekeurd').waitFor();
+    const second = b.page.locator('[data-document]').filter({ hasText: titles[1] });
+    await second.getByRole('button', { name: 'Afkeuren' }).click();
+    await second.getByLabel('Wat is er mis?').fill('De foto is niet scherp. Wil je hem nog een keer sturen?');
+    await assertAccessible(b.page, 'rejecting a document');
+    await second.getByRole('button', { name: 'Afkeuren' }).last().click();
+    await b.page.getByRole('status').filter({ hasText: 'afgekeurd' }).waitFor();
+    await b.page.locator('[data-document]').filter({ hasText: titles[1] }).getByText('niet scherp').waitFor();
     assert.deepEqual(b.foreign, []);
   } finally {
     await b.close();
