@@ -1,7 +1,8 @@
 // The staff console's journeys in Chromium, at 1280×800 and on a tablet: a caseworker signs in,
 // registers a resident, opens the activation letter (print view too), runs the driegesprek,
 // sees the plan and hands a step to the volunteer; the volunteer completes it in the console;
-// the caseworker verifies it; an admin disables an account and that session ends. And a
+// the caseworker verifies it; an admin disables an account and that session ends, and erases
+// the resident's data from the audit log. And a
 // caseworker of another team gets a plain "niet gevonden" for a resident's plan; an idle
 // session ends after 15 minutes (Playwright's clock). Every screen
 // is scanned with axe-core; no request leaves the server's host.
@@ -166,6 +167,18 @@ for (const size of [DESKTOP, TABLET]) {
         await adm.page.locator('.svs-loading').waitFor({ state: 'detached' });
         await assertAccessible(adm.page, `admin ${screen}`);
       }
+
+      // The admin finds the resident in the audit log and erases their personal data.
+      await adm.page.goto(`${BASE}/console/admin/audit`);
+      await adm.page.getByLabel('Inwoner (id)').fill(plan.resident_id);
+      await adm.page.getByRole('button', { name: 'Filteren' }).click();
+      await adm.page.locator('tbody tr').first().waitFor();
+      await adm.page.getByRole('link', { name: 'Gegevens wissen…' }).first().click();
+      assert.equal(await adm.page.getByLabel('Id van de inwoner').inputValue(), plan.resident_id);
+      await adm.page.getByLabel('Reden').fill('Verzoek van de inwoner (AVG art. 17)');
+      await adm.page.getByLabel('Ik weet dat dit niet terug kan').check();
+      await adm.page.getByRole('button', { name: 'Gegevens wissen' }).click();
+      await adm.page.getByRole('status').filter({ hasText: 'De gegevens zijn gewist.' }).waitFor();
 
       for (const b of [cw, vol, adm]) {
         assert.deepEqual(b.foreign, [], 'no request to another host');

@@ -5,7 +5,7 @@
 import { html, useState } from '../../../common/ui.js';
 import * as api from '../api.js';
 import { t, formatTime } from '../i18n.js';
-import { ScreenTitle, Field, Button, Check, Loading, NoticeBox, useLoad, messageOf } from '../parts.js';
+import { ScreenTitle, Field, Button, Check, Loading, NoticeBox, Link, useLoad, messageOf } from '../parts.js';
 
 /** @typedef {import('../parts.js').Notice} Notice */
 /** @typedef {import('../api.js').Schemas['ArmPolicy']} ArmPolicy */
@@ -194,6 +194,9 @@ export function AuditLog() {
   const [filter, setFilter] = useState({ resident_id: '', actor_id: '' });
   const [applied, setApplied] = useState(filter);
   const log = useLoad(() => api.audit({ resident_id: applied.resident_id.trim() || undefined, actor_id: applied.actor_id.trim() || undefined }), [applied.resident_id, applied.actor_id]);
+  // Staff names for the ids in the log (residents stay ids: the admin sees no resident names).
+  const staff = useLoad(() => api.users(), []);
+  const who = (/** @type {string | null | undefined} */ id) => (id ? staff.data?.items.find((u) => u.id === id)?.display_name : undefined);
   /** @param {Event} e */
   function submit(e) {
     e.preventDefault();
@@ -218,10 +221,12 @@ export function AuditLog() {
       <tbody class="utrecht-table__body">
         ${log.data.items.map((a) => html`<tr class="utrecht-table__row" key=${a.id}>
           <td class="utrecht-table__cell">${formatTime(a.at)}</td>
-          <td class="utrecht-table__cell">${a.actor_role}${a.actor_id ? html`<br /><span class="svs-quiet svs-id">${a.actor_id}</span>` : ''}</td>
+          <td class="utrecht-table__cell">${who(a.actor_id) ?? t(`role.${a.actor_role}`)}${a.actor_id ? html`<br /><span class="svs-quiet svs-id">${a.actor_id}</span>` : ''}</td>
           <td class="utrecht-table__cell">${a.action}</td>
           <td class="utrecht-table__cell">${a.object_type}</td>
-          <td class="utrecht-table__cell svs-id">${a.resident_id ?? '–'}</td>
+          <td class="utrecht-table__cell svs-id">${a.resident_id
+            ? html`${a.resident_id}<br /><${Link} href=${`/console/admin/erase?resident=${a.resident_id}`}>${t('audit.erase')}<//>`
+            : '–'}</td>
         </tr>`)}
       </tbody>
     </table></div>`}
@@ -229,7 +234,7 @@ export function AuditLog() {
 }
 
 export function Erasure() {
-  const [id, setId] = useState('');
+  const [id, setId] = useState(new URLSearchParams(location.search).get('resident') ?? '');
   const [reason, setReason] = useState('');
   const [sure, setSure] = useState(false);
   const [notice, setNotice] = useState(/** @type {Notice | null} */ (null));
