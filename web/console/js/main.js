@@ -158,7 +158,9 @@ function Console() {
 
   const route = matchRoute(path, me);
   const items = navItems(me);
-  const current = items.find((i) => i.href === path) ?? items.find((i) => i.href !== '/console/' && path.startsWith(i.href));
+  // A plan belongs under Inwoners in the menu.
+  const menuPath = path.startsWith('/console/plans/') ? '/console/residents' : path;
+  const current = items.find((i) => i.href === menuPath) ?? items.find((i) => i.href !== '/console/' && menuPath.startsWith(i.href));
   return html`<a class="svs-skip utrecht-link" href="#main">${t('app.skip')}</a>
     <header class="svs-header">
       <div class="svs-header__bar">

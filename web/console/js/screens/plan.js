@@ -141,6 +141,17 @@ export function PlanPage({ id }) {
   </section>`;
 }
 
+/**
+ * The console's own name for E1–E8 (the API words it in the account's language, which may not
+ * be the one the console shows).
+ * @param {import('../api.js').Schemas['Criterion']} c
+ */
+function criterionName(c) {
+  const key = `criterion.${c.code}`;
+  const name = t(key);
+  return name === key ? c.name : name;
+}
+
 /** @param {{ plan: Plan }} props */
 function Gate({ plan }) {
   const pr = plan.progress;
@@ -150,7 +161,7 @@ function Gate({ plan }) {
     <ul class="svs-list svs-criteria">
       ${pr.criteria.map((c) => html`<li data-criterion=${c.code}>
         <span class="svs-mark" aria-hidden="true">${c.met ? '✓' : '○'}</span>
-        <span><strong>${c.code}</strong> ${c.name}<br /><span class="svs-quiet">${c.met ? t('plan.met') : t('plan.unmet')} · ${t('plan.cat_count', { done: c.steps_done, total: c.steps_total })}</span></span>
+        <span><strong>${c.code}</strong> ${criterionName(c)}<br /><span class="svs-quiet">${c.met ? t('plan.met') : t('plan.unmet')} · ${t('plan.cat_count', { done: c.steps_done, total: c.steps_total })}</span></span>
       </li>`)}
     </ul>
   </section>`;
