@@ -228,7 +228,10 @@ test('the console signs out by itself after 15 minutes without activity', { time
     await b.page.getByRole('heading', { level: 1, name: 'Mijn taken' }).waitFor();
     await b.page.clock.fastForward('10:00');
     assert.equal(await b.page.getByRole('heading', { level: 1, name: 'Mijn taken' }).isVisible(), true, 'still signed in after 10 minutes');
-    await b.page.clock.fastForward('06:00');
+    await b.page.clock.fastForward('04:10');
+    await b.page.getByRole('alert').filter({ hasText: 'Over 1 minuut word je uitgelogd' }).waitFor();
+    await assertAccessible(b.page, 'idle warning');
+    await b.page.clock.fastForward('01:00');
     await b.page.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();
     await b.page.getByText('Je deed 15 minuten niets').waitFor();
     await assertAccessible(b.page, 'signed out after idling');

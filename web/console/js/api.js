@@ -3,7 +3,7 @@
 // problems and its calls. Screens call these functions, never `fetch`.
 
 import { t, lang } from './i18n.js';
-import { request, configure, ApiError } from '../../common/api-core.js';
+import { request, configure } from '../../common/api-core.js';
 
 export { ApiError, request, refresh, login, logout, whenSignedOut, signedIn } from '../../common/api-core.js';
 
@@ -217,5 +217,3 @@ export const unlockUser = (id) => request('POST', `/users/${e(id)}/unlock`);
  */
 export const audit = (q = {}) => request('GET', `/audit${query({ limit: 50, ...q })}`);
 
-/** @param {unknown} err @returns {err is ApiError} */
-export const isApiError = (err) => err instanceof ApiError;

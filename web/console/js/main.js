@@ -76,6 +76,8 @@ function Console() {
   const [visit, setVisit] = useState(0);
   const [notice, setNotice] = useState(/** @type {Notice | null} */ (null));
   const [, setLangTick] = useState(0);
+  // A minute before the idle timeout: a warning that any key press or click takes away.
+  const [idleWarning, setIdleWarning] = useState(false);
 
   const signedOut = useCallback((/** @type {string} */ why) => {
     setMe(null);
@@ -107,8 +109,13 @@ function Console() {
   useEffect(() => {
     if (!me) return undefined;
     let last = Date.now();
+    let warned = false;
     const touch = () => {
       last = Date.now();
+      if (warned) {
+        warned = false;
+        setIdleWarning(false);
+      }
     };
     const events = ['keydown', 'pointerdown', 'wheel', 'touchstart'];
     for (const ev of events) window.addEventListener(ev, touch, { passive: true });
@@ -117,8 +124,14 @@ function Console() {
       // Every minute a light check that the session is still there: an account disabled by
       // an admin ends here (401 → refresh refused → signed out), not at the next click.
       if (++beat % 4 === 0) api.me().catch(() => {});
-      if (Date.now() - last < IDLE_MINUTES * 60000) return;
+      const idle = Date.now() - last;
+      if (idle >= (IDLE_MINUTES - 1) * 60000 && !warned) {
+        warned = true;
+        setIdleWarning(true);
+      }
+      if (idle < IDLE_MINUTES * 60000) return;
       clearInterval(timer);
+      setIdleWarning(false);
       await api.logout().catch(() => {});
       signedOut(t('session.idle', { minutes: IDLE_MINUTES }));
     }, 15000);
@@ -175,6 +188,7 @@ function Console() {
         </ul>
       </nav>
     </header>
+    ${idleWarning && html`<div class="utrecht-alert utrecht-alert--warning svs-idle" role="alert"><p class="utrecht-paragraph">${t('session.idle_soon')}</p></div>`}
     <main class="svs-main" id="main" tabindex="-1" key=${`${path}#${visit}`}>
       <${NoticeBox} notice=${notice} />
       ${route ? route.view(route.m, me) : html`<${NotFound} />`}
