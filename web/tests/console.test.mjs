@@ -244,7 +244,7 @@ test('the console signs out by itself after 15 minutes without activity', { time
   }
 });
 
-test('a caseworker opens, accepts and rejects documents in the plan', { timeout: 60000 }, async () => {
+test('a caseworker opens, accepts and rejects documents, and pauses the plan', { timeout: 60000 }, async () => {
   const sanne = await login(CASEWORKER, DEMO_PASSWORD);
   const r = await newResident(sanne, 'Dewi');
   const tokens = await call('POST', '/v1/auth/activate', { body: { code: r.code, pin: PIN }, expect: 200 });
@@ -277,6 +277,15 @@ test('a caseworker opens, accepts and rejects documents in the plan', { timeout:
     await second.getByRole('button', { name: 'Afkeuren' }).last().click();
     await b.page.getByRole('status').filter({ hasText: 'afgekeurd' }).waitFor();
     await b.page.locator('[data-document]').filter({ hasText: titles[1] }).getByText('niet scherp').waitFor();
+
+    // The plan's status, ETag-safe: pause it and make it run again.
+    await b.page.getByLabel('Status', { exact: true }).selectOption('paused');
+    await b.page.getByRole('button', { name: 'Opslaan' }).click();
+    await b.page.getByRole('status').filter({ hasText: 'Het plan is aangepast.' }).waitFor();
+    await b.page.locator('dd').filter({ hasText: 'Gepauzeerd' }).waitFor();
+    await b.page.getByLabel('Status', { exact: true }).selectOption('active');
+    await b.page.getByRole('button', { name: 'Opslaan' }).click();
+    await b.page.locator('dd').filter({ hasText: 'Loopt' }).waitFor();
     assert.deepEqual(b.foreign, []);
   } finally {
     await b.close();

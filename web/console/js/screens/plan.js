@@ -167,15 +167,29 @@ function Gate({ plan }) {
   </section>`;
 }
 
-/** @param {{ plan: Plan, onChanged: (t: string) => Promise<void>, onFailed: (e: unknown) => Promise<void> }} props */
+/** @typedef {import('../api.js').Schemas['PlanStatus']} PlanStatus */
+/** @typedef {import('../api.js').Schemas['OutflowReason']} OutflowReason */
+const STATUSES = /** @type {PlanStatus[]} */ (['active', 'paused', 'stabilised', 'dropped_out', 'closed']);
+const OUTFLOW = /** @type {OutflowReason[]} */ (['debt_arrangement', 'debts_resolved', 'referred', 'no_contact', 'own_request', 'moved', 'deceased', 'other']);
+
+/** The plan's dose and status (with the reason a trajectory ends), ETag-safe. @param {{ plan: Plan, onChanged: (t: string) => Promise<void>, onFailed: (e: unknown) => Promise<void> }} props */
 function Dose({ plan, onChanged, onFailed }) {
   const [dose, setDose] = useState(plan.dose);
+  const [status, setStatus] = useState(plan.status);
+  const [outflow, setOutflow] = useState(/** @type {OutflowReason | ''} */ (plan.outflow_reason ?? ''));
   const [busy, setBusy] = useState(false);
+  const ends = status === 'dropped_out' || status === 'closed' || status === 'stabilised';
+  const changed = dose !== plan.dose || status !== plan.status || (ends && outflow !== (plan.outflow_reason ?? ''));
   async function save() {
     setBusy(true);
     try {
-      await api.updatePlan(plan.id, plan.etag, { dose });
-      await onChanged(t('plan.dose.saved', { n: dose }));
+      /** @type {import('../api.js').Schemas['UpdatePlanRequest']} */
+      const body = {};
+      if (dose !== plan.dose) body.dose = dose;
+      if (status !== plan.status) body.status = status;
+      if (ends && outflow) body.outflow_reason = outflow;
+      await api.updatePlan(plan.id, plan.etag, body);
+      await onChanged(t('plan.saved'));
     } catch (err) {
       await onFailed(err);
     } finally {
@@ -183,14 +197,28 @@ function Dose({ plan, onChanged, onFailed }) {
     }
   }
   return html`<section class="svs-panel" aria-labelledby="dose-title">
-    <h2 class="utrecht-heading-2" id="dose-title">${t('plan.dose')}</h2>
+    <h2 class="utrecht-heading-2" id="dose-title">${t('plan.settings')}</h2>
+    <${Field} label=${t('plan.status')} id="plan-status">
+      <select class="utrecht-select utrecht-select--html-select" id="plan-status" value=${status}
+        onChange=${(/** @type {Event} */ e) => setStatus(/** @type {PlanStatus} */ (/** @type {HTMLSelectElement} */ (e.currentTarget).value))}>
+        ${STATUSES.map((v) => html`<option value=${v}>${t(`plan_status.${v}`)}</option>`)}
+      </select>
+    <//>
+    ${ends &&
+    html`<${Field} label=${t('plan.outflow')} id="plan-outflow">
+      <select class="utrecht-select utrecht-select--html-select" id="plan-outflow" value=${outflow}
+        onChange=${(/** @type {Event} */ e) => setOutflow(/** @type {OutflowReason} */ (/** @type {HTMLSelectElement} */ (e.currentTarget).value))}>
+        <option value="">${t('plan.outflow.choose')}</option>
+        ${OUTFLOW.map((v) => html`<option value=${v}>${t(`outflow.${v}`)}</option>`)}
+      </select>
+    <//>`}
     <${Field} label=${t('driegesprek.dose')} id="plan-dose" hint=${t('driegesprek.dose.hint')}>
       <select class="utrecht-select utrecht-select--html-select" id="plan-dose" aria-describedby="plan-dose-hint" value=${String(dose)}
         onChange=${(/** @type {Event} */ e) => setDose(Number(/** @type {HTMLSelectElement} */ (e.currentTarget).value))}>
         ${[1, 2, 3, 4, 5].map((n) => html`<option value=${String(n)}>${t(n === 1 ? 'driegesprek.dose.one' : 'driegesprek.dose.n', { n })}</option>`)}
       </select>
     <//>
-    ${dose !== plan.dose && html`<${Button} onClick=${save} busy=${busy}>${t('common.save')}<//>`}
+    ${changed && html`<${Button} onClick=${save} busy=${busy}>${t('common.save')}<//>`}
   </section>`;
 }
 
