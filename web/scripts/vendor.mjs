@@ -94,15 +94,18 @@ copyFileSync(join(nm, '@utrecht/design-tokens/LICENSE.md'), join(vendor, tokens,
 writeFileSync(join(vendor, 'README.md'), `# Vendored browser libraries
 
 Copied from npm by \`web/scripts/vendor.mjs\` (\`npm run vendor\` in \`web/\`); do not edit by hand.
-Each folder carries its version in its name (the server caches \`vendor/\` for a year) and its licence.
+Shared by the resident app and the staff console, served at \`/vendor/\`. Each folder carries its
+version in its name (the server caches it for a year) and its licence.
 
 | folder | package | licence |
 | --- | --- | --- |
 | \`${preact}/\` | preact ${version('preact')} (\`dist/preact.module.js\`, \`hooks/dist/hooks.module.js\` with its \`preact\` import made relative) | MIT |
 | \`${htm}/\` | htm ${version('htm')} (\`dist/htm.module.js\`) | Apache-2.0 |
 | \`${lib}/\` | @utrecht/component-library-css ${version('@utrecht/component-library-css')}: the \`index.min.css\` of ${components.length} component packages, concatenated | EUPL-1.2 |
-| \`${tokens}/\` | @utrecht/design-tokens ${version('@utrecht/design-tokens')} (\`dist/theme.css\`, only the tokens the vendored components and the app's CSS use) | EUPL-1.2 |
+| \`${tokens}/\` | @utrecht/design-tokens ${version('@utrecht/design-tokens')} (\`dist/theme.css\`, only the tokens the vendored components and the apps' CSS use) | EUPL-1.2 |
+| \`${qr}/\` | qrcode-generator ${version('qrcode-generator')} (\`dist/qrcode.mjs\`; the console draws its QR codes as SVG with it) | MIT |
 
-The \`.d.ts\` files only point the type check at the packages' own types.
+The \`.d.ts\` files only point the type check at the packages' own types (\`qrcode.d.mts\`: the few
+functions the console uses).
 `);
-console.log('vendored', preact, htm, lib, tokens);
+console.log('vendored', preact, htm, qr, lib, tokens);
