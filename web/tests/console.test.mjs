@@ -257,7 +257,7 @@ test('the console signs out by itself after 15 minutes without activity', { time
   }
 });
 
-test('a caseworker opens, accepts and rejects documents, and pauses the plan', { timeout: 60000 }, async () => {
+test('a caseworker reviews documents, unlocks a resident, makes a new code and pauses the plan', { timeout: 60000 }, async () => {
   const sanne = await login(CASEWORKER, DEMO_PASSWORD);
   const r = await newResident(sanne, 'Dewi');
   const tokens = await call('POST', '/v1/auth/activate', { body: { code: r.code, pin: PIN }, expect: 200 });
@@ -290,6 +290,20 @@ test('a caseworker opens, accepts and rejects documents, and pauses the plan', {
     await second.getByRole('button', { name: 'Afkeuren' }).last().click();
     await b.page.getByRole('status').filter({ hasText: 'afgekeurd' }).waitFor();
     await b.page.locator('[data-document]').filter({ hasText: titles[1] }).getByText('niet scherp').waitFor();
+
+    // One wrong PIN: the resident's page offers unlocking; then a new activation code (letter).
+    await call('POST', '/v1/auth/login', { body: { username: r.login, password: '00000' }, expect: 401 });
+    await b.page.goto(`${BASE}/console/residents/${r.residentId}`);
+    await b.page.getByText('1× verkeerde PIN').waitFor();
+    await assertAccessible(b.page, 'resident page');
+    await b.page.getByRole('button', { name: 'Account weer openzetten' }).click();
+    await b.page.getByRole('status').filter({ hasText: 'Het account staat weer open' }).waitFor();
+    await b.page.getByRole('button', { name: 'Nieuwe activatiecode' }).click();
+    await b.page.getByRole('heading', { level: 1, name: 'Brief voor Dewi' }).waitFor();
+    const code = (await b.page.locator('[data-code]').textContent())?.trim();
+    assert.ok(code && code !== r.code, 'a new code on the letter');
+    await b.page.goto(`${BASE}/console/plans/${r.planId}`);
+    await b.page.locator('[data-criterion="E1"]').waitFor();
 
     // The plan's status, ETag-safe: pause it and make it run again.
     await b.page.getByLabel('Status', { exact: true }).selectOption('paused');
