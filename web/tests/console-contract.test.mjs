@@ -49,7 +49,9 @@ test('worklist and preview screens follow the contract (answers mocked until the
       { item_key: 'start.driegesprek', title: 'Kom naar het gesprek met je buurtteam', category: 'start', priority: 'P1', owner_role: 'together', state: 'planned' },
       { item_key: 'start.postplek', title: 'Maak één vaste plek voor al je post', category: 'start', priority: 'P2', owner_role: 'resident', state: 'planned' },
       { item_key: 'spoed.ontruiming', title: 'Brief over ontruiming? Laat hem vandaag zien', category: 'spoed', priority: 'P0', owner_role: 'resident', state: body.intake?.rent_arrears ? 'planned' : 'not_applicable' },
-    ].map((s) => (done.has(s.item_key) ? { ...s, state: 'done_in_conversation' } : s));
+    ]
+      .map((s) => (done.has(s.item_key) ? { ...s, state: 'done_in_conversation' } : s))
+      .map((s) => (body.items && !body.items.includes(s.item_key) ? { ...s, state: 'not_selected' } : s));
     return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ template_id: body.template_id, dose: body.dose ?? 1, steps }) });
   });
   /** @type {any[]} */
@@ -88,6 +90,10 @@ test('worklist and preview screens follow the contract (answers mocked until the
     await page.locator('[data-item="spoed.ontruiming"]').filter({ hasText: 'Komt in het plan' }).waitFor();
     await page.locator('[data-item="start.driegesprek"]').getByLabel('Gedaan in dit gesprek').check();
     await page.locator('[data-item="start.driegesprek"]').filter({ hasText: 'Gedaan in het gesprek' }).waitFor();
+    await page.locator('[data-item="start.postplek"]').getByLabel('Niet nodig').check();
+    await page.locator('[data-item="start.postplek"]').filter({ hasText: 'Niet gekozen' }).waitFor();
+    assert.ok(!previews.at(-1).items.includes('start.postplek'), 'left out of items');
+    assert.ok(previews.at(-1).items.includes('start.driegesprek'), 'the rest stays in items');
     await assertAccessible(page, 'driegesprek (contract)');
     assert.equal(previews.at(-1).intake.rent_arrears, true);
     // The server without the contract field refuses unknown fields, so the real create call is

@@ -28,6 +28,8 @@ export function Driegesprek({ id }) {
   const [intake, setIntake] = useState(/** @type {Record<string, boolean>} */ ({}));
   const [dose, setDose] = useState(1);
   const [done, setDone] = useState(/** @type {Set<string>} */ (new Set()));
+  // Items the caseworker leaves out (sent as `items`: every other key of the template).
+  const [skip, setSkip] = useState(/** @type {Set<string>} */ (new Set()));
   const [preview, setPreview] = useState(/** @type {Preview | null} */ (null));
   const [noPreview, setNoPreview] = useState(false);
   const [problem, setProblem] = useState(/** @type {string | null} */ (null));
@@ -35,7 +37,13 @@ export function Driegesprek({ id }) {
 
   const templateId = tpl.data?.id;
   /** @returns {import('../pending-api.js').CreatePlanWithDone} */
-  const body = () => ({ template_id: templateId, intake, dose, ...(noPreview ? {} : { done_in_conversation: [...done] }) });
+  const body = () => ({
+    template_id: templateId,
+    intake,
+    dose,
+    ...(skip.size && tpl.data ? { items: tpl.data.template.items.map((i) => i.key).filter((k) => !skip.has(k)) } : {}),
+    ...(noPreview ? {} : { done_in_conversation: [...done].filter((k) => !skip.has(k)) }),
+  });
 
   // The preview follows every answer (it writes nothing).
   useEffect(() => {
@@ -55,7 +63,7 @@ export function Driegesprek({ id }) {
       live = false;
       clearTimeout(timer);
     };
-  }, [templateId, JSON.stringify(intake), dose, [...done].join(','), noPreview]);
+  }, [templateId, JSON.stringify(intake), dose, [...done].join(','), [...skip].join(','), noPreview]);
 
   if (res.missing) return html`<${NotFound} />`;
   if (res.error || tpl.error) return html`<p class="utrecht-paragraph svs-error" role="alert">${res.error ?? tpl.error}</p>`;
@@ -82,12 +90,12 @@ export function Driegesprek({ id }) {
     }
   }
 
-  /** @param {string} key */
-  const toggleDone = (key) => {
-    const next = new Set(done);
+  /** @param {Set<string>} set @param {(s: Set<string>) => void} put @param {string} key */
+  const toggle = (set, put, key) => {
+    const next = new Set(set);
     if (next.has(key)) next.delete(key);
     else next.add(key);
-    setDone(next);
+    put(next);
   };
 
   const cats = [...template.categories].sort((a, b) => a.order - b.order);
@@ -123,7 +131,7 @@ export function Driegesprek({ id }) {
                 planned: preview.steps.filter((s) => s.state === 'planned').length,
                 na: preview.steps.filter((s) => s.state === 'not_applicable').length,
                 done: preview.steps.filter((s) => s.state === 'done_in_conversation').length,
-              })}</p>
+              })}${skip.size ? ` ${t('driegesprek.left_out', { n: skip.size })}` : ''}</p>
               ${cats.map((c) => {
                 const steps = preview.steps.filter((s) => s.category === c.key);
                 if (!steps.length) return null;
@@ -133,8 +141,12 @@ export function Driegesprek({ id }) {
                     ${steps.map((s) => html`<li class=${`svs-preview__item svs-preview__item--${s.state}`} data-item=${s.item_key}>
                       <span class="svs-preview__title">${s.priority === 'P0' ? '! ' : ''}${s.title}</span>
                       <span class="svs-preview__state">${t(`preview.${s.state}`)} · ${t(`owner_role.${s.owner_role}`)}</span>
-                      ${(s.state === 'planned' || s.state === 'done_in_conversation') &&
-                      html`<${Check} id=${`done-${s.item_key}`} label=${t('driegesprek.done_here')} checked=${done.has(s.item_key)} onChange=${() => toggleDone(s.item_key)} />`}
+                      ${(s.state === 'planned' || s.state === 'done_in_conversation' || s.state === 'not_selected') &&
+                      html`<div class="svs-preview__choices" role="group" aria-label=${s.title}>
+                        ${s.state !== 'not_selected' &&
+                        html`<${Check} id=${`done-${s.item_key}`} label=${t('driegesprek.done_here')} checked=${done.has(s.item_key)} onChange=${() => toggle(done, setDone, s.item_key)} />`}
+                        <${Check} id=${`skip-${s.item_key}`} label=${t('driegesprek.leave_out')} checked=${skip.has(s.item_key)} onChange=${() => toggle(skip, setSkip, s.item_key)} />
+                      </div>`}
                     </li>`)}
                   </ul>
                 </section>`;
