@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Browser tests of the resident app: builds the binary, starts it on a fresh SQLite database in
+# Browser tests of the resident app and the staff console: builds the binary, starts it on a fresh SQLite database in
 # a temporary folder (and on a fresh PostgreSQL database when TEST_DATABASE_URL is set), seeds
 # the demo accounts (`serve --demo`), runs the type check and `node --test web/tests/`, and stops
 # the server. Needs node, npm and Debian's chromium (CHROME_PATH, default /usr/bin/chromium).
@@ -66,8 +66,9 @@ run_suite() {
 
 start_server "$WORK/sqlite/app.db" sqlite
 if [ "${1:-}" = "--docs" ]; then
-  # Regenerates docs/screenshots/ and the Lighthouse block of docs/resident-app.md.
-  (cd web && node scripts/screenshots.mjs && node scripts/lighthouse.mjs)
+  # Regenerates docs/screenshots/ and the Lighthouse blocks of docs/resident-app.md and
+  # docs/staff-console.md.
+  (cd web && node scripts/screenshots.mjs && node scripts/lighthouse.mjs && node scripts/lighthouse-console.mjs)
   exit 0
 fi
 run_suite sqlite

@@ -1,21 +1,86 @@
-//! The resident app (a Progressive Web App) at `/app/`: the files under `web/app/`, embedded in
-//! the binary at build time (debug builds read them from disk, so editing a file needs no
-//! rebuild). Not part of the API spec: these are static files.
+//! The two web apps and the files they share, embedded in the binary at build time (debug
+//! builds read them from disk, so editing a file needs no rebuild). Not part of the API spec:
+//! these are static files.
 //!
-//! Caching: `index.html`, `sw.js` and the manifest are `no-cache` (always revalidated, so a new
-//! release reaches phones at once); files under `vendor/` carry their version in their path and
-//! are cached for a year; everything else is revalidated with its `ETag` (a cheap 304).
-//! Unknown paths without a file extension answer `index.html` (the app routes itself).
+//! | path | folder | what |
+//! | --- | --- | --- |
+//! | `/app/` | `web/app/` | the resident app (a Progressive Web App) |
+//! | `/console/` | `web/console/` | the staff console (caseworkers, volunteers, admins) |
+//! | `/common/` | `web/common/` | code both apps load (the API client core, the view library binding) |
+//! | `/vendor/` | `web/vendor/` | vendored libraries (Preact, htm, Utrecht design system), one folder per version |
+//!
+//! Caching: everything is revalidated with its `ETag` (a cheap 304) and `no-cache`, so a new
+//! release reaches browsers at once, except `/vendor/`, whose folders carry their version in
+//! their path and are cached for a year. In an app, unknown paths without a file extension
+//! answer its `index.html` (the app routes itself). Every answer carries the same strict CSP.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
+use rust_embed::EmbeddedFile;
 
 /// The embedded files of the resident app.
 #[derive(rust_embed::Embed)]
 #[folder = "web/app/"]
 struct AppFiles;
 
-/// The Content-Security-Policy of the app's pages: nothing but this server, no inline script
+/// The embedded files of the staff console.
+#[derive(rust_embed::Embed)]
+#[folder = "web/console/"]
+struct ConsoleFiles;
+
+/// Code both apps share.
+#[derive(rust_embed::Embed)]
+#[folder = "web/common/"]
+struct CommonFiles;
+
+/// Vendored libraries, versioned folders.
+#[derive(rust_embed::Embed)]
+#[folder = "web/vendor/"]
+struct VendorFiles;
+
+/// One served folder.
+struct Site {
+    /// The URL prefix, with its slashes (`/app/`).
+    prefix: &'static str,
+    get: fn(&str) -> Option<EmbeddedFile>,
+    /// An app (routes itself: extension-less paths answer `index.html`) or plain files.
+    app: bool,
+    /// The scope of its service worker (`sw.js`), if it has one.
+    worker_scope: Option<&'static str>,
+    /// Versioned files: cached for a year.
+    immutable: bool,
+}
+
+const APP: Site = Site {
+    prefix: "/app/",
+    get: AppFiles::get,
+    app: true,
+    worker_scope: Some("/app/"),
+    immutable: false,
+};
+const CONSOLE: Site = Site {
+    prefix: "/console/",
+    get: ConsoleFiles::get,
+    app: true,
+    worker_scope: None,
+    immutable: false,
+};
+const COMMON: Site = Site {
+    prefix: "/common/",
+    get: CommonFiles::get,
+    app: false,
+    worker_scope: None,
+    immutable: false,
+};
+const VENDOR: Site = Site {
+    prefix: "/vendor/",
+    get: VendorFiles::get,
+    app: false,
+    worker_scope: None,
+    immutable: true,
+};
+
+/// The Content-Security-Policy of the apps' pages: nothing but this server, no inline script
 /// or style, never framed.
 pub const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
 img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
@@ -23,17 +88,22 @@ form-action 'self'; manifest-src 'self'; worker-src 'self'";
 
 const INDEX: &str = "index.html";
 
-/// Registers `/app` (a redirect) and `/app/{path}`.
+/// Registers `/app` and `/console` (redirects to their folders) and the four folders.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::redirect("/app", "/app/")).service(
-        web::resource("/app/{path:.*}")
-            .route(web::get().to(serve))
-            .route(web::head().to(serve)),
-    );
+    cfg.service(web::redirect("/app", "/app/"))
+        .service(web::redirect("/console", "/console/"));
+    for site in [&APP, &CONSOLE, &COMMON, &VENDOR] {
+        let handler = move |req: HttpRequest, path: web::Path<String>| serve(site, req, path);
+        cfg.service(
+            web::resource(format!("{}{{path:.*}}", site.prefix))
+                .route(web::get().to(handler))
+                .route(web::head().to(handler)),
+        );
+    }
 }
 
-/// Adds the app's security headers to an answer. Kept as one small function so a general
-/// security-header middleware can take it over (or leave `/app/` to it) when merged.
+/// Adds the apps' security headers to an answer. Kept as one small function so a general
+/// security-header middleware can take it over (or leave the apps to it) when merged.
 pub fn security_headers(res: &mut HttpResponse) {
     let h = res.headers_mut();
     h.insert(
@@ -50,12 +120,12 @@ pub fn security_headers(res: &mut HttpResponse) {
     );
 }
 
-/// How long a file may be cached.
-fn cache_control(path: &str) -> &'static str {
-    match path {
-        INDEX | "sw.js" | "manifest.webmanifest" => "no-cache",
-        p if p.starts_with("vendor/") => "public, max-age=31536000, immutable",
-        _ => "no-cache",
+/// How long a file of a site may be cached.
+fn cache_control(site: &Site) -> &'static str {
+    if site.immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
     }
 }
 
@@ -64,14 +134,14 @@ fn is_app_route(path: &str) -> bool {
     !path.rsplit('/').next().unwrap_or("").contains('.')
 }
 
-async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+async fn serve(site: &Site, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let mut name = path.into_inner();
-    if name.is_empty() || name.ends_with('/') {
+    if site.app && (name.is_empty() || name.ends_with('/')) {
         name.push_str(INDEX);
     }
-    let (name, file) = match AppFiles::get(&name) {
+    let (name, file) = match (site.get)(&name) {
         Some(f) => (name, f),
-        None if is_app_route(&name) => match AppFiles::get(INDEX) {
+        None if site.app && is_app_route(&name) => match (site.get)(INDEX) {
             Some(f) => (INDEX.to_owned(), f),
             None => return not_found(),
         },
@@ -80,7 +150,10 @@ async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     // Weak: a compressing middleware sends other bytes under the same tag.
     let etag = format!("W/\"{}\"", hex::encode(&file.metadata.sha256_hash()[..12]));
     let mime = file.metadata.mimetype();
-    let content_type = if mime.starts_with("text/") || mime.ends_with("javascript") {
+    let content_type = if mime.ends_with("javascript") {
+        // RFC 9239: one type for every script, `.js` and `.mjs` alike.
+        "text/javascript; charset=utf-8".to_owned()
+    } else if mime.starts_with("text/") {
         format!("{mime}; charset=utf-8")
     } else if name.ends_with(".webmanifest") {
         "application/manifest+json".to_owned()
@@ -105,13 +178,13 @@ async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     }
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static(cache_control(&name)),
+        HeaderValue::from_static(cache_control(site)),
     );
-    if name == "sw.js" {
+    if let (Some(scope), "sw.js") = (site.worker_scope, name.as_str()) {
         // The worker may control the whole app scope.
         h.insert(
             header::HeaderName::from_static("service-worker-allowed"),
-            HeaderValue::from_static("/app/"),
+            HeaderValue::from_static(scope),
         );
     }
     security_headers(&mut res);
@@ -160,9 +233,9 @@ mod tests {
 
     #[test]
     fn versioned_files_cache_long_the_rest_revalidates() {
-        assert_eq!(cache_control("index.html"), "no-cache");
-        assert_eq!(cache_control("sw.js"), "no-cache");
-        assert!(cache_control("vendor/x-1/y.js").contains("immutable"));
-        assert_eq!(cache_control("js/api.js"), "no-cache");
+        assert!(cache_control(&VENDOR).contains("immutable"));
+        for site in [&APP, &CONSOLE, &COMMON] {
+            assert_eq!(cache_control(site), "no-cache", "{}", site.prefix);
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! The resident app's files at `/app/` (types, ETags, caching, CSP, SPA fallback) and the
+//! The web apps' files at `/app/` and `/console/` and what they share at `/common/` and
+//! `/vendor/` (types, ETags, caching, CSP, SPA fallback), and the
 //! cookie transport of the refresh token for browser apps (HttpOnly cookie, CSRF rules).
 
 use crate::backend_test;
@@ -71,7 +72,7 @@ backend_test!(app_files_are_served_with_types_tags_and_policy, |app| {
         ("/app/icons/icon.svg", "image/svg+xml", "no-cache"),
         ("/app/icons/icon-192.png", "image/png", "no-cache"),
         (
-            "/app/vendor/preact-10.29.8/preact.module.js",
+            "/vendor/preact-10.29.8/preact.module.js",
             "text/javascript; charset=utf-8",
             "public, max-age=31536000, immutable",
         ),
@@ -82,6 +83,10 @@ backend_test!(app_files_are_served_with_types_tags_and_policy, |app| {
         assert_eq!(res.headers()["cache-control"], cache, "{path}");
     }
     let sw = app.client.get(app.url("/app/sw.js")).send().await.unwrap();
+    assert_eq!(
+        sw.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
     assert_eq!(sw.headers()["service-worker-allowed"], "/app/");
 
     // The app routes itself: unknown paths without an extension get the shell; a missing file
@@ -112,6 +117,93 @@ backend_test!(app_files_are_served_with_types_tags_and_policy, |app| {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+});
+
+backend_test!(console_and_shared_files_are_served_like_the_app, |app| {
+    // The console's shell, with the same policy as the app's.
+    let res = app.client.get(app.url("/console/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let h = res.headers().clone();
+    assert_eq!(h["content-type"], "text/html; charset=utf-8");
+    assert_eq!(h["cache-control"], "no-cache");
+    assert_eq!(
+        h["content-security-policy"],
+        stapvoorstap::api::webapp::APP_CSP
+    );
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert!(h.contains_key("etag"));
+    assert!(!h.contains_key("service-worker-allowed"));
+    let body = res.text().await.unwrap();
+    assert!(body.contains("/console/js/main.js"), "{body}");
+    assert!(!body.contains("<script>"), "no inline script");
+
+    // The console routes itself; a missing file is a 404, never the shell.
+    for path in [
+        "/console/worklist",
+        "/console/plans/0190abcd-0000-7000-8000-000000000000",
+    ] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(res.text().await.unwrap().contains("id=\"app\""), "{path}");
+    }
+    let res = app
+        .client
+        .get(app.url("/console/js/nope.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = app.client.get(app.url("/console")).send().await.unwrap();
+    assert!(res.status().is_redirection());
+    assert_eq!(res.headers()["location"], "/console/");
+
+    // Shared code revalidates; vendored files are versioned and cached for a year. Neither
+    // folder routes: an unknown path is a 404, and a folder has no index.
+    for (path, ty, cache) in [
+        (
+            "/console/js/main.js",
+            "text/javascript; charset=utf-8",
+            "no-cache",
+        ),
+        (
+            "/console/css/console.css",
+            "text/css; charset=utf-8",
+            "no-cache",
+        ),
+        (
+            "/common/api-core.js",
+            "text/javascript; charset=utf-8",
+            "no-cache",
+        ),
+        (
+            "/vendor/qrcode-generator-2.0.4/qrcode.mjs",
+            "text/javascript; charset=utf-8",
+            "public, max-age=31536000, immutable",
+        ),
+        (
+            "/vendor/utrecht-9.0.4/components.css",
+            "text/css; charset=utf-8",
+            "public, max-age=31536000, immutable",
+        ),
+    ] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["content-type"], ty, "{path}");
+        assert_eq!(res.headers()["cache-control"], cache, "{path}");
+        assert!(res.headers().contains_key("content-security-policy"));
+    }
+    for path in ["/vendor/", "/vendor/nope", "/common/", "/common/settings"] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+    // The old place of the vendored files is gone (the app's shell points at /vendor/).
+    let res = app
+        .client
+        .get(app.url("/app/vendor/preact-10.29.8/preact.module.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
 });
 
 backend_test!(

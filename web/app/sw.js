@@ -4,10 +4,10 @@
 // wait in the page's outbox (IndexedDB) and are sent by the page.
 /// <reference lib="webworker" />
 
-const SHELL_CACHE = 'svs-shell-v1';
+const SHELL_CACHE = 'svs-shell-v2';
 const DATA_CACHE = 'svs-data-v1';
 
-/** The app's files; `vendor/` paths carry versions and never change. */
+/** The app's files, and the ones it shares with the console (/common/, /vendor/: versioned, never change). */
 const SHELL = [
   '/app/',
   '/app/manifest.webmanifest',
@@ -17,14 +17,15 @@ const SHELL = [
   '/app/js/api.js',
   '/app/js/i18n.js',
   '/app/js/outbox.js',
-  '/app/js/ui.js',
+  '/common/ui.js',
+  '/common/api-core.js',
   '/app/icons/icon.svg',
   '/app/icons/icon-192.png',
-  '/app/vendor/preact-10.29.8/preact.module.js',
-  '/app/vendor/preact-10.29.8/hooks.module.js',
-  '/app/vendor/htm-3.1.1/htm.module.js',
-  '/app/vendor/utrecht-9.0.4/components.css',
-  '/app/vendor/utrecht-design-tokens-5.0.1/theme.css',
+  '/vendor/preact-10.29.8/preact.module.js',
+  '/vendor/preact-10.29.8/hooks.module.js',
+  '/vendor/htm-3.1.1/htm.module.js',
+  '/vendor/utrecht-9.0.4/components.css',
+  '/vendor/utrecht-design-tokens-5.0.1/theme.css',
 ];
 
 /** API reads kept for offline reading. */
@@ -61,11 +62,11 @@ sw.addEventListener('fetch', (event) => {
   if (req.method !== 'GET' || url.origin !== sw.location.origin) return;
   if (DATA.includes(url.pathname)) {
     event.respondWith(networkFirstData(req));
-  } else if (url.pathname.startsWith('/app/vendor/')) {
+  } else if (url.pathname.startsWith('/vendor/')) {
     event.respondWith(cacheFirst(req));
   } else if (req.mode === 'navigate' && url.pathname.startsWith('/app')) {
     event.respondWith(networkFirstShell(req, '/app/'));
-  } else if (url.pathname.startsWith('/app/')) {
+  } else if (url.pathname.startsWith('/app/') || url.pathname.startsWith('/common/')) {
     event.respondWith(networkFirstShell(req, url.pathname));
   }
 });

@@ -64,7 +64,8 @@ try {
   let br = 0;
   for (const r of assets) {
     transferred += r.transferSize ?? 0;
-    const path = new URL(r.url).pathname.replace(/^\/app\//, 'web/app/');
+    // /app/…, /common/… and /vendor/… are web/app/, web/common/ and web/vendor/.
+    const path = `web${new URL(r.url).pathname}`;
     const bytes = readFileSync(join(root, path));
     raw += bytes.length;
     gz += gzipSync(bytes, { level: 9 }).length;

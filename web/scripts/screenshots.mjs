@@ -1,10 +1,12 @@
 // Screenshots of every screen of the resident app in Dutch and English, 360 px wide, into
-// docs/screenshots/ (committed, shown in docs/resident-app.md). Against the server at
+// docs/screenshots/ (committed, shown in docs/resident-app.md), then the staff console's
+// (./screenshots-console.mjs). Against the server at
 // SVS_BASE_URL with the demo accounts; run by `bash web/run-tests.sh --docs`.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BASE, login, newResident, phone, DEMO_PASSWORD, CASEWORKER, PIN } from '../tests/helpers.mjs';
+import { consoleScreenshots } from './screenshots-console.mjs';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
 mkdirSync(out, { recursive: true });
@@ -68,3 +70,5 @@ for (const lang of ['nl', 'en']) {
   }
 }
 console.log(`screenshots in ${out}`);
+// The staff console's (docs/staff-console.md).
+await consoleScreenshots();

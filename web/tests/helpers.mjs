@@ -13,6 +13,7 @@ export const BASE = process.env.SVS_BASE_URL ?? 'http://127.0.0.1:8080';
 export const DEMO_PASSWORD = 'stap voor stap demo 2026';
 export const CASEWORKER = 'sanne@demo.stapvoorstap.nl';
 export const VOLUNTEER = 'els@demo.stapvoorstap.nl';
+export const ADMIN = 'admin@demo.stapvoorstap.nl';
 export const PIN = '48213';
 
 /**
@@ -63,15 +64,28 @@ export async function newResident(caseworker, name) {
  * @param {{ lang?: string, scale?: number }} [opts]
  */
 export async function phone(opts = {}) {
+  return browser({ width: 360, height: 640, mobile: true, scale: opts.scale ?? 2, lang: opts.lang });
+}
+
+/** The console's two sizes: a desktop (1280×800) and a tablet held upright (820×1180, touch). */
+export const DESKTOP = { name: 'desktop', width: 1280, height: 800, mobile: false, scale: 1 };
+export const TABLET = { name: 'tablet', width: 820, height: 1180, mobile: true, scale: 1 };
+
+/**
+ * A browser of any size with a fresh profile; every request to another host is counted.
+ * @param {{ width: number, height: number, mobile: boolean, scale?: number, lang?: string }} size
+ */
+export async function browser(size) {
+  const opts = size;
   const profile = mkdtempSync(join(tmpdir(), 'svs-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 360, height: 640 },
-    deviceScaleFactor: opts.scale ?? 2,
-    isMobile: true,
-    hasTouch: true,
+    viewport: { width: size.width, height: size.height },
+    deviceScaleFactor: size.scale ?? 2,
+    isMobile: size.mobile,
+    hasTouch: size.mobile,
     locale: opts.lang ?? 'nl-NL',
     timezoneId: 'Europe/Amsterdam',
     serviceWorkers: 'allow',

@@ -1,4 +1,5 @@
-// The one API client of the resident app. Every call to the server goes through `request`:
+// The API client of the resident app: the shared core (../../common/api-core.js) with the
+// app's wording of problems and its calls. In the core, every call goes through `request`:
 // base path, the access token (kept in memory only), a fresh Idempotency-Key on every write
 // (the same key on every retry of that write), retries with back-off for network errors and
 // 503/429 (honouring Retry-After), one token refresh on 401, and problem+json turned into
@@ -8,6 +9,9 @@
 // (`X-Token-Transport: cookie`, see docs/resident-app.md).
 
 import { t } from './i18n.js';
+import { request, configure, useTokens } from '../../common/api-core.js';
+
+export { ApiError, request, refresh, login, logout, whenSignedOut, signedIn } from '../../common/api-core.js';
 
 /** @typedef {import('../../types/api').paths} Paths */
 /** @typedef {import('../../types/api').components['schemas']} Schemas */
@@ -32,86 +36,6 @@ import { t } from './i18n.js';
  * @typedef {P extends keyof Paths ? M extends keyof Paths[P] ? Paths[P][M] extends { responses: infer R } ? S extends keyof R ? R[S] extends { content: { 'application/json': infer B } } ? B : never : never : never : never : never} Answer
  */
 
-const BASE = '/v1';
-const ATTEMPTS = 4;
-
-/** An error a person can read: `message` is in the user's language. */
-export class ApiError extends Error {
-  /**
-   * @param {string} message
-   * @param {number} status 0 for "no connection"
-   * @param {Problem | null} problem
-   * @param {number} [retryAfter] seconds
-   */
-  constructor(message, status, problem, retryAfter) {
-    super(message);
-    this.status = status;
-    this.problem = problem;
-    this.code = problem?.code ?? (status === 0 ? 'network' : 'unknown');
-    this.retryAfter = retryAfter;
-  }
-
-  /** No answer from the server at all (offline, or it is down). */
-  get offline() {
-    return this.status === 0;
-  }
-}
-
-/** @type {string | null} */
-let accessToken = null;
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let refreshTimer;
-/** @type {Promise<TokenResponse | null> | null} */
-let refreshing = null;
-/** @type {(() => void) | null} */
-let onSignedOut = null;
-
-/** @param {() => void} fn called when the session has ended (refresh refused) */
-export function whenSignedOut(fn) {
-  onSignedOut = fn;
-}
-
-export function signedIn() {
-  return accessToken !== null;
-}
-
-/** @param {TokenResponse} tokens */
-function useTokens(tokens) {
-  accessToken = tokens.access_token;
-  clearTimeout(refreshTimer);
-  // Refresh a minute before the access token runs out, so a screen never meets a 401.
-  const ms = Math.max(30, tokens.expires_in - 60) * 1000;
-  refreshTimer = setTimeout(() => {
-    refresh().catch(() => {});
-  }, ms);
-}
-
-function forgetTokens() {
-  accessToken = null;
-  clearTimeout(refreshTimer);
-}
-
-/**
- * Tells the page whether the last answer came from the network or from the phone's copy.
- * @param {boolean} offline
- */
-function netStatus(offline) {
-  window.dispatchEvent(new CustomEvent('svs:net', { detail: { offline } }));
-}
-
-/** @param {number} ms */
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** @param {Response} res */
-function retryAfterSeconds(res) {
-  const v = res.headers.get('Retry-After');
-  if (!v) return undefined;
-  const n = Number(v);
-  if (Number.isFinite(n)) return Math.max(0, n);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
-}
-
 /**
  * The message for a problem answer, in the user's language.
  * @param {number} status
@@ -131,111 +55,7 @@ function messageFor(status, p, retryAfter) {
   return t('error.generic');
 }
 
-/**
- * One call to the API.
- * @param {string} method
- * @param {string} path under /v1, e.g. `/me/steps/current`
- * @param {{ body?: unknown, file?: Blob, idempotencyKey?: string, auth?: boolean, cookie?: boolean, attempts?: number }} [opts]
- * @returns {Promise<any>} the parsed JSON answer (undefined for 204)
- */
-export async function request(method, path, opts = {}) {
-  const write = method !== 'GET' && method !== 'HEAD';
-  // One key per intended write: every retry of it sends the same key.
-  const key = write ? (opts.idempotencyKey ?? crypto.randomUUID()) : undefined;
-  const attempts = opts.attempts ?? ATTEMPTS;
-  let refreshed = false;
-  for (let attempt = 1; ; attempt++) {
-    /** @type {Record<string, string>} */
-    const headers = { Accept: 'application/json' };
-    if (key) headers['Idempotency-Key'] = key;
-    if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
-    // A file goes as the raw body; the server decides its type by its bytes.
-    if (opts.file) headers['Content-Type'] = opts.file.type || 'application/octet-stream';
-    if (opts.cookie) headers['X-Token-Transport'] = 'cookie';
-    if (opts.auth !== false && accessToken) headers.Authorization = `Bearer ${accessToken}`;
-    /** @type {Response} */
-    let res;
-    try {
-      res = await fetch(BASE + path, {
-        method,
-        headers,
-        body: opts.file ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
-        credentials: 'same-origin',
-        cache: 'no-store',
-      });
-    } catch {
-      if (attempt >= attempts) {
-        netStatus(true);
-        throw new ApiError(t('error.network'), 0, null);
-      }
-      await sleep(backoff(attempt));
-      continue;
-    }
-    netStatus(res.headers.get('X-Svs-Offline') === '1');
-    if (res.status === 401 && opts.auth !== false && !refreshed && accessToken) {
-      refreshed = true;
-      const ok = await refresh().catch(() => null);
-      if (ok) continue;
-    }
-    if ((res.status === 503 || res.status === 429) && attempt < attempts) {
-      const wait = retryAfterSeconds(res);
-      // A long wait (an account lock) is not retried: the person is told.
-      if (wait === undefined || wait <= 10) {
-        await sleep(wait !== undefined ? wait * 1000 : backoff(attempt));
-        continue;
-      }
-    }
-    if (res.ok) {
-      if (res.status === 204) return undefined;
-      const type = res.headers.get('Content-Type') ?? '';
-      return type.includes('json') ? res.json() : res.text();
-    }
-    /** @type {Problem | null} */
-    let problem = null;
-    try {
-      problem = await res.json();
-    } catch {
-      problem = null;
-    }
-    const wait = retryAfterSeconds(res);
-    throw new ApiError(messageFor(res.status, problem, wait), res.status, problem, wait);
-  }
-}
-
-/** @param {number} attempt */
-function backoff(attempt) {
-  // 0.5 s, 1 s, 2 s … with jitter, at most 8 s.
-  return Math.min(8000, 500 * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2);
-}
-
-/**
- * Exchanges the refresh cookie for a new access token; one at a time (refresh tokens work
- * once, and two at once would end the session).
- * @returns {Promise<TokenResponse | null>}
- */
-export function refresh() {
-  if (!refreshing) {
-    const hadSession = accessToken !== null;
-    refreshing = (async () => {
-      try {
-        /** @type {Answer<'/v1/auth/refresh', 'post', 200>} */
-        const tokens = await request('POST', '/auth/refresh', { body: {}, auth: false, cookie: true, attempts: 2 });
-        useTokens(tokens);
-        return tokens;
-      } catch (e) {
-        if (e instanceof ApiError && !e.offline) {
-          forgetTokens();
-          // Only a session that was there ends; a first visit has none.
-          if (hadSession) onSignedOut?.();
-        }
-        throw e;
-      } finally {
-        refreshing = null;
-      }
-    })();
-  }
-  return refreshing;
-}
+configure({ message: messageFor, network: () => t('error.network') });
 
 /**
  * @param {string} code
@@ -247,26 +67,6 @@ export async function activate(code, pin) {
   const tokens = await request('POST', '/auth/activate', { body: { code, pin }, auth: false, cookie: true, attempts: 2 });
   useTokens(tokens);
   return tokens;
-}
-
-/**
- * @param {string} username
- * @param {string} password
- * @returns {Promise<TokenResponse>}
- */
-export async function login(username, password) {
-  /** @type {Answer<'/v1/auth/login', 'post', 200>} */
-  const tokens = await request('POST', '/auth/login', { body: { username, password }, auth: false, cookie: true, attempts: 2 });
-  useTokens(tokens);
-  return tokens;
-}
-
-export async function logout() {
-  try {
-    await request('POST', '/auth/logout', { body: {}, auth: false, cookie: true, attempts: 2 });
-  } finally {
-    forgetTokens();
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // The resident app: screens and the little state they share. Everything the resident sees
 // comes from the public API (./api.js); every text from the catalogue (./i18n.js).
 
-import { html, render, useState, useEffect, useRef, useCallback } from './ui.js';
+import { html, render, useState, useEffect, useRef, useCallback } from '../../common/ui.js';
 import * as api from './api.js';
 import * as outbox from './outbox.js';
 import { t, lang, setLang, chosenLang, categoryName, formatDay, isoDay } from './i18n.js';
