@@ -215,6 +215,94 @@ function backoff(attempt) {
   return Math.min(8000, 500 * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2);
 }
 
+const PIECE = 512 * 1024;
+const TUS = '1.0.0';
+
+/**
+ * One tus request: the access token, one refresh on 401; network errors are thrown as
+ * `ApiError` with status 0 (the caller resumes), problems as `ApiError` with their message.
+ * @param {string} method
+ * @param {string} url absolute path, e.g. `/v1/me/uploads/{id}`
+ * @param {Record<string, string>} extra
+ * @param {Blob} [body]
+ * @returns {Promise<Response>}
+ */
+async function tusFetch(method, url, extra, body) {
+  for (let refreshed = false; ; refreshed = true) {
+    /** @type {Record<string, string>} */
+    const headers = { 'Tus-Resumable': TUS, Accept: 'application/json', ...extra };
+    if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+    /** @type {Response} */
+    let res;
+    try {
+      res = await fetch(url, { method, headers, body, credentials: 'same-origin', cache: 'no-store' });
+    } catch {
+      throw new ApiError(messages.network(), 0, null);
+    }
+    if (res.status === 401 && !refreshed && (await refresh().catch(() => null))) continue;
+    if (res.ok || res.status === 409) return res;
+    /** @type {Problem | null} */
+    let problem = null;
+    try {
+      problem = await res.json();
+    } catch {
+      problem = null;
+    }
+    const wait = retryAfterSeconds(res);
+    throw new ApiError(messages.message(res.status, problem, wait), res.status, problem, wait);
+  }
+}
+
+/**
+ * Sends a large file in pieces with the tus 1.0 protocol (`POST` to `path` with
+ * `Upload-Length`, then `PATCH` per piece to its `Location`): when the connection breaks, it asks
+ * the server how far it got (`HEAD`) and goes on from there, with back-off, for up to `attempts`
+ * breaks in a row. The upload's address is kept in memory only.
+ * @param {string} path under /v1, e.g. `/me/steps/{id}/uploads`
+ * @param {Blob} file
+ * @param {(sent: number, total: number) => void} [onProgress]
+ * @param {number} [attempts]
+ * @returns {Promise<string>} the `Document-Id` the last piece answered
+ */
+export async function uploadInPieces(path, file, onProgress, attempts = 6) {
+  const created = await tusFetch('POST', BASE + path, {
+    'Upload-Length': String(file.size),
+    'Idempotency-Key': crypto.randomUUID(),
+  });
+  const location = created.headers.get('Location');
+  if (!location) throw new ApiError(messages.message(created.status, null, undefined), created.status, null);
+  let offset = Number(created.headers.get('Upload-Offset') ?? 0);
+  let breaks = 0;
+  for (;;) {
+    onProgress?.(offset, file.size);
+    try {
+      const res = await tusFetch(
+        'PATCH',
+        location,
+        { 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' },
+        file.slice(offset, Math.min(file.size, offset + PIECE)),
+      );
+      // 409: the server is elsewhere (a piece arrived that we thought was lost); go on from there.
+      offset = Number(res.headers.get('Upload-Offset') ?? offset);
+      const doc = res.headers.get('Document-Id');
+      if (doc) {
+        onProgress?.(file.size, file.size);
+        return doc;
+      }
+      breaks = 0;
+    } catch (err) {
+      if (!(err instanceof ApiError) || !err.offline || ++breaks >= attempts) throw err;
+      await sleep(backoff(breaks));
+      try {
+        const head = await tusFetch('HEAD', location, {});
+        offset = Number(head.headers.get('Upload-Offset') ?? offset);
+      } catch (e) {
+        if (!(e instanceof ApiError) || !e.offline) throw e;
+      }
+    }
+  }
+}
+
 /**
  * Exchanges the refresh cookie for a new access token; one at a time (refresh tokens work
  * once, and two at once would end the session).

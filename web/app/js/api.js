@@ -9,7 +9,7 @@
 // (`X-Token-Transport: cookie`, see docs/resident-app.md).
 
 import { t } from './i18n.js';
-import { request, configure, useTokens } from '../../common/api-core.js';
+import { request, configure, useTokens, uploadInPieces } from '../../common/api-core.js';
 
 export { ApiError, request, refresh, login, logout, whenSignedOut, signedIn } from '../../common/api-core.js';
 
@@ -78,108 +78,19 @@ export async function activate(code, pin) {
 export const uploadDocument = (id, file) =>
   request('POST', `/me/steps/${encodeURIComponent(id)}/documents`, { file, attempts: 3 });
 
-/** Files larger than this go in pieces (tus), so a broken connection loses only one piece. */
-export const RESUMABLE_FROM = 1024 * 1024;
-const PIECE = 512 * 1024;
-const TUS = '1.0.0';
-
 /**
- * One tus request: the access token, one refresh on 401; network errors are thrown as
- * `ApiError` with status 0 (the caller resumes), problems as `ApiError` with their message.
- * @param {string} method
- * @param {string} url absolute path, e.g. `/v1/me/uploads/{id}`
- * @param {Record<string, string>} extra
- * @param {Blob} [body]
- * @returns {Promise<Response>}
- */
-async function tusFetch(method, url, extra, body) {
-  for (let refreshed = false; ; refreshed = true) {
-    /** @type {Record<string, string>} */
-    const headers = { 'Tus-Resumable': TUS, Accept: 'application/json', ...extra };
-    if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
-    /** @type {Response} */
-    let res;
-    try {
-      res = await fetch(url, { method, headers, body, credentials: 'same-origin', cache: 'no-store' });
-    } catch {
-      throw new ApiError(t('error.network'), 0, null);
-    }
-    if (res.status === 401 && !refreshed && (await refresh().catch(() => null))) continue;
-    if (res.ok || res.status === 409) return res;
-    /** @type {Problem | null} */
-    let problem = null;
-    try {
-      problem = await res.json();
-    } catch {
-      problem = null;
-    }
-    const wait = retryAfterSeconds(res);
-    throw new ApiError(messageFor(res.status, problem, wait), res.status, problem, wait);
-  }
-}
-
-/**
- * Sends a large photo or PDF in pieces with the tus protocol (`POST /v1/me/steps/{id}/uploads`,
- * then `PATCH` per piece): when the connection breaks, it asks the server how far it got
- * (`HEAD`) and goes on from there, with back-off, for up to `attempts` breaks in a row.
- * The upload's address is kept in memory only.
- * @param {string} stepId
- * @param {Blob} file
- * @param {(sent: number, total: number) => void} [onProgress]
- * @param {number} [attempts]
- * @returns {Promise<string>} the id of the stored document
- */
-export async function uploadResumable(stepId, file, onProgress, attempts = 6) {
-  const created = await tusFetch('POST', `${BASE}/me/steps/${encodeURIComponent(stepId)}/uploads`, {
-    'Upload-Length': String(file.size),
-    'Idempotency-Key': crypto.randomUUID(),
-  });
-  const location = created.headers.get('Location');
-  if (!location) throw new ApiError(t('error.generic'), created.status, null);
-  let offset = Number(created.headers.get('Upload-Offset') ?? 0);
-  let breaks = 0;
-  for (;;) {
-    onProgress?.(offset, file.size);
-    try {
-      const res = await tusFetch(
-        'PATCH',
-        location,
-        { 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' },
-        file.slice(offset, Math.min(file.size, offset + PIECE)),
-      );
-      // 409: the server is elsewhere (a piece arrived that we thought was lost); go on from there.
-      offset = Number(res.headers.get('Upload-Offset') ?? offset);
-      const doc = res.headers.get('Document-Id');
-      if (doc) {
-        onProgress?.(file.size, file.size);
-        return doc;
-      }
-      breaks = 0;
-    } catch (err) {
-      if (!(err instanceof ApiError) || !err.offline || ++breaks >= attempts) throw err;
-      await sleep(backoff(breaks));
-      try {
-        const head = await tusFetch('HEAD', location, {});
-        offset = Number(head.headers.get('Upload-Offset') ?? offset);
-      } catch (e) {
-        if (!(e instanceof ApiError) || !e.offline) throw e;
-      }
-    }
-  }
-}
-
-/**
- * Sends a photo or PDF as evidence: small files in one request, large ones in pieces.
+ * Sends a photo or PDF as evidence: small files in one request, from 1 MiB on in pieces (tus),
+ * so a broken connection loses only one piece.
  * @param {string} stepId
  * @param {Blob} file
  * @param {(sent: number, total: number) => void} [onProgress]
  */
 export async function sendDocument(stepId, file, onProgress) {
-  if (file.size < RESUMABLE_FROM) {
+  if (file.size < 1024 * 1024) {
     await uploadDocument(stepId, file);
     return;
   }
-  await uploadResumable(stepId, file, onProgress);
+  await uploadInPieces(`/me/steps/${encodeURIComponent(stepId)}/uploads`, file, onProgress);
 }
 
 /** @returns {Promise<Answer<'/v1/me', 'get', 200>>} */
