@@ -470,6 +470,16 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
         ("CreatePlanRequest", "items", Items(MAX_ITEMS)),
         (
             "CreatePlanRequest",
+            "done_in_conversation",
+            Items(MAX_ITEMS),
+        ),
+        (
+            "CreatePlanRequest",
+            "done_in_conversation/items",
+            Pattern(1, MAX_KEY_LEN, ITEM_KEY),
+        ),
+        (
+            "CreatePlanRequest",
             "items/items",
             Pattern(1, MAX_KEY_LEN, ITEM_KEY),
         ),

@@ -62,5 +62,9 @@ pub fn spec_enums() -> Vec<(&'static str, Vec<String>)> {
         ("SnoozeReason", texts(SnoozeReason::ALL)),
         ("StepStatus", texts(StepStatus::ALL)),
         ("TimeBox", texts(TimeBox::ALL)),
+        (
+            "WorklistKind",
+            texts(crate::domain::worklist::WorklistKind::ALL),
+        ),
     ]
 }
