@@ -9,7 +9,7 @@ use crate::backend_test;
 use crate::helpers::{Backend, Login, STAFF_PASSWORD, TestApp, spawn_app_with};
 use base64::Engine;
 use chrono::TimeZone;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// A received message: headers (lower-case names) and the decoded body.
