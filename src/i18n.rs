@@ -336,6 +336,34 @@ pub enum Msg {
     MailCrisisBody,
 }
 
+/// The Dutch and English name of a worklist kind (the digest's lines, the vocabulary).
+pub fn worklist_kind_name(kind: crate::domain::worklist::WorklistKind) -> [&'static str; 2] {
+    use crate::domain::worklist::WorklistKind as K;
+    match kind {
+        K::Crisis => [
+            "Spoed (binnen 3 werkdagen)",
+            "Crisis (within 3 working days)",
+        ],
+        K::HelpRequested => ["Vragen om hulp", "Help requested"],
+        K::DocumentToReview => ["Documenten om te bekijken", "Documents to review"],
+        K::Inactive21 => ["21 dagen niets gedaan", "21 days without activity"],
+        K::WaitingForStaff => [
+            "Stappen die op het team wachten",
+            "Steps waiting for the team",
+        ],
+        K::Stabilisation120 => [
+            "Langer dan 120 dagen in stabilisatie",
+            "Over 120 days in stabilisation",
+        ],
+        K::Inactive14 => ["14 dagen niets gedaan", "14 days without activity"],
+        K::Snoozed => ["Stappen even opzij gezet", "Steps put aside for now"],
+        K::Stabilisation90 => [
+            "Langer dan 90 dagen in stabilisatie",
+            "Over 90 days in stabilisation",
+        ],
+    }
+}
+
 /// Both texts, borrowed when fixed.
 fn fixed(nl: &'static str, en: &'static str) -> [Cow<'static, str>; 2] {
     [Cow::Borrowed(nl), Cow::Borrowed(en)]
@@ -873,30 +901,7 @@ impl Msg {
                 "This is on your worklist today:",
             ),
             MailKindCount { kind, count } => {
-                use crate::domain::worklist::WorklistKind as K;
-                let (nl, en) = match kind {
-                    K::Crisis => (
-                        "Spoed (binnen 3 werkdagen)",
-                        "Crisis (within 3 working days)",
-                    ),
-                    K::HelpRequested => ("Vragen om hulp", "Help requested"),
-                    K::DocumentToReview => ("Documenten om te bekijken", "Documents to review"),
-                    K::Inactive21 => ("21 dagen niets gedaan", "21 days without activity"),
-                    K::WaitingForStaff => (
-                        "Stappen die op het team wachten",
-                        "Steps waiting for the team",
-                    ),
-                    K::Stabilisation120 => (
-                        "Langer dan 120 dagen in stabilisatie",
-                        "Over 120 days in stabilisation",
-                    ),
-                    K::Inactive14 => ("14 dagen niets gedaan", "14 days without activity"),
-                    K::Snoozed => ("Stappen even opzij gezet", "Steps put aside for now"),
-                    K::Stabilisation90 => (
-                        "Langer dan 90 dagen in stabilisatie",
-                        "Over 90 days in stabilisation",
-                    ),
-                };
+                let [nl, en] = worklist_kind_name(*kind);
                 made(format!("{nl}: {count}"), format!("{en}: {count}"))
             }
             MailOpenConsole { url } => made(
