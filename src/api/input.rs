@@ -121,10 +121,13 @@ fn check_request(req: &ServiceRequest) -> Result<(), ApiError> {
                 return Err(ApiError::invalid("query", message(Kind::SingleLine)));
             }
             if !clean(&value) {
-                return Err(ApiError::invalid(
-                    name.into_owned(),
-                    message(Kind::SingleLine),
-                ));
+                // A parameter without a name (`?=x`) is named by where it is.
+                let field = if name.is_empty() {
+                    "query".to_owned()
+                } else {
+                    name.into_owned()
+                };
+                return Err(ApiError::invalid(field, message(Kind::SingleLine)));
             }
         }
     }
