@@ -425,3 +425,97 @@ backend_test!(preview_writes_nothing_and_matches_the_plan_made, |app| {
     .await
     .assert_problem(422, "validation_failed");
 });
+
+backend_test!(
+    worklist_shows_snoozes_with_their_reason_and_documents_to_review,
+    |app| {
+        let w = app.world().await;
+        make_plan(&app, &w.caseworker_a, &w.resident_a, json!({})).await;
+        // Work off the crisis steps, then put the next step aside.
+        let step = loop {
+            let current = app
+                .get("/v1/me/steps/current", Some(&w.resident_a.token))
+                .await
+                .value();
+            let step = current["steps"][0].clone();
+            if step["urgent"] == false {
+                break step;
+            }
+            let id = step["id"].as_str().unwrap().to_owned();
+            app.complete_my_step(&w.resident_a, &id)
+                .await
+                .assert_status(200);
+        };
+        let step_id = step["id"].as_str().unwrap().to_owned();
+        let until = chrono::Utc::now()
+            .with_timezone(&chrono_tz::Europe::Amsterdam)
+            .date_naive()
+            + chrono::Duration::days(3);
+        app.post(
+            &format!("/v1/me/steps/{step_id}/snooze"),
+            Some(&w.resident_a.token),
+            &json!({"reason": "waiting_for_post", "until": until}),
+        )
+        .await
+        .assert_status(200);
+        // A document waits for review (stored directly: the upload path has its own tests).
+        let plan_id = app
+            .get(
+                &format!("/v1/residents/{}", w.resident_a.id),
+                Some(&w.caseworker_a.token),
+            )
+            .await
+            .value()["plan_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let doc_id = uuid::Uuid::now_v7().to_string();
+        let (pool, d, p, s) = (
+            app.state.pool.clone(),
+            doc_id.clone(),
+            plan_id.clone(),
+            step_id.clone(),
+        );
+        actix_web::web::block(move || {
+            use stapvoorstap::db::documents::{DocumentRow, insert_document};
+            insert_document(
+                &mut pool.get().unwrap(),
+                &DocumentRow {
+                    id: d,
+                    plan_id: p,
+                    step_id: s,
+                    media_type: "image/jpeg".into(),
+                    size_bytes: 10,
+                    sha256: "0".repeat(64),
+                    key_id: "k".into(),
+                    wrapped_key: "w".into(),
+                    blob_key: "b".into(),
+                    state: "pending".into(),
+                    review_reason: None,
+                    reviewed_by: None,
+                    reviewed_at: None,
+                    created_at: stapvoorstap::db::now(),
+                },
+            )
+            .unwrap();
+        })
+        .await
+        .unwrap();
+
+        let v = worklist(&app, &w.caseworker_a, "?kind=snoozed,document_to_review").await;
+        assert_eq!(kinds(&v), ["document_to_review", "snoozed"], "{v}");
+        let doc = &v["items"][0];
+        assert_eq!(doc["document_id"], json!(doc_id));
+        assert_eq!(doc["step_id"], json!(step_id));
+        assert!(doc["step_title"].is_string());
+        let snoozed = &v["items"][1];
+        assert_eq!(snoozed["step_id"], json!(step_id));
+        assert_eq!(snoozed["reason"], "waiting_for_post");
+        assert_eq!(snoozed["until"], json!(until));
+        assert_eq!(v["counts"]["snoozed"], 1);
+        assert_eq!(v["counts"]["document_to_review"], 1);
+        // The other team sees neither.
+        let b = worklist(&app, &w.caseworker_b, "?kind=snoozed,document_to_review").await;
+        assert_eq!(b["items"], json!([]));
+    }
+);
