@@ -25,6 +25,17 @@ pub enum DocumentStoreKind {
     S3,
 }
 
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which is required (default port 587).
+    Starttls,
+    /// TLS from the first byte ("SMTPS", default port 465).
+    Tls,
+    /// No encryption (default port 25): only for a relay on the same host or a test server.
+    None,
+}
+
 /// A database URL. Its `Debug`/`Display` hide any password it contains.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl(String);
@@ -111,6 +122,11 @@ fn default_hash_concurrency() -> u32 {
 
 fn parse_quiet(s: &str) -> Result<(chrono::NaiveTime, chrono::NaiveTime), String> {
     crate::domain::reminders::parse_quiet_hours(s)
+}
+
+fn parse_clock(s: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .map_err(|_| format!("{s:?} is not a time HH:MM (e.g. 07:30)"))
 }
 
 fn parse_tz(s: &str) -> Result<chrono_tz::Tz, String> {
@@ -504,6 +520,65 @@ pub struct Settings {
     #[arg(long, env = "DOCUMENTS_UPLOAD_TTL", value_name = "DOCUMENTS_UPLOAD_TTL", default_value = "24h", value_parser = parse_duration, global = true)]
     pub documents_upload_ttl: Duration,
 
+    /// SMTP server for staff e-mail (the daily digest and crisis alerts). Unset: no e-mail
+    /// is sent at all.
+    #[arg(long, env = "SMTP_HOST", value_name = "SMTP_HOST", global = true)]
+    pub smtp_host: Option<String>,
+
+    /// SMTP port (default: 587 with `starttls`, 465 with `tls`, 25 with `none`).
+    #[arg(long, env = "SMTP_PORT", value_name = "SMTP_PORT", value_parser = clap::value_parser!(u16).range(1..), global = true)]
+    pub smtp_port: Option<u16>,
+
+    /// `starttls` (required STARTTLS), `tls` (implicit TLS) or `none` (local relay or test).
+    #[arg(long, env = "SMTP_TLS", value_name = "SMTP_TLS", value_enum, default_value_t = SmtpTls::Starttls, global = true)]
+    pub smtp_tls: SmtpTls,
+
+    /// SMTP user name (with SMTP_PASSWORD); unset: no authentication.
+    #[arg(
+        long,
+        env = "SMTP_USERNAME",
+        value_name = "SMTP_USERNAME",
+        global = true
+    )]
+    pub smtp_username: Option<String>,
+
+    /// SMTP password.
+    #[arg(
+        long,
+        env = "SMTP_PASSWORD",
+        value_name = "SMTP_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
+    pub smtp_password: Option<SecretString>,
+
+    /// Sender of staff e-mail, e.g. `Stap voor Stap <noreply@gemeente.example>`.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        value_name = "MAIL_FROM",
+        default_value = "Stap voor Stap <noreply@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// Local time (TIMEZONE) of the daily worklist e-mail to caseworkers, `HH:MM`.
+    #[arg(long, env = "DIGEST_TIME", value_name = "DIGEST_TIME", default_value = "07:30", value_parser = parse_clock, global = true)]
+    pub digest_time: chrono::NaiveTime,
+
+    /// Send the daily worklist e-mail (needs SMTP_HOST).
+    #[arg(long, env = "DIGEST_ENABLED", value_name = "DIGEST_ENABLED", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub digest_enabled: bool,
+
+    /// E-mail the team's caseworkers at once when a crisis step opens (needs SMTP_HOST).
+    #[arg(long, env = "CRISIS_MAIL_ENABLED", value_name = "CRISIS_MAIL_ENABLED", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub crisis_mail_enabled: bool,
+
+    /// The address people reach this service at (e.g. `https://stapvoorstap.gemeente.example`),
+    /// for links in e-mail (`PUBLIC_URL/console/`). Default: `http://LISTEN_ADDR`.
+    #[arg(long, env = "PUBLIC_URL", value_name = "PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
     /// Run the reminder scheduler and dispatcher in this instance.
     #[arg(long, env = "REMINDERS_ENABLED", value_name = "REMINDERS_ENABLED", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub reminders_enabled: bool,
@@ -571,6 +646,16 @@ impl Settings {
             documents_max_plan_bytes: 100 * 1024 * 1024,
             documents_max_pixels: 40_000_000,
             documents_upload_ttl: Duration::from_secs(24 * 3600),
+            smtp_host: None,
+            smtp_port: None,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: None,
+            smtp_password: None,
+            mail_from: "Stap voor Stap <noreply@localhost>".into(),
+            digest_time: chrono::NaiveTime::from_hms_opt(7, 30, 0).unwrap_or_default(),
+            digest_enabled: true,
+            crisis_mail_enabled: true,
+            public_url: None,
         }
     }
 
@@ -604,10 +689,26 @@ impl Settings {
         if self.documents_store == DocumentStoreKind::S3 && self.documents_s3_bucket.is_none() {
             return Err("DOCUMENTS_S3_BUCKET must be set when DOCUMENTS_STORE=s3".into());
         }
+        if self.smtp_username.is_some() != self.smtp_password.is_some() {
+            return Err("SMTP_USERNAME and SMTP_PASSWORD go together: set both or neither".into());
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err("PUBLIC_URL must start with https:// (or http://)".into());
+        }
         if self.reminder_tick.is_zero() {
             return Err("REMINDER_TICK must be more than 0".into());
         }
         Ok(())
+    }
+
+    /// The address for links in e-mail, without a trailing slash.
+    pub fn public_base_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen_addr),
+        }
     }
 
     /// Directory for the service's own files.

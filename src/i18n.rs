@@ -307,6 +307,61 @@ pub enum Msg {
     ListTooLong {
         max: usize,
     },
+    /// `{key}` is a template item key listed in `done_in_conversation`.
+    DoneNotInPlan {
+        key: String,
+    },
+
+    // --- staff e-mail (no resident names, step texts or debt details) ---
+    /// Subject of the daily digest; `{total}` items on the worklist.
+    MailDigestSubject {
+        total: u32,
+    },
+    /// `{name}` is the caseworker's first name.
+    MailGreeting {
+        name: String,
+    },
+    MailDigestIntro,
+    /// One line of the digest: a kind and how many items it has.
+    MailKindCount {
+        kind: crate::domain::worklist::WorklistKind,
+        count: u32,
+    },
+    /// `{url}` is the console's address.
+    MailOpenConsole {
+        url: String,
+    },
+    MailFooter,
+    MailCrisisSubject,
+    MailCrisisBody,
+}
+
+/// The Dutch and English name of a worklist kind (the digest's lines, the vocabulary).
+pub fn worklist_kind_name(kind: crate::domain::worklist::WorklistKind) -> [&'static str; 2] {
+    use crate::domain::worklist::WorklistKind as K;
+    match kind {
+        K::Crisis => [
+            "Spoed (binnen 3 werkdagen)",
+            "Crisis (within 3 working days)",
+        ],
+        K::HelpRequested => ["Vragen om hulp", "Help requested"],
+        K::DocumentToReview => ["Documenten om te bekijken", "Documents to review"],
+        K::Inactive21 => ["21 dagen niets gedaan", "21 days without activity"],
+        K::WaitingForStaff => [
+            "Stappen die op het team wachten",
+            "Steps waiting for the team",
+        ],
+        K::Stabilisation120 => [
+            "Langer dan 120 dagen in stabilisatie",
+            "Over 120 days in stabilisation",
+        ],
+        K::Inactive14 => ["14 dagen niets gedaan", "14 days without activity"],
+        K::Snoozed => ["Stappen even opzij gezet", "Steps put aside for now"],
+        K::Stabilisation90 => [
+            "Langer dan 90 dagen in stabilisatie",
+            "Over 90 days in stabilisation",
+        ],
+    }
 }
 
 /// Both texts, borrowed when fixed.
@@ -836,6 +891,43 @@ impl Msg {
                 format!("Dit mogen er hoogstens {max} zijn."),
                 format!("At most {max} are allowed here."),
             ),
+            MailDigestSubject { total } => made(
+                format!("Je werklijst voor vandaag: {total} om naar te kijken"),
+                format!("Your worklist for today: {total} to look at"),
+            ),
+            MailGreeting { name } => made(format!("Hoi {name},"), format!("Hi {name},")),
+            MailDigestIntro => fixed(
+                "Dit staat vandaag op je werklijst:",
+                "This is on your worklist today:",
+            ),
+            MailKindCount { kind, count } => {
+                let [nl, en] = worklist_kind_name(*kind);
+                made(format!("{nl}: {count}"), format!("{en}: {count}"))
+            }
+            MailOpenConsole { url } => made(
+                format!("Open je werklijst: {url}"),
+                format!("Open your worklist: {url}"),
+            ),
+            MailFooter => fixed(
+                "Je krijgt deze e-mail omdat je met Stap voor Stap werkt. Namen en details staan er bewust niet in: die zie je als je bent ingelogd.",
+                "You get this e-mail because you work with Stap voor Stap. Names and details are left out on purpose: you see them once signed in.",
+            ),
+            MailCrisisSubject => fixed(
+                "Spoed bij een inwoner van je team",
+                "Urgent: a resident of your team",
+            ),
+            MailCrisisBody => fixed(
+                "Er is een spoedstap open gezet bij een inwoner van je team. Zorg dat er binnen 3 werkdagen iets gebeurt.",
+                "An urgent step has opened for a resident of your team. Make sure something happens within 3 working days.",
+            ),
+            DoneNotInPlan { key } => made(
+                format!(
+                    "De stap {key} hoort niet bij dit plan (n.v.t. of niet gekozen). Kies hem eerst, of haal hem weg bij 'gedaan in het gesprek'."
+                ),
+                format!(
+                    "Step {key} is not part of this plan (not applicable or not selected): select it first, or leave it out of done_in_conversation."
+                ),
+            ),
             WebPushAuth => fixed(
                 "Dit moeten 16 bytes zijn, in base64url.",
                 "This must be 16 bytes in base64url.",
@@ -1043,6 +1135,24 @@ mod tests {
             },
             UploadOffsetMismatch { offset: 5 },
             ListTooLong { max: 20 },
+            DoneNotInPlan {
+                key: "start.digid".into(),
+            },
+            MailDigestSubject { total: 3 },
+            MailGreeting {
+                name: "Anna".into(),
+            },
+            MailDigestIntro,
+            MailKindCount {
+                kind: crate::domain::worklist::WorklistKind::Crisis,
+                count: 1,
+            },
+            MailOpenConsole {
+                url: "https://svs.example/console/".into(),
+            },
+            MailFooter,
+            MailCrisisSubject,
+            MailCrisisBody,
         ]
     }
 
@@ -1192,10 +1302,19 @@ mod tests {
             UploadOffsetMismatch { .. } => 138,
             ListTooLong { .. } => 139,
             TokenTransportUnknown => 140,
+            DoneNotInPlan { .. } => 141,
+            MailDigestSubject { .. } => 142,
+            MailGreeting { .. } => 143,
+            MailDigestIntro => 144,
+            MailKindCount { .. } => 145,
+            MailOpenConsole { .. } => 146,
+            MailFooter => 147,
+            MailCrisisSubject => 148,
+            MailCrisisBody => 149,
         }
     }
 
-    const MESSAGES: usize = 141;
+    const MESSAGES: usize = 150;
 
     #[test]
     fn every_message_has_a_dutch_and_an_english_text() {

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod edge;
 pub mod error;
 pub mod i18n;
+pub mod mail;
 pub mod memory;
 pub mod metrics;
 pub mod problem_code;

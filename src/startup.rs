@@ -91,7 +91,14 @@ impl Application {
             settings.dispatch_concurrency,
             Some(push_metrics),
         )
-        .with_web_push(web_push.clone());
+        .with_web_push(web_push.clone())
+        .with_mailer(
+            crate::mail::Mailer::from_settings(&settings)?.map(std::sync::Arc::new),
+            crate::mail::console_url(&settings.public_base_url()),
+        );
+        if settings.smtp_host.is_none() {
+            tracing::info!("SMTP_HOST is not set: no staff e-mail is sent");
+        }
         let documents = crate::documents::Documents::from_settings(&settings)?;
         if settings.reminders_enabled {
             if settings.dispatch_lease < 2 * FCM_REQUEST_TIMEOUT {

@@ -471,6 +471,16 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
         ("CreatePlanRequest", "items", Items(MAX_ITEMS)),
         (
             "CreatePlanRequest",
+            "done_in_conversation",
+            Items(MAX_ITEMS),
+        ),
+        (
+            "CreatePlanRequest",
+            "done_in_conversation/items",
+            Pattern(1, MAX_KEY_LEN, ITEM_KEY),
+        ),
+        (
+            "CreatePlanRequest",
             "items/items",
             Pattern(1, MAX_KEY_LEN, ITEM_KEY),
         ),
@@ -672,6 +682,37 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
         ("ResearchPlanPage", "items", Items(MAX_LIMIT as usize)),
         ("ResidentPage", "items", Items(MAX_LIMIT as usize)),
         ("UserPage", "items", Items(MAX_LIMIT as usize)),
+        // The worklist and the plan preview.
+        ("WorklistResponse", "items", Items(MAX_LIMIT as usize)),
+        (
+            "WorklistResponse",
+            "next_cursor",
+            Pattern(1, CURSOR_MAX, CURSOR),
+        ),
+        (
+            "WorklistItem",
+            "id",
+            Pattern(1, 64, "^[a-z0-9]+_[0-9a-f-]{36}$"),
+        ),
+        (
+            "WorklistItem",
+            "reason",
+            Pattern(1, MAX_KEY_LEN, "^[a-z_]+$"),
+        ),
+        ("WorklistItem", "resident_name", Len(1, 100)),
+        ("WorklistItem", "step_title", Len(1, MAX_TITLE_CHARS)),
+        ("PlanPreviewResponse", "steps", Items(MAX_ITEMS)),
+        (
+            "PreviewStepResponse",
+            "item_key",
+            Pattern(1, MAX_KEY_LEN, ITEM_KEY),
+        ),
+        (
+            "PreviewStepResponse",
+            "category",
+            Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
+        ),
+        ("PreviewStepResponse", "title", Len(1, MAX_TITLE_CHARS)),
         // Problems.
         ("Problem", "status", Range(400, 599)),
         ("FieldError", "field", Len(1, FIELD_TEXT_MAX)),
@@ -702,6 +743,8 @@ fn parameter_limit(name: &str) -> Option<Limit> {
     Some(match name {
         "cursor" => Pattern(0, CURSOR_MAX, CURSOR),
         "limit" => Range(1, MAX_LIMIT),
+        // The worklist's kinds (each at most once is enough).
+        "kind" => Items(crate::domain::worklist::WorklistKind::ALL.len()),
         "If-Match" | "If-None-Match" => Len(1, 1024),
         // Only `cookie` means something; other values are ignored.
         "X-Token-Transport" => Pattern(6, 6, "^cookie$"),

@@ -31,6 +31,7 @@ pub mod validate;
 pub mod vocab;
 pub mod webapp;
 pub mod wire;
+pub mod worklist;
 
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::i18n::Msg;
@@ -109,6 +110,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(users::unlock_user)
         .service(residents::create_resident)
         .service(residents::list_residents)
+        .service(worklist::get_worklist)
         .service(residents::get_resident)
         .service(residents::new_activation_code_for)
         .service(residents::unlock_resident)
@@ -116,6 +118,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(templates::get_template)
         .service(templates::create_template)
         .service(plans::create_plan)
+        .service(plans::preview_plan)
         .service(plans::get_plan)
         .service(plans::update_plan)
         .service(plans::add_step)

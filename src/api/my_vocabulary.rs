@@ -83,6 +83,13 @@ named!(
     "pending"
 );
 
+named!(
+    /// A kind of worklist item (`GET /v1/worklist`), with its name.
+    WorklistKindName,
+    crate::domain::worklist::WorklistKind,
+    "crisis"
+);
+
 /// A category of the action list, with its name.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CategoryName {
@@ -145,6 +152,8 @@ pub struct VocabularyResponse {
     pub milestone_kinds: Vec<MilestoneKindName>,
     /// Review states of documents.
     pub review_states: Vec<ReviewStateName>,
+    /// Kinds of worklist items, in worklist order (most urgent first).
+    pub worklist_kinds: Vec<WorklistKindName>,
 }
 
 fn status_name(s: StepStatus) -> Localized {
@@ -304,6 +313,20 @@ pub fn vocabulary(template: &Template, language: Language) -> VocabularyResponse
                 name: review_name(key),
             })
             .collect(),
+        worklist_kinds: {
+            let mut kinds = crate::domain::worklist::WorklistKind::ALL.to_vec();
+            kinds.sort_by_key(|k| k.rank());
+            kinds
+                .into_iter()
+                .map(|key| {
+                    let [nl, en] = crate::i18n::worklist_kind_name(key);
+                    WorklistKindName {
+                        key,
+                        name: both(nl, en),
+                    }
+                })
+                .collect()
+        },
     }
 }
 
@@ -373,6 +396,9 @@ mod tests {
         names.extend(v.snooze_reasons.iter().map(|c| &c.name));
         names.extend(v.milestone_kinds.iter().map(|c| &c.name));
         names.extend(v.review_states.iter().map(|c| &c.name));
+        assert_eq!(v.worklist_kinds.len(), 9);
+        assert_eq!(v.worklist_kinds[0].key.as_str(), "crisis", "worklist order");
+        names.extend(v.worklist_kinds.iter().map(|c| &c.name));
         for n in names {
             assert!(!n.nl.trim().is_empty() && !n.en.trim().is_empty(), "{n:?}");
             assert_ne!(n.nl, n.en, "{n:?} has the same text in both languages");

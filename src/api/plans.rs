@@ -57,6 +57,11 @@ pub struct CreatePlanRequest {
     /// How many of the resident's steps are open at once (1–5, default 1): at most `dose` ordinary (non-crisis) resident steps are open, plus every open crisis (`P0`) step; while crisis steps are open they take the ordinary steps' places first (at dose 1 with two crises open the resident sees those two).
     #[schema(minimum = 1, maximum = 5)]
     pub dose: Option<i32>,
+    /// Item keys already done in the conversation itself (at most 200): those steps start as
+    /// `done` (completed by you, note "in het gesprek", recorded on the timeline), so the
+    /// resident's first issued step is the next one. Each must apply and be selected.
+    #[serde(default)]
+    pub done_in_conversation: Vec<String>,
 }
 
 /// Changes to a plan.
@@ -276,6 +281,22 @@ fn build_steps(
             Msg::UnknownItem,
         ));
     }
+    if req.done_in_conversation.len() > crate::domain::template::MAX_ITEMS {
+        return Err(ApiError::invalid(
+            "done_in_conversation",
+            Msg::ListTooLong {
+                max: crate::domain::template::MAX_ITEMS,
+            },
+        ));
+    }
+    if let Some(bad) = req.done_in_conversation.iter().find(|k| !known(k)) {
+        return Err(ApiError::invalid(
+            "done_in_conversation",
+            Msg::UnknownItemKey {
+                key: bad.to_string(),
+            },
+        ));
+    }
     let ids: HashMap<&str, String> = template
         .items
         .iter()
@@ -301,11 +322,20 @@ fn build_steps(
                 OwnerRole::Volunteer => (OwnerType::Resident, None),
             },
         };
+        let in_conversation = req.done_in_conversation.contains(&item.key);
+        if in_conversation && !(applies && selected) {
+            return Err(ApiError::invalid(
+                "done_in_conversation",
+                Msg::DoneNotInPlan {
+                    key: item.key.clone(),
+                },
+            ));
+        }
         let (status, reason, completed) = if !applies {
             (StepStatus::Skipped, Some("n.v.t."), None)
         } else if !selected {
             (StepStatus::Skipped, Some("not_selected"), None)
-        } else if item.intake_done {
+        } else if item.intake_done || in_conversation {
             (StepStatus::Done, None, Some(now))
         } else {
             (StepStatus::Planned, None, None)
@@ -342,7 +372,8 @@ fn build_steps(
             issued_at: completed,
             completed_at: completed,
             completed_by: completed.map(|_| caseworker_id.to_owned()),
-            completion_note: None,
+            completion_note: (in_conversation && !item.intake_done)
+                .then(|| DONE_IN_CONVERSATION_NOTE.to_owned()),
             verified_at: None,
             verified_by: None,
             version: 1,
@@ -359,6 +390,204 @@ fn build_steps(
         });
     }
     Ok(rows)
+}
+
+/// The note on steps done in the conversation (`done_in_conversation`).
+pub const DONE_IN_CONVERSATION_NOTE: &str = "in het gesprek";
+
+/// A plan worked out from a request, before anything is written: the template and the steps
+/// as they would be stored. Plan creation and its preview both go through [`prepare_plan`].
+struct Prepared {
+    template_row: plans::TemplateRow,
+    template: crate::domain::template::Template,
+    team_id: String,
+    plan_id: String,
+    rows: Vec<StepRow>,
+}
+
+fn prepare_plan(
+    conn: &mut DbConn,
+    auth: &AuthUser,
+    resident: &users::UserRow,
+    req: &CreatePlanRequest,
+) -> Result<Prepared, ApiError> {
+    let template_row = match req.template_id {
+        Some(id) => plans::find_template(conn, &id.to_string())?
+            .ok_or_else(|| ApiError::invalid("template_id", Msg::UnknownTemplate))?,
+        None => {
+            let d = crate::domain::template::default_template();
+            plans::find_template_by_version(conn, &d.key, d.version)?.ok_or(ApiError::NotFound)?
+        }
+    };
+    let template = parse_stored(&template_row)?;
+    let team_id = resident.team_id.clone().unwrap_or_default();
+    let plan_id = db::new_id();
+    let rows = build_steps(conn, &plan_id, &team_id, &auth.id, &template, req)?;
+    Ok(Prepared {
+        template_row,
+        template,
+        team_id,
+        plan_id,
+        rows,
+    })
+}
+
+/// How a step of a previewed plan would start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PreviewState {
+    /// In the plan, to be issued in turn.
+    Planned,
+    /// Its intake condition is not met (n.v.t.).
+    NotApplicable,
+    /// Left out by `items`.
+    NotSelected,
+    /// Done in the conversation (`done_in_conversation`, or done by the conversation itself).
+    DoneInConversation,
+}
+crate::domain::kinds::all_values!(PreviewState {
+    Planned,
+    NotApplicable,
+    NotSelected,
+    DoneInConversation
+});
+
+/// One step of a previewed plan.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewStepResponse {
+    /// The template item.
+    #[schema(example = "start.digid")]
+    pub item_key: String,
+    /// Title in your language.
+    pub title: String,
+    /// Category key.
+    #[schema(example = "start")]
+    pub category: String,
+    /// Urgency.
+    pub priority: Priority,
+    /// Who does it, as a template role (`professional` for a caseworker's step).
+    pub owner_role: OwnerRole,
+    /// Who it would belong to.
+    pub owner_type: OwnerType,
+    /// The caseworker or volunteer it would belong to.
+    pub owner_id: Option<Uuid>,
+    /// How it would start.
+    pub state: PreviewState,
+    /// Due date.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_on: Option<NaiveDate>,
+    /// Whether it would be issued at once when the plan is made (in the dosed arm).
+    pub opens_at_start: bool,
+}
+
+/// What `POST /v1/residents/{id}/plans` would make of the same request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanPreviewResponse {
+    /// Template version used.
+    pub template_id: Uuid,
+    /// The dose.
+    pub dose: i32,
+    /// Every item of the template, in the template's order.
+    pub steps: Vec<PreviewStepResponse>,
+}
+
+fn preview_of(
+    template_row: &plans::TemplateRow,
+    template: &crate::domain::template::Template,
+    rows: &[StepRow],
+    dose: i32,
+    lang: Language,
+    tz: chrono_tz::Tz,
+) -> PlanPreviewResponse {
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let view: Vec<crate::domain::dosing::DoseStep> =
+        rows.iter().map(|r| issuing::dose_step(r, today)).collect();
+    let opening = crate::domain::dosing::steps_to_open(
+        PlanStatus::Active,
+        u8::try_from(dose).unwrap_or(1),
+        &view,
+    );
+    let steps = rows
+        .iter()
+        .map(|r| {
+            let key = r.item_key.clone().unwrap_or_default();
+            let owner_type = parse_or(&r.owner_type, OwnerType::Resident);
+            let template_role = template.item(&key).map(|i| i.owner);
+            let owner_role = match (owner_type, template_role) {
+                (OwnerType::Resident, Some(OwnerRole::Volunteer)) => OwnerRole::Volunteer,
+                (OwnerType::Resident, _) => OwnerRole::Resident,
+                (OwnerType::Staff, Some(OwnerRole::Together)) => OwnerRole::Together,
+                (OwnerType::Staff, _) => OwnerRole::Professional,
+                (OwnerType::Volunteer, _) => OwnerRole::Volunteer,
+            };
+            let state = match (r.status.as_str(), r.status_reason.as_deref()) {
+                ("skipped", Some("not_selected")) => PreviewState::NotSelected,
+                ("skipped", _) => PreviewState::NotApplicable,
+                ("done", _) => PreviewState::DoneInConversation,
+                _ => PreviewState::Planned,
+            };
+            PreviewStepResponse {
+                item_key: key,
+                title: match lang {
+                    Language::Nl => r.title_nl.clone(),
+                    Language::En => r.title_en.clone(),
+                },
+                category: r.category.clone(),
+                priority: parse_or(&r.priority, Priority::P2),
+                owner_role,
+                owner_type,
+                owner_id: r.owner_user_id.as_deref().map(parse_id),
+                state,
+                due_on: r.due_on,
+                opens_at_start: opening.contains(&r.id),
+            }
+        })
+        .collect();
+    PlanPreviewResponse {
+        template_id: parse_id(&template_row.id),
+        dose,
+        steps,
+    }
+}
+
+/// Preview a plan (caseworkers of the resident's team): the same body and the same rules as
+/// `POST /v1/residents/{id}/plans`, but nothing is written. Shows which steps apply, which
+/// are n.v.t., not selected or done in the conversation, and which would open first.
+#[utoipa::path(
+    tag = "plans",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Resident id")),
+    responses(
+        (status = 200, description = "The plan as it would be made", body = PlanPreviewResponse),
+    )
+)]
+#[post("/v1/residents/{id}/plans/preview")]
+pub async fn preview_plan(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: crate::api::Json<CreatePlanRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let resident_id = path.into_inner().to_string();
+    let req = body.into_inner();
+    let dose = check_dose(req.dose.unwrap_or(1))?;
+    let tz = state.rules.default_policy.tz;
+    let view = db::run(&state.pool, move |conn| {
+        let resident = find_visible_resident(conn, &auth, &resident_id)?;
+        let p = prepare_plan(conn, &auth, &resident, &req)?;
+        let lang = language_of(conn, &auth.id)?;
+        Ok(preview_of(
+            &p.template_row,
+            &p.template,
+            &p.rows,
+            dose,
+            lang,
+            tz,
+        ))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 fn check_dose(dose: i32) -> Result<i32, ApiError> {
@@ -427,19 +656,13 @@ pub async fn create_plan(
                     detail: Msg::PlanExists,
                 });
             }
-            let template_row = match req.template_id {
-                Some(id) => plans::find_template(conn, &id.to_string())?
-                    .ok_or_else(|| ApiError::invalid("template_id", Msg::UnknownTemplate))?,
-                None => {
-                    let d = crate::domain::template::default_template();
-                    plans::find_template_by_version(conn, &d.key, d.version)?
-                        .ok_or(ApiError::NotFound)?
-                }
-            };
-            let template = parse_stored(&template_row)?;
-            let team_id = resident.team_id.clone().unwrap_or_default();
-            let plan_id = db::new_id();
-            let rows = build_steps(conn, &plan_id, &team_id, &auth.id, &template, &req)?;
+            let Prepared {
+                template_row,
+                team_id,
+                plan_id,
+                rows,
+                ..
+            } = prepare_plan(conn, &auth, &resident, &req)?;
             let intake = serde_json::to_string(&req.intake).map_err(ApiError::internal)?;
             let today = Utc::now().date_naive();
             let plan = plans::insert_plan(
@@ -497,7 +720,11 @@ pub async fn create_plan(
                     Some(&auth.id),
                     Some(auth.role.as_str()),
                     t,
-                    Some("{\"in_intake\":true}"),
+                    Some(if row.intake_done {
+                        "{\"in_intake\":true}"
+                    } else {
+                        "{\"in_conversation\":true}"
+                    }),
                 )?;
             }
             crate::scheduler::touch_activity(conn, &rules, &plan.id)?;

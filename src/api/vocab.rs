@@ -45,6 +45,7 @@ pub fn spec_enums() -> Vec<(&'static str, Vec<String>)> {
         ("OwnerType", texts(OwnerType::ALL)),
         ("PartOfDay", texts(PartOfDay::ALL)),
         ("PlanStatus", texts(PlanStatus::ALL)),
+        ("PreviewState", texts(crate::api::plans::PreviewState::ALL)),
         ("Platform", texts(Platform::ALL)),
         ("Priority", texts(Priority::ALL)),
         (
@@ -62,5 +63,9 @@ pub fn spec_enums() -> Vec<(&'static str, Vec<String>)> {
         ("SnoozeReason", texts(SnoozeReason::ALL)),
         ("StepStatus", texts(StepStatus::ALL)),
         ("TimeBox", texts(TimeBox::ALL)),
+        (
+            "WorklistKind",
+            texts(crate::domain::worklist::WorklistKind::ALL),
+        ),
     ]
 }

@@ -15,6 +15,7 @@ pub mod service_info;
 pub mod tokens;
 pub mod uploads;
 pub mod users;
+pub mod worklist;
 
 use crate::config::{DatabaseUrl, Settings};
 use crate::error::ApiError;

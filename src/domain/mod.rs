@@ -9,3 +9,4 @@ pub mod progress;
 pub mod reminders;
 pub mod research;
 pub mod template;
+pub mod worklist;

@@ -105,6 +105,10 @@ pub enum ReminderKind {
     Account,
     /// The caseworker has a question about a document the resident sent (it was rejected).
     DocumentQuestion,
+    /// The daily e-mail to a caseworker: counts per worklist kind (staff, by e-mail).
+    StaffDigest,
+    /// An e-mail to a caseworker that a crisis opened in their team (staff, by e-mail).
+    StaffCrisisMail,
 }
 
 impl ReminderKind {
@@ -120,6 +124,8 @@ impl ReminderKind {
         Self::CaseworkerCrisis,
         Self::Account,
         Self::DocumentQuestion,
+        Self::StaffDigest,
+        Self::StaffCrisisMail,
     ];
 
     /// The stored and serialised spelling (`snake_case`, as serde).
@@ -135,6 +141,8 @@ impl ReminderKind {
             Self::CaseworkerCrisis => "caseworker_crisis",
             Self::Account => "account",
             Self::DocumentQuestion => "document_question",
+            Self::StaffDigest => "staff_digest",
+            Self::StaffCrisisMail => "staff_crisis_mail",
         }
     }
 
@@ -153,7 +161,9 @@ impl ReminderKind {
             Self::CaseworkerEscalation
             | Self::CaseworkerCrisis
             | Self::Account
-            | Self::DocumentQuestion => false,
+            | Self::DocumentQuestion
+            | Self::StaffDigest
+            | Self::StaffCrisisMail => false,
             Self::NewStep
             | Self::DueSoon
             | Self::Overdue
@@ -166,7 +176,18 @@ impl ReminderKind {
     /// Whether quiet hours apply: to everything sent to residents, crisis included (a crisis
     /// push at 3 a.m. helps nobody), but not to caseworker alerts.
     pub fn respects_quiet_hours(self) -> bool {
-        !matches!(self, Self::CaseworkerEscalation | Self::CaseworkerCrisis)
+        !matches!(
+            self,
+            Self::CaseworkerEscalation
+                | Self::CaseworkerCrisis
+                | Self::StaffDigest
+                | Self::StaffCrisisMail
+        )
+    }
+
+    /// Whether this goes out by e-mail to staff (not by push).
+    pub fn is_mail(self) -> bool {
+        matches!(self, Self::StaffDigest | Self::StaffCrisisMail)
     }
 }
 
@@ -405,7 +426,7 @@ fn shift(t: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
 
 /// The instant a local clock reading stands for: the earlier one when it happens twice, the
 /// first instant after the gap when it does not happen at all.
-fn resolve_local(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
+pub fn resolve_local(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) => t.with_timezone(&Utc),
         LocalResult::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),
@@ -567,6 +588,8 @@ mod tests {
             (CaseworkerCrisis,     false,  false,            false),
             (Account,              false,  false,            true),
             (DocumentQuestion,     false,  false,            true),
+            (StaffDigest,          false,  false,            false),
+            (StaffCrisisMail,      false,  false,            false),
         ];
         assert_eq!(cases.len(), ReminderKind::ALL.len());
         for (kind, normal, crisis, quiet) in cases {

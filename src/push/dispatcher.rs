@@ -92,6 +92,9 @@ pub fn texts(kind: ReminderKind, lang: Language) -> (&'static str, &'static str)
         (Account, false) => "Something changed in your account.",
         (DocumentQuestion, true) => "Er is een vraag over je stap.",
         (DocumentQuestion, false) => "There is a question about your step.",
+        // E-mail kinds never go out as a push; their texts are in `mail`.
+        (StaffDigest | StaffCrisisMail, true) => "Kijk op je werklijst.",
+        (StaffDigest | StaffCrisisMail, false) => "See your worklist.",
     };
     ("Stap voor Stap", body)
 }
@@ -113,6 +116,13 @@ struct Context {
     sent: Vec<DateTime<Utc>>,
     /// Micro-randomisation: the team's probability that a reminder decision point sends.
     send_probability: Option<f64>,
+}
+
+/// What the dispatcher needs to know about a staff e-mail.
+struct MailContext {
+    user: Option<users::UserRow>,
+    step_open: Option<bool>,
+    counts: crate::api::worklist::WorklistCounts,
 }
 
 /// Before sending: cancel, defer, or go.
@@ -248,6 +258,10 @@ pub struct Dispatcher {
     metrics: Option<PushMetrics>,
     /// Standard Web Push for `web_push` devices; `None` when the operator did not turn it on.
     web_push: Option<Arc<WebPushClient>>,
+    /// SMTP for staff e-mail kinds; `None` without `SMTP_HOST`.
+    mailer: Option<Arc<crate::mail::Mailer>>,
+    /// The console's address, linked from staff e-mail.
+    console_url: String,
 }
 
 /// What one device send ended in.
@@ -284,7 +298,21 @@ impl Dispatcher {
             permits: Arc::new(Semaphore::new(concurrency as usize)),
             metrics,
             web_push: None,
+            mailer: None,
+            console_url: String::new(),
         }
+    }
+
+    /// Sends staff e-mail kinds with this mailer, linking to `console_url`; without one, such
+    /// reminders are cancelled with `mail_off`.
+    pub fn with_mailer(
+        mut self,
+        mailer: Option<Arc<crate::mail::Mailer>>,
+        console_url: String,
+    ) -> Self {
+        self.mailer = mailer;
+        self.console_url = console_url;
+        self
     }
 
     /// Sends to `web_push` devices with this client (standard Web Push); without one, such
@@ -561,6 +589,9 @@ impl Dispatcher {
             .await?;
             return Ok(());
         };
+        if kind.is_mail() {
+            return self.handle_mail(row, kind, held).await;
+        }
         let ctx = self.context(row).await?;
         // When a device first accepted it (an owner that lost its claim may have recorded a
         // device's acceptance without the reminder's).
@@ -803,6 +834,121 @@ impl Dispatcher {
         };
         if !self.record(&row.id, held, outcome, deliveries).await? {
             tracing::warn!(reminder = %row.id, "lease lost before the outcome was recorded");
+        }
+        self.count(kind.as_str(), label);
+        Ok(())
+    }
+
+    /// A staff e-mail (digest or crisis alert): composed at send time from the recipient's
+    /// current worklist, sent once over SMTP, retried with backoff on temporary failures.
+    async fn handle_mail(
+        &self,
+        row: &NotificationRow,
+        kind: ReminderKind,
+        held: &Held,
+    ) -> anyhow::Result<()> {
+        let Some(mailer) = self.mailer.clone() else {
+            let outcome = Outcome::Cancel {
+                reason: "mail_off".into(),
+            };
+            self.record(&row.id, held, outcome, Vec::new()).await?;
+            self.count(kind.as_str(), "cancelled");
+            return Ok(());
+        };
+        let (pool, rules, r) = (self.pool.clone(), self.rules.clone(), row.clone());
+        let ctx = actix_web::web::block(move || -> anyhow::Result<MailContext> {
+            let mut conn = pool.get()?;
+            let user = users::find_user(&mut conn, &r.user_id)?;
+            let step_open = match &r.step_id {
+                Some(id) => Some(
+                    plans::find_step(&mut conn, id)?
+                        .is_some_and(|s| s.status == StepStatus::Open.as_str()),
+                ),
+                None => None,
+            };
+            let counts = if kind == ReminderKind::StaffDigest {
+                let teams = users::find_team_ids_of(&mut conn, &r.user_id)?;
+                let items = crate::api::worklist::build_worklist(
+                    &mut conn,
+                    &rules,
+                    &teams,
+                    Utc::now(),
+                    Language::Nl,
+                )
+                .map_err(|e| anyhow::anyhow!("worklist: {e}"))?;
+                crate::api::worklist::count(&items)
+            } else {
+                Default::default()
+            };
+            Ok(MailContext {
+                user,
+                step_open,
+                counts,
+            })
+        })
+        .await??;
+        let cancel = match &ctx.user {
+            None => Some("recipient_gone"),
+            Some(u) if u.disabled_at.is_some() || u.erased_at.is_some() => Some("recipient_gone"),
+            Some(u) if u.email.is_none() => Some("no_email"),
+            Some(_) if ctx.step_open == Some(false) => Some("step_no_longer_open"),
+            Some(_) if kind == ReminderKind::StaffDigest && ctx.counts.total() == 0 => {
+                Some("worklist_empty")
+            }
+            Some(_) => None,
+        };
+        if let Some(reason) = cancel {
+            let outcome = Outcome::Cancel {
+                reason: reason.into(),
+            };
+            self.record(&row.id, held, outcome, Vec::new()).await?;
+            self.count(kind.as_str(), "cancelled");
+            return Ok(());
+        }
+        let Some(user) = ctx.user else {
+            return Ok(());
+        };
+        if !self.confirm(&row.id, held).await? {
+            tracing::info!(reminder = %row.id, "e-mail not sent: its claim was lost or it was closed meanwhile");
+            return Ok(());
+        }
+        let lang = user.language.parse().unwrap_or(Language::Nl);
+        let name = crate::mail::first_name(&user.display_name);
+        let letter = match kind {
+            ReminderKind::StaffDigest => {
+                crate::mail::digest(lang, name, &ctx.counts.by_kind(), &self.console_url)
+            }
+            _ => crate::mail::crisis(lang, name, &self.console_url),
+        };
+        let to = user.email.unwrap_or_default();
+        let sent = mailer.send(&to, &letter).await;
+        let (outcome, label) = match sent {
+            Ok(()) => (Outcome::Sent { sent_at: db::now() }, "sent"),
+            Err(e)
+                if e != crate::mail::MailError::Transient
+                    || row.attempts + 1 >= self.max_attempts =>
+            {
+                (
+                    Outcome::Dead {
+                        error: e.code().into(),
+                    },
+                    "dead",
+                )
+            }
+            Err(e) => (
+                Outcome::Retry {
+                    at: db::now()
+                        + chrono::Duration::from_std(backoff(row.attempts))
+                            .unwrap_or(chrono::Duration::minutes(1)),
+                    error: e.code().into(),
+                    sent_at: None,
+                },
+                "failed",
+            ),
+        };
+        tracing::info!(reminder = %row.id, kind = kind.as_str(), outcome = label, "staff e-mail");
+        if !self.record(&row.id, held, outcome, Vec::new()).await? {
+            tracing::warn!(reminder = %row.id, "lease lost before the e-mail's outcome was recorded");
         }
         self.count(kind.as_str(), label);
         Ok(())

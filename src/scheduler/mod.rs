@@ -11,7 +11,7 @@ use crate::domain::kinds::{OwnerType, Priority, Role, StepStatus};
 use crate::domain::reminders::{
     self, InactivityRules, InactivityStage, ReminderKind, ReminderPolicy,
 };
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 
 /// Reminder settings shared by every rule.
@@ -24,6 +24,17 @@ pub struct ReminderRules {
     pub retention_after_close: Duration,
     /// Stored `Idempotency-Key` answers older than this are pruned (`IDEMPOTENCY_TTL`).
     pub idempotency_ttl: Duration,
+    /// Staff e-mail (all off without `SMTP_HOST`).
+    pub mail: MailRules,
+}
+
+/// When staff e-mail is written into the outbox.
+#[derive(Debug, Clone, Default)]
+pub struct MailRules {
+    /// Local time (the service's zone) of the daily digest; `None`: no digest.
+    pub digest_at: Option<chrono::NaiveTime>,
+    /// E-mail the team's caseworkers when a crisis step opens.
+    pub crisis: bool,
 }
 
 fn dur(d: std::time::Duration) -> Duration {
@@ -48,6 +59,10 @@ impl ReminderRules {
             },
             retention_after_close: dur(s.retention_after_close),
             idempotency_ttl: dur(s.idempotency_ttl),
+            mail: MailRules {
+                digest_at: (s.smtp_host.is_some() && s.digest_enabled).then_some(s.digest_time),
+                crisis: s.smtp_host.is_some() && s.crisis_mail_enabled,
+            },
         }
     }
 }
@@ -153,6 +168,25 @@ pub fn on_steps_opened(
                 },
             )?;
             due_reminders(conn, rules, plan, step)?;
+        }
+        if crisis && rules.mail.crisis {
+            // One e-mail per plan, caseworker and day: several crisis steps opening together
+            // (a new plan) are one message.
+            let day = utc(t).with_timezone(&rules.default_policy.tz).date_naive();
+            for cw in team_caseworkers(conn, &plan.team_id)? {
+                notifications::enqueue(
+                    conn,
+                    &NewReminder {
+                        user_id: cw.clone(),
+                        plan_id: Some(plan.id.clone()),
+                        step_id: Some(step.id.clone()),
+                        kind: ReminderKind::StaffCrisisMail.as_str(),
+                        crisis: true,
+                        dedupe_key: format!("crisis_mail:{}:{cw}:{day}", plan.id),
+                        due_at: t,
+                    },
+                )?;
+            }
         }
         if crisis {
             let at = reminders::add_working_days(utc(t), 1, rules.default_policy.tz).naive_utc();
@@ -441,10 +475,68 @@ pub fn run_retention(conn: &mut DbConn, rules: &ReminderRules, limit: i64) -> Qu
     Ok(expired.len())
 }
 
-/// One scheduler pass: the inactivity ladder, snoozed steps coming back, retention, and
-/// pruning of stored idempotent answers.
+/// The daily digest: from the digest time on (local, the service's zone), each active
+/// caseworker with an e-mail address gets one `staff_digest` row for the day. The row's dedupe
+/// key (user and local date) is unique, so any number of instances and ticks write one row per
+/// caseworker per day, and the dispatcher's leases send it once. Whether there is anything to
+/// report is decided when it is sent. `now` is a parameter so tests set the clock.
+pub fn run_digest_at(
+    conn: &mut DbConn,
+    rules: &ReminderRules,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    use crate::db::schema::{notifications as n, users as u};
+    let Some(at) = rules.mail.digest_at else {
+        return Ok(0);
+    };
+    let tz = rules.default_policy.tz;
+    let local = now.with_timezone(&tz);
+    if local.time() < at {
+        return Ok(0);
+    }
+    let day = local.date_naive();
+    let due = reminders::resolve_local(day.and_time(at), tz)
+        .min(now)
+        .naive_utc()
+        .trunc_subsecs(6);
+    let caseworkers: Vec<String> = u::table
+        .filter(u::role.eq(Role::Caseworker.as_str()))
+        .filter(u::disabled_at.is_null())
+        .filter(u::erased_at.is_null())
+        .filter(u::email.is_not_null())
+        .select(u::id)
+        .load(conn)?;
+    let key = |cw: &str| format!("digest:{cw}:{day}");
+    // Through the unique index on the dedupe key: a tick after the day's rows exist is cheap.
+    let keys: Vec<String> = caseworkers.iter().map(|c| key(c)).collect();
+    let done: Vec<String> = n::table
+        .filter(n::dedupe_key.eq_any(&keys))
+        .select(n::dedupe_key)
+        .load(conn)?;
+    let mut added = 0;
+    for cw in caseworkers.iter().filter(|c| !done.contains(&key(c))) {
+        let new = notifications::enqueue(
+            conn,
+            &NewReminder {
+                user_id: cw.clone(),
+                plan_id: None,
+                step_id: None,
+                kind: ReminderKind::StaffDigest.as_str(),
+                crisis: false,
+                dedupe_key: key(cw),
+                due_at: due,
+            },
+        )?;
+        added += usize::from(new);
+    }
+    Ok(added)
+}
+
+/// One scheduler pass: the inactivity ladder, snoozed steps coming back, retention, the
+/// staff digest, and pruning of stored idempotent answers.
 pub fn run_tick(conn: &mut DbConn, rules: &ReminderRules) -> QueryResult<usize> {
     crate::db::idempotency::prune(conn, now() - rules.idempotency_ttl)?;
+    run_digest_at(conn, rules, Utc::now())?;
     let mut total = 0;
     loop {
         let n = run_inactivity_tick(conn, rules, 500)?

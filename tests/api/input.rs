@@ -255,3 +255,16 @@ backend_test!(
         );
     }
 );
+
+backend_test!(
+    a_query_value_without_a_name_is_named_by_where_it_is,
+    |app| {
+        let w = app.world().await;
+        // Found by schemathesis: `?=<C1 control>` named the field "" (the schema asks ≥ 1 char).
+        let v = app
+            .get("/v1/worklist?=%C2%9A", Some(&w.caseworker_a.token))
+            .await
+            .assert_problem(422, "validation_failed");
+        assert_eq!(v["errors"][0]["field"], "query", "{v}");
+    }
+);
