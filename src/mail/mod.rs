@@ -67,6 +67,16 @@ pub fn digest(
         body.push('\n');
     }
     body.push('\n');
+    sign_off(&mut body, lang, url);
+    Letter {
+        lang,
+        subject: Msg::MailDigestSubject { total }.text(lang).into_owned(),
+        body,
+    }
+}
+
+/// The end of every staff e-mail: the link to the console, then the signature.
+fn sign_off(body: &mut String, lang: Language, url: &str) {
     body.push_str(
         &Msg::MailOpenConsole {
             url: url.to_owned(),
@@ -76,11 +86,6 @@ pub fn digest(
     body.push_str("\n\n-- \n");
     body.push_str(&Msg::MailFooter.text(lang));
     body.push('\n');
-    Letter {
-        lang,
-        subject: Msg::MailDigestSubject { total }.text(lang).into_owned(),
-        body,
-    }
 }
 
 /// The alert that a crisis opened for a resident of the caseworker's team.
@@ -95,15 +100,7 @@ pub fn crisis(lang: Language, first_name: &str, url: &str) -> Letter {
     body.push_str("\n\n");
     body.push_str(&Msg::MailCrisisBody.text(lang));
     body.push_str("\n\n");
-    body.push_str(
-        &Msg::MailOpenConsole {
-            url: url.to_owned(),
-        }
-        .text(lang),
-    );
-    body.push_str("\n\n-- \n");
-    body.push_str(&Msg::MailFooter.text(lang));
-    body.push('\n');
+    sign_off(&mut body, lang, url);
     Letter {
         lang,
         subject: Msg::MailCrisisSubject.text(lang).into_owned(),

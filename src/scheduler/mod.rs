@@ -169,39 +169,39 @@ pub fn on_steps_opened(
             )?;
             due_reminders(conn, rules, plan, step)?;
         }
-        if crisis && rules.mail.crisis {
-            // One e-mail per plan, caseworker and day: several crisis steps opening together
-            // (a new plan) are one message.
+        if crisis {
+            // The team's caseworkers hear of it: a push a working day later if it is still
+            // open, and (with mail on) one e-mail per plan, caseworker and day — several crisis
+            // steps opening together (a new plan) are one message.
+            let at = reminders::add_working_days(utc(t), 1, rules.default_policy.tz).naive_utc();
             let day = utc(t).with_timezone(&rules.default_policy.tz).date_naive();
             for cw in team_caseworkers(conn, &plan.team_id)? {
+                let to_caseworker = |kind: ReminderKind, dedupe_key: String, due_at| NewReminder {
+                    user_id: cw.clone(),
+                    plan_id: Some(plan.id.clone()),
+                    step_id: Some(step.id.clone()),
+                    kind: kind.as_str(),
+                    crisis: true,
+                    dedupe_key,
+                    due_at,
+                };
+                if rules.mail.crisis {
+                    notifications::enqueue(
+                        conn,
+                        &to_caseworker(
+                            ReminderKind::StaffCrisisMail,
+                            format!("crisis_mail:{}:{cw}:{day}", plan.id),
+                            t,
+                        ),
+                    )?;
+                }
                 notifications::enqueue(
                     conn,
-                    &NewReminder {
-                        user_id: cw.clone(),
-                        plan_id: Some(plan.id.clone()),
-                        step_id: Some(step.id.clone()),
-                        kind: ReminderKind::StaffCrisisMail.as_str(),
-                        crisis: true,
-                        dedupe_key: format!("crisis_mail:{}:{cw}:{day}", plan.id),
-                        due_at: t,
-                    },
-                )?;
-            }
-        }
-        if crisis {
-            let at = reminders::add_working_days(utc(t), 1, rules.default_policy.tz).naive_utc();
-            for cw in team_caseworkers(conn, &plan.team_id)? {
-                notifications::enqueue(
-                    conn,
-                    &NewReminder {
-                        user_id: cw.clone(),
-                        plan_id: Some(plan.id.clone()),
-                        step_id: Some(step.id.clone()),
-                        kind: ReminderKind::CaseworkerCrisis.as_str(),
-                        crisis: true,
-                        dedupe_key: format!("crisis:{}:{}:{cw}", step.id, step.version),
-                        due_at: at,
-                    },
+                    &to_caseworker(
+                        ReminderKind::CaseworkerCrisis,
+                        format!("crisis:{}:{}:{cw}", step.id, step.version),
+                        at,
+                    ),
                 )?;
             }
         }
