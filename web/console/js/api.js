@@ -73,6 +73,14 @@ function query(q) {
 /** @returns {Promise<Answer<'/v1/me', 'get', 200>>} */
 export const me = () => request('GET', '/me');
 
+/**
+ * Changes the signed-in account's language, so the server's texts (step titles, problems,
+ * e-mails) come in it too.
+ * @param {Schemas['UpdateMeRequest']} body
+ * @returns {Promise<Me>}
+ */
+export const updateMe = (body) => request('PATCH', '/me', { body });
+
 // Residents ----------------------------------------------------------------------------------
 
 /**

@@ -154,6 +154,8 @@ function Console() {
   function toggleLang() {
     setLang(lang() === 'nl' ? 'en' : 'nl');
     setLangTick((n) => n + 1);
+    // Signed in: the account speaks this language too (step titles, problems, e-mails).
+    if (me) api.updateMe({ language: lang() }).then(setMe, () => {});
   }
 
   if (me === undefined) return html`<main class="svs-main" id="main"><${Loading} /></main>`;
