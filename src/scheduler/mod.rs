@@ -152,6 +152,8 @@ pub fn on_steps_opened(
     opened: &[StepRow],
 ) -> QueryResult<()> {
     let t = now();
+    // Read once, and only when a crisis step opened: which crisis items every plan gets.
+    let mut routine: Option<Vec<String>> = None;
     for step in opened {
         let crisis = step.priority == Priority::P0.as_str();
         if step.owner_type == OwnerType::Resident.as_str() {
@@ -172,7 +174,11 @@ pub fn on_steps_opened(
         if crisis {
             // The team's caseworkers hear of it: a push a working day later if it is still
             // open, and (with mail on) one e-mail per plan, caseworker and day — several crisis
-            // steps opening together (a new plan) are one message.
+            // steps opening together (a new plan) are one message. A routine crisis check that
+            // every plan starts with (`spoed.zorgverzekering`: "is your insurance still
+            // running?") is no news: it sends no e-mail of its own (the worklist, the digest and
+            // the push a working day later carry it); a threat found in the intake, a crisis
+            // reported later and a crisis step a caseworker adds do.
             let at = reminders::add_working_days(utc(t), 1, rules.default_policy.tz).naive_utc();
             let day = utc(t).with_timezone(&rules.default_policy.tz).date_naive();
             for cw in team_caseworkers(conn, &plan.team_id)? {
@@ -185,7 +191,7 @@ pub fn on_steps_opened(
                     dedupe_key,
                     due_at,
                 };
-                if rules.mail.crisis {
+                if rules.mail.crisis && !is_routine_check(conn, plan, step, &mut routine)? {
                     notifications::enqueue(
                         conn,
                         &to_caseworker(
@@ -207,6 +213,38 @@ pub fn on_steps_opened(
         }
     }
     Ok(())
+}
+
+/// Whether a crisis step is a check every plan gets: a template item without intake conditions
+/// and dependencies, never reported as a crisis. `routine` caches the plan template's keys.
+fn is_routine_check(
+    conn: &mut DbConn,
+    plan: &PlanRow,
+    step: &StepRow,
+    routine: &mut Option<Vec<String>>,
+) -> QueryResult<bool> {
+    let Some(key) = step.item_key.as_deref() else {
+        return Ok(false);
+    };
+    if step.crisis_reported_at.is_some() {
+        return Ok(false);
+    }
+    if routine.is_none() {
+        let keys = crate::db::plans::find_template(conn, &plan.template_id)?
+            .and_then(|row| {
+                serde_json::from_str::<crate::domain::template::Template>(&row.content).ok()
+            })
+            .map(|t| {
+                t.items
+                    .into_iter()
+                    .filter(|i| i.conditions.is_empty() && i.depends_on.is_empty())
+                    .map(|i| i.key)
+                    .collect()
+            })
+            .unwrap_or_default();
+        *routine = Some(keys);
+    }
+    Ok(routine.as_ref().is_some_and(|k| k.iter().any(|k| k == key)))
 }
 
 /// A step left `open` (done, skipped, cancelled): its pending reminders are no longer wanted.

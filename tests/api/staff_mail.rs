@@ -252,6 +252,34 @@ async fn run(backend: Backend) {
         "another team hears nothing"
     );
 
+    // A plan whose only crisis step is the check every plan starts with (is the health
+    // insurance still running?) is no news: no e-mail of its own, the worklist carries it.
+    let routine = app.resident(&anna, &team, "Daan Peters").await;
+    forbidden.extend(["Daan", "Peters"].map(String::from));
+    let plan2 = app
+        .post(
+            &format!("/v1/residents/{}/plans", routine.id),
+            Some(&anna.token),
+            &json!({"intake": {"renter": true}}),
+        )
+        .await;
+    plan2.assert_status(201);
+    assert!(
+        plan2.value()["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["priority"] == "P0" && s["status"] == "open"),
+        "the routine crisis check is open"
+    );
+    dispatch(&app).await;
+    assert_eq!(
+        mail_for(&maildir, &anna_mail).len(),
+        1,
+        "no second crisis e-mail"
+    );
+    assert_eq!(mail_for(&maildir, &bob_mail).len(), 1);
+
     // The digest: nothing before its time, then one row per caseworker for the day.
     let yesterday = chrono::Utc::now()
         .with_timezone(&chrono_tz::Europe::Amsterdam)

@@ -45,11 +45,6 @@ try {
     .map((ref) => lhr.audits[ref.id])
     .filter((a) => a && a.score !== null && a.score < 1 && a.scoreDisplayMode !== 'informative' && a.scoreDisplayMode !== 'notApplicable' && a.scoreDisplayMode !== 'manual')
     .map((a) => `${a.id}: ${a.title}`);
-  // Until GET /v1/worklist is merged (web/console/js/pending-api.js) the browser logs its 404:
-  // the only console error allowed, and said so in the block.
-  const logged = /** @type {any[]} */ (/** @type {any} */ (lhr.audits['errors-in-console']?.details)?.items ?? []);
-  const pendingOnly = logged.length > 0 && logged.every((i) => String(i.sourceLocation?.url ?? i.url ?? '').includes('/v1/worklist'));
-  const note = pendingOnly ? '\nBest practices is below 100 only because the browser logs the 404 of `GET /v1/worklist`, which is not merged yet.\n' : '';
   const block = `<!-- lighthouse:start (written by web/scripts/lighthouse-console.mjs; do not edit) -->
 Lighthouse ${lhr.lighthouseVersion}, desktop (1280×800), the worklist of a signed-in caseworker, ${lhr.fetchTime.slice(0, 10)}:
 
@@ -57,7 +52,7 @@ Lighthouse ${lhr.lighthouseVersion}, desktop (1280×800), the worklist of a sign
 | --- | --- |
 | accessibility | ${scores.accessibility} |
 | best practices | ${scores.bestPractices} |
-${note}<!-- lighthouse:end -->`;
+<!-- lighthouse:end -->`;
   const docPath = join(root, 'docs', 'staff-console.md');
   const doc = readFileSync(docPath, 'utf8');
   writeFileSync(docPath, doc.replace(/<!-- lighthouse:start[\s\S]*?<!-- lighthouse:end -->/, block));

@@ -87,7 +87,7 @@ export async function consoleScreenshots() {
       const boxes = page.locator('fieldset input[type="checkbox"]');
       await boxes.nth(0).check();
       await boxes.nth(2).check();
-      await page.locator('.svs-preview, [data-not-yet]').first().waitFor();
+      await page.locator('.svs-preview').first().waitFor();
       await shot('6-driegesprek');
       await page.goto(`${BASE}/console/plans/${sample.planId}`);
       await page.locator('[data-criterion="E1"]').waitFor();

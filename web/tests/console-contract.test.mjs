@@ -1,12 +1,10 @@
-// The console's screens for the endpoints still being built (notes/worklist-contract.md):
-// GET /v1/worklist and POST /v1/residents/{id}/plans/preview, answered here by the browser
-// test itself with contract-shaped JSON (page.route), so the screens are checked before the
-// server has them: chips with counts, most urgent first, a filter per kind, links to the plan;
-// the preview's states and done_in_conversation in the create call. Remove the mocks when the
-// endpoints are merged (the journeys in console.test.mjs then use the real ones).
+// The worklist and the driegesprek's preview against the real server: a resident asks for help
+// on their phone and the caseworker's worklist changes; a chip filters on one kind and asks the
+// server for it; the preview follows the intake answers, and what was done in the conversation
+// goes into the plan (done_in_conversation) as done steps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, call, login, browser, assertAccessible, DESKTOP, DEMO_PASSWORD, CASEWORKER } from './helpers.mjs';
+import { BASE, call, login, browser, assertAccessible, DESKTOP, DEMO_PASSWORD, CASEWORKER, PIN } from './helpers.mjs';
 
 /** @param {import('playwright-core').Page} page */
 async function signIn(page) {
@@ -17,90 +15,98 @@ async function signIn(page) {
   await page.locator('nav[aria-label="Menu"]').waitFor();
 }
 
-const PLAN = '01a23000-0000-7000-8000-000000000001';
-const counts = { crisis: 1, help_requested: 2, inactive_14: 0, inactive_21: 1, waiting_for_staff: 3, snoozed: 1, document_to_review: 1, stabilisation_90: 0, stabilisation_120: 0 };
-const item = (/** @type {Record<string, unknown>} */ x) => ({ resident_id: '01a23000-0000-7000-8000-0000000000aa', plan_id: PLAN, team_id: '01a23000-0000-7000-8000-0000000000bb', step_id: null, step_title: null, document_id: null, due_at: null, overdue: false, reason: null, until: null, days: null, since: '2026-12-01T09:00:00Z', ...x });
-const items = [
-  item({ kind: 'crisis', resident_name: 'Fatima Yilmaz', step_title: 'Brief over ontruiming? Laat hem vandaag zien', due_at: '2026-12-04T09:00:00Z' }),
-  item({ kind: 'help_requested', resident_name: 'Joris Bakker', step_title: 'Zorg dat je DigiD werkt', reason: 'Ik snap de brief niet' }),
-  item({ kind: 'document_to_review', resident_name: 'Noor Amrani', step_title: 'Foto van je laatste loonstrook', document_id: '01a23000-0000-7000-8000-0000000000cc' }),
-  item({ kind: 'inactive_21', resident_name: 'Sam de Wit', days: 22 }),
-  item({ kind: 'snoozed', resident_name: 'Eva Jansen', step_title: 'Vraag je huurspecificatie op', reason: 'waiting_for_post', until: '2026-12-10' }),
-];
+/** The number on a chip, e.g. "Vraagt om hulp 3" → 3. @param {import('playwright-core').Locator} chip */
+async function countOn(chip) {
+  return Number((await chip.locator('.svs-chip__n').textContent())?.trim());
+}
 
-test('worklist and preview screens follow the contract (answers mocked until the endpoints are merged)', { timeout: 60000 }, async () => {
+test('the worklist changes when a resident asks for help; the driegesprek preview and done_in_conversation', { timeout: 90000 }, async () => {
+  const sanne = await login(CASEWORKER, DEMO_PASSWORD);
+  const name = `Joris Werklijst ${Date.now() % 100000}`;
+  const teams = await call('GET', '/v1/teams', { token: sanne, expect: 200 });
+  const created = await call('POST', '/v1/residents', { token: sanne, body: { display_name: name, team_id: teams[0].id }, headers: { 'Idempotency-Key': crypto.randomUUID() }, expect: 201 });
+  // Two steps at a time: the crisis check and an ordinary one.
+  const made = await call('POST', `/v1/residents/${created.resident.id}/plans`, { token: sanne, body: { intake: { renter: true }, dose: 2 }, headers: { 'Idempotency-Key': crypto.randomUUID() }, expect: 201 });
+  const resident = await call('POST', '/v1/auth/activate', { body: { code: created.activation.activation_code, pin: PIN }, expect: 200 });
+
   const b = await browser(DESKTOP);
   const { page } = b;
   /** @type {string[]} */
-  const kinds = [];
-  await page.route('**/v1/worklist**', (route) => {
-    const kind = new URL(route.request().url()).searchParams.get('kind');
-    kinds.push(kind ?? '');
-    const list = kind ? items.filter((i) => i.kind === kind) : items;
-    return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ counts, items: list, next_cursor: null }) });
-  });
-  /** @type {any[]} */
-  const previews = [];
-  await page.route('**/v1/residents/*/plans/preview', async (route) => {
-    const body = route.request().postDataJSON();
-    previews.push(body);
-    const done = new Set(body.done_in_conversation ?? []);
-    const steps = [
-      { item_key: 'start.driegesprek', title: 'Kom naar het gesprek met je buurtteam', category: 'start', priority: 'P1', owner_role: 'together', state: 'planned' },
-      { item_key: 'start.postplek', title: 'Maak één vaste plek voor al je post', category: 'start', priority: 'P2', owner_role: 'resident', state: 'planned' },
-      { item_key: 'spoed.ontruiming', title: 'Brief over ontruiming? Laat hem vandaag zien', category: 'spoed', priority: 'P0', owner_role: 'resident', state: body.intake?.rent_arrears ? 'planned' : 'not_applicable' },
-    ]
-      .map((s) => (done.has(s.item_key) ? { ...s, state: 'done_in_conversation' } : s))
-      .map((s) => (body.items && !body.items.includes(s.item_key) ? { ...s, state: 'not_selected' } : s));
-    return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ template_id: body.template_id, dose: body.dose ?? 1, steps }) });
-  });
-  /** @type {any[]} */
-  const creates = [];
-  await page.route('**/v1/residents/*/plans', async (route) => {
-    if (route.request().method() === 'POST') creates.push(route.request().postDataJSON());
-    return route.continue();
+  const asked = [];
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (url.pathname === '/v1/worklist') asked.push(url.searchParams.get('kind') ?? '');
   });
   try {
     await signIn(page);
     await page.getByRole('heading', { level: 1, name: 'Werklijst' }).waitFor();
-    await page.locator('.svs-work__item').first().waitFor();
-    await assertAccessible(page, 'worklist (contract)');
-    const names = await page.locator('.svs-work__item a').allTextContents();
-    assert.deepEqual(names, items.map((i) => i.resident_name), 'in the order the server gives (most urgent first)');
-    await page.getByText('Uiterlijk').first().waitFor();
-    await page.getByText('wacht op post').waitFor();
-    await page.getByText('22 dagen niets gedaan').waitFor();
-    const chip = page.getByRole('button', { name: 'Vraagt om hulp 2' });
-    await chip.click();
-    await page.locator('.svs-work__item').filter({ hasText: 'Joris Bakker' }).waitFor();
-    assert.equal(await page.locator('.svs-work__item').count(), 1, 'the filter shows one kind');
-    assert.equal(await chip.getAttribute('aria-pressed'), 'true');
-    assert.ok(kinds.includes('help_requested'), 'the filter asks the server for that kind');
-    await page.getByRole('button', { name: /^Alles/ }).click();
-    await page.locator('.svs-work__item').nth(4).waitFor();
-    assert.equal(await page.locator('.svs-work__item a').first().getAttribute('href'), `/console/plans/${PLAN}`);
+    const chip = page.locator('.svs-chip[data-kind="help_requested"]');
+    await chip.waitFor();
+    await page.locator('.svs-work, .svs-empty').first().waitFor();
+    const before = await countOn(chip);
+    assert.equal(await page.locator('.svs-work__item[data-kind="help_requested"]').filter({ hasText: name }).count(), 0, 'no help request of the new resident yet');
+    const kinds = await page.locator('.svs-chip[data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    const vocab = await call('GET', '/v1/me/vocabulary', { token: sanne, expect: 200 });
+    assert.deepEqual(kinds, vocab.worklist_kinds.map((/** @type {any} */ k) => k.key), 'a chip per kind, in the server\'s order of urgency');
 
-    // The driegesprek with a preview: states, and done_in_conversation in the create call.
-    const token = await login(CASEWORKER, DEMO_PASSWORD);
-    const teams = await call('GET', '/v1/teams', { token, expect: 200 });
-    const created = await call('POST', '/v1/residents', { token, body: { display_name: 'Pim', team_id: teams[0].id }, headers: { 'Idempotency-Key': crypto.randomUUID() }, expect: 201 });
-    await page.goto(`${BASE}/console/residents/${created.resident.id}/driegesprek`);
-    await page.locator('[data-item="spoed.ontruiming"]').filter({ hasText: 'n.v.t.' }).waitFor();
-    await page.getByLabel('Heeft de inwoner een huurachterstand of een brief over ontruiming?').check();
-    await page.locator('[data-item="spoed.ontruiming"]').filter({ hasText: 'Komt in het plan' }).waitFor();
-    await page.locator('[data-item="start.driegesprek"]').getByLabel('Gedaan in dit gesprek').check();
-    await page.locator('[data-item="start.driegesprek"]').filter({ hasText: 'Gedaan in het gesprek' }).waitFor();
-    await page.locator('[data-item="start.postplek"]').getByLabel('Niet nodig').check();
-    await page.locator('[data-item="start.postplek"]').filter({ hasText: 'Niet gekozen' }).waitFor();
-    assert.ok(!previews.at(-1).items.includes('start.postplek'), 'left out of items');
-    assert.ok(previews.at(-1).items.includes('start.driegesprek'), 'the rest stays in items');
-    await assertAccessible(page, 'driegesprek (contract)');
-    assert.equal(previews.at(-1).intake.rent_arrears, true);
-    // The server without the contract field refuses unknown fields, so the real create call is
-    // only checked for what it sends; the answer may be a 4xx until the backend is merged.
+    // On the phone: "Help mij hiermee" on the current step.
+    const current = await call('GET', '/v1/me/steps/current', { token: resident.access_token, expect: 200 });
+    // (Not the crisis check: a crisis step stays under "crisis", its most urgent kind.)
+    const step = current.steps.find((/** @type {any} */ s) => !s.urgent);
+    assert.ok(step, `an ordinary open step: ${JSON.stringify(current.steps.map((/** @type {any} */ s) => s.title))}`);
+    await call('POST', `/v1/me/steps/${step.id}/help`, { token: resident.access_token, headers: { 'Idempotency-Key': crypto.randomUUID() }, expect: 200 });
+
+    // Back to the worklist: the count went up.
+    await page.getByRole('link', { name: 'Inwoners', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Inwoners' }).waitFor();
+    await page.getByRole('link', { name: 'Werklijst', exact: true }).click();
+    await page.locator('.svs-work[data-filter="all"]').waitFor();
+    assert.equal(await countOn(chip), before + 1, 'one more help request');
+    await assertAccessible(page, 'worklist');
+
+    // The chip filters: only that kind, asked of the server; the resident is on it, linked to
+    // the plan.
+    await chip.click();
+    await page.locator('.svs-work[data-filter="help_requested"]').waitFor();
+    assert.equal(await chip.getAttribute('aria-pressed'), 'true');
+    const shown = await page.locator('.svs-work__item').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    assert.ok(shown.length >= 1 && shown.every((k) => k === 'help_requested'), `only help requests: ${shown}`);
+    assert.ok(asked.includes('help_requested'), 'the filter asks the server for that kind');
+    const row = page.locator('.svs-work__item').filter({ hasText: name });
+    assert.equal(await row.locator('a').getAttribute('href'), `/console/plans/${made.id}`);
+    await assertAccessible(page, 'worklist (one kind)');
+    await page.getByRole('button', { name: /^Alles/ }).click();
+    await page.locator('.svs-work[data-filter="all"]').waitFor();
+
+    // The driegesprek with a preview for a resident without a plan.
+    const pim = await call('POST', '/v1/residents', { token: sanne, body: { display_name: 'Pim', team_id: teams[0].id }, headers: { 'Idempotency-Key': crypto.randomUUID() }, expect: 201 });
+    /** @type {any[]} */
+    const previews = [];
+    page.on('request', (req) => {
+      if (req.url().endsWith('/plans/preview')) previews.push(req.postDataJSON());
+    });
+    await page.goto(`${BASE}/console/residents/${pim.resident.id}/driegesprek`);
+    await page.locator('.svs-preview').first().waitFor();
+    await page.getByRole('status').filter({ hasText: /\d/ }).waitFor();
+    await assertAccessible(page, 'driegesprek');
+    const first = page.locator('.svs-preview__item--planned').first();
+    const doneKey = (await first.getAttribute('data-item')) ?? '';
+    await first.getByLabel('Gedaan in dit gesprek').check();
+    await page.locator(`[data-item="${doneKey}"].svs-preview__item--done_in_conversation`).waitFor();
+    const leaveOut = page.locator('.svs-preview__item--planned').nth(1);
+    const skipKey = (await leaveOut.getAttribute('data-item')) ?? '';
+    await leaveOut.getByLabel('Niet nodig').check();
+    await page.locator(`[data-item="${skipKey}"].svs-preview__item--not_selected`).waitFor();
+    assert.ok(!previews.at(-1).items.includes(skipKey), 'left out of items');
+    assert.deepEqual(previews.at(-1).done_in_conversation, [doneKey]);
     await page.getByRole('button', { name: 'Plan maken' }).click();
-    await page.waitForTimeout(500);
-    assert.deepEqual(creates.at(-1).done_in_conversation, ['start.driegesprek'], 'done_in_conversation is sent');
+    await page.getByRole('heading', { level: 1, name: 'Plan van Pim' }).waitFor();
+    const planId = page.url().split('/').pop() ?? '';
+    const plan = await call('GET', `/v1/plans/${planId}`, { token: sanne, expect: 200 });
+    const done = plan.steps.find((/** @type {any} */ s) => s.item_key === doneKey);
+    assert.equal(done?.status, 'done', 'done in the conversation → a done step');
+    const left = plan.steps.find((/** @type {any} */ s) => s.item_key === skipKey);
+    assert.deepEqual([left?.status, left?.status_reason], ['skipped', 'not_selected'], 'left out → n.v.t., not chosen');
     assert.deepEqual(b.foreign, []);
   } finally {
     await b.close();

@@ -31,7 +31,7 @@ for (const size of [DESKTOP, TABLET]) {
     const { page } = cw;
     const name = `Noor ${size.name}`;
     try {
-      // Sign-in, then the worklist (or its honest "not yet" line while the endpoint is missing).
+      // Sign-in, then the worklist.
       await page.goto(`${BASE}/console/`);
       await page.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();
       await assertAccessible(page, 'sign-in');
@@ -41,7 +41,7 @@ for (const size of [DESKTOP, TABLET]) {
       await page.getByRole('alert').filter({ hasText: 'klopt niet' }).waitFor();
       await signIn(page, CASEWORKER);
       await page.getByRole('heading', { level: 1, name: 'Werklijst' }).waitFor();
-      await page.locator('.svs-chips, [data-not-yet]').first().waitFor();
+      await page.locator('.svs-chips').waitFor();
       await page.locator('.svs-loading').waitFor({ state: 'detached' });
       await assertAccessible(page, 'worklist');
       const nav = await page.locator('nav[aria-label="Menu"] a').allTextContents();
@@ -78,7 +78,7 @@ for (const size of [DESKTOP, TABLET]) {
       const question = page.locator('fieldset input[type="checkbox"]').first();
       await question.check();
       await page.getByLabel('Hoeveel stappen tegelijk?').selectOption('2');
-      await page.locator('.svs-preview, [data-not-yet]').first().waitFor();
+      await page.locator('.svs-preview').first().waitFor();
       await assertAccessible(page, 'driegesprek');
       await page.getByRole('button', { name: 'Plan maken' }).click();
 

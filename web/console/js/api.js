@@ -25,6 +25,11 @@ export { ApiError, request, refresh, login, logout, whenSignedOut, signedIn } fr
 /** @typedef {Schemas['AssignedStepResponse']} Assigned */
 /** @typedef {Schemas['AuditResponse']} Audit */
 /** @typedef {Schemas['Role']} Role */
+/** @typedef {Schemas['WorklistKind']} WorklistKind */
+/** @typedef {Schemas['WorklistItem']} WorklistItem */
+/** @typedef {Schemas['WorklistResponse']} WorklistResponse */
+/** @typedef {Schemas['PlanPreviewResponse']} PlanPreview */
+/** @typedef {Schemas['VocabularyResponse']} Vocabulary */
 /**
  * @template {keyof import('../../types/api').paths} P
  * @template {string} M
@@ -72,6 +77,16 @@ function query(q) {
 
 /** @returns {Promise<Answer<'/v1/me', 'get', 200>>} */
 export const me = () => request('GET', '/me');
+
+/** The words of the caller's screens (worklist kinds, categories, …) in Dutch and English. */
+export const vocabulary = () => /** @type {Promise<Answer<'/v1/me/vocabulary', 'get', 200>>} */ (request('GET', '/me/vocabulary'));
+
+/**
+ * What needs the caseworker now, most urgent first, with a count per kind.
+ * @param {{ kind?: WorklistKind[], team_id?: string, limit?: number, cursor?: string | null }} [q]
+ * @returns {Promise<Answer<'/v1/worklist', 'get', 200>>}
+ */
+export const worklist = (q = {}) => request('GET', `/worklist${query({ kind: q.kind?.join(','), team_id: q.team_id, limit: q.limit, cursor: q.cursor })}`);
 
 /**
  * Changes the signed-in account's language, so the server's texts (step titles, problems,
@@ -121,6 +136,14 @@ export const template = (id) => request('GET', `/templates/${e(id)}`);
  * @returns {Promise<Plan>}
  */
 export const createPlan = (residentId, body) => request('POST', `/residents/${e(residentId)}/plans`, { body });
+
+/**
+ * Which steps a plan would get from the same request, writing nothing.
+ * @param {string} residentId
+ * @param {Schemas['CreatePlanRequest']} body
+ * @returns {Promise<Answer<'/v1/residents/{id}/plans/preview', 'post', 200>>}
+ */
+export const previewPlan = (residentId, body) => request('POST', `/residents/${e(residentId)}/plans/preview`, { body });
 
 /** @param {string} id @returns {Promise<Plan>} */
 export const plan = (id) => request('GET', `/plans/${e(id)}`);

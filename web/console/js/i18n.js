@@ -33,7 +33,6 @@ const nl = {
   'common.cancel': 'Annuleren',
   'common.save': 'Opslaan',
   'common.more': 'Meer laten zien',
-  'common.not_yet': '{what}: dit is nog niet beschikbaar.',
   'error.network': 'Er is nu geen verbinding met de server. Probeer het zo nog eens.',
   'error.busy': 'Het is even druk. Probeer het over een minuut opnieuw.',
   'error.session': 'Je sessie is verlopen. Log opnieuw in.',
@@ -67,7 +66,6 @@ const nl = {
   'worklist.until': 'tot {date}',
   'worklist.days_quiet': '{n} dagen niets gedaan',
   'worklist.days_phase': 'dag {n} van de stabilisatie',
-  'worklist.attention': 'Tot dan: inwoners die aandacht nodig hebben',
   'kind.crisis': 'Crisis',
   'kind.help_requested': 'Vraagt om hulp',
   'kind.inactive_14': '14 dagen stil',
@@ -155,7 +153,6 @@ const nl = {
   'driegesprek.dose.one': '1 stap tegelijk',
   'driegesprek.dose.n': '{n} stappen tegelijk',
   'driegesprek.preview': 'Welke stappen komen erin',
-  'driegesprek.preview.later': 'Je kunt het plan wel maken. Daarna zie je alle stappen in het plan.',
   'driegesprek.summary': '{planned} stappen in het plan, {done} al gedaan in het gesprek, {na} niet van toepassing.',
   'driegesprek.done_here': 'Gedaan in dit gesprek',
   'driegesprek.leave_out': 'Niet nodig',
@@ -405,7 +402,6 @@ const en = {
   'common.cancel': 'Cancel',
   'common.save': 'Save',
   'common.more': 'Show more',
-  'common.not_yet': '{what}: this is not available yet.',
   'error.network': 'There is no connection to the server right now. Try again in a moment.',
   'error.busy': 'It is busy right now. Try again in a minute.',
   'error.session': 'Your session has ended. Please sign in again.',
@@ -439,7 +435,6 @@ const en = {
   'worklist.until': 'until {date}',
   'worklist.days_quiet': '{n} days without activity',
   'worklist.days_phase': 'day {n} of stabilisation',
-  'worklist.attention': 'Until then: residents who need attention',
   'kind.crisis': 'Crisis',
   'kind.help_requested': 'Asks for help',
   'kind.inactive_14': '14 days quiet',
@@ -527,7 +522,6 @@ const en = {
   'driegesprek.dose.one': '1 step at a time',
   'driegesprek.dose.n': '{n} steps at a time',
   'driegesprek.preview': 'Which steps go in',
-  'driegesprek.preview.later': 'You can still make the plan. Then you see all its steps in the plan.',
   'driegesprek.summary': '{planned} steps in the plan, {done} already done in the conversation, {na} not applicable.',
   'driegesprek.done_here': 'Done in this conversation',
   'driegesprek.leave_out': 'Not needed',
@@ -763,6 +757,20 @@ function readLang() {
 
 let current = readLang();
 
+/**
+ * The language chosen on this device with the switch, if one was ever chosen (else the
+ * account's language counts).
+ * @returns {Lang | null}
+ */
+export function chosenLang() {
+  try {
+    const v = localStorage.getItem(KEY);
+    return v === 'nl' || v === 'en' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 /** @returns {Lang} */
 export function lang() {
   return current;
@@ -789,6 +797,11 @@ export function t(key, params, l) {
   const cat = /** @type {Record<string, string>} */ (catalogues[l ?? current]);
   const s = cat[key] ?? /** @type {Record<string, string>} */ (nl)[key] ?? key;
   return params ? s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m)) : s;
+}
+
+/** Whether the console has its own wording for a key. @param {string} key */
+export function has(key) {
+  return key in nl;
 }
 
 /** A template's two-language text in the console's language. @param {{ nl: string, en: string }} text */

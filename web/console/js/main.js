@@ -4,7 +4,7 @@
 
 import { html, render, useState, useEffect, useCallback } from '../../common/ui.js';
 import * as api from './api.js';
-import { t, lang, setLang } from './i18n.js';
+import { t, lang, setLang, chosenLang } from './i18n.js';
 import { Link, NoticeBox, NotFound, Loading, navigate } from './parts.js';
 import { SignIn } from './screens/signin.js';
 import { Worklist } from './screens/worklist.js';
@@ -79,6 +79,19 @@ function Console() {
   // A minute before the idle timeout: a warning that any key press or click takes away.
   const [idleWarning, setIdleWarning] = useState(false);
 
+  // Signed in: a language chosen on this device goes to the account; else the console speaks
+  // the account's language (so the server's texts and the console's agree).
+  const signedIn = useCallback((/** @type {Me | null} */ user) => {
+    setMe(user);
+    if (!user) return;
+    const chosen = chosenLang();
+    if (chosen && chosen !== user.language) api.updateMe({ language: chosen }).then(setMe, () => {});
+    else if (!chosen && user.language !== lang()) {
+      setLang(user.language);
+      setLangTick((n) => n + 1);
+    }
+  }, []);
+
   const signedOut = useCallback((/** @type {string} */ why) => {
     setMe(null);
     setNotice({ text: why, kind: 'info' });
@@ -88,7 +101,7 @@ function Console() {
   useEffect(() => {
     api.whenSignedOut(() => signedOut(t('session.ended')));
     api.refresh().then(
-      (tokens) => setMe(tokens?.user ?? null),
+      (tokens) => signedIn(tokens?.user ?? null),
       () => setMe(null),
     );
     const onRoute = () => {
@@ -167,7 +180,7 @@ function Console() {
       <header class="svs-header"><div class="svs-header__bar"><p class="svs-header__name">${t('app.name')}</p>${langButton}</div></header>
       <main class="svs-main svs-main--narrow" id="main" tabindex="-1">
         <${NoticeBox} notice=${notice} />
-        <${SignIn} onSignedIn=${(/** @type {Me} */ m) => { setNotice(null); setMe(m); if (location.pathname !== '/console/' && !matchRoute(location.pathname, m)) navigate('/console/'); }} />
+        <${SignIn} onSignedIn=${(/** @type {Me} */ m) => { setNotice(null); signedIn(m); if (location.pathname !== '/console/' && !matchRoute(location.pathname, m)) navigate('/console/'); }} />
       </main>`;
   }
 

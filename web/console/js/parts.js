@@ -95,11 +95,6 @@ export function NotFound() {
   </section>`;
 }
 
-/** One short line for a part of the service that is not there yet. @param {{ what: string }} props */
-export function NotYet({ what }) {
-  return html`<p class="utrecht-paragraph svs-not-yet" data-not-yet="">${t('common.not_yet', { what })}</p>`;
-}
-
 /**
  * Loads something for a screen: `{ data, error, reload }`; a 404 sets `missing`.
  * @template T

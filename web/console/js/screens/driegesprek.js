@@ -1,17 +1,15 @@
 // The driegesprek (first conversation): the template's intake questions, a preview of which
 // steps apply, which are n.v.t. and which were done in the conversation itself, the dose, and
-// creating the plan. The preview and `done_in_conversation` come from the contract in
-// ../pending-api.js; while the server answers 404 for the preview, the screen says so and
-// creates the plan with the existing call only.
+// creating the plan. The preview (POST /v1/residents/{id}/plans/preview) writes nothing and
+// follows every answer; `done_in_conversation` goes into the create call.
 
 import { html, useState, useEffect } from '../../../common/ui.js';
 import * as api from '../api.js';
-import { previewPlan, isMissing } from '../pending-api.js';
 import { t, localized } from '../i18n.js';
-import { ScreenTitle, Button, Check, Field, Loading, NotFound, NotYet, useLoad, navigate, messageOf } from '../parts.js';
+import { ScreenTitle, Button, Check, Field, Loading, NotFound, useLoad, navigate, messageOf } from '../parts.js';
 
 /** @typedef {import('../api.js').Schemas['Template']} Template */
-/** @typedef {import('../pending-api.js').PlanPreviewResponse} Preview */
+/** @typedef {import('../api.js').PlanPreview} Preview */
 
 /** The newest version of each template key, the default one first. */
 async function loadTemplate() {
@@ -31,39 +29,34 @@ export function Driegesprek({ id }) {
   // Items the caseworker leaves out (sent as `items`: every other key of the template).
   const [skip, setSkip] = useState(/** @type {Set<string>} */ (new Set()));
   const [preview, setPreview] = useState(/** @type {Preview | null} */ (null));
-  const [noPreview, setNoPreview] = useState(false);
   const [problem, setProblem] = useState(/** @type {string | null} */ (null));
   const [busy, setBusy] = useState(false);
 
   const templateId = tpl.data?.id;
-  /** @returns {import('../pending-api.js').CreatePlanWithDone} */
+  /** @returns {import('../api.js').Schemas['CreatePlanRequest']} */
   const body = () => ({
     template_id: templateId,
     intake,
     dose,
     ...(skip.size && tpl.data ? { items: tpl.data.template.items.map((i) => i.key).filter((k) => !skip.has(k)) } : {}),
-    ...(noPreview ? {} : { done_in_conversation: [...done].filter((k) => !skip.has(k)) }),
+    done_in_conversation: [...done].filter((k) => !skip.has(k)),
   });
 
   // The preview follows every answer (it writes nothing).
   useEffect(() => {
-    if (!templateId || noPreview) return undefined;
+    if (!templateId) return undefined;
     let live = true;
     const timer = setTimeout(() => {
-      previewPlan(id, body()).then(
+      api.previewPlan(id, body()).then(
         (p) => live && setPreview(p),
-        (err) => {
-          if (!live) return;
-          if (isMissing(err)) setNoPreview(true);
-          else setProblem(messageOf(err));
-        },
+        (err) => live && setProblem(messageOf(err)),
       );
     }, 250);
     return () => {
       live = false;
       clearTimeout(timer);
     };
-  }, [templateId, JSON.stringify(intake), dose, [...done].join(','), [...skip].join(','), noPreview]);
+  }, [templateId, JSON.stringify(intake), dose, [...done].join(','), [...skip].join(',')]);
 
   if (res.missing) return html`<${NotFound} />`;
   if (res.error || tpl.error) return html`<p class="utrecht-paragraph svs-error" role="alert">${res.error ?? tpl.error}</p>`;
@@ -123,9 +116,7 @@ export function Driegesprek({ id }) {
       </div>
       <div>
         <h2 class="utrecht-heading-2">${t('driegesprek.preview')}</h2>
-        ${noPreview
-          ? html`<${NotYet} what=${t('driegesprek.preview')} /><p class="utrecht-paragraph svs-quiet">${t('driegesprek.preview.later')}</p>`
-          : !preview
+        ${!preview
             ? html`<${Loading} />`
             : html`<p class="utrecht-paragraph" role="status">${t('driegesprek.summary', {
                 planned: preview.steps.filter((s) => s.state === 'planned').length,
