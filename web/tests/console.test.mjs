@@ -1,6 +1,7 @@
 // The staff console's journeys in Chromium, at 1280×800 and on a tablet: a caseworker signs in,
 // registers a resident, opens the activation letter (print view too), runs the driegesprek,
-// sees the plan and hands a step to the volunteer; the volunteer completes it in the console;
+// sees the plan; the resident asks for help in the app, the caseworker finds it on the worklist
+// and hands that step to the volunteer; the volunteer completes it in the console;
 // the caseworker verifies it; an admin disables an account and that session ends, and erases
 // the resident's data from the audit log. And a
 // caseworker of another team gets a plain "niet gevonden" for a resident's plan; an idle
@@ -89,9 +90,22 @@ for (const size of [DESKTOP, TABLET]) {
       await assertAccessible(page, 'plan');
       const planId = page.url().split('/').pop() ?? '';
 
-      // Hand an open step to the volunteer.
-      const row = page.locator('li.svs-step--open').first();
-      const title = (await row.getAttribute('data-title')) ?? '';
+      // The resident activates the app from the letter and asks for help with a step: the
+      // caseworker finds it on the worklist (the help chip) and goes to the plan from there.
+      const phone = await call('POST', '/v1/auth/activate', { body: { code, pin: PIN }, expect: 200 });
+      const mine = await call('GET', '/v1/me/steps/current', { token: phone.access_token, expect: 200 });
+      const asked = mine.steps.find((/** @type {any} */ s) => !s.urgent);
+      assert.ok(asked, 'an ordinary step is open next to the crisis check');
+      await call('POST', `/v1/me/steps/${asked.id}/help`, { token: phone.access_token, headers: { 'Idempotency-Key': crypto.randomUUID() }, expect: 200 });
+      await page.getByRole('link', { name: 'Werklijst', exact: true }).click();
+      await page.locator('.svs-chip[data-kind="help_requested"]').click();
+      await page.locator('.svs-work[data-filter="help_requested"]').waitFor();
+      await page.locator('.svs-work__item').filter({ hasText: name }).getByRole('link', { name }).click();
+      await page.getByRole('heading', { level: 1, name: `Plan van ${name}` }).waitFor();
+
+      // Hand that step to the volunteer.
+      const title = asked.title;
+      const row = page.locator(`li[data-title="${title}"]`);
       await row.getByRole('button', { name: `Wijzigen: ${title}` }).click();
       const owner = row.getByLabel('Wie doet dit?');
       const els = await owner.locator('option', { hasText: 'vrijwilliger' }).first().getAttribute('value');
