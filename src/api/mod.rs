@@ -12,6 +12,7 @@ pub mod handover;
 pub mod health;
 pub mod idempotency;
 pub mod input;
+pub mod links;
 pub mod me;
 pub mod my_steps;
 pub mod my_vocabulary;
@@ -217,6 +218,7 @@ fn finish_openapi(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi
         }
     };
     contract::refine(&mut doc);
+    links::add(&mut doc);
     match serde_json::from_value(doc) {
         Ok(refined) => refined,
         Err(e) => {

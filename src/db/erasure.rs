@@ -17,6 +17,9 @@ use diesel::prelude::*;
 const CODED_REASONS: [&str; 3] = ["n.v.t.", "not_selected", "crisis_reported"];
 
 /// Erases one resident inside the caller's transaction; returns the pseudonymous id.
+/// The title of a custom step after erasure, in Dutch and English.
+pub const ERASED_TITLE: [&str; 2] = ["Eigen stap (tekst gewist)", "Custom step (text erased)"];
+
 pub fn erase_resident(conn: &mut DbConn, resident_id: &str) -> QueryResult<String> {
     let old: super::users::UserRow = users::table
         .find(resident_id)
@@ -77,8 +80,9 @@ pub fn erase_resident(conn: &mut DbConn, resident_id: &str) -> QueryResult<Strin
             .filter(steps::item_key.is_null()),
     )
     .set((
-        steps::title_nl.eq(""),
-        steps::title_en.eq(""),
+        // A title stays (the plan still shows the step) but says only that it was erased.
+        steps::title_nl.eq(ERASED_TITLE[0]),
+        steps::title_en.eq(ERASED_TITLE[1]),
         steps::why_nl.eq(""),
         steps::why_en.eq(""),
         steps::description_nl.eq(""),

@@ -207,3 +207,83 @@ fn every_enum_of_the_spec_is_a_rust_type_with_all_its_values() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Every OpenAPI link names an operation that exists, fills only parameters that operation
+/// has (path ids, `header.If-Match`), and reads them from a field the source answer's schema
+/// really has — so a client generator or a stateful fuzzer can follow it.
+#[test]
+fn every_link_leads_somewhere_real() {
+    let doc = serde_json::to_value(stapvoorstap::api::openapi()).expect("json");
+    let resolve = |v: &serde_json::Value| -> serde_json::Value {
+        match v.get("$ref").and_then(|r| r.as_str()) {
+            Some(r) => doc
+                .pointer(r.trim_start_matches('#'))
+                .cloned()
+                .unwrap_or_default(),
+            None => v.clone(),
+        }
+    };
+    let mut ops = std::collections::HashMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if let Some(id) = op.get("operationId").and_then(|v| v.as_str()) {
+                ops.insert(id.to_owned(), (method.clone(), path.clone(), op.clone()));
+            }
+        }
+    }
+    let mut n = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(responses) = op.get("responses").and_then(|r| r.as_object()) else {
+                continue;
+            };
+            for (status, resp) in responses {
+                let Some(links) = resp.get("links").and_then(|l| l.as_object()) else {
+                    continue;
+                };
+                let body = resolve(&resp["content"]["application/json"]["schema"]);
+                for (name, link) in links {
+                    n += 1;
+                    let at = format!("{method} {path} {status} → {name}");
+                    let target = link["operationId"].as_str().unwrap();
+                    let (_, _, top) = ops
+                        .get(target)
+                        .unwrap_or_else(|| panic!("{at}: no operation {target}"));
+                    for (param, expr) in link["parameters"].as_object().unwrap() {
+                        let (place, pname) = param.split_once('.').unwrap_or(("path", param));
+                        assert!(
+                            top["parameters"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .any(|p| p["in"] == place
+                                    && p["name"].as_str().unwrap().eq_ignore_ascii_case(pname)),
+                            "{at}: {target} has no {place} parameter {pname}"
+                        );
+                        // `$response.body#/a/0/b`: each segment is a property (or an index
+                        // into an array) of the answer's schema.
+                        let pointer = expr
+                            .as_str()
+                            .unwrap()
+                            .strip_prefix("$response.body#")
+                            .unwrap_or_else(|| panic!("{at}: {expr} is not a body pointer"));
+                        let mut s = body.clone();
+                        for seg in pointer.split('/').skip(1) {
+                            s = if seg.parse::<usize>().is_ok() {
+                                resolve(&s["items"])
+                            } else {
+                                let props = &s["properties"];
+                                assert!(
+                                    props.get(seg).is_some(),
+                                    "{at}: the answer has no field {seg} ({pointer})"
+                                );
+                                resolve(&props[seg])
+                            };
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(n >= 40, "the spec has its links ({n})");
+}

@@ -259,6 +259,19 @@ backend_test!(
                 .any(|s| s["status"] == "done")
         );
         assert_ne!(v["resident_id"], r.id.as_str());
+        // The custom step keeps a title that says only that its text was erased (an empty one
+        // would break the StepResponse contract: minLength 1).
+        let titles: Vec<&str> = v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["title"].as_str().unwrap())
+            .collect();
+        assert!(titles.iter().all(|t| !t.is_empty()), "{titles:?}");
+        assert!(
+            titles.contains(&stapvoorstap::db::erasure::ERASED_TITLE[0]),
+            "{titles:?}"
+        );
         let events = app
             .get(
                 &format!("/v1/plans/{plan_id}/events?limit=200"),
