@@ -24,6 +24,7 @@ mod openapi;
 mod plans;
 mod privacy;
 mod push;
+mod readme;
 mod research;
 mod sessions;
 mod staff_mail;
