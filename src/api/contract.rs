@@ -673,6 +673,11 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
         ("EventPage", "next", Pattern(1, CURSOR_MAX, CURSOR)),
         ("ReminderPage", "next", Pattern(1, CURSOR_MAX, CURSOR)),
         ("ResearchPlanPage", "next", Pattern(1, CURSOR_MAX, CURSOR)),
+        (
+            "ResearchDecisionPage",
+            "next",
+            Pattern(1, CURSOR_MAX, CURSOR),
+        ),
         ("ResidentPage", "next", Pattern(1, CURSOR_MAX, CURSOR)),
         ("UserPage", "next", Pattern(1, CURSOR_MAX, CURSOR)),
         ("AuditPage", "items", Items(MAX_LIMIT as usize)),
@@ -680,6 +685,7 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
         ("EventPage", "items", Items(MAX_LIMIT as usize)),
         ("ReminderPage", "items", Items(MAX_LIMIT as usize)),
         ("ResearchPlanPage", "items", Items(MAX_LIMIT as usize)),
+        ("ResearchDecisionPage", "items", Items(MAX_LIMIT as usize)),
         ("ResidentPage", "items", Items(MAX_LIMIT as usize)),
         ("UserPage", "items", Items(MAX_LIMIT as usize)),
         // The worklist and the plan preview.

@@ -20,6 +20,7 @@ pub mod paging;
 pub mod plans;
 pub mod privacy;
 pub mod research;
+pub mod research_decisions;
 pub mod residents;
 pub mod steps;
 pub mod steps_view;
@@ -149,6 +150,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(privacy::erase_resident)
         .service(research::research_plans)
         .service(research::research_summary)
+        .service(research_decisions::research_decisions)
         .service(handover::handover)
         .service(documents::upload_document)
         .service(documents::list_my_documents)

@@ -27,6 +27,10 @@ fn texts<T: Serialize>(all: &[T]) -> Vec<String> {
 pub fn spec_enums() -> Vec<(&'static str, Vec<String>)> {
     vec![
         ("Arm", texts(Arm::ALL)),
+        (
+            "UnavailableReason",
+            texts(crate::api::research_decisions::UnavailableReason::ALL),
+        ),
         ("AuditAction", texts(AuditAction::ALL)),
         ("AuditActorRole", texts(AuditActorRole::ALL)),
         ("AuditObject", texts(AuditObject::ALL)),

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod erasure;
 pub mod idempotency;
 pub mod issuing;
+pub mod mrt;
 pub mod notifications;
 pub mod plans;
 pub mod schema;

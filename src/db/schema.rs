@@ -337,6 +337,19 @@ diesel::joinable!(upload_parts -> uploads (upload_id));
 diesel::joinable!(steps -> plans (plan_id));
 diesel::joinable!(plan_events -> plans (plan_id));
 
+diesel::table! {
+    mrt_decisions (notification_id) {
+        notification_id -> Text,
+        plan_id -> Text,
+        kind -> Text,
+        decided_at -> Timestamp,
+        available -> Bool,
+        unavailable_reason -> Nullable<Text>,
+        probability -> Nullable<Double>,
+        send -> Nullable<Bool>,
+    }
+}
+
 diesel::joinable!(users -> teams (team_id));
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
@@ -367,4 +380,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     blob_deletions,
     uploads,
     upload_parts,
+    mrt_decisions,
 );

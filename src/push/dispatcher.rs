@@ -116,6 +116,8 @@ struct Context {
     sent: Vec<DateTime<Utc>>,
     /// Micro-randomisation: the team's probability that a reminder decision point sends.
     send_probability: Option<f64>,
+    /// The recipient is the resident of the reminder's plan (not a caseworker).
+    to_resident: bool,
 }
 
 /// What the dispatcher needs to know about a staff e-mail.
@@ -166,6 +168,24 @@ fn decide(
         return Decision::Defer(at);
     }
     Decision::Send
+}
+
+/// Micro-randomised design: whether this reminder is a decision point, and the team's
+/// probability. Nudges to the plan's resident in a team with a send probability are; staff
+/// alerts, account messages and document questions never are (they are not nudges).
+fn decision_point(kind: ReminderKind, ctx: &Context) -> Option<f64> {
+    let nudge = !matches!(
+        kind,
+        ReminderKind::CaseworkerEscalation
+            | ReminderKind::CaseworkerCrisis
+            | ReminderKind::Account
+            | ReminderKind::DocumentQuestion
+    ) && !kind.is_mail();
+    if nudge && ctx.to_resident {
+        ctx.send_probability
+    } else {
+        None
+    }
 }
 
 /// Exponential backoff with jitter: 30 s doubling per attempt, at most an hour.
@@ -471,6 +491,7 @@ impl Dispatcher {
             let plan_at_risk = plan
                 .as_ref()
                 .is_some_and(|p| p.at_risk_at.is_some() && p.inactivity_stage == "at_risk");
+            let to_resident = plan.as_ref().is_some_and(|p| p.resident_id == row.user_id);
             let send_probability = match &plan {
                 Some(p) => users::find_teams(&mut conn, std::slice::from_ref(&p.team_id))?
                     .pop()
@@ -508,9 +529,42 @@ impl Dispatcher {
                 plan_at_risk,
                 sent,
                 send_probability,
+                to_resident,
             })
         })
         .await?
+    }
+
+    /// Logs a micro-randomised decision point (once per reminder; docs/metrics.md).
+    async fn record_decision(
+        &self,
+        row: &NotificationRow,
+        kind: ReminderKind,
+        probability: f64,
+        unavailable: Option<&'static str>,
+        send: Option<bool>,
+    ) -> anyhow::Result<()> {
+        let Some(plan_id) = row.plan_id.clone() else {
+            return Ok(());
+        };
+        let decision = crate::db::mrt::DecisionRow {
+            notification_id: row.id.clone(),
+            plan_id,
+            kind: kind.as_str().to_owned(),
+            decided_at: db::now(),
+            available: unavailable.is_none(),
+            unavailable_reason: unavailable.map(str::to_owned),
+            probability: unavailable.is_none().then_some(probability),
+            send,
+        };
+        let pool = self.pool.clone();
+        actix_web::web::block(move || -> anyhow::Result<()> {
+            let mut conn = pool.get()?;
+            crate::db::mrt::record(&mut conn, &decision)?;
+            Ok(())
+        })
+        .await??;
+        Ok(())
     }
 
     /// Records a reminder's outcome and its per-device outcomes in one transaction, fenced by
@@ -603,8 +657,16 @@ impl Dispatcher {
                 .min()
         });
         let now = Utc::now();
+        let point = decision_point(kind, &ctx);
         match decide(row, kind, &ctx, now) {
             Decision::Cancel(reason) => {
+                // A decision point the resident was not available for (reminders off, the plan
+                // at risk): logged for the analysis; a reminder with nothing left to remind of
+                // (the step closed, the account gone) is no decision point.
+                if let (Some(p), "reminders_off" | "plan_at_risk") = (point, reason) {
+                    self.record_decision(row, kind, p, Some(reason), None)
+                        .await?;
+                }
                 // A reminder one phone already has is not taken back: it is done.
                 let (outcome, label) = match reached {
                     Some(sent_at) => (Outcome::Sent { sent_at }, "sent"),
@@ -630,15 +692,18 @@ impl Dispatcher {
         // Micro-randomised design: at the decision point a nudge to a resident is sent with the
         // team's probability; crisis messages and staff alerts are never withheld. The draw and
         // its probability are logged on the reminder for the analysis.
-        let nudge = !row.crisis
-            && !matches!(
-                kind,
-                ReminderKind::CaseworkerEscalation
-                    | ReminderKind::CaseworkerCrisis
-                    | ReminderKind::Account
-                    | ReminderKind::DocumentQuestion
-            );
-        if let (true, Some(p)) = (nudge, ctx.send_probability) {
+        // A resident without a device cannot be nudged: not available, and nothing is drawn.
+        let unavailable = if row.crisis {
+            Some("crisis")
+        } else if ctx.devices.is_empty() {
+            Some("no_device")
+        } else {
+            None
+        };
+        if let (Some(p), Some(why)) = (point, unavailable) {
+            self.record_decision(row, kind, p, Some(why), None).await?;
+        }
+        if let (Some(p), None) = (point, unavailable) {
             let send = match row.mrt_send {
                 Some(decided) => decided,
                 None => {
@@ -650,6 +715,7 @@ impl Dispatcher {
                         Ok(())
                     })
                     .await??;
+                    self.record_decision(row, kind, p, None, Some(send)).await?;
                     send
                 }
             };

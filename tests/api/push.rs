@@ -1005,6 +1005,121 @@ async fn run_micro_randomisation(backend: Backend) {
         .map(|m| m["message"]["token"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(tokens, vec!["token-b".to_owned()]);
+    // The decision-level export: one row per decision point, pseudonymised.
+    let rows = app
+        .get("/v1/research/decisions", Some(&w.researcher.token))
+        .await;
+    rows.assert_status(200);
+    let rows = rows.value()["items"].as_array().unwrap().clone();
+    let point = |p: f64| {
+        rows.iter()
+            .find(|r| r["kind"] == "new_step" && r["probability"] == json!(p))
+            .unwrap_or_else(|| panic!("a new_step decision at p = {p}: {rows:?}"))
+            .clone()
+    };
+    let (pa, pb) = (point(0.0), point(1.0));
+    assert_eq!(
+        (pa["available"].clone(), pa["sent"].clone()),
+        (json!(true), json!(false))
+    );
+    assert_eq!(
+        (pb["available"].clone(), pb["sent"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(pa["day"], 0);
+    assert!((0..24).contains(&pa["hour"].as_i64().unwrap()));
+    assert_eq!(pa["unavailable_reason"], Value::Null);
+    // The 4 and 24 hours after the decision have not passed: no outcome yet.
+    assert_eq!(pa["completed_within_4h"], Value::Null);
+    assert_eq!(pa["active_within_24h"], Value::Null);
+    let text = rows_text(&rows);
+    for secret in [&w.resident_a.id, &w.resident_b.id, &w.team_a, &w.team_b] {
+        assert!(!text.contains(secret.as_str()), "no real ids in the export");
+    }
+
+    // A resident of the same team without a device: not available, nothing drawn.
+    let c = app
+        .resident(&w.caseworker_b, &w.team_b, "Zonder telefoon")
+        .await;
+    app.post(
+        &format!("/v1/residents/{}/plans", c.id),
+        Some(&w.caseworker_b.token),
+        &items,
+    )
+    .await
+    .assert_status(201);
+    dispatch(&app).await;
+    let rows = app
+        .get(
+            "/v1/research/decisions?limit=200",
+            Some(&w.researcher.token),
+        )
+        .await
+        .value()["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let none = rows
+        .iter()
+        .find(|r| r["unavailable_reason"] == "no_device")
+        .unwrap_or_else(|| panic!("a decision without a device: {rows:?}"));
+    assert_eq!(
+        (
+            none["available"].clone(),
+            none["probability"].clone(),
+            none["sent"].clone()
+        ),
+        (json!(false), Value::Null, Value::Null)
+    );
+
+    // Outcomes once their windows have passed: the decision 30 hours ago, a completion of the
+    // resident's own step 2 hours after it.
+    backdate_decisions_and_complete(&app, &w.resident_b).await;
+    let rows = app
+        .get(
+            "/v1/research/decisions?limit=200",
+            Some(&w.researcher.token),
+        )
+        .await
+        .value()["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let pb = rows
+        .iter()
+        .find(|r| r["kind"] == "new_step" && r["probability"] == json!(1.0))
+        .unwrap();
+    assert_eq!(pb["completed_within_4h"], json!(true), "{pb}");
+    assert_eq!(pb["completed_within_24h"], json!(true));
+    assert_eq!(pb["active_within_24h"], json!(true));
+    let pa = rows
+        .iter()
+        .find(|r| r["kind"] == "new_step" && r["probability"] == json!(0.0))
+        .unwrap();
+    assert_eq!(pa["completed_within_4h"], json!(false), "{pa}");
+    assert_eq!(pa["completed_within_24h"], json!(false));
+    // CSV: one header line and a line per row.
+    let csv = app
+        .client
+        .get(app.url("/v1/research/decisions?limit=200"))
+        .bearer_auth(&w.researcher.token)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with("decision,plan,arm,day,hour,kind,available,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), rows.len() + 1);
+    // Only researchers.
+    app.get("/v1/research/decisions", Some(&w.caseworker_a.token))
+        .await
+        .assert_problem(403, "forbidden");
+
     // Turned off again with null.
     let off = app
         .method_json(
@@ -1027,6 +1142,58 @@ async fn run_micro_randomisation(backend: Backend) {
             .iter()
             .any(|r| r["mrt_decisions"] == 1 && r["mrt_withheld"] == 1)
     );
+}
+
+fn rows_text(rows: &[Value]) -> String {
+    serde_json::to_string(rows).unwrap()
+}
+
+/// Moves every decision point 30 hours back, and completes the resident's open step of their
+/// own 28 hours ago (2 hours after those decisions).
+async fn backdate_decisions_and_complete(app: &TestApp, resident: &Login) {
+    use diesel::prelude::*;
+    use stapvoorstap::db::schema::{mrt_decisions, plans, steps};
+    let current = app
+        .get("/v1/me/steps/current", Some(&resident.token))
+        .await
+        .value();
+    let step = current["steps"][0]["id"].as_str().unwrap().to_owned();
+    app.complete_my_step(resident, &step)
+        .await
+        .assert_status(200);
+    let pool = app.state.pool.clone();
+    let resident_id = resident.id.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get().unwrap();
+        let now = stapvoorstap::db::now();
+        let plan: String = plans::table
+            .filter(plans::resident_id.eq(&resident_id))
+            .select(plans::id)
+            .first(&mut conn)
+            .unwrap();
+        diesel::update(mrt_decisions::table)
+            .set(mrt_decisions::decided_at.eq(now - chrono::Duration::hours(30)))
+            .execute(&mut conn)
+            .unwrap();
+        diesel::update(steps::table.filter(steps::id.eq(&step)))
+            .set(steps::completed_at.eq(now - chrono::Duration::hours(28)))
+            .execute(&mut conn)
+            .unwrap();
+        // The completion's event too, so activity sees the same moment.
+        diesel::update(
+            stapvoorstap::db::schema::plan_events::table
+                .filter(stapvoorstap::db::schema::plan_events::plan_id.eq(&plan))
+                .filter(stapvoorstap::db::schema::plan_events::step_id.eq(&step)),
+        )
+        .set(
+            stapvoorstap::db::schema::plan_events::occurred_at
+                .eq(now - chrono::Duration::hours(28)),
+        )
+        .execute(&mut conn)
+        .unwrap();
+    })
+    .await
+    .unwrap();
 }
 
 #[actix_web::test]
