@@ -291,7 +291,7 @@ fn research_row(
     }
 }
 
-pub(crate) fn wants_csv(req: &HttpRequest) -> bool {
+fn wants_csv(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -411,17 +411,28 @@ pub async fn research_plans(
         research_rows_page(conn, &key, &page)
     })
     .await?;
-    if wants_csv(&req) {
+    Ok(csv_or_json(&req, rows, to_csv, ResearchPlanPage::from))
+}
+
+/// A page of a research export: CSV with `Accept: text/csv` (the next page in the `Link`
+/// header), else the JSON page.
+pub(crate) fn csv_or_json<R, B: Serialize>(
+    req: &HttpRequest,
+    rows: Page<R>,
+    csv: impl FnOnce(&[R]) -> String,
+    json: impl FnOnce(Page<R>) -> B,
+) -> HttpResponse {
+    if wants_csv(req) {
         let mut res = HttpResponse::Ok();
         if let Some(next) = &rows.next {
-            res.insert_header((header::LINK, paging::next_link(&req, next)));
+            res.insert_header((header::LINK, paging::next_link(req, next)));
         }
-        return Ok(res
+        return res
             .content_type("text/csv; charset=utf-8")
-            .body(to_csv(&rows.items)));
+            .body(csv(&rows.items));
     }
-    let body = ResearchPlanPage::from(rows);
-    Ok(paging::reply(&req, &body, body.next.as_deref()))
+    let next = rows.next.clone();
+    paging::reply(req, &json(rows), next.as_deref())
 }
 
 /// Aggregates of one arm in one team; groups under 5 plans are suppressed.

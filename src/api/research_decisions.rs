@@ -4,8 +4,8 @@
 //! the plan rows: no names, no ids, no calendar dates (days since the plan started and the local
 //! hour only). Definitions: docs/metrics.md, "Decision points".
 
-use crate::api::paging::{self, Page, PageRequest};
-use crate::api::research::{ResearchQuery, wants_csv};
+use crate::api::paging::{Page, PageRequest};
+use crate::api::research::{ResearchQuery, csv_or_json};
 use crate::auth::AuthUser;
 use crate::db::schema::{plan_events, steps};
 use crate::db::{self, DbConn, mrt, plans};
@@ -14,7 +14,6 @@ use crate::domain::reminders::ReminderKind;
 use crate::domain::research::{self, Arm};
 use crate::error::ApiResult;
 use crate::startup::AppState;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{Duration, NaiveDateTime, Timelike};
 use diesel::prelude::*;
@@ -285,17 +284,7 @@ pub async fn research_decisions(
         decision_rows_page(conn, &key, &rules, &page)
     })
     .await?;
-    if wants_csv(&req) {
-        let mut res = HttpResponse::Ok();
-        if let Some(next) = &rows.next {
-            res.insert_header((header::LINK, paging::next_link(&req, next)));
-        }
-        return Ok(res
-            .content_type("text/csv; charset=utf-8")
-            .body(to_csv(&rows.items)));
-    }
-    let body = ResearchDecisionPage::from(rows);
-    Ok(paging::reply(&req, &body, body.next.as_deref()))
+    Ok(csv_or_json(&req, rows, to_csv, ResearchDecisionPage::from))
 }
 
 #[cfg(test)]

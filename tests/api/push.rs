@@ -1049,16 +1049,7 @@ async fn run_micro_randomisation(backend: Backend) {
     .await
     .assert_status(201);
     dispatch(&app).await;
-    let rows = app
-        .get(
-            "/v1/research/decisions?limit=200",
-            Some(&w.researcher.token),
-        )
-        .await
-        .value()["items"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let rows = decisions(&app, &w.researcher).await;
     let none = rows
         .iter()
         .find(|r| r["unavailable_reason"] == "no_device")
@@ -1075,16 +1066,7 @@ async fn run_micro_randomisation(backend: Backend) {
     // Outcomes once their windows have passed: the decision 30 hours ago, a completion of the
     // resident's own step 2 hours after it.
     backdate_decisions_and_complete(&app, &w.resident_b).await;
-    let rows = app
-        .get(
-            "/v1/research/decisions?limit=200",
-            Some(&w.researcher.token),
-        )
-        .await
-        .value()["items"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let rows = decisions(&app, &w.researcher).await;
     let pb = rows
         .iter()
         .find(|r| r["kind"] == "new_step" && r["probability"] == json!(1.0))
@@ -1142,6 +1124,16 @@ async fn run_micro_randomisation(backend: Backend) {
             .iter()
             .any(|r| r["mrt_decisions"] == 1 && r["mrt_withheld"] == 1)
     );
+}
+
+/// Every decision row of the research export (one page of 200).
+async fn decisions(app: &TestApp, researcher: &Login) -> Vec<Value> {
+    app.get("/v1/research/decisions?limit=200", Some(&researcher.token))
+        .await
+        .value()["items"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn rows_text(rows: &[Value]) -> String {
