@@ -1,6 +1,7 @@
 //! The HTTP API: route registration (which is also its OpenAPI documentation), extractor
 //! configuration, and the answers for unknown routes and wrong methods.
 
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod behaviour;
@@ -162,7 +163,18 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(uploads::create_upload)
         .service(uploads::head_upload)
         .service(uploads::patch_upload)
-        .service(uploads::delete_upload);
+        .service(uploads::delete_upload)
+        .service(appointments::create_appointment)
+        .service(appointments::list_plan_appointments)
+        .service(appointments::get_appointment)
+        .service(appointments::update_appointment)
+        .service(appointments::cancel_appointment)
+        .service(appointments::record_appointment_outcome)
+        .service(appointments::my_appointments)
+        .service(appointments::get_my_appointment)
+        .service(appointments::confirm_my_appointment)
+        .service(appointments::request_appointment_move)
+        .service(appointments::my_appointment_calendar);
 }
 
 /// The complete OpenAPI document the service serves and `stapvoorstap openapi` prints.

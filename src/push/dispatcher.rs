@@ -92,6 +92,11 @@ pub fn texts(kind: ReminderKind, lang: Language) -> (&'static str, &'static str)
         (Account, false) => "Something changed in your account.",
         (DocumentQuestion, true) => "Er is een vraag over je stap.",
         (DocumentQuestion, false) => "There is a question about your step.",
+        // Never the place, the time or the subject: only that there is an appointment.
+        (AppointmentDayBefore, true) => "Je hebt morgen een afspraak.",
+        (AppointmentDayBefore, false) => "You have an appointment tomorrow.",
+        (AppointmentSoon, true) => "Je hebt straks een afspraak.",
+        (AppointmentSoon, false) => "You have an appointment soon.",
         // E-mail kinds never go out as a push; their texts are in `mail`.
         (StaffDigest | StaffCrisisMail, true) => "Kijk op je werklijst.",
         (StaffDigest | StaffCrisisMail, false) => "See your worklist.",
@@ -152,7 +157,8 @@ fn decide(
     if !to_staff && !row.crisis && !ctx.enabled {
         return Decision::Cancel("reminders_off");
     }
-    if !to_staff && !row.crisis && ctx.plan_at_risk {
+    // An appointment still helps a plan at risk: its reminders are not held back.
+    if !to_staff && !row.crisis && ctx.plan_at_risk && !is_appointment(kind) {
         return Decision::Cancel("plan_at_risk");
     }
     let at = reminders::earliest_send_time(
@@ -166,6 +172,14 @@ fn decide(
         return Decision::Defer(at);
     }
     Decision::Send
+}
+
+/// Appointment reminders: outside the step caps and the micro-randomised design.
+fn is_appointment(kind: ReminderKind) -> bool {
+    matches!(
+        kind,
+        ReminderKind::AppointmentDayBefore | ReminderKind::AppointmentSoon
+    )
 }
 
 /// Exponential backoff with jitter: 30 s doubling per attempt, at most an hour.
@@ -483,6 +497,8 @@ impl Dispatcher {
                 ReminderKind::DocumentQuestion.as_str(),
                 ReminderKind::CaseworkerCrisis.as_str(),
                 ReminderKind::CaseworkerEscalation.as_str(),
+                ReminderKind::AppointmentDayBefore.as_str(),
+                ReminderKind::AppointmentSoon.as_str(),
             ];
             let sent = notifications::recent_capped_sends(
                 &mut conn,
@@ -637,7 +653,8 @@ impl Dispatcher {
                     | ReminderKind::CaseworkerCrisis
                     | ReminderKind::Account
                     | ReminderKind::DocumentQuestion
-            );
+            )
+            && !is_appointment(kind);
         if let (true, Some(p)) = (nudge, ctx.send_probability) {
             let send = match row.mrt_send {
                 Some(decided) => decided,
