@@ -75,6 +75,8 @@ Errors are RFC 9457 `application/problem+json` documents with a stable `code`.",
         (name = "devices", description = "Push devices and reminder preferences"),
         (name = "my steps", description = "The resident's dosed steps, progress and history; work lists"),
         (name = "documents", description = "Photos and PDFs as evidence for steps: upload, review, download"),
+        (name = "appointments", description = "Appointments with a resident: plan, move, cancel, record (caseworkers)"),
+        (name = "my appointments", description = "The resident's appointments: see, confirm, ask to move, add to the calendar"),
     )
 )]
 pub struct ApiDoc;

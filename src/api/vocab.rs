@@ -27,6 +27,18 @@ fn texts<T: Serialize>(all: &[T]) -> Vec<String> {
 pub fn spec_enums() -> Vec<(&'static str, Vec<String>)> {
     vec![
         ("Arm", texts(Arm::ALL)),
+        (
+            "AppointmentKind",
+            texts(crate::domain::kinds::AppointmentKind::ALL),
+        ),
+        (
+            "AppointmentOutcome",
+            texts(crate::api::appointments::AppointmentOutcome::ALL),
+        ),
+        (
+            "AppointmentStatus",
+            texts(crate::domain::kinds::AppointmentStatus::ALL),
+        ),
         ("AuditAction", texts(AuditAction::ALL)),
         ("AuditActorRole", texts(AuditActorRole::ALL)),
         ("AuditObject", texts(AuditObject::ALL)),
