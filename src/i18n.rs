@@ -369,6 +369,16 @@ pub fn worklist_kind_name(kind: crate::domain::worklist::WorklistKind) -> [&'sta
             "Langer dan 90 dagen in stabilisatie",
             "Over 90 days in stabilisation",
         ],
+        K::AppointmentToday => ["Afspraken vandaag", "Appointments today"],
+        K::AppointmentUnconfirmed => [
+            "Afspraken nog niet bevestigd",
+            "Appointments not yet confirmed",
+        ],
+        K::AppointmentMoveRequested => [
+            "Vragen om een afspraak te verzetten",
+            "Requests to move an appointment",
+        ],
+        K::AppointmentMissed => ["Gemiste afspraken", "Missed appointments"],
     }
 }
 

@@ -601,6 +601,8 @@ mod tests {
             (DocumentQuestion,     false,  false,            true),
             (StaffDigest,          false,  false,            false),
             (StaffCrisisMail,      false,  false,            false),
+            (AppointmentDayBefore, false,  false,            true),
+            (AppointmentSoon,      false,  false,            true),
         ];
         assert_eq!(cases.len(), ReminderKind::ALL.len());
         for (kind, normal, crisis, quiet) in cases {

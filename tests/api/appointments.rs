@@ -646,3 +646,227 @@ backend_test!(outcomes_feed_the_worklist_and_the_ladder, |app| {
     let kinds = event_kinds(&app, &w.caseworker_a, &plan_id).await;
     assert!(kinds.iter().any(|k| k == "appointment_missed"), "{kinds:?}");
 });
+
+async fn worklist_items(app: &TestApp, who: &Login, kind: &str) -> Vec<Value> {
+    let reply = app
+        .get(&format!("/v1/worklist?kind={kind}"), Some(&who.token))
+        .await;
+    reply.assert_status(200);
+    reply.value()["items"].as_array().unwrap().clone()
+}
+
+backend_test!(appointments_reach_the_worklist_of_their_team_only, |app| {
+    let w = app.world().await;
+    let plan_id = make_plan(&app, &w.caseworker_a, &w.resident_a).await;
+    let soon = (Utc::now() + Duration::hours(30)).to_rfc3339();
+    let unconfirmed = plan_appointment(
+        &app,
+        &w.caseworker_a,
+        &plan_id,
+        json!({"starts_at": soon, "duration_minutes": 30, "kind": "phone"}),
+    )
+    .await;
+    let moving = plan_appointment(
+        &app,
+        &w.caseworker_a,
+        &plan_id,
+        json!({"starts_at": start_in(6), "duration_minutes": 30, "kind": "office"}),
+    )
+    .await;
+    let missed = plan_appointment(
+        &app,
+        &w.caseworker_a,
+        &plan_id,
+        json!({"starts_at": start_in(6), "duration_minutes": 30, "kind": "office"}),
+    )
+    .await;
+    // Far ahead and unconfirmed: not yet on the list.
+    let u = worklist_items(&app, &w.caseworker_a, "appointment_unconfirmed").await;
+    assert_eq!(u.len(), 1, "{u:?}");
+    assert_eq!(u[0]["appointment_id"], unconfirmed["id"]);
+    assert!(u[0]["starts_at"].is_string());
+    // Once confirmed it leaves the list.
+    let uid = unconfirmed["id"].as_str().unwrap();
+    app.post(
+        &format!("/v1/me/appointments/{uid}/confirm"),
+        Some(&w.resident_a.token),
+        &Value::Null,
+    )
+    .await
+    .assert_status(200);
+    assert!(
+        worklist_items(&app, &w.caseworker_a, "appointment_unconfirmed")
+            .await
+            .is_empty()
+    );
+
+    let mid = moving["id"].as_str().unwrap();
+    app.post(
+        &format!("/v1/me/appointments/{mid}/move-request"),
+        Some(&w.resident_a.token),
+        &json!({"reason": "Ik moet werken"}),
+    )
+    .await
+    .assert_status(200);
+    let m = worklist_items(&app, &w.caseworker_a, "appointment_move_requested").await;
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0]["appointment_id"], moving["id"]);
+    assert_eq!(m[0]["reason"], "Ik moet werken");
+
+    // Today's appointment (its start moved to now: still today, waiting for its outcome).
+    let xid = missed["id"].as_str().unwrap().to_owned();
+    start_in_past(&app, &xid, 0).await;
+    let today_items = worklist_items(&app, &w.caseworker_a, "appointment_today").await;
+    // Right after midnight the start may fall on yesterday; then it is none of today's.
+    let local_today = Utc::now()
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .date_naive();
+    if (Utc::now() - Duration::minutes(1))
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .date_naive()
+        == local_today
+    {
+        assert_eq!(today_items.len(), 1, "{today_items:?}");
+    }
+    app.post(
+        &format!("/v1/appointments/{xid}/outcome"),
+        Some(&w.caseworker_a.token),
+        &json!({"outcome": "missed"}),
+    )
+    .await
+    .assert_status(200);
+    let x = worklist_items(&app, &w.caseworker_a, "appointment_missed").await;
+    assert_eq!(x.len(), 1, "{x:?}");
+    assert_eq!(x[0]["appointment_id"], missed["id"]);
+    let all = app
+        .get("/v1/worklist", Some(&w.caseworker_a.token))
+        .await
+        .value();
+    assert_eq!(all["counts"]["appointment_missed"], 1);
+    assert_eq!(all["counts"]["appointment_move_requested"], 1);
+    assert_eq!(all["counts"]["appointment_today"], 0);
+    // The resident is active again: the miss has been seen to.
+    let current = app
+        .get("/v1/me/steps/current", Some(&w.resident_a.token))
+        .await
+        .value();
+    let step = current["steps"][0]["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/v1/me/steps/{step}/help"),
+        Some(&w.resident_a.token),
+        &Value::Null,
+    )
+    .await
+    .assert_status(200);
+    assert!(
+        worklist_items(&app, &w.caseworker_a, "appointment_missed")
+            .await
+            .is_empty()
+    );
+
+    // Another team sees none of it.
+    let other = app
+        .get("/v1/worklist", Some(&w.caseworker_b.token))
+        .await
+        .value();
+    for k in [
+        "appointment_move_requested",
+        "appointment_missed",
+        "appointment_unconfirmed",
+    ] {
+        assert_eq!(other["counts"][k], 0, "{other}");
+    }
+});
+
+/// Makes every pending reminder of `user_id` due now.
+async fn make_due(app: &TestApp, user_id: &str) {
+    let pool = app.state.pool.clone();
+    let id = user_id.to_owned();
+    actix_web::web::block(move || {
+        use diesel::prelude::*;
+        use stapvoorstap::db::schema::notifications as n;
+        let now = stapvoorstap::db::now() - Duration::seconds(1);
+        diesel::update(
+            n::table
+                .filter(n::user_id.eq(id))
+                .filter(n::state.eq("pending")),
+        )
+        .set((n::due_at.eq(now), n::next_attempt_at.eq(now)))
+        .execute(&mut pool.get().unwrap())
+        .unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+async fn run_generic_pushes_outside_the_caps(backend: crate::helpers::Backend) {
+    use crate::push::{check_payloads, dispatch, push_app, register_device};
+    let Some((app, fake, _dir)) = push_app(backend, |s| {
+        s.reminder_daily_cap = 1;
+        s.reminder_weekly_cap = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let w = app.world().await;
+    register_device(&app, &w.resident_a, "token-a").await;
+    let plan_id = make_plan(&app, &w.caseworker_a, &w.resident_a).await;
+    // The new-step push uses the day's (and the week's) only capped slot.
+    dispatch(&app).await;
+    assert_eq!(fake.messages().len(), 1);
+    plan_appointment(
+        &app,
+        &w.caseworker_a,
+        &plan_id,
+        json!({
+            "starts_at": start_in(4),
+            "duration_minutes": 30,
+            "kind": "office",
+            "place": "Kaatstraat 12",
+            "bring": "Aanmaning van de deurwaarder",
+        }),
+    )
+    .await;
+    make_due(&app, &w.resident_a.id).await;
+    dispatch(&app).await;
+    let messages = fake.messages();
+    let kinds: Vec<&str> = messages
+        .iter()
+        .map(|m| m["message"]["data"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| k.starts_with("appointment_"))
+            .count(),
+        2,
+        "both appointment reminders go out despite the full caps: {kinds:?}"
+    );
+    let bodies: Vec<&str> = messages
+        .iter()
+        .map(|m| m["message"]["notification"]["body"].as_str().unwrap())
+        .collect();
+    assert!(
+        bodies.contains(&"Je hebt morgen een afspraak."),
+        "{bodies:?}"
+    );
+    assert!(
+        bodies.contains(&"Je hebt straks een afspraak."),
+        "{bodies:?}"
+    );
+    check_payloads(
+        &messages,
+        &["Kaatstraat", "deurwaarder", "Aanmaning", "Fatima", "office"],
+    );
+}
+
+#[actix_web::test]
+async fn appointment_pushes_are_generic_and_outside_the_caps_sqlite() {
+    run_generic_pushes_outside_the_caps(crate::helpers::Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn appointment_pushes_are_generic_and_outside_the_caps_postgres() {
+    run_generic_pushes_outside_the_caps(crate::helpers::Backend::Postgres).await;
+}
