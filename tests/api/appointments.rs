@@ -870,3 +870,84 @@ async fn appointment_pushes_are_generic_and_outside_the_caps_sqlite() {
 async fn appointment_pushes_are_generic_and_outside_the_caps_postgres() {
     run_generic_pushes_outside_the_caps(crate::helpers::Backend::Postgres).await;
 }
+
+backend_test!(research_counts_appointments_without_their_words, |app| {
+    let w = app.world().await;
+    let plan_id = make_plan(&app, &w.caseworker_a, &w.resident_a).await;
+    let mut ids = Vec::new();
+    for d in [2, 3, 4, 5] {
+        let a = plan_appointment(
+            &app,
+            &w.caseworker_a,
+            &plan_id,
+            json!({"starts_at": start_in(d), "duration_minutes": 30, "kind": "office", "place": "Geheimstraat 1"}),
+        )
+        .await;
+        ids.push(a["id"].as_str().unwrap().to_owned());
+    }
+    // One moved twice, one cancelled, one attended, one missed (the moved one stays planned).
+    for (tag, day) in [("\"1\"", 8), ("\"2\"", 9)] {
+        app.send(
+            app.client
+                .patch(app.url(&format!("/v1/appointments/{}", ids[0])))
+                .bearer_auth(&w.caseworker_a.token)
+                .header("If-Match", tag)
+                .json(&json!({"starts_at": start_in(day), "reason": "Vakantie"})),
+        )
+        .await
+        .assert_status(200);
+    }
+    app.post(
+        &format!("/v1/appointments/{}/cancel", ids[1]),
+        Some(&w.caseworker_a.token),
+        &json!({"reason": "Vertrouwelijke reden"}),
+    )
+    .await
+    .assert_status(200);
+    for (id, outcome) in [(&ids[2], "attended"), (&ids[3], "missed")] {
+        start_in_past(&app, id, 3).await;
+        app.post(
+            &format!("/v1/appointments/{id}/outcome"),
+            Some(&w.caseworker_a.token),
+            &json!({"outcome": outcome}),
+        )
+        .await
+        .assert_status(200);
+    }
+    let reply = app
+        .get("/v1/research/plans", Some(&w.researcher.token))
+        .await;
+    reply.assert_status(200);
+    let text = reply.text();
+    for needle in [
+        "Geheimstraat",
+        "Vakantie",
+        "Vertrouwelijke",
+        plan_id.as_str(),
+    ] {
+        assert!(!text.contains(needle), "research data contains {needle:?}");
+    }
+    let rows = reply.value()["items"].clone();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["appointments_planned"] == 4)
+        .expect("the plan's row");
+    assert_eq!(row["appointments_attended"], 1);
+    assert_eq!(row["appointments_missed"], 1);
+    assert_eq!(row["appointments_cancelled"], 1);
+    assert_eq!(row["appointments_moved"], 2);
+    let csv = app
+        .send(
+            app.client
+                .get(app.url("/v1/research/plans"))
+                .bearer_auth(&w.researcher.token)
+                .header("Accept", "text/csv"),
+        )
+        .await
+        .text();
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",appointments_planned,appointments_attended,appointments_missed,appointments_cancelled,appointments_moved"), "{header}");
+    assert!(csv.lines().any(|l| l.ends_with(",4,1,1,1,2")), "{csv}");
+});
