@@ -935,6 +935,26 @@ fn my_view(
     })
 }
 
+/// The resident's next appointment still to come, if any (for the home screen and the road).
+pub fn next_appointment_of(
+    conn: &mut DbConn,
+    rules: &ReminderRules,
+    auth: &AuthUser,
+) -> ApiResult<Option<MyAppointmentResponse>> {
+    let now = Utc::now();
+    let next = adb::list_for_resident(conn, &auth.id)?
+        .into_iter()
+        .filter(|a| status_of(a) == AppointmentStatus::Planned && db::utc(ends(a)) > now)
+        .min_by_key(|a| (a.starts_at, a.id.clone()));
+    match next {
+        Some(a) => {
+            let ctx = my_context(conn, rules, auth)?;
+            Ok(Some(my_view(conn, &a, &ctx, now)?))
+        }
+        None => Ok(None),
+    }
+}
+
 /// The resident's own appointment, else 404.
 fn my_appointment(conn: &mut DbConn, auth: &AuthUser, id: &str) -> ApiResult<AppointmentRow> {
     adb::find_appointment(conn, id)?

@@ -21,6 +21,7 @@ pub mod plans;
 pub mod privacy;
 pub mod research;
 pub mod residents;
+pub mod road;
 pub mod steps;
 pub mod steps_view;
 pub mod teams;
@@ -176,7 +177,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(appointments::get_my_appointment)
         .service(appointments::confirm_my_appointment)
         .service(appointments::request_appointment_move)
-        .service(appointments::my_appointment_calendar);
+        .service(appointments::my_appointment_calendar)
+        .service(road::my_road);
 }
 
 /// The complete OpenAPI document the service serves and `stapvoorstap openapi` prints.

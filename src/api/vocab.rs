@@ -69,6 +69,15 @@ pub fn spec_enums() -> Vec<(&'static str, Vec<String>)> {
         ),
         ("PulseKind", texts(PulseKind::ALL)),
         ("ReminderKind", texts(ReminderKind::ALL)),
+        (
+            "RoadContactRole",
+            texts(crate::api::road::RoadContactRole::ALL),
+        ),
+        ("RoadPhaseKey", texts(crate::api::road::RoadPhaseKey::ALL)),
+        (
+            "RoadPhaseState",
+            texts(crate::api::road::RoadPhaseState::ALL),
+        ),
         ("ReminderState", texts(ReminderState::ALL)),
         ("ReviewState", texts(ReviewState::ALL)),
         ("Role", texts(Role::ALL)),

@@ -15,6 +15,9 @@ diesel::table! {
         created_at -> Timestamp,
         arm_policy -> Text,
         reminder_send_probability -> Nullable<Double>,
+        contact_phone -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        contact_hours -> Nullable<Text>,
     }
 }
 

@@ -951,3 +951,90 @@ backend_test!(research_counts_appointments_without_their_words, |app| {
     assert!(header.ends_with(",appointments_planned,appointments_attended,appointments_missed,appointments_cancelled,appointments_moved"), "{header}");
     assert!(csv.lines().any(|l| l.ends_with(",4,1,1,1,2")), "{csv}");
 });
+
+backend_test!(the_road_shows_phases_open_criteria_and_people, |app| {
+    let w = app.world().await;
+    // No plan yet: nothing to show.
+    app.get("/v1/me/road", Some(&w.resident_a.token))
+        .await
+        .assert_problem(404, "not_found");
+    let plan_id = make_plan(&app, &w.caseworker_a, &w.resident_a).await;
+    // The team says how residents reach it.
+    let team = app
+        .method_json(
+            reqwest::Method::PATCH,
+            &format!("/v1/teams/{}", w.team_a),
+            Some(&w.admin.token),
+            &json!({"contact_phone": "030 123 45 67", "contact_email": "noord@buurtteam.example", "contact_hours": "Maandag tot en met vrijdag, 9:00 tot 17:00"}),
+        )
+        .await;
+    team.assert_status(200);
+    assert_eq!(team.value()["contact_phone"], "030 123 45 67");
+    app.method_json(
+        reqwest::Method::PATCH,
+        &format!("/v1/teams/{}", w.team_a),
+        Some(&w.admin.token),
+        &json!({"contact_email": "geen adres"}),
+    )
+    .await
+    .assert_status(422);
+    plan_appointment(
+        &app,
+        &w.caseworker_a,
+        &plan_id,
+        json!({"starts_at": start_in(3), "duration_minutes": 30, "kind": "office"}),
+    )
+    .await;
+
+    let reply = app.get("/v1/me/road", Some(&w.resident_a.token)).await;
+    reply.assert_status(200);
+    let v = reply.value();
+    let phases: Vec<(&str, &str)> = v["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["key"].as_str().unwrap(), p["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        phases,
+        [("stabilisation", "current"), ("debt_arrangement", "next")]
+    );
+    assert_eq!(v["phases"][0]["name"], "Rust en overzicht");
+    assert_eq!(v["usual_weeks"], 13, "from the shipped template");
+    assert_eq!(v["criteria_total"], 8);
+    assert_eq!(v["ready_for_next_phase"], false);
+    let open = v["open_criteria"].as_array().unwrap();
+    assert!(!open.is_empty());
+    assert_eq!(
+        open.len() as u64 + v["criteria_met"].as_u64().unwrap(),
+        8,
+        "{v}"
+    );
+    assert!(
+        open.iter()
+            .all(|c| c["code"].as_str().unwrap().starts_with('E'))
+    );
+    assert_eq!(v["days_in_phase"], 0);
+    assert_eq!(v["contacts"][0]["role"], "caseworker");
+    assert_eq!(v["contacts"][0]["first_name"], "Test");
+    assert_eq!(v["team"]["name"], "Buurtteam Noord");
+    assert_eq!(v["team"]["phone"], "030 123 45 67");
+    assert_eq!(
+        v["team"]["hours"],
+        "Maandag tot en met vrijdag, 9:00 tot 17:00"
+    );
+    assert_eq!(v["next_appointment"]["kind"], "office");
+    // Staff have no road.
+    app.get("/v1/me/road", Some(&w.caseworker_a.token))
+        .await
+        .assert_problem(403, "forbidden");
+    // The other resident's road knows nothing of this one.
+    let plan_b = make_plan(&app, &w.caseworker_b, &w.resident_b).await;
+    let b = app
+        .get("/v1/me/road", Some(&w.resident_b.token))
+        .await
+        .value();
+    assert_eq!(b["next_appointment"], Value::Null);
+    assert_eq!(b["team"]["phone"], Value::Null);
+    let _ = plan_b;
+});

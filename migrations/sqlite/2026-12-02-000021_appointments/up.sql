@@ -28,3 +28,8 @@ CREATE TABLE appointments (
 CREATE INDEX appointments_plan ON appointments (plan_id, starts_at, id);
 CREATE INDEX appointments_resident ON appointments (resident_id, starts_at);
 CREATE INDEX appointments_team_status ON appointments (team_id, status, starts_at);
+
+-- How residents reach their team ("what happens next"), as the team set it.
+ALTER TABLE teams ADD COLUMN contact_phone TEXT;
+ALTER TABLE teams ADD COLUMN contact_email TEXT;
+ALTER TABLE teams ADD COLUMN contact_hours TEXT;
