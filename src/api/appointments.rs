@@ -382,7 +382,7 @@ fn check_steps(conn: &mut DbConn, plan_id: &str, ids: &[Uuid]) -> ApiResult<Stri
         if out.contains(&id) {
             continue;
         }
-        if !plans::find_step(conn, &id)?.is_some_and(|s| s.plan_id == plan_id) {
+        if plans::find_step(conn, &id)?.is_none_or(|s| s.plan_id != plan_id) {
             return Err(ApiError::invalid("step_ids", Msg::DependsOnThisPlan));
         }
         out.push(id);
