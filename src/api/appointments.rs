@@ -1153,7 +1153,7 @@ pub async fn request_appointment_move(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Appointment id")),
     responses(
-        (status = 200, description = "The calendar file", body = String, content_type = "text/calendar", headers(
+        (status = 200, description = "The calendar file", body = Vec<u8>, content_type = "text/calendar", headers(
             ("Content-Disposition" = String, description = "`attachment; filename=\"afspraak.ics\"`"),
         )),
         (status = 404, description = "No such appointment of yours", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -163,8 +163,7 @@ pub struct WorklistItem {
     pub due_at: Option<DateTime<Utc>>,
     /// Whether `due_at` has passed.
     pub overdue: bool,
-    /// `snoozed`: the reason key (`SnoozeReason`); `appointment_move_requested`: the
-    /// resident's reason in their words; otherwise `null`.
+    /// `snoozed`: the reason key (`SnoozeReason`); otherwise `null`.
     #[schema(example = "waiting_for_post")]
     pub reason: Option<String>,
     /// `snoozed`: the day the step comes back.
@@ -180,6 +179,9 @@ pub struct WorklistItem {
     pub appointment_id: Option<Uuid>,
     /// That appointment's start.
     pub starts_at: Option<DateTime<Utc>>,
+    /// `appointment_move_requested`: the resident's reason, in their words.
+    #[schema(example = "Ik moet die dag werken")]
+    pub move_request_reason: Option<String>,
 }
 
 /// The worklist: counts per kind and a page of items, most urgent first.
@@ -255,6 +257,7 @@ pub fn build_worklist(
         owner_id: None,
         appointment_id: None,
         starts_at: None,
+        move_request_reason: None,
     };
 
     for s in &steps {
@@ -362,7 +365,7 @@ pub fn build_worklist(
         it.appointment_id = Some(parse_id(&a.id));
         it.starts_at = Some(db::utc(a.starts_at));
         if kind == WorklistKind::AppointmentMoveRequested {
-            it.reason = a.move_request_reason.clone();
+            it.move_request_reason = a.move_request_reason.clone();
         }
         items.push(it);
     }

@@ -711,7 +711,8 @@ backend_test!(appointments_reach_the_worklist_of_their_team_only, |app| {
     let m = worklist_items(&app, &w.caseworker_a, "appointment_move_requested").await;
     assert_eq!(m.len(), 1);
     assert_eq!(m[0]["appointment_id"], moving["id"]);
-    assert_eq!(m[0]["reason"], "Ik moet werken");
+    assert_eq!(m[0]["move_request_reason"], "Ik moet werken");
+    assert_eq!(m[0]["reason"], Value::Null);
 
     // Today's appointment (its start moved to now: still today, waiting for its outcome).
     let xid = missed["id"].as_str().unwrap().to_owned();
