@@ -356,6 +356,14 @@ pub struct Settings {
     #[arg(long, env = "REMINDER_DUE_SOON_BEFORE", value_name = "REMINDER_DUE_SOON_BEFORE", default_value = "1d", value_parser = parse_duration, global = true)]
     pub reminder_due_soon_before: Duration,
 
+    /// Local hour (0–23, the resident's time zone) of the reminder the day before an appointment.
+    #[arg(long, env = "APPOINTMENT_REMINDER_DAY_BEFORE_HOUR", value_name = "APPOINTMENT_REMINDER_DAY_BEFORE_HOUR", default_value_t = 18, value_parser = clap::value_parser!(u32).range(0..=23), global = true)]
+    pub appointment_reminder_day_before_hour: u32,
+
+    /// How long before an appointment the short "soon" reminder comes (`0s`: none).
+    #[arg(long, env = "APPOINTMENT_REMINDER_BEFORE", value_name = "APPOINTMENT_REMINDER_BEFORE", default_value = "2h", value_parser = parse_duration, global = true)]
+    pub appointment_reminder_before: Duration,
+
     /// Inactivity after which the resident gets one gentle nudge.
     #[arg(long, env = "REMINDER_INACTIVITY_AFTER", value_name = "REMINDER_INACTIVITY_AFTER", default_value = "7d", value_parser = parse_duration, global = true)]
     pub reminder_inactivity_after: Duration,
@@ -613,6 +621,8 @@ impl Settings {
             web_push_allowed_origins: crate::push::webpush::DEFAULT_ALLOWED_ORIGINS.into(),
             reminder_tick: Duration::from_secs(30),
             reminder_due_soon_before: Duration::from_secs(24 * 3600),
+            appointment_reminder_day_before_hour: 18,
+            appointment_reminder_before: Duration::from_secs(2 * 3600),
             reminder_inactivity_after: Duration::from_secs(7 * 24 * 3600),
             reminder_escalate_after: Duration::from_secs(14 * 24 * 3600),
             reminder_at_risk_after: Duration::from_secs(21 * 24 * 3600),

@@ -334,6 +334,14 @@ pub enum Msg {
     MailFooter,
     MailCrisisSubject,
     MailCrisisBody,
+    /// An RFC 3339 date-time with offset is expected.
+    DateTimeFormat,
+    /// The appointment is cancelled or recorded.
+    AppointmentNotPlanned,
+    /// The appointment has not started.
+    AppointmentNotStarted,
+    /// The appointment has started or passed.
+    AppointmentPassed,
 }
 
 /// The Dutch and English name of a worklist kind (the digest's lines, the vocabulary).
@@ -361,6 +369,16 @@ pub fn worklist_kind_name(kind: crate::domain::worklist::WorklistKind) -> [&'sta
             "Langer dan 90 dagen in stabilisatie",
             "Over 90 days in stabilisation",
         ],
+        K::AppointmentToday => ["Afspraken vandaag", "Appointments today"],
+        K::AppointmentUnconfirmed => [
+            "Afspraken nog niet bevestigd",
+            "Appointments not yet confirmed",
+        ],
+        K::AppointmentMoveRequested => [
+            "Vragen om een afspraak te verzetten",
+            "Requests to move an appointment",
+        ],
+        K::AppointmentMissed => ["Gemiste afspraken", "Missed appointments"],
     }
 }
 
@@ -920,6 +938,22 @@ impl Msg {
                 "Er is een spoedstap open gezet bij een inwoner van je team. Zorg dat er binnen 3 werkdagen iets gebeurt.",
                 "An urgent step has opened for a resident of your team. Make sure something happens within 3 working days.",
             ),
+            DateTimeFormat => fixed(
+                "Schrijf datum en tijd met de tijdzone, bijvoorbeeld 2026-12-10T10:30:00+01:00.",
+                "Write an RFC 3339 date and time with offset, e.g. 2026-12-10T10:30:00+01:00.",
+            ),
+            AppointmentNotPlanned => fixed(
+                "Deze afspraak is afgezegd of al afgerond.",
+                "This appointment was cancelled or its outcome is recorded.",
+            ),
+            AppointmentNotStarted => fixed(
+                "Deze afspraak is nog niet begonnen.",
+                "This appointment has not started yet.",
+            ),
+            AppointmentPassed => fixed(
+                "Deze afspraak is al begonnen of voorbij.",
+                "This appointment has already started or passed.",
+            ),
             DoneNotInPlan { key } => made(
                 format!(
                     "De stap {key} hoort niet bij dit plan (n.v.t. of niet gekozen). Kies hem eerst, of haal hem weg bij 'gedaan in het gesprek'."
@@ -1153,6 +1187,10 @@ mod tests {
             MailFooter,
             MailCrisisSubject,
             MailCrisisBody,
+            DateTimeFormat,
+            AppointmentNotPlanned,
+            AppointmentNotStarted,
+            AppointmentPassed,
         ]
     }
 
@@ -1311,10 +1349,14 @@ mod tests {
             MailFooter => 147,
             MailCrisisSubject => 148,
             MailCrisisBody => 149,
+            DateTimeFormat => 150,
+            AppointmentNotPlanned => 151,
+            AppointmentNotStarted => 152,
+            AppointmentPassed => 153,
         }
     }
 
-    const MESSAGES: usize = 150;
+    const MESSAGES: usize = 154;
 
     #[test]
     fn every_message_has_a_dutch_and_an_english_text() {

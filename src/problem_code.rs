@@ -78,6 +78,9 @@ problem_codes! {
     IdempotencyKeyReused = "idempotency_key_reused", 409, "The `Idempotency-Key` was used for a different request.";
     StepTakesNoDocuments = "step_takes_no_documents", 409, "This step does not ask for a document.";
     DocumentReviewed = "document_reviewed", 409, "The document has been reviewed already.";
+    AppointmentNotPlanned = "appointment_not_planned", 409, "The appointment was cancelled or its outcome recorded; it cannot change like this.";
+    AppointmentNotStarted = "appointment_not_started", 409, "The appointment has not started yet, so whether it took place cannot be recorded.";
+    AppointmentPassed = "appointment_passed", 409, "The appointment has already started or passed.";
     PreconditionFailed = "precondition_failed", 412, "`If-Match` does not match: the resource changed; fetch it again.";
     PayloadTooLarge = "payload_too_large", 413, "The body is larger than the operation's limit.";
     InvalidTusHeader = "invalid_tus_header", 400, "A tus header (`Upload-Length`, `Upload-Offset`, …) is missing or not a whole number; `detail` names it.";

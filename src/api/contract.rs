@@ -136,6 +136,11 @@ fn binary_content(content: &mut Value) {
                 "format": "binary",
                 "contentMediaType": media_type,
             });
+            // An appointment's calendar file: a few short, bounded texts (place 200, bring 500
+            // characters, escaped and folded) in a fixed frame.
+            if media_type == "text/calendar" {
+                schema["maxLength"] = json!(8192);
+            }
         }
     }
 }
@@ -328,6 +333,13 @@ fn header_limits(name: &str, header: &mut Value) {
         }
         "Cache-Control" => {
             schema.insert("maxLength".into(), json!(32));
+        }
+        "Content-Disposition" => {
+            schema.insert("maxLength".into(), json!(64));
+            schema.insert(
+                "pattern".into(),
+                json!("^attachment; filename=\"[a-z0-9._-]+\"$"),
+            );
         }
         "Document-Id" => {
             schema.insert("format".into(), json!("uuid"));
@@ -719,6 +731,49 @@ fn table() -> Vec<(&'static str, &'static str, Limit)> {
             Pattern(1, MAX_KEY_LEN, SEGMENT_KEY),
         ),
         ("PreviewStepResponse", "title", Len(1, MAX_TITLE_CHARS)),
+        // Appointments and the road.
+        ("AppointmentPage", "next", Pattern(1, CURSOR_MAX, CURSOR)),
+        ("AppointmentPage", "items", Items(MAX_LIMIT as usize)),
+        ("MyAppointmentPage", "next", Pattern(1, CURSOR_MAX, CURSOR)),
+        ("MyAppointmentPage", "items", Items(MAX_LIMIT as usize)),
+        ("AppointmentReasonRequest", "reason", Len(1, 300)),
+        ("CreateAppointmentRequest", "place", Len(1, 200)),
+        ("CreateAppointmentRequest", "bring", Len(1, 500)),
+        ("CreateAppointmentRequest", "step_ids", Items(20)),
+        ("UpdateAppointmentRequest", "place", Len(1, 200)),
+        ("UpdateAppointmentRequest", "bring", Len(1, 500)),
+        ("UpdateAppointmentRequest", "reason", Len(1, 300)),
+        ("UpdateAppointmentRequest", "step_ids", Items(20)),
+        ("AppointmentResponse", "place", Len(1, 200)),
+        ("AppointmentResponse", "bring", Len(1, 500)),
+        ("AppointmentResponse", "status_reason", Len(1, 300)),
+        ("AppointmentResponse", "move_request_reason", Len(1, 300)),
+        ("AppointmentResponse", "step_ids", Items(20)),
+        ("MyAppointmentResponse", "place", Len(1, 200)),
+        ("MyAppointmentResponse", "bring", Len(1, 500)),
+        ("MyAppointmentResponse", "steps", Items(20)),
+        ("MyAppointmentResponse", "team_name", Len(0, 100)),
+        ("MyAppointmentResponse", "with_first_name", Len(0, 100)),
+        ("AppointmentStep", "title", Len(0, MAX_TITLE_CHARS)),
+        ("WorklistItem", "move_request_reason", Len(1, 300)),
+        ("RoadContact", "first_name", Len(0, 100)),
+        ("RoadCriterion", "code", Pattern(2, 2, "^E[1-8]$")),
+        ("RoadCriterion", "name", Len(1, 200)),
+        ("RoadPhase", "name", Len(1, 80)),
+        ("RoadPhase", "description", Len(1, 300)),
+        ("RoadResponse", "phases", Items(2)),
+        ("RoadResponse", "open_criteria", Items(8)),
+        ("RoadResponse", "contacts", Items(MAX_ITEMS + 1)),
+        ("RoadTeam", "name", Len(0, 100)),
+        ("RoadTeam", "phone", Len(1, 40)),
+        ("RoadTeam", "email", Len(1, 254)),
+        ("RoadTeam", "hours", Len(1, 200)),
+        ("TeamResponse", "contact_phone", Len(1, 40)),
+        ("TeamResponse", "contact_email", Len(1, 254)),
+        ("TeamResponse", "contact_hours", Len(1, 200)),
+        ("UpdateTeamRequest", "contact_phone", Len(1, 40)),
+        ("UpdateTeamRequest", "contact_email", Len(1, 254)),
+        ("UpdateTeamRequest", "contact_hours", Len(1, 200)),
         // Problems.
         ("Problem", "status", Range(400, 599)),
         ("FieldError", "field", Len(1, FIELD_TEXT_MAX)),

@@ -43,6 +43,8 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("delete", "/v1/me/devices/{id}"),
     ("put", "/v1/me/notification-preferences"),
     ("post", "/v1/steps/{id}/complete"),
+    ("post", "/v1/me/appointments/{id}/confirm"),
+    ("post", "/v1/me/appointments/{id}/move-request"),
 ];
 
 /// Description of the header parameter in the spec.

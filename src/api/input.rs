@@ -18,7 +18,7 @@ use serde_json::Value;
 
 /// JSON fields holding multi-line free text: a string under one of these keys (at any depth,
 /// e.g. `description.nl`) may contain line feeds and tabs. Every other string is one line.
-pub const MULTILINE_FIELDS: &[&str] = &["description", "note"];
+pub const MULTILINE_FIELDS: &[&str] = &["description", "note", "bring"];
 
 /// What a string may contain.
 #[derive(Clone, Copy, PartialEq, Eq)]

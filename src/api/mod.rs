@@ -1,6 +1,7 @@
 //! The HTTP API: route registration (which is also its OpenAPI documentation), extractor
 //! configuration, and the answers for unknown routes and wrong methods.
 
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod behaviour;
@@ -22,6 +23,7 @@ pub mod privacy;
 pub mod research;
 pub mod research_decisions;
 pub mod residents;
+pub mod road;
 pub mod steps;
 pub mod steps_view;
 pub mod teams;
@@ -76,6 +78,8 @@ Errors are RFC 9457 `application/problem+json` documents with a stable `code`.",
         (name = "devices", description = "Push devices and reminder preferences"),
         (name = "my steps", description = "The resident's dosed steps, progress and history; work lists"),
         (name = "documents", description = "Photos and PDFs as evidence for steps: upload, review, download"),
+        (name = "appointments", description = "Appointments with a resident: plan, move, cancel, record (caseworkers)"),
+        (name = "my appointments", description = "The resident's appointments: see, confirm, ask to move, add to the calendar"),
     )
 )]
 pub struct ApiDoc;
@@ -165,7 +169,19 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(uploads::create_upload)
         .service(uploads::head_upload)
         .service(uploads::patch_upload)
-        .service(uploads::delete_upload);
+        .service(uploads::delete_upload)
+        .service(appointments::create_appointment)
+        .service(appointments::list_plan_appointments)
+        .service(appointments::get_appointment)
+        .service(appointments::update_appointment)
+        .service(appointments::cancel_appointment)
+        .service(appointments::record_appointment_outcome)
+        .service(appointments::my_appointments)
+        .service(appointments::get_my_appointment)
+        .service(appointments::confirm_my_appointment)
+        .service(appointments::request_appointment_move)
+        .service(appointments::my_appointment_calendar)
+        .service(road::my_road);
 }
 
 /// The complete OpenAPI document the service serves and `stapvoorstap openapi` prints.

@@ -396,7 +396,7 @@ mod tests {
         names.extend(v.snooze_reasons.iter().map(|c| &c.name));
         names.extend(v.milestone_kinds.iter().map(|c| &c.name));
         names.extend(v.review_states.iter().map(|c| &c.name));
-        assert_eq!(v.worklist_kinds.len(), 9);
+        assert_eq!(v.worklist_kinds.len(), 13);
         assert_eq!(v.worklist_kinds[0].key.as_str(), "crisis", "worklist order");
         names.extend(v.worklist_kinds.iter().map(|c| &c.name));
         for n in names {

@@ -81,6 +81,16 @@ pub struct ResearchPlanRow {
     /// many of them the caseworker accepted.
     pub documents: u32,
     pub documents_accepted: u32,
+    /// Appointments planned with the resident (every one, whatever became of it).
+    pub appointments_planned: u32,
+    /// Of those, recorded as attended.
+    pub appointments_attended: u32,
+    /// Of those, recorded as missed.
+    pub appointments_missed: u32,
+    /// Of those, cancelled.
+    pub appointments_cancelled: u32,
+    /// Moves to another time (an appointment moved twice counts twice).
+    pub appointments_moved: u32,
 }
 
 fn days(from: chrono::NaiveDate, to: NaiveDateTime) -> i64 {
@@ -186,6 +196,11 @@ fn research_row(
             .filter(notifications::user_id.eq(&p.resident_id))
             // Reached the resident: a device accepted it (a retry to another may be pending).
             .filter(notifications::sent_at.is_not_null())
+            // Step reminders only: appointment reminders are counted with the appointments.
+            .filter(notifications::kind.ne_all([
+                crate::domain::reminders::ReminderKind::AppointmentDayBefore.as_str(),
+                crate::domain::reminders::ReminderKind::AppointmentSoon.as_str(),
+            ]))
             .select(notifications::sent_at.assume_not_null())
             .load(conn)?;
         let mrt: Vec<bool> = notifications::table
@@ -238,6 +253,17 @@ fn research_row(
             .filter(|a| a.0 == "alliance")
             .map(|a| a.1)
             .collect();
+        let appointments = research::appointment_counts(
+            &crate::db::appointments::list_outline_for_plans(conn, std::slice::from_ref(&p.id))?
+                .into_iter()
+                .map(|(_, status, moved)| {
+                    (
+                        parse_or(&status, crate::domain::kinds::AppointmentStatus::Cancelled),
+                        moved,
+                    )
+                })
+                .collect::<Vec<_>>(),
+        );
         let w = p.started_on.iso_week();
         Ok(ResearchPlanRow {
             plan: research::pseudonym(key, &p.id),
@@ -287,6 +313,11 @@ fn research_row(
             alliance_answers: count(alliance.len()),
             documents: doc_counts.0,
             documents_accepted: doc_counts.1,
+            appointments_planned: appointments.planned,
+            appointments_attended: appointments.attended,
+            appointments_missed: appointments.missed,
+            appointments_cancelled: appointments.cancelled,
+            appointments_moved: appointments.moved,
         })
     }
 }
@@ -310,7 +341,8 @@ fn to_csv(rows: &[ResearchPlanRow]) -> String {
 steps_total,steps_done,resident_steps_total,resident_steps_done,staff_steps_total,staff_steps_done,\
 volunteer_steps_total,volunteer_steps_done,median_hours_issue_to_completion,reminders_sent,mrt_decisions,mrt_withheld,\
 completions_within_24h_of_reminder,help_requests,days_to_E1,days_to_E2,days_to_E3,days_to_E4,days_to_E5,\
-days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_answers,documents,documents_accepted\n",
+days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_answers,documents,documents_accepted,appointments_planned,appointments_attended,\
+appointments_missed,appointments_cancelled,appointments_moved\n",
     );
     for r in rows {
         let crit: Vec<String> = gate::CRITERIA
@@ -325,7 +357,7 @@ days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_a
             })
             .collect();
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             r.plan,
             r.team,
             r.arm.as_str(),
@@ -356,6 +388,11 @@ days_to_E6,days_to_E7,days_to_E8,mood_mean,mood_answers,alliance_mean,alliance_a
             r.alliance_answers,
             r.documents,
             r.documents_accepted,
+            r.appointments_planned,
+            r.appointments_attended,
+            r.appointments_missed,
+            r.appointments_cancelled,
+            r.appointments_moved,
         ));
     }
     out

@@ -152,9 +152,21 @@ pub struct UpdateTeamRequest {
     #[serde(default, deserialize_with = "crate::api::double_option")]
     #[schema(value_type = Option<f64>, minimum = 0.0, maximum = 1.0)]
     pub reminder_send_probability: Option<Option<f64>>,
+    /// Phone number residents may call (1–40 characters); `null` removes it.
+    #[serde(default, deserialize_with = "crate::api::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub contact_phone: Option<Option<String>>,
+    /// E-mail address residents may write to; `null` removes it.
+    #[serde(default, deserialize_with = "crate::api::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub contact_email: Option<Option<String>>,
+    /// When the team can be reached, in plain words (1–200 characters); `null` removes it.
+    #[serde(default, deserialize_with = "crate::api::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub contact_hours: Option<Option<String>>,
 }
 
-/// Change a team's name or evaluation-arm policy (admin).
+/// Change a team's name, evaluation-arm policy or how residents reach it (admin).
 #[utoipa::path(
     tag = "teams",
     security(("bearer" = [])),
@@ -184,6 +196,16 @@ pub async fn update_team(
             crate::i18n::Msg::ProbabilityRange,
         ));
     }
+    let check = |field: &str, v: Option<Option<String>>, max: usize| {
+        v.map(|o| o.map(|t| validate::text(field, &t, 1, max)).transpose())
+            .transpose()
+    };
+    let phone = check("contact_phone", req.contact_phone, 40)?;
+    let email = req
+        .contact_email
+        .map(|o| o.map(|e| validate::email("contact_email", &e)).transpose())
+        .transpose()?;
+    let hours = check("contact_hours", req.contact_hours, 200)?;
     let team = db::run(&state.pool, move |conn| {
         use crate::db::schema::teams;
         use diesel::prelude::*;
@@ -204,6 +226,21 @@ pub async fn update_team(
         if let Some(p) = req.reminder_send_probability {
             diesel::update(teams::table.find(&id))
                 .set(teams::reminder_send_probability.eq(p))
+                .execute(conn)?;
+        }
+        if let Some(v) = phone {
+            diesel::update(teams::table.find(&id))
+                .set(teams::contact_phone.eq(v))
+                .execute(conn)?;
+        }
+        if let Some(v) = email {
+            diesel::update(teams::table.find(&id))
+                .set(teams::contact_email.eq(v))
+                .execute(conn)?;
+        }
+        if let Some(v) = hours {
+            diesel::update(teams::table.find(&id))
+                .set(teams::contact_hours.eq(v))
                 .execute(conn)?;
         }
         users::find_teams(conn, std::slice::from_ref(&id))?

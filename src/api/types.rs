@@ -22,6 +22,15 @@ pub struct TeamResponse {
     pub arm_policy: crate::domain::research::ArmPolicy,
     /// Micro-randomised reminders: probability a resident reminder is sent (absent: always).
     pub reminder_send_probability: Option<f64>,
+    /// How residents reach the team by phone (shown in "what happens next").
+    #[schema(example = "030 123 45 67")]
+    pub contact_phone: Option<String>,
+    /// The team's e-mail address for residents.
+    #[schema(example = "noord@buurtteam.example")]
+    pub contact_email: Option<String>,
+    /// When the team can be reached, in plain words.
+    #[schema(example = "Maandag tot en met vrijdag, 9:00 tot 17:00")]
+    pub contact_hours: Option<String>,
 }
 
 impl From<TeamRow> for TeamResponse {
@@ -32,6 +41,9 @@ impl From<TeamRow> for TeamResponse {
             created_at: utc(t.created_at),
             arm_policy: crate::domain::research::ArmPolicy::parse(&t.arm_policy),
             reminder_send_probability: t.reminder_send_probability,
+            contact_phone: t.contact_phone,
+            contact_email: t.contact_email,
+            contact_hours: t.contact_hours,
         }
     }
 }

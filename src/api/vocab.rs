@@ -31,6 +31,18 @@ pub fn spec_enums() -> Vec<(&'static str, Vec<String>)> {
             "UnavailableReason",
             texts(crate::api::research_decisions::UnavailableReason::ALL),
         ),
+        (
+            "AppointmentKind",
+            texts(crate::domain::kinds::AppointmentKind::ALL),
+        ),
+        (
+            "AppointmentOutcome",
+            texts(crate::api::appointments::AppointmentOutcome::ALL),
+        ),
+        (
+            "AppointmentStatus",
+            texts(crate::domain::kinds::AppointmentStatus::ALL),
+        ),
         ("AuditAction", texts(AuditAction::ALL)),
         ("AuditActorRole", texts(AuditActorRole::ALL)),
         ("AuditObject", texts(AuditObject::ALL)),
@@ -61,6 +73,15 @@ pub fn spec_enums() -> Vec<(&'static str, Vec<String>)> {
         ),
         ("PulseKind", texts(PulseKind::ALL)),
         ("ReminderKind", texts(ReminderKind::ALL)),
+        (
+            "RoadContactRole",
+            texts(crate::api::road::RoadContactRole::ALL),
+        ),
+        ("RoadPhaseKey", texts(crate::api::road::RoadPhaseKey::ALL)),
+        (
+            "RoadPhaseState",
+            texts(crate::api::road::RoadPhaseState::ALL),
+        ),
         ("ReminderState", texts(ReminderState::ALL)),
         ("ReviewState", texts(ReviewState::ALL)),
         ("Role", texts(Role::ALL)),

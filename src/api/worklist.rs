@@ -58,6 +58,14 @@ pub struct WorklistCounts {
     pub stabilisation_90: u32,
     /// Plans past 120 days in stabilisation.
     pub stabilisation_120: u32,
+    /// Appointments today.
+    pub appointment_today: u32,
+    /// Appointments in the next two days not yet confirmed.
+    pub appointment_unconfirmed: u32,
+    /// Requests to move an appointment.
+    pub appointment_move_requested: u32,
+    /// Missed appointments with no activity since.
+    pub appointment_missed: u32,
 }
 
 impl WorklistCounts {
@@ -72,6 +80,10 @@ impl WorklistCounts {
             WorklistKind::DocumentToReview => &mut self.document_to_review,
             WorklistKind::Stabilisation90 => &mut self.stabilisation_90,
             WorklistKind::Stabilisation120 => &mut self.stabilisation_120,
+            WorklistKind::AppointmentToday => &mut self.appointment_today,
+            WorklistKind::AppointmentUnconfirmed => &mut self.appointment_unconfirmed,
+            WorklistKind::AppointmentMoveRequested => &mut self.appointment_move_requested,
+            WorklistKind::AppointmentMissed => &mut self.appointment_missed,
         };
         *n += 1;
     }
@@ -87,6 +99,10 @@ impl WorklistCounts {
             + self.document_to_review
             + self.stabilisation_90
             + self.stabilisation_120
+            + self.appointment_today
+            + self.appointment_unconfirmed
+            + self.appointment_move_requested
+            + self.appointment_missed
     }
 
     /// (kind, count) in worklist order.
@@ -106,6 +122,10 @@ impl WorklistCounts {
                     WorklistKind::DocumentToReview => self.document_to_review,
                     WorklistKind::Stabilisation90 => self.stabilisation_90,
                     WorklistKind::Stabilisation120 => self.stabilisation_120,
+                    WorklistKind::AppointmentToday => self.appointment_today,
+                    WorklistKind::AppointmentUnconfirmed => self.appointment_unconfirmed,
+                    WorklistKind::AppointmentMoveRequested => self.appointment_move_requested,
+                    WorklistKind::AppointmentMissed => self.appointment_missed,
                 };
                 (k, n)
             })
@@ -155,6 +175,13 @@ pub struct WorklistItem {
     pub owner_type: Option<OwnerType>,
     /// The staff member or volunteer the step waits for (`waiting_for_staff`).
     pub owner_id: Option<Uuid>,
+    /// The appointment it is about (`appointment_*`).
+    pub appointment_id: Option<Uuid>,
+    /// That appointment's start.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// `appointment_move_requested`: the resident's reason, in their words.
+    #[schema(example = "Ik moet die dag werken")]
+    pub move_request_reason: Option<String>,
 }
 
 /// The worklist: counts per kind and a page of items, most urgent first.
@@ -162,8 +189,9 @@ pub struct WorklistItem {
 pub struct WorklistResponse {
     /// Items per kind of your teams (after `team_id`, before `kind` and paging).
     pub counts: WorklistCounts,
-    /// This page's items: crisis (by deadline), help_requested, document_to_review,
-    /// inactive_21, waiting_for_staff, stabilisation_120, inactive_14, snoozed,
+    /// This page's items: crisis (by deadline), help_requested, appointment_today,
+    /// appointment_move_requested, document_to_review, appointment_missed, inactive_21,
+    /// waiting_for_staff, stabilisation_120, inactive_14, appointment_unconfirmed, snoozed,
     /// stabilisation_90; within a kind the oldest first.
     pub items: Vec<WorklistItem>,
     /// Pass as `cursor` for the next page; `null` on the last page. Opaque.
@@ -227,6 +255,9 @@ pub fn build_worklist(
         days: None,
         owner_type: None,
         owner_id: None,
+        appointment_id: None,
+        starts_at: None,
+        move_request_reason: None,
     };
 
     for s in &steps {
@@ -307,6 +338,38 @@ pub fn build_worklist(
         }
     }
 
+    let missed_since = (now - wl::MISSED_FOR).naive_utc();
+    for a in crate::db::appointments::list_for_worklist(conn, &plan_ids, missed_since)? {
+        let Some(p) = by_id.get(a.plan_id.as_str()) else {
+            continue;
+        };
+        let last = db::utc(p.plan.last_activity_at.unwrap_or(p.plan.created_at));
+        let status = crate::api::types::parse_or(
+            &a.status,
+            crate::domain::kinds::AppointmentStatus::Cancelled,
+        );
+        let Some((kind, since)) = wl::appointment_item(
+            status,
+            db::utc(a.starts_at),
+            db::utc(a.created_at),
+            a.confirmed_at.is_some(),
+            a.move_requested_at.map(db::utc),
+            a.outcome_at.map(db::utc),
+            last,
+            now,
+            tz,
+        ) else {
+            continue;
+        };
+        let mut it = item(kind, p, &a.id, since);
+        it.appointment_id = Some(parse_id(&a.id));
+        it.starts_at = Some(db::utc(a.starts_at));
+        if kind == WorklistKind::AppointmentMoveRequested {
+            it.move_request_reason = a.move_request_reason.clone();
+        }
+        items.push(it);
+    }
+
     items.sort_by_cached_key(|i| wl::sort_key(i.kind, i.since, i.due_at, &i.id));
     Ok(items)
 }
@@ -337,8 +400,10 @@ fn parse_kinds(raw: Option<&str>) -> Result<Option<HashSet<WorklistKind>>, ApiEr
 }
 
 /// What needs you now (caseworkers): the residents of your teams with an open crisis (against
-/// its Wgs deadline), a help request, a document to review, 21 or 14 days without activity,
-/// a step waiting for staff, a step put aside, or past 90 or 120 days in stabilisation. Most
+/// its Wgs deadline), a help request, an appointment today, a request to move one, a document
+/// to review, a missed appointment, 21 or 14 days without activity, a step waiting for staff,
+/// an appointment soon not yet confirmed, a step put aside, or past 90 or 120 days in
+/// stabilisation. Most
 /// urgent first; `counts` has every kind for filter chips. Never another team's residents.
 #[utoipa::path(
     tag = "residents",

@@ -6,7 +6,7 @@
 //! old id.
 
 use super::schema::{
-    activation_codes, audit_log, devices, idempotency_keys, notification_deliveries,
+    activation_codes, appointments, audit_log, devices, idempotency_keys, notification_deliveries,
     notification_preferences, notifications, plan_events, plans, pulses, refresh_tokens, steps,
     users,
 };
@@ -89,6 +89,16 @@ pub fn erase_resident(conn: &mut DbConn, resident_id: &str) -> QueryResult<Strin
         steps::description_en.eq(""),
     ))
     .execute(conn)?;
+    // Appointments stay as research counts (kind, times, outcome) without their free text.
+    diesel::update(appointments::table.filter(appointments::plan_id.eq_any(&plan_ids)))
+        .set((
+            appointments::resident_id.eq(&pseudonym),
+            appointments::place.eq(None::<String>),
+            appointments::bring.eq(None::<String>),
+            appointments::status_reason.eq(None::<String>),
+            appointments::move_request_reason.eq(None::<String>),
+        ))
+        .execute(conn)?;
     // Documents go entirely; their blobs are deleted from the store after the commit.
     super::documents::delete_documents_of_plans(conn, &plan_ids)?;
     super::uploads::delete_uploads_of_plans(conn, &plan_ids)?;

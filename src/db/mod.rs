@@ -1,6 +1,7 @@
 //! Database access: one connection type for SQLite and PostgreSQL, a pool, migrations, and
 //! helpers for running queries off the async workers.
 
+pub mod appointments;
 pub mod audit;
 pub mod backup;
 pub mod checkpoint;

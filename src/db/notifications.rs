@@ -342,6 +342,14 @@ pub fn cancel_for_step_kinds(
     )
 }
 
+/// Cancels the open reminders whose dedupe key starts with `prefix` (letters, digits, `-`,
+/// `_` and `:` only, so nothing in it acts as a LIKE pattern but `_`, which then matches
+/// itself as well).
+pub fn cancel_by_dedupe_prefix(conn: &mut DbConn, prefix: &str) -> QueryResult<usize> {
+    let pattern = format!("{prefix}%");
+    close_open!(conn, notifications::dedupe_key.like(pattern.clone()))
+}
+
 /// Cancels a plan's open reminders of some kinds.
 pub fn cancel_for_plan_kinds(
     conn: &mut DbConn,

@@ -15,6 +15,9 @@ diesel::table! {
         created_at -> Timestamp,
         arm_policy -> Text,
         reminder_send_probability -> Nullable<Double>,
+        contact_phone -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        contact_hours -> Nullable<Text>,
     }
 }
 
@@ -331,7 +334,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    appointments (id) {
+        id -> Text,
+        plan_id -> Text,
+        resident_id -> Text,
+        team_id -> Text,
+        starts_at -> Timestamp,
+        duration_minutes -> Integer,
+        kind -> Text,
+        place -> Nullable<Text>,
+        with_user_id -> Nullable<Text>,
+        bring -> Nullable<Text>,
+        step_ids -> Text,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+        move_requested_at -> Nullable<Timestamp>,
+        move_request_reason -> Nullable<Text>,
+        moved_count -> Integer,
+        outcome_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(plans -> templates (template_id));
+diesel::joinable!(appointments -> plans (plan_id));
 diesel::joinable!(documents -> steps (step_id));
 diesel::joinable!(upload_parts -> uploads (upload_id));
 diesel::joinable!(steps -> plans (plan_id));
@@ -381,4 +412,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     uploads,
     upload_parts,
     mrt_decisions,
+    appointments,
 );

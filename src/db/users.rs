@@ -56,6 +56,9 @@ pub struct TeamRow {
     pub created_at: NaiveDateTime,
     pub arm_policy: String,
     pub reminder_send_probability: Option<f64>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_hours: Option<String>,
 }
 
 pub fn insert_user(conn: &mut DbConn, user: &NewUser<'_>) -> QueryResult<UserRow> {

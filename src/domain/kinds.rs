@@ -213,6 +213,51 @@ text_enum! {
         DocumentAdded => "document_added",
         /// The resident took back a document before it was reviewed.
         DocumentDeleted => "document_deleted",
+        /// A caseworker planned an appointment.
+        AppointmentPlanned => "appointment_planned",
+        /// An appointment's details changed (not its time).
+        AppointmentChanged => "appointment_changed",
+        /// An appointment moved to another time.
+        AppointmentMoved => "appointment_moved",
+        /// An appointment was cancelled.
+        AppointmentCancelled => "appointment_cancelled",
+        /// The resident said they will come ("ik kom").
+        AppointmentConfirmed => "appointment_confirmed",
+        /// The resident asked to move an appointment.
+        AppointmentMoveRequested => "appointment_move_requested",
+        /// The appointment took place.
+        AppointmentAttended => "appointment_attended",
+        /// The resident did not come.
+        AppointmentMissed => "appointment_missed",
+    }
+}
+
+text_enum! {
+    /// How an appointment takes place.
+    AppointmentKind {
+        /// At the team's office.
+        Office => "office",
+        /// By phone.
+        Phone => "phone",
+        /// A video call.
+        Video => "video",
+        /// At the resident's home.
+        HomeVisit => "home_visit",
+    }
+}
+
+text_enum! {
+    /// Where an appointment stands: `planned` until it is `cancelled`, or recorded afterwards
+    /// as `attended` or `missed`.
+    AppointmentStatus {
+        /// Planned (possibly moved); still to come or not recorded yet.
+        Planned => "planned",
+        /// Cancelled, with a reason.
+        Cancelled => "cancelled",
+        /// It took place.
+        Attended => "attended",
+        /// The resident did not come.
+        Missed => "missed",
     }
 }
 
@@ -279,6 +324,8 @@ text_enum! {
         Crisis => "crisis",
         Document => "document",
         Documents => "documents",
+        Appointment => "appointment",
+        Appointments => "appointments",
     }
 }
 
@@ -337,6 +384,8 @@ mod tests {
         check(AuditAction::ALL);
         check(AuditObject::ALL);
         check(AuditActorRole::ALL);
+        check(AppointmentKind::ALL);
+        check(AppointmentStatus::ALL);
         assert!("P3".parse::<Priority>().is_err());
         assert!(Priority::P0 < Priority::P2);
     }

@@ -1,5 +1,6 @@
 //! Plain types and rules without I/O: vocabularies, templates, dosing, reminders, progress.
 
+pub mod appointments;
 pub mod credentials;
 pub mod dosing;
 pub mod gate;

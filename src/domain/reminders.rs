@@ -109,6 +109,10 @@ pub enum ReminderKind {
     StaffDigest,
     /// An e-mail to a caseworker that a crisis opened in their team (staff, by e-mail).
     StaffCrisisMail,
+    /// The resident has an appointment tomorrow (sent the evening before).
+    AppointmentDayBefore,
+    /// The resident has an appointment soon (a short while before).
+    AppointmentSoon,
 }
 
 impl ReminderKind {
@@ -126,6 +130,8 @@ impl ReminderKind {
         Self::DocumentQuestion,
         Self::StaffDigest,
         Self::StaffCrisisMail,
+        Self::AppointmentDayBefore,
+        Self::AppointmentSoon,
     ];
 
     /// The stored and serialised spelling (`snake_case`, as serde).
@@ -143,6 +149,8 @@ impl ReminderKind {
             Self::DocumentQuestion => "document_question",
             Self::StaffDigest => "staff_digest",
             Self::StaffCrisisMail => "staff_crisis_mail",
+            Self::AppointmentDayBefore => "appointment_day_before",
+            Self::AppointmentSoon => "appointment_soon",
         }
     }
 
@@ -163,7 +171,10 @@ impl ReminderKind {
             | Self::Account
             | Self::DocumentQuestion
             | Self::StaffDigest
-            | Self::StaffCrisisMail => false,
+            | Self::StaffCrisisMail
+            // Appointment reminders come on top of the step budget (they respect quiet hours).
+            | Self::AppointmentDayBefore
+            | Self::AppointmentSoon => false,
             Self::NewStep
             | Self::DueSoon
             | Self::Overdue
@@ -590,6 +601,8 @@ mod tests {
             (DocumentQuestion,     false,  false,            true),
             (StaffDigest,          false,  false,            false),
             (StaffCrisisMail,      false,  false,            false),
+            (AppointmentDayBefore, false,  false,            true),
+            (AppointmentSoon,      false,  false,            true),
         ];
         assert_eq!(cases.len(), ReminderKind::ALL.len());
         for (kind, normal, crisis, quiet) in cases {

@@ -6,6 +6,35 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+/// Appointment counts of one plan (see `docs/metrics.md`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AppointmentCounts {
+    pub planned: u32,
+    pub attended: u32,
+    pub missed: u32,
+    pub cancelled: u32,
+    pub moved: u32,
+}
+
+/// Counts appointments given as (status, times moved).
+pub fn appointment_counts(
+    rows: &[(crate::domain::kinds::AppointmentStatus, i32)],
+) -> AppointmentCounts {
+    use crate::domain::kinds::AppointmentStatus as S;
+    let mut c = AppointmentCounts::default();
+    for (status, moved) in rows {
+        c.planned += 1;
+        match status {
+            S::Attended => c.attended += 1,
+            S::Missed => c.missed += 1,
+            S::Cancelled => c.cancelled += 1,
+            S::Planned => {}
+        }
+        c.moved += u32::try_from(*moved).unwrap_or(0);
+    }
+    c
+}
+
 /// How a plan shows its steps to the resident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -113,6 +142,27 @@ pub const MIN_GROUP: usize = 5;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn appointment_counts_follow_the_definitions() {
+        use crate::domain::kinds::AppointmentStatus as S;
+        let c = appointment_counts(&[
+            (S::Attended, 1),
+            (S::Missed, 0),
+            (S::Cancelled, 2),
+            (S::Planned, 0),
+        ]);
+        assert_eq!(
+            c,
+            AppointmentCounts {
+                planned: 4,
+                attended: 1,
+                missed: 1,
+                cancelled: 1,
+                moved: 3
+            }
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -57,6 +57,13 @@ impl Localized {
     }
 }
 
+/// The usual length of the phase when a template does not say: 13 weeks.
+pub const DEFAULT_USUAL_WEEKS: u32 = 13;
+
+fn default_usual_weeks() -> u32 {
+    DEFAULT_USUAL_WEEKS
+}
+
 /// A versioned action-list template: categories, intake conditions and items.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -69,6 +76,12 @@ pub struct Template {
     pub name: Localized,
     /// What the template is for.
     pub description: Localized,
+    /// How long this phase usually takes, in weeks (1–104; default 13, about three months as
+    /// NVVK and GKB advise). Residents see it in "what happens next"; a municipality sets its
+    /// own in its template.
+    #[serde(default = "default_usual_weeks")]
+    #[schema(minimum = 1, maximum = 104, default = 13, example = 13)]
+    pub usual_weeks: u32,
     /// Categories the items are grouped in, each with its display order.
     pub categories: Vec<CategoryDef>,
     /// Intake questions; items refer to them in `conditions`.
@@ -155,6 +168,9 @@ pub enum TemplateError {
     /// The version is below 1.
     #[error("template version must be 1 or higher, not {0}")]
     InvalidVersion(i32),
+    /// The usual duration is out of bounds.
+    #[error("usual_weeks must be between 1 and 104, not {0}")]
+    InvalidUsualWeeks(u32),
     /// Too few or too many items.
     #[error("template has {count} items; it must have between {min} and {max}")]
     ItemCount {
@@ -318,6 +334,9 @@ impl Template {
         }
         if self.version < 1 {
             return Err(TemplateError::InvalidVersion(self.version));
+        }
+        if !(1..=104).contains(&self.usual_weeks) {
+            return Err(TemplateError::InvalidUsualWeeks(self.usual_weeks));
         }
         check_text("template", &self.key, "name", &self.name)?;
         check_text("template", &self.key, "description", &self.description)?;
@@ -575,6 +594,29 @@ fn is_segment(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_usual_duration_defaults_to_13_weeks_and_is_bounded() {
+        let t = Template::from_toml(DEFAULT_TEMPLATE_TOML).unwrap();
+        assert_eq!(t.usual_weeks, 13);
+        let mut json: serde_json::Value = serde_json::to_value(&t).unwrap();
+        json.as_object_mut().unwrap().remove("usual_weeks");
+        let older = Template::from_json(&json.to_string()).unwrap();
+        assert_eq!(
+            older.usual_weeks, DEFAULT_USUAL_WEEKS,
+            "stored templates without it"
+        );
+        json["usual_weeks"] = 0.into();
+        assert_eq!(
+            Template::from_json(&json.to_string()),
+            Err(TemplateError::InvalidUsualWeeks(0))
+        );
+        json["usual_weeks"] = 26.into();
+        assert_eq!(
+            Template::from_json(&json.to_string()).unwrap().usual_weeks,
+            26
+        );
+    }
+
     use super::*;
 
     /// The keys of DOMAIN.md's reference list, in its order.

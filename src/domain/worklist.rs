@@ -3,8 +3,9 @@
 //! time box). Pure: the caller passes the clock and the stored facts.
 
 use crate::domain::gate::{self, TimeBox};
+use crate::domain::kinds::AppointmentStatus;
 use crate::domain::reminders::{self, InactivityRules, InactivityStage};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -39,6 +40,18 @@ pub enum WorklistKind {
     /// The plan is past 120 days in stabilisation.
     #[serde(rename = "stabilisation_120")]
     Stabilisation120,
+    /// An appointment today (not yet recorded as attended or missed).
+    #[serde(rename = "appointment_today")]
+    AppointmentToday,
+    /// An appointment in the next two days the resident has not confirmed ("ik kom").
+    #[serde(rename = "appointment_unconfirmed")]
+    AppointmentUnconfirmed,
+    /// The resident asked to move an appointment.
+    #[serde(rename = "appointment_move_requested")]
+    AppointmentMoveRequested,
+    /// The resident missed an appointment and has not been active since (14 days at most).
+    #[serde(rename = "appointment_missed")]
+    AppointmentMissed,
 }
 crate::domain::kinds::all_values!(WorklistKind {
     Crisis,
@@ -49,7 +62,11 @@ crate::domain::kinds::all_values!(WorklistKind {
     Snoozed,
     DocumentToReview,
     Stabilisation90,
-    Stabilisation120
+    Stabilisation120,
+    AppointmentToday,
+    AppointmentUnconfirmed,
+    AppointmentMoveRequested,
+    AppointmentMissed
 });
 
 impl WorklistKind {
@@ -65,6 +82,10 @@ impl WorklistKind {
             Self::DocumentToReview => "document_to_review",
             Self::Stabilisation90 => "stabilisation_90",
             Self::Stabilisation120 => "stabilisation_120",
+            Self::AppointmentToday => "appointment_today",
+            Self::AppointmentUnconfirmed => "appointment_unconfirmed",
+            Self::AppointmentMoveRequested => "appointment_move_requested",
+            Self::AppointmentMissed => "appointment_missed",
         }
     }
 
@@ -78,13 +99,17 @@ impl WorklistKind {
         match self {
             Self::Crisis => 0,
             Self::HelpRequested => 1,
-            Self::DocumentToReview => 2,
-            Self::Inactive21 => 3,
-            Self::WaitingForStaff => 4,
-            Self::Stabilisation120 => 5,
-            Self::Inactive14 => 6,
-            Self::Snoozed => 7,
-            Self::Stabilisation90 => 8,
+            Self::AppointmentToday => 2,
+            Self::AppointmentMoveRequested => 3,
+            Self::DocumentToReview => 4,
+            Self::AppointmentMissed => 5,
+            Self::Inactive21 => 6,
+            Self::WaitingForStaff => 7,
+            Self::Stabilisation120 => 8,
+            Self::Inactive14 => 9,
+            Self::AppointmentUnconfirmed => 10,
+            Self::Snoozed => 11,
+            Self::Stabilisation90 => 12,
         }
     }
 
@@ -100,6 +125,10 @@ impl WorklistKind {
             Self::DocumentToReview => "d",
             Self::Stabilisation90 => "s90",
             Self::Stabilisation120 => "s120",
+            Self::AppointmentToday => "at",
+            Self::AppointmentUnconfirmed => "au",
+            Self::AppointmentMoveRequested => "am",
+            Self::AppointmentMissed => "ax",
         }
     }
 }
@@ -159,6 +188,55 @@ pub fn time_box(
         kind,
         reminders::resolve_local(day.and_time(NaiveTime::MIN), tz),
     ))
+}
+
+/// How far ahead an unconfirmed appointment comes on the worklist.
+pub const UNCONFIRMED_WITHIN: Duration = Duration::days(2);
+/// How long a missed appointment stays on the worklist when the resident stays silent.
+pub const MISSED_FOR: Duration = Duration::days(14);
+
+/// What a stored appointment asks of the caseworker now, with since when: a move request, a
+/// meeting today, an unconfirmed one soon, or a recent miss with no activity after it. Each
+/// appointment is on the list once, under its most urgent kind.
+#[expect(clippy::too_many_arguments, reason = "plain facts of one appointment")]
+pub fn appointment_item(
+    status: AppointmentStatus,
+    starts_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    confirmed: bool,
+    move_requested_at: Option<DateTime<Utc>>,
+    outcome_at: Option<DateTime<Utc>>,
+    last_activity: DateTime<Utc>,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Option<(WorklistKind, DateTime<Utc>)> {
+    match status {
+        AppointmentStatus::Missed => {
+            let at = outcome_at?;
+            (now - at < MISSED_FOR && last_activity <= at)
+                .then_some((WorklistKind::AppointmentMissed, at))
+        }
+        AppointmentStatus::Planned => {
+            let today = now.with_timezone(&tz).date_naive();
+            let day = starts_at.with_timezone(&tz).date_naive();
+            if let Some(at) = move_requested_at
+                && starts_at > now
+            {
+                Some((WorklistKind::AppointmentMoveRequested, at))
+            } else if day == today {
+                let midnight = reminders::resolve_local(today.and_time(NaiveTime::MIN), tz);
+                Some((WorklistKind::AppointmentToday, midnight.max(created_at)))
+            } else if !confirmed && starts_at > now && starts_at - now <= UNCONFIRMED_WITHIN {
+                Some((
+                    WorklistKind::AppointmentUnconfirmed,
+                    (starts_at - UNCONFIRMED_WITHIN).max(created_at),
+                ))
+            } else {
+                None
+            }
+        }
+        AppointmentStatus::Cancelled | AppointmentStatus::Attended => None,
+    }
 }
 
 /// The worklist order: by kind's urgency; crises by their deadline; then the oldest first;
@@ -237,6 +315,82 @@ mod tests {
     }
 
     #[test]
+    fn appointments_come_on_the_worklist_once_under_their_most_urgent_kind() {
+        let now = at(2026, 12, 7, 9);
+        let made = at(2026, 12, 1, 10);
+        let item = |status, start, confirmed, moved: Option<DateTime<Utc>>, outcome, last| {
+            appointment_item(
+                status, start, made, confirmed, moved, outcome, last, now, TZ,
+            )
+            .map(|(k, _)| k)
+        };
+        let p = AppointmentStatus::Planned;
+        // Today, even confirmed; tomorrow only when unconfirmed; later not at all.
+        assert_eq!(
+            item(p, at(2026, 12, 7, 14), true, None, None, made),
+            Some(WorklistKind::AppointmentToday)
+        );
+        assert_eq!(
+            item(p, at(2026, 12, 8, 14), false, None, None, made),
+            Some(WorklistKind::AppointmentUnconfirmed)
+        );
+        assert_eq!(item(p, at(2026, 12, 8, 14), true, None, None, made), None);
+        assert_eq!(item(p, at(2026, 12, 12, 14), false, None, None, made), None);
+        // A move request wins over today.
+        assert_eq!(
+            item(
+                p,
+                at(2026, 12, 7, 14),
+                false,
+                Some(at(2026, 12, 6, 12)),
+                None,
+                made
+            ),
+            Some(WorklistKind::AppointmentMoveRequested)
+        );
+        // A miss stays until the resident is active again, and at most 14 days.
+        let m = AppointmentStatus::Missed;
+        let missed_at = at(2026, 12, 5, 12);
+        assert_eq!(
+            item(m, at(2026, 12, 5, 10), false, None, Some(missed_at), made),
+            Some(WorklistKind::AppointmentMissed)
+        );
+        assert_eq!(
+            item(
+                m,
+                at(2026, 12, 5, 10),
+                false,
+                None,
+                Some(missed_at),
+                at(2026, 12, 6, 8)
+            ),
+            None
+        );
+        assert_eq!(
+            item(
+                m,
+                at(2026, 11, 5, 10),
+                false,
+                None,
+                Some(at(2026, 11, 5, 12)),
+                made
+            ),
+            None
+        );
+        assert_eq!(
+            item(
+                AppointmentStatus::Cancelled,
+                at(2026, 12, 7, 14),
+                false,
+                None,
+                None,
+                made
+            ),
+            None
+        );
+    }
+
+    #[test]
     fn kinds_sort_by_urgency_as_the_contract_says() {
         let mut kinds = WorklistKind::ALL.to_vec();
         kinds.sort_by_key(|k| k.rank());
@@ -246,11 +400,15 @@ mod tests {
             [
                 "crisis",
                 "help_requested",
+                "appointment_today",
+                "appointment_move_requested",
                 "document_to_review",
+                "appointment_missed",
                 "inactive_21",
                 "waiting_for_staff",
                 "stabilisation_120",
                 "inactive_14",
+                "appointment_unconfirmed",
                 "snoozed",
                 "stabilisation_90"
             ]

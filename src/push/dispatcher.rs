@@ -92,6 +92,11 @@ pub fn texts(kind: ReminderKind, lang: Language) -> (&'static str, &'static str)
         (Account, false) => "Something changed in your account.",
         (DocumentQuestion, true) => "Er is een vraag over je stap.",
         (DocumentQuestion, false) => "There is a question about your step.",
+        // Never the place, the time or the subject: only that there is an appointment.
+        (AppointmentDayBefore, true) => "Je hebt morgen een afspraak.",
+        (AppointmentDayBefore, false) => "You have an appointment tomorrow.",
+        (AppointmentSoon, true) => "Je hebt straks een afspraak.",
+        (AppointmentSoon, false) => "You have an appointment soon.",
         // E-mail kinds never go out as a push; their texts are in `mail`.
         (StaffDigest | StaffCrisisMail, true) => "Kijk op je werklijst.",
         (StaffDigest | StaffCrisisMail, false) => "See your worklist.",
@@ -154,7 +159,8 @@ fn decide(
     if !to_staff && !row.crisis && !ctx.enabled {
         return Decision::Cancel("reminders_off");
     }
-    if !to_staff && !row.crisis && ctx.plan_at_risk {
+    // An appointment still helps a plan at risk: its reminders are not held back.
+    if !to_staff && !row.crisis && ctx.plan_at_risk && !is_appointment(kind) {
         return Decision::Cancel("plan_at_risk");
     }
     let at = reminders::earliest_send_time(
@@ -172,7 +178,8 @@ fn decide(
 
 /// Micro-randomised design: whether this reminder is a decision point, and the team's
 /// probability. Nudges to the plan's resident in a team with a send probability are; staff
-/// alerts, account messages and document questions never are (they are not nudges).
+/// alerts, account messages, document questions and appointment reminders never are (they are
+/// not nudges to act on a step).
 fn decision_point(kind: ReminderKind, ctx: &Context) -> Option<f64> {
     let nudge = !matches!(
         kind,
@@ -180,12 +187,21 @@ fn decision_point(kind: ReminderKind, ctx: &Context) -> Option<f64> {
             | ReminderKind::CaseworkerCrisis
             | ReminderKind::Account
             | ReminderKind::DocumentQuestion
-    ) && !kind.is_mail();
+    ) && !kind.is_mail()
+        && !is_appointment(kind);
     if nudge && ctx.to_resident {
         ctx.send_probability
     } else {
         None
     }
+}
+
+/// Appointment reminders: outside the step caps and the micro-randomised design.
+fn is_appointment(kind: ReminderKind) -> bool {
+    matches!(
+        kind,
+        ReminderKind::AppointmentDayBefore | ReminderKind::AppointmentSoon
+    )
 }
 
 /// Exponential backoff with jitter: 30 s doubling per attempt, at most an hour.
@@ -504,6 +520,8 @@ impl Dispatcher {
                 ReminderKind::DocumentQuestion.as_str(),
                 ReminderKind::CaseworkerCrisis.as_str(),
                 ReminderKind::CaseworkerEscalation.as_str(),
+                ReminderKind::AppointmentDayBefore.as_str(),
+                ReminderKind::AppointmentSoon.as_str(),
             ];
             let sent = notifications::recent_capped_sends(
                 &mut conn,

@@ -26,6 +26,8 @@ pub struct ReminderRules {
     pub idempotency_ttl: Duration,
     /// Staff e-mail (all off without `SMTP_HOST`).
     pub mail: MailRules,
+    /// When appointment reminders come.
+    pub appointments: crate::domain::appointments::AppointmentReminderRules,
 }
 
 /// When staff e-mail is written into the outbox.
@@ -63,6 +65,10 @@ impl ReminderRules {
                 digest_at: (s.smtp_host.is_some() && s.digest_enabled).then_some(s.digest_time),
                 crisis: s.smtp_host.is_some() && s.crisis_mail_enabled,
             },
+            appointments: crate::domain::appointments::AppointmentReminderRules {
+                day_before_hour: s.appointment_reminder_day_before_hour,
+                before: dur(s.appointment_reminder_before),
+            },
         }
     }
 }
@@ -91,6 +97,57 @@ pub fn policy_for(
             tz: p.timezone.parse().unwrap_or(d.tz),
         },
     ))
+}
+
+/// Puts an appointment's reminders in the outbox (the evening before and a while before),
+/// keyed by its version so a moved appointment gets fresh ones. Call
+/// [`cancel_appointment_reminders`] first when it moved.
+pub fn plan_appointment_reminders(
+    conn: &mut DbConn,
+    rules: &ReminderRules,
+    appointment: &crate::db::appointments::AppointmentRow,
+) -> QueryResult<()> {
+    if appointment.status != crate::domain::kinds::AppointmentStatus::Planned.as_str() {
+        return Ok(());
+    }
+    let (_, policy) = policy_for(conn, rules, &appointment.resident_id)?;
+    let times = crate::domain::appointments::reminder_times(
+        utc(appointment.starts_at),
+        &rules.appointments,
+        &policy,
+        Utc::now(),
+    );
+    for (kind, at) in times {
+        notifications::enqueue(
+            conn,
+            &NewReminder {
+                user_id: appointment.resident_id.clone(),
+                plan_id: Some(appointment.plan_id.clone()),
+                step_id: None,
+                kind: kind.as_str(),
+                crisis: false,
+                dedupe_key: appointment_dedupe_key(kind, &appointment.id, appointment.version),
+                due_at: at.naive_utc(),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+fn appointment_dedupe_key(kind: ReminderKind, id: &str, version: i32) -> String {
+    format!("{}:{id}:{version}", kind.as_str())
+}
+
+/// Cancels an appointment's reminders that have not gone out (it moved or was cancelled).
+pub fn cancel_appointment_reminders(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    let mut n = 0;
+    for kind in [
+        ReminderKind::AppointmentDayBefore,
+        ReminderKind::AppointmentSoon,
+    ] {
+        n += notifications::cancel_by_dedupe_prefix(conn, &format!("{}:{id}:", kind.as_str()))?;
+    }
+    Ok(n)
 }
 
 /// Active caseworkers of a team.

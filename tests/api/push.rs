@@ -84,10 +84,14 @@ const ALLOWED_BODIES: &[&str] = &[
     "An urgent step is open. See your worklist.",
     "Er is iets veranderd aan je account.",
     "Something changed in your account.",
+    "Je hebt morgen een afspraak.",
+    "You have an appointment tomorrow.",
+    "Je hebt straks een afspraak.",
+    "You have an appointment soon.",
 ];
 
 /// Every message the fake received carries only allowed keys, fixed texts and opaque ids.
-fn check_payloads(messages: &[Value], forbidden: &[&str]) {
+pub(crate) fn check_payloads(messages: &[Value], forbidden: &[&str]) {
     assert!(!messages.is_empty());
     for body in messages {
         let m = &body["message"];

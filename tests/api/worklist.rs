@@ -58,14 +58,18 @@ async fn age_plan(app: &TestApp, plan_id: &str, idle_days: i64, started_days_ago
     .unwrap();
 }
 
-const RANK: [&str; 9] = [
+const RANK: [&str; 13] = [
     "crisis",
     "help_requested",
+    "appointment_today",
+    "appointment_move_requested",
     "document_to_review",
+    "appointment_missed",
     "inactive_21",
     "waiting_for_staff",
     "stabilisation_120",
     "inactive_14",
+    "appointment_unconfirmed",
     "snoozed",
     "stabilisation_90",
 ];

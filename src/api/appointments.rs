@@ -1,0 +1,1203 @@
+//! Appointments between a resident and their team: a caseworker plans, moves, cancels and
+//! afterwards records them; the resident sees what is coming, says "ik kom", asks to move one
+//! and adds it to their phone's calendar. Every change is on the plan's timeline and (for
+//! staff) in the audit log; reminders follow every change.
+
+use crate::api::conditional::{self, EntityTag};
+use crate::api::idempotency::{Answer, Idempotency};
+use crate::api::paging::{self, PageRequest};
+use crate::api::plans::{find_visible_plan, language_of};
+use crate::api::types::{parse_id, parse_or};
+use crate::api::validate;
+use crate::auth::AuthUser;
+use crate::db::appointments::{self as adb, AppointmentRow};
+use crate::db::{self, DbConn, plans, users};
+use crate::domain::appointments::{self as dom, CalendarEvent};
+use crate::domain::kinds::{
+    AppointmentKind, AppointmentStatus, AuditAction, AuditObject, EventKind, Language, Role,
+};
+use crate::domain::policy::CASEWORKERS;
+use crate::error::{ApiError, ApiResult};
+use crate::i18n::Msg;
+use crate::scheduler::{self, ReminderRules};
+use crate::startup::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+const RESIDENT: &[Role] = &[Role::Resident];
+/// Most steps one appointment may name.
+const MAX_STEPS: usize = 20;
+
+fn double_opt<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A new appointment with the resident of a plan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAppointmentRequest {
+    /// When it starts: RFC 3339 with an offset (years 0001–9999), in the future and at most
+    /// two years ahead. Answers show it in the resident's time zone.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-10T10:30:00+01:00")]
+    pub starts_at: String,
+    /// Length in minutes (5–480).
+    #[schema(minimum = 5, maximum = 480, example = 45)]
+    pub duration_minutes: i32,
+    /// How it takes place.
+    pub kind: AppointmentKind,
+    /// Where, or the phone number or video link to use (1–200 characters).
+    #[schema(example = "Buurtteam Noord, Kaatstraat 12")]
+    pub place: Option<String>,
+    /// With whom: a caseworker or volunteer of the plan's team.
+    pub with_user_id: Option<Uuid>,
+    /// What to bring, in plain words (at most 500 characters; may hold line breaks).
+    #[schema(example = "Je laatste loonstrook en de brief van de woningcorporatie")]
+    pub bring: Option<String>,
+    /// Steps of this plan the appointment is about (at most 20).
+    #[serde(default)]
+    pub step_ids: Vec<Uuid>,
+}
+
+/// Changes to an appointment; absent fields stay. A new `starts_at` moves it: the resident's
+/// "ik kom" and move request are cleared and the reminders planned again.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAppointmentRequest {
+    /// New start (RFC 3339 with offset, in the future, at most two years ahead).
+    #[schema(value_type = Option<String>, format = DateTime, example = "2026-12-11T14:00:00+01:00")]
+    pub starts_at: Option<String>,
+    /// New length in minutes (5–480).
+    #[schema(minimum = 5, maximum = 480)]
+    pub duration_minutes: Option<i32>,
+    /// New kind.
+    pub kind: Option<AppointmentKind>,
+    /// New place or phone number; `null` removes it.
+    #[serde(default, deserialize_with = "double_opt")]
+    #[schema(value_type = Option<String>)]
+    pub place: Option<Option<String>>,
+    /// New person; `null` removes it.
+    #[serde(default, deserialize_with = "double_opt")]
+    #[schema(value_type = Option<Uuid>)]
+    pub with_user_id: Option<Option<Uuid>>,
+    /// New "what to bring"; `null` removes it.
+    #[serde(default, deserialize_with = "double_opt")]
+    #[schema(value_type = Option<String>)]
+    pub bring: Option<Option<String>>,
+    /// New linked steps (replaces the list).
+    pub step_ids: Option<Vec<Uuid>>,
+    /// Why it changes (1–300 characters; staff only see it).
+    #[schema(example = "De hulpverlener is ziek")]
+    pub reason: String,
+}
+
+/// A reason, for a cancel or a move request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentReasonRequest {
+    /// In a few words (1–300 characters).
+    #[schema(example = "Ik moet die dag werken")]
+    pub reason: String,
+}
+
+/// What happened, recorded after the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AppointmentOutcome {
+    /// It took place.
+    Attended,
+    /// The resident did not come.
+    Missed,
+}
+crate::domain::kinds::all_values!(AppointmentOutcome { Attended, Missed });
+
+/// The outcome of an appointment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentOutcomeRequest {
+    /// `attended` or `missed`.
+    pub outcome: AppointmentOutcome,
+}
+
+/// An appointment as staff see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppointmentResponse {
+    /// Appointment id.
+    pub id: Uuid,
+    /// The plan.
+    pub plan_id: Uuid,
+    /// The resident.
+    pub resident_id: Uuid,
+    /// Start, in the resident's time zone (RFC 3339 with offset).
+    #[schema(value_type = String, format = DateTime, example = "2026-12-10T10:30:00+01:00")]
+    pub starts_at: DateTime<FixedOffset>,
+    /// End (start plus length), in the resident's time zone.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-10T11:15:00+01:00")]
+    pub ends_at: DateTime<FixedOffset>,
+    /// Length in minutes.
+    #[schema(example = 45)]
+    pub duration_minutes: i32,
+    /// How it takes place.
+    pub kind: AppointmentKind,
+    /// Where, or the phone number.
+    pub place: Option<String>,
+    /// With whom (staff of the team).
+    pub with_user_id: Option<Uuid>,
+    /// What to bring.
+    pub bring: Option<String>,
+    /// Linked steps of the plan.
+    pub step_ids: Vec<Uuid>,
+    /// Where it stands.
+    pub status: AppointmentStatus,
+    /// Why it was cancelled or last changed.
+    pub status_reason: Option<String>,
+    /// When the resident said "ik kom" (cleared when it moves).
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// When the resident asked to move it (cleared when it moves).
+    pub move_requested_at: Option<DateTime<Utc>>,
+    /// The resident's reason for moving it.
+    pub move_request_reason: Option<String>,
+    /// How often it moved to another time.
+    pub moved_count: i32,
+    /// When `attended` or `missed` was recorded.
+    pub outcome_at: Option<DateTime<Utc>>,
+    /// Who planned it.
+    pub created_by: Uuid,
+    /// When it was planned.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A linked step as the resident sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppointmentStep {
+    /// Step id.
+    pub id: Uuid,
+    /// Its title in the resident's language.
+    #[schema(example = "Foto van je laatste loonstrook")]
+    pub title: String,
+}
+
+/// An appointment as the resident sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyAppointmentResponse {
+    /// Appointment id.
+    pub id: Uuid,
+    /// Start, in the resident's time zone.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-10T10:30:00+01:00")]
+    pub starts_at: DateTime<FixedOffset>,
+    /// End, in the resident's time zone.
+    #[schema(value_type = String, format = DateTime, example = "2026-12-10T11:15:00+01:00")]
+    pub ends_at: DateTime<FixedOffset>,
+    /// Length in minutes.
+    pub duration_minutes: i32,
+    /// How it takes place.
+    pub kind: AppointmentKind,
+    /// Where, or the phone number.
+    pub place: Option<String>,
+    /// The first name of the person you meet.
+    #[schema(example = "Sanne")]
+    pub with_first_name: Option<String>,
+    /// What to bring.
+    pub bring: Option<String>,
+    /// The steps it is about.
+    pub steps: Vec<AppointmentStep>,
+    /// Where it stands.
+    pub status: AppointmentStatus,
+    /// Still to come (planned and not ended).
+    pub upcoming: bool,
+    /// You said "ik kom".
+    pub confirmed: bool,
+    /// You asked to move it; your caseworker will get back to you.
+    pub move_requested: bool,
+    /// The team's name.
+    #[schema(example = "Buurtteam Noord")]
+    pub team_name: String,
+}
+
+crate::page_type!(
+    /// A page of appointments (staff).
+    AppointmentPage,
+    AppointmentResponse
+);
+crate::page_type!(
+    /// A page of your appointments: those still to come first (soonest first), then the rest
+    /// (newest first).
+    MyAppointmentPage,
+    MyAppointmentResponse
+);
+
+/// Paging of an appointment list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AppointmentQuery {
+    /// Items per page (1–200, default 50).
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// The `next` of the page before.
+    pub cursor: Option<String>,
+}
+
+fn status_of(a: &AppointmentRow) -> AppointmentStatus {
+    parse_or(&a.status, AppointmentStatus::Cancelled)
+}
+
+fn local(t: chrono::NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
+    db::utc(t).with_timezone(&tz).fixed_offset()
+}
+
+fn ends(a: &AppointmentRow) -> chrono::NaiveDateTime {
+    a.starts_at + Duration::minutes(i64::from(a.duration_minutes))
+}
+
+impl AppointmentResponse {
+    fn new(a: &AppointmentRow, tz: Tz) -> Self {
+        Self {
+            id: parse_id(&a.id),
+            plan_id: parse_id(&a.plan_id),
+            resident_id: parse_id(&a.resident_id),
+            starts_at: local(a.starts_at, tz),
+            ends_at: local(ends(a), tz),
+            duration_minutes: a.duration_minutes,
+            kind: parse_or(&a.kind, AppointmentKind::Office),
+            place: a.place.clone(),
+            with_user_id: a.with_user_id.as_deref().map(parse_id),
+            bring: a.bring.clone(),
+            step_ids: a.step_ids().iter().map(|s| parse_id(s)).collect(),
+            status: status_of(a),
+            status_reason: a.status_reason.clone(),
+            confirmed_at: a.confirmed_at.map(db::utc),
+            move_requested_at: a.move_requested_at.map(db::utc),
+            move_request_reason: a.move_request_reason.clone(),
+            moved_count: a.moved_count,
+            outcome_at: a.outcome_at.map(db::utc),
+            created_by: parse_id(&a.created_by),
+            created_at: db::utc(a.created_at),
+            updated_at: db::utc(a.updated_at),
+        }
+    }
+}
+
+/// An appointment's entity tag: its version, `"3"`.
+pub fn etag(a: &AppointmentRow) -> EntityTag {
+    EntityTag::of_version(a.version)
+}
+
+fn resident_tz(conn: &mut DbConn, rules: &ReminderRules, resident_id: &str) -> ApiResult<Tz> {
+    Ok(scheduler::policy_for(conn, rules, resident_id)?.1.tz)
+}
+
+/// Parses an RFC 3339 start with offset: years 0001–9999, after `now`, within two years.
+fn parse_start(field: &str, raw: &str, now: DateTime<Utc>) -> ApiResult<chrono::NaiveDateTime> {
+    let t = DateTime::parse_from_rfc3339(raw.trim())
+        .ok()
+        .filter(|t| (1..=9999).contains(&t.year()))
+        .ok_or_else(|| ApiError::invalid(field, Msg::DateTimeFormat))?
+        .with_timezone(&Utc);
+    if t <= now {
+        return Err(ApiError::invalid(field, Msg::TimeInPast));
+    }
+    if t > now + Duration::days(dom::MAX_DAYS_AHEAD) {
+        return Err(ApiError::invalid(
+            field,
+            Msg::WithinDays {
+                days: dom::MAX_DAYS_AHEAD as u32,
+            },
+        ));
+    }
+    // Whole seconds: calendars and entity tags need no more.
+    Ok(t.naive_utc().with_nanosecond_zero())
+}
+
+trait NoNanos {
+    fn with_nanosecond_zero(self) -> Self;
+}
+
+impl NoNanos for chrono::NaiveDateTime {
+    fn with_nanosecond_zero(self) -> Self {
+        use chrono::Timelike;
+        self.with_nanosecond(0).unwrap_or(self)
+    }
+}
+
+fn check_duration(field: &str, minutes: i32) -> ApiResult<i32> {
+    if !(dom::MIN_DURATION..=dom::MAX_DURATION).contains(&minutes) {
+        return Err(ApiError::invalid(
+            field,
+            Msg::Between {
+                min: i64::from(dom::MIN_DURATION),
+                max: i64::from(dom::MAX_DURATION),
+            },
+        ));
+    }
+    Ok(minutes)
+}
+
+fn check_place(raw: &str) -> ApiResult<String> {
+    validate::text("place", raw, 1, 200)
+}
+
+fn check_bring(raw: &str) -> ApiResult<String> {
+    validate::lines("bring", raw, 1, 500)
+}
+
+fn check_reason(raw: &str) -> ApiResult<String> {
+    validate::text("reason", raw, 1, 300)
+}
+
+/// A caseworker or volunteer of `team_id`, else 422 on `with_user_id`.
+fn check_with(conn: &mut DbConn, team_id: &str, id: Uuid) -> ApiResult<String> {
+    let id = id.to_string();
+    let ok = users::find_user(conn, &id)?.is_some_and(|u| {
+        (u.role == Role::Caseworker.as_str() || u.role == Role::Volunteer.as_str())
+            && u.disabled_at.is_none()
+    }) && users::find_team_ids_of(conn, &id)?
+        .iter()
+        .any(|t| t == team_id);
+    if !ok {
+        return Err(ApiError::invalid("with_user_id", Msg::MustBeTeamCaseworker));
+    }
+    Ok(id)
+}
+
+/// Step ids of `plan_id` (deduplicated, in the order given), else 422 on `step_ids`.
+fn check_steps(conn: &mut DbConn, plan_id: &str, ids: &[Uuid]) -> ApiResult<String> {
+    if ids.len() > MAX_STEPS {
+        return Err(ApiError::invalid(
+            "step_ids",
+            Msg::ListTooLong { max: MAX_STEPS },
+        ));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        let id = id.to_string();
+        if out.contains(&id) {
+            continue;
+        }
+        if plans::find_step(conn, &id)?.is_none_or(|s| s.plan_id != plan_id) {
+            return Err(ApiError::invalid("step_ids", Msg::DependsOnThisPlan));
+        }
+        out.push(id);
+    }
+    serde_json::to_string(&out).map_err(ApiError::internal)
+}
+
+fn event(conn: &mut DbConn, a: &AppointmentRow, kind: EventKind, auth: &AuthUser) -> ApiResult<()> {
+    let detail = serde_json::json!({ "appointment_id": a.id }).to_string();
+    plans::insert_event(
+        conn,
+        &a.plan_id,
+        None,
+        kind,
+        Some(&auth.id),
+        Some(auth.role.as_str()),
+        db::now(),
+        Some(&detail),
+    )?;
+    Ok(())
+}
+
+fn reply(a: &AppointmentRow, tz: Tz, status: actix_web::http::StatusCode) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, etag(a).to_string()))
+        .json(AppointmentResponse::new(a, tz))
+}
+
+/// Loads an appointment for a caseworker of its plan's team (else 404), records the access,
+/// and takes the plan lock when `lock`.
+fn staff_appointment(
+    conn: &mut DbConn,
+    auth: &AuthUser,
+    id: &str,
+    action: AuditAction,
+    lock: bool,
+) -> ApiResult<AppointmentRow> {
+    let a = adb::find_appointment(conn, id)?.ok_or(ApiError::NotFound)?;
+    let plan = find_visible_plan(conn, auth, &a.plan_id)?;
+    crate::api::audit::record(
+        conn,
+        auth,
+        &plan.resident_id,
+        action,
+        AuditObject::Appointment,
+        Some(&a.id),
+    )?;
+    if lock {
+        plans::lock_plan(conn, &plan.id)?;
+        return adb::find_appointment(conn, id)?.ok_or(ApiError::NotFound);
+    }
+    Ok(a)
+}
+
+fn must_be_planned(a: &AppointmentRow) -> ApiResult<()> {
+    if status_of(a) != AppointmentStatus::Planned {
+        return Err(ApiError::Conflict {
+            code: "appointment_not_planned",
+            detail: Msg::AppointmentNotPlanned,
+        });
+    }
+    Ok(())
+}
+
+fn must_be_ahead(a: &AppointmentRow, now: DateTime<Utc>) -> ApiResult<()> {
+    if db::utc(a.starts_at) <= now {
+        return Err(ApiError::Conflict {
+            code: "appointment_passed",
+            detail: Msg::AppointmentPassed,
+        });
+    }
+    Ok(())
+}
+
+/// Plan an appointment with the plan's resident (caseworkers of the plan's team). The resident
+/// gets a reminder the evening before and a short while before (quiet hours respected).
+#[utoipa::path(
+    tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Plan id")),
+    request_body = CreateAppointmentRequest,
+    responses(
+        (status = 201, description = "The planned appointment", body = AppointmentResponse, headers(
+            ("ETag" = String, description = "The appointment's entity tag, for `If-Match`"),
+        )),
+        (status = 404, description = "No such plan of your teams", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/plans/{id}/appointments")]
+pub async fn create_appointment(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: crate::api::Json<CreateAppointmentRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let plan_id = path.into_inner().to_string();
+    let r = body.into_inner();
+    let starts_at = parse_start("starts_at", &r.starts_at, Utc::now())?;
+    let duration = check_duration("duration_minutes", r.duration_minutes)?;
+    let place = r.place.as_deref().map(check_place).transpose()?;
+    let bring = r.bring.as_deref().map(check_bring).transpose()?;
+    let rules = state.rules.clone();
+    let (a, tz) = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let plan = find_visible_plan(conn, &auth, &plan_id)?;
+            plans::lock_plan(conn, &plan.id)?;
+            let with = r
+                .with_user_id
+                .map(|u| check_with(conn, &plan.team_id, u))
+                .transpose()?;
+            let step_ids = check_steps(conn, &plan.id, &r.step_ids)?;
+            let t = db::now();
+            let a = AppointmentRow {
+                id: db::new_id(),
+                plan_id: plan.id.clone(),
+                resident_id: plan.resident_id.clone(),
+                team_id: plan.team_id.clone(),
+                starts_at,
+                duration_minutes: duration,
+                kind: r.kind.as_str().into(),
+                place,
+                with_user_id: with,
+                bring,
+                step_ids,
+                status: AppointmentStatus::Planned.as_str().into(),
+                status_reason: None,
+                confirmed_at: None,
+                move_requested_at: None,
+                move_request_reason: None,
+                moved_count: 0,
+                outcome_at: None,
+                version: 1,
+                created_by: auth.id.clone(),
+                created_at: t,
+                updated_at: t,
+            };
+            adb::insert_appointment(conn, &a)?;
+            crate::api::audit::record(
+                conn,
+                &auth,
+                &plan.resident_id,
+                AuditAction::Create,
+                AuditObject::Appointment,
+                Some(&a.id),
+            )?;
+            event(conn, &a, EventKind::AppointmentPlanned, &auth)?;
+            scheduler::plan_appointment_reminders(conn, &rules, &a)?;
+            let tz = resident_tz(conn, &rules, &a.resident_id)?;
+            Ok((a, tz))
+        })
+    })
+    .await?;
+    Ok(reply(&a, tz, actix_web::http::StatusCode::CREATED))
+}
+
+/// A plan's appointments (caseworkers of the plan's team), by start time, a page at a time.
+#[utoipa::path(
+    tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Plan id"), AppointmentQuery),
+    responses(
+        (status = 200, description = "A page of appointments", body = AppointmentPage, headers(
+            ("Link" = String, description = "`<…>; rel=\"next\"`: the next page, when there is one"),
+        )),
+        (status = 400, description = "An unknown query parameter or an invalid cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plan of your teams", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` out of bounds", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/plans/{id}/appointments")]
+pub async fn list_plan_appointments(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    query: web::Query<AppointmentQuery>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let plan_id = path.into_inner().to_string();
+    let page = PageRequest::new("appointments", query.limit, query.cursor.as_deref())?;
+    let rules = state.rules.clone();
+    let body = db::run(&state.pool, move |conn| {
+        let plan = find_visible_plan(conn, &auth, &plan_id)?;
+        crate::api::audit::record(
+            conn,
+            &auth,
+            &plan.resident_id,
+            AuditAction::List,
+            AuditObject::Appointments,
+            Some(&plan.id),
+        )?;
+        let tz = resident_tz(conn, &rules, &plan.resident_id)?;
+        let rows = adb::list_for_plan(conn, &plan.id)?;
+        let rows = after_cursor(rows, &page, |a| &a.id)?;
+        let page = page.finish(rows, |a| &a.id);
+        Ok(AppointmentPage::from(
+            page.map(|a| AppointmentResponse::new(&a, tz)),
+        ))
+    })
+    .await?;
+    Ok(paging::reply(&req, &body, body.next.as_deref()))
+}
+
+/// Drops the items up to and including the cursor's (a short list sorted in memory: a plan
+/// holds tens of appointments), keeping at most one page and one more.
+fn after_cursor<T>(
+    mut rows: Vec<T>,
+    page: &PageRequest,
+    id: impl Fn(&T) -> &str,
+) -> ApiResult<Vec<T>> {
+    if let Some(after) = &page.after {
+        let at = rows
+            .iter()
+            .position(|r| id(r) == after)
+            .ok_or_else(|| page.stale_cursor())?;
+        rows.drain(..=at);
+    }
+    rows.truncate(usize::try_from(page.fetch()).unwrap_or(usize::MAX));
+    Ok(rows)
+}
+
+/// One appointment (caseworkers of the plan's team), with its `ETag` for `If-Match`.
+#[utoipa::path(
+    tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Appointment id")),
+    responses(
+        (status = 200, description = "The appointment", body = AppointmentResponse, headers(
+            ("ETag" = String, description = "The appointment's entity tag (e.g. `\"2\"`), for `If-Match`"),
+        )),
+        (status = 404, description = "No such appointment on a plan of your teams", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/appointments/{id}")]
+pub async fn get_appointment(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let rules = state.rules.clone();
+    let (a, tz) = db::run(&state.pool, move |conn| {
+        let a = staff_appointment(conn, &auth, &id, AuditAction::Read, false)?;
+        let tz = resident_tz(conn, &rules, &a.resident_id)?;
+        Ok((a, tz))
+    })
+    .await?;
+    Ok(reply(&a, tz, actix_web::http::StatusCode::OK))
+}
+
+/// Move or change an appointment, with a reason. Requires `If-Match` with its `ETag`. A new
+/// start clears the resident's "ik kom" and move request, cancels the pending reminders and
+/// plans new ones.
+#[utoipa::path(
+    tag = "appointments",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Appointment id"),
+        ("If-Match" = String, Header, description = "The appointment's ETag exactly as sent, e.g. `\"2\"`, or `*`"),
+    ),
+    request_body = UpdateAppointmentRequest,
+    responses(
+        (status = 200, description = "The changed appointment", body = AppointmentResponse, headers(
+            ("ETag" = String, description = "The appointment's new entity tag"),
+        )),
+        (status = 400, description = "If-Match is malformed (`malformed_if_match`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such appointment on a plan of your teams", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Cancelled or recorded already (`appointment_not_planned`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The appointment changed since it was read", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/appointments/{id}")]
+pub async fn update_appointment(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: crate::api::Json<UpdateAppointmentRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let if_match = conditional::if_match(&req)?.ok_or(ApiError::PreconditionRequired)?;
+    let id = path.into_inner().to_string();
+    let r = body.into_inner();
+    let reason = check_reason(&r.reason)?;
+    let starts_at = r
+        .starts_at
+        .as_deref()
+        .map(|s| parse_start("starts_at", s, Utc::now()))
+        .transpose()?;
+    let duration = r
+        .duration_minutes
+        .map(|d| check_duration("duration_minutes", d))
+        .transpose()?;
+    let place = r
+        .place
+        .map(|p| p.as_deref().map(check_place).transpose())
+        .transpose()?;
+    let bring = r
+        .bring
+        .map(|b| b.as_deref().map(check_bring).transpose())
+        .transpose()?;
+    let rules = state.rules.clone();
+    let (a, tz) = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let old = staff_appointment(conn, &auth, &id, AuditAction::Update, true)?;
+            if !if_match.matches_strong(&etag(&old)) {
+                return Err(ApiError::PreconditionFailed);
+            }
+            must_be_planned(&old)?;
+            let mut a = old.clone();
+            if let Some(t) = starts_at {
+                a.starts_at = t;
+            }
+            if let Some(d) = duration {
+                a.duration_minutes = d;
+            }
+            if let Some(k) = r.kind {
+                a.kind = k.as_str().into();
+            }
+            if let Some(p) = place {
+                a.place = p;
+            }
+            if let Some(b) = bring {
+                a.bring = b;
+            }
+            if let Some(w) = r.with_user_id {
+                a.with_user_id = w.map(|u| check_with(conn, &a.team_id, u)).transpose()?;
+            }
+            if let Some(s) = &r.step_ids {
+                a.step_ids = check_steps(conn, &a.plan_id, s)?;
+            }
+            a.status_reason = Some(reason);
+            let moved = a.starts_at != old.starts_at;
+            if moved {
+                a.moved_count += 1;
+                a.confirmed_at = None;
+                a.move_requested_at = None;
+                a.move_request_reason = None;
+            }
+            let a = adb::update_appointment(conn, &a)?;
+            if moved {
+                scheduler::cancel_appointment_reminders(conn, &a.id)?;
+                scheduler::plan_appointment_reminders(conn, &rules, &a)?;
+            }
+            let kind = if moved {
+                EventKind::AppointmentMoved
+            } else {
+                EventKind::AppointmentChanged
+            };
+            event(conn, &a, kind, &auth)?;
+            let tz = resident_tz(conn, &rules, &a.resident_id)?;
+            Ok((a, tz))
+        })
+    })
+    .await?;
+    Ok(reply(&a, tz, actix_web::http::StatusCode::OK))
+}
+
+/// Cancel an appointment, with a reason. Its pending reminders are cancelled. `If-Match` is
+/// optional here; when sent, it must match.
+#[utoipa::path(
+    tag = "appointments",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Appointment id"),
+        ("If-Match" = Option<String>, Header, description = "The appointment's ETag, to cancel only the version you saw"),
+    ),
+    request_body = AppointmentReasonRequest,
+    responses(
+        (status = 200, description = "The cancelled appointment", body = AppointmentResponse, headers(
+            ("ETag" = String, description = "The appointment's new entity tag"),
+        )),
+        (status = 400, description = "If-Match is malformed (`malformed_if_match`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such appointment on a plan of your teams", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Cancelled or recorded already (`appointment_not_planned`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The appointment changed since it was read", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The reason is missing or too long", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/appointments/{id}/cancel")]
+pub async fn cancel_appointment(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: crate::api::Json<AppointmentReasonRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let if_match = conditional::if_match(&req)?;
+    let id = path.into_inner().to_string();
+    let reason = check_reason(&body.into_inner().reason)?;
+    let rules = state.rules.clone();
+    let (a, tz) = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let old = staff_appointment(conn, &auth, &id, AuditAction::Update, true)?;
+            if if_match.is_some_and(|c| !c.matches_strong(&etag(&old))) {
+                return Err(ApiError::PreconditionFailed);
+            }
+            must_be_planned(&old)?;
+            let mut a = old.clone();
+            a.status = AppointmentStatus::Cancelled.as_str().into();
+            a.status_reason = Some(reason);
+            let a = adb::update_appointment(conn, &a)?;
+            scheduler::cancel_appointment_reminders(conn, &a.id)?;
+            event(conn, &a, EventKind::AppointmentCancelled, &auth)?;
+            let tz = resident_tz(conn, &rules, &a.resident_id)?;
+            Ok((a, tz))
+        })
+    })
+    .await?;
+    Ok(reply(&a, tz, actix_web::http::StatusCode::OK))
+}
+
+/// Record afterwards whether the appointment took place (`attended`, which counts as the
+/// resident's activity on the inactivity ladder) or was missed (`missed`: on the worklist,
+/// and no activity). Only once it has started.
+#[utoipa::path(
+    tag = "appointments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Appointment id")),
+    request_body = AppointmentOutcomeRequest,
+    responses(
+        (status = 200, description = "The recorded appointment", body = AppointmentResponse, headers(
+            ("ETag" = String, description = "The appointment's new entity tag"),
+        )),
+        (status = 404, description = "No such appointment on a plan of your teams", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Cancelled or recorded already (`appointment_not_planned`), or not started yet (`appointment_not_started`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/appointments/{id}/outcome")]
+pub async fn record_appointment_outcome(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: crate::api::Json<AppointmentOutcomeRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(CASEWORKERS)?;
+    let id = path.into_inner().to_string();
+    let outcome = body.into_inner().outcome;
+    let rules = state.rules.clone();
+    let (a, tz) = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            let old = staff_appointment(conn, &auth, &id, AuditAction::Update, true)?;
+            must_be_planned(&old)?;
+            if db::utc(old.starts_at) > Utc::now() {
+                return Err(ApiError::Conflict {
+                    code: "appointment_not_started",
+                    detail: Msg::AppointmentNotStarted,
+                });
+            }
+            let mut a = old.clone();
+            let (status, kind) = match outcome {
+                AppointmentOutcome::Attended => {
+                    (AppointmentStatus::Attended, EventKind::AppointmentAttended)
+                }
+                AppointmentOutcome::Missed => {
+                    (AppointmentStatus::Missed, EventKind::AppointmentMissed)
+                }
+            };
+            a.status = status.as_str().into();
+            a.outcome_at = Some(db::now());
+            let a = adb::update_appointment(conn, &a)?;
+            scheduler::cancel_appointment_reminders(conn, &a.id)?;
+            if outcome == AppointmentOutcome::Attended {
+                // Coming to a conversation is activity: the ladder starts again.
+                scheduler::touch_activity(conn, &rules, &a.plan_id)?;
+            }
+            event(conn, &a, kind, &auth)?;
+            let tz = resident_tz(conn, &rules, &a.resident_id)?;
+            Ok((a, tz))
+        })
+    })
+    .await?;
+    Ok(reply(&a, tz, actix_web::http::StatusCode::OK))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The resident's side.
+
+struct MyContext {
+    tz: Tz,
+    lang: Language,
+}
+
+fn my_context(conn: &mut DbConn, rules: &ReminderRules, auth: &AuthUser) -> ApiResult<MyContext> {
+    Ok(MyContext {
+        tz: resident_tz(conn, rules, &auth.id)?,
+        lang: language_of(conn, &auth.id)?,
+    })
+}
+
+fn first_name(display_name: &str) -> String {
+    display_name
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn team_name(conn: &mut DbConn, team_id: &str) -> ApiResult<String> {
+    Ok(users::find_teams(conn, &[team_id.to_owned()])?
+        .pop()
+        .map(|t| t.name)
+        .unwrap_or_default())
+}
+
+fn my_view(
+    conn: &mut DbConn,
+    a: &AppointmentRow,
+    ctx: &MyContext,
+    now: DateTime<Utc>,
+) -> ApiResult<MyAppointmentResponse> {
+    let with_first_name = match &a.with_user_id {
+        Some(u) => users::find_user(conn, u)?.map(|u| first_name(&u.display_name)),
+        None => None,
+    };
+    let mut steps = Vec::new();
+    for id in a.step_ids() {
+        if let Some(s) = plans::find_step(conn, &id)? {
+            steps.push(AppointmentStep {
+                id: parse_id(&s.id),
+                title: match ctx.lang {
+                    Language::Nl => s.title_nl,
+                    Language::En => s.title_en,
+                },
+            });
+        }
+    }
+    let status = status_of(a);
+    Ok(MyAppointmentResponse {
+        id: parse_id(&a.id),
+        starts_at: local(a.starts_at, ctx.tz),
+        ends_at: local(ends(a), ctx.tz),
+        duration_minutes: a.duration_minutes,
+        kind: parse_or(&a.kind, AppointmentKind::Office),
+        place: a.place.clone(),
+        with_first_name,
+        bring: a.bring.clone(),
+        steps,
+        status,
+        upcoming: status == AppointmentStatus::Planned && db::utc(ends(a)) > now,
+        confirmed: a.confirmed_at.is_some(),
+        move_requested: a.move_requested_at.is_some(),
+        team_name: team_name(conn, &a.team_id)?,
+    })
+}
+
+/// The resident's next appointment still to come, if any (for the home screen and the road).
+pub fn next_appointment_of(
+    conn: &mut DbConn,
+    rules: &ReminderRules,
+    auth: &AuthUser,
+) -> ApiResult<Option<MyAppointmentResponse>> {
+    let now = Utc::now();
+    let next = adb::list_for_resident(conn, &auth.id)?
+        .into_iter()
+        .filter(|a| status_of(a) == AppointmentStatus::Planned && db::utc(ends(a)) > now)
+        .min_by_key(|a| (a.starts_at, a.id.clone()));
+    match next {
+        Some(a) => {
+            let ctx = my_context(conn, rules, auth)?;
+            Ok(Some(my_view(conn, &a, &ctx, now)?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The resident's own appointment, else 404.
+fn my_appointment(conn: &mut DbConn, auth: &AuthUser, id: &str) -> ApiResult<AppointmentRow> {
+    adb::find_appointment(conn, id)?
+        .filter(|a| a.resident_id == auth.id)
+        .ok_or(ApiError::NotFound)
+}
+
+/// My appointments: those still to come first (soonest first), then cancelled and past ones
+/// (newest first), a page at a time.
+#[utoipa::path(
+    tag = "my appointments",
+    security(("bearer" = [])),
+    params(AppointmentQuery),
+    responses(
+        (status = 200, description = "A page of your appointments", body = MyAppointmentPage, headers(
+            ("Link" = String, description = "`<…>; rel=\"next\"`: the next page, when there is one"),
+        )),
+        (status = 400, description = "An unknown query parameter or an invalid cursor", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`limit` out of bounds", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/me/appointments")]
+pub async fn my_appointments(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    query: web::Query<AppointmentQuery>,
+) -> ApiResult<HttpResponse> {
+    auth.require(RESIDENT)?;
+    let page = PageRequest::new("my-appointments", query.limit, query.cursor.as_deref())?;
+    let rules = state.rules.clone();
+    let body = db::run(&state.pool, move |conn| {
+        let ctx = my_context(conn, &rules, &auth)?;
+        let now = Utc::now();
+        let mut rows = adb::list_for_resident(conn, &auth.id)?;
+        rows.sort_by_cached_key(|a| {
+            dom::resident_order(
+                status_of(a),
+                db::utc(a.starts_at),
+                a.duration_minutes,
+                &a.id,
+                now,
+            )
+        });
+        let rows = after_cursor(rows, &page, |a| &a.id)?;
+        let page = page.finish(rows, |a| &a.id);
+        let mut items = Vec::with_capacity(page.items.len());
+        for a in &page.items {
+            items.push(my_view(conn, a, &ctx, now)?);
+        }
+        Ok(MyAppointmentPage {
+            items,
+            next: page.next,
+        })
+    })
+    .await?;
+    Ok(paging::reply(&req, &body, body.next.as_deref()))
+}
+
+/// One of my appointments.
+#[utoipa::path(
+    tag = "my appointments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Appointment id")),
+    responses(
+        (status = 200, description = "The appointment", body = MyAppointmentResponse),
+        (status = 404, description = "No such appointment of yours", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/me/appointments/{id}")]
+pub async fn get_my_appointment(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.require(RESIDENT)?;
+    let id = path.into_inner().to_string();
+    let rules = state.rules.clone();
+    let view = db::run(&state.pool, move |conn| {
+        let a = my_appointment(conn, &auth, &id)?;
+        let ctx = my_context(conn, &rules, &auth)?;
+        my_view(conn, &a, &ctx, Utc::now())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// "Ik kom": I will be there. Safe to repeat (`Idempotency-Key` too); counts as activity.
+#[utoipa::path(
+    tag = "my appointments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Appointment id")),
+    responses(
+        (status = 200, description = "Confirmed", body = MyAppointmentResponse),
+        (status = 404, description = "No such appointment of yours", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Cancelled or recorded (`appointment_not_planned`), or already started (`appointment_passed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/appointments/{id}/confirm")]
+pub async fn confirm_my_appointment(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.require(RESIDENT)?;
+    let idem = Idempotency::of(&req, state.settings.idempotency_ttl)?;
+    let id = path.into_inner().to_string();
+    let rules = state.rules.clone();
+    let answer = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            idem.run(conn, &auth.id, |conn| {
+                let a = my_appointment(conn, &auth, &id)?;
+                plans::lock_plan(conn, &a.plan_id)?;
+                let a = my_appointment(conn, &auth, &id)?;
+                must_be_planned(&a)?;
+                let now = Utc::now();
+                must_be_ahead(&a, now)?;
+                scheduler::touch_activity(conn, &rules, &a.plan_id)?;
+                let a = if a.confirmed_at.is_none() {
+                    let mut c = a.clone();
+                    c.confirmed_at = Some(db::now());
+                    let c = adb::update_appointment(conn, &c)?;
+                    event(conn, &c, EventKind::AppointmentConfirmed, &auth)?;
+                    c
+                } else {
+                    a
+                };
+                let ctx = my_context(conn, &rules, &auth)?;
+                Answer::ok(&my_view(conn, &a, &ctx, now)?)
+            })
+        })
+    })
+    .await?;
+    Ok(answer.into_response())
+}
+
+/// "Kan het op een ander moment?": ask to move an appointment, with a reason. Your caseworker
+/// sees it on their worklist and plans a new time; until then the appointment stays.
+#[utoipa::path(
+    tag = "my appointments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Appointment id")),
+    request_body = AppointmentReasonRequest,
+    responses(
+        (status = 200, description = "Asked", body = MyAppointmentResponse),
+        (status = 404, description = "No such appointment of yours", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Cancelled or recorded (`appointment_not_planned`), or already started (`appointment_passed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The reason is missing or too long", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/appointments/{id}/move-request")]
+pub async fn request_appointment_move(
+    req: HttpRequest,
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: crate::api::Json<AppointmentReasonRequest>,
+) -> ApiResult<HttpResponse> {
+    auth.require(RESIDENT)?;
+    let reason = check_reason(&body.into_inner().reason)?;
+    let idem = Idempotency::of(&req, state.settings.idempotency_ttl)?;
+    let id = path.into_inner().to_string();
+    let rules = state.rules.clone();
+    let answer = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            idem.run(conn, &auth.id, |conn| {
+                let a = my_appointment(conn, &auth, &id)?;
+                plans::lock_plan(conn, &a.plan_id)?;
+                let a = my_appointment(conn, &auth, &id)?;
+                must_be_planned(&a)?;
+                let now = Utc::now();
+                must_be_ahead(&a, now)?;
+                scheduler::touch_activity(conn, &rules, &a.plan_id)?;
+                let mut m = a.clone();
+                m.move_requested_at = Some(db::now());
+                m.move_request_reason = Some(reason);
+                // Asking to move is not coming: the "ik kom" no longer holds.
+                m.confirmed_at = None;
+                let m = adb::update_appointment(conn, &m)?;
+                event(conn, &m, EventKind::AppointmentMoveRequested, &auth)?;
+                let ctx = my_context(conn, &rules, &auth)?;
+                Answer::ok(&my_view(conn, &m, &ctx, now)?)
+            })
+        })
+    })
+    .await?;
+    Ok(answer.into_response())
+}
+
+/// The appointment as a calendar file (RFC 5545, `text/calendar`) to add to your phone's
+/// calendar. Times are in UTC, which every calendar shows in the phone's own time zone; a
+/// moved appointment has a higher `SEQUENCE` and replaces the old entry.
+#[utoipa::path(
+    tag = "my appointments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Appointment id")),
+    responses(
+        (status = 200, description = "The calendar file", body = Vec<u8>, content_type = "text/calendar", headers(
+            ("Content-Disposition" = String, description = "`attachment; filename=\"afspraak.ics\"`"),
+        )),
+        (status = 404, description = "No such appointment of yours", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/me/appointments/{id}/calendar.ics")]
+pub async fn my_appointment_calendar(
+    auth: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    auth.require(RESIDENT)?;
+    let id = path.into_inner().to_string();
+    let rules = state.rules.clone();
+    let ics = db::run(&state.pool, move |conn| {
+        let a = my_appointment(conn, &auth, &id)?;
+        let ctx = my_context(conn, &rules, &auth)?;
+        let with = match &a.with_user_id {
+            Some(u) => users::find_user(conn, u)?.map(|u| first_name(&u.display_name)),
+            None => None,
+        };
+        let team = team_name(conn, &a.team_id)?;
+        Ok(dom::calendar_ics(&CalendarEvent {
+            id: &a.id,
+            version: a.version,
+            starts_at: db::utc(a.starts_at),
+            duration_minutes: a.duration_minutes,
+            kind: parse_or(&a.kind, AppointmentKind::Office),
+            status: status_of(&a),
+            place: a.place.as_deref(),
+            with_first_name: with.as_deref(),
+            bring: a.bring.as_deref(),
+            team_name: &team,
+            updated_at: db::utc(a.updated_at),
+            language: ctx.lang,
+        }))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"afspraak.ics\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(ics))
+}
