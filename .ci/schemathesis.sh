@@ -74,6 +74,7 @@ config="$work/schemathesis.toml"
   dict device "$SVS_DEVICE_ID"
   dict template "$SVS_TEMPLATE_ID"
   dict user "$SVS_USER_ID"
+  dict appointment "$SVS_APPOINTMENT_ID"
   # seeded PATH-REGEX DICTIONARY [METHOD-TO-LEAVE-OUT]
   seeded() {
     printf '\n[[operations]]\ninclude-path-regex = "%s"\n' "$1"
@@ -91,6 +92,7 @@ config="$work/schemathesis.toml"
   seeded '^/v1/me/devices/\\{id\\}' device
   seeded '^/v1/templates/\\{id\\}' template
   seeded '^/v1/users/\\{id\\}' user
+  seeded '^/v1/(me/)?appointments/\\{id\\}' appointment
 } >"$config"
 
 # `filter_too_much`: patterns with optional spaces (quiet hours) plus length bounds make

@@ -8,9 +8,10 @@ TOKENS_FILE gets "role token" lines (admin last: its run is not pinned to the wo
 erasures and disabled accounts cannot take the world away from the other roles' runs).
 IDS_FILE gets shell `export NAME=value` lines with real ids: a team with a caseworker, a
 volunteer and a researcher; a resident with an activated app, a plan (three steps at a time, one
-of them handed to the volunteer), a document sent for a step, a device; a second resident
+of them handed to the volunteer), a document sent for a step, a device, an appointment; a second resident
 without a plan (for the driegesprek's preview and plan creation).
 """
+import datetime
 import json
 import sys
 import urllib.request
@@ -83,6 +84,13 @@ doc_step = next(s for s in with_doc["steps"] if s["title"] == "Stuur je huurcont
 document = call("POST", f"/v1/me/steps/{doc_step}/documents", token=tokens["resident"], raw=pdf, content_type="application/pdf")["id"]
 device = call("POST", "/v1/me/devices", {"platform": "android", "token": "fuzz-device-token-0123456789"}, tokens["resident"])["id"]
 second = call("POST", "/v1/residents", {"display_name": "Fuzz twee", "team_id": team}, cw)["resident"]["id"]
+soon = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)).replace(microsecond=0)
+appointment = call(
+    "POST",
+    f"/v1/plans/{plan['id']}/appointments",
+    {"starts_at": soon.isoformat().replace("+00:00", "Z"), "duration_minutes": 45, "kind": "office", "place": "Buurtteam Noord"},
+    cw,
+)["id"]
 template = call("GET", "/v1/templates", token=cw)[0]["id"]
 
 ids = {
@@ -96,6 +104,7 @@ ids = {
     "SVS_DEVICE_ID": device,
     "SVS_TEMPLATE_ID": template,
     "SVS_USER_ID": users["volunteer"],
+    "SVS_APPOINTMENT_ID": appointment,
 }
 with open(ids_file, "w") as f:
     for k, v in ids.items():

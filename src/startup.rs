@@ -208,6 +208,11 @@ impl Application {
         self.port
     }
 
+    /// A handle to stop the server (its worker threads) from elsewhere, e.g. a test's end.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGINT/SIGTERM; in-flight requests finish before it returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await

@@ -136,8 +136,19 @@ pub struct TestApp {
     pub state: actix_web::web::Data<stapvoorstap::startup::AppState>,
     /// Folder of the document store (and anything else a test keeps on disk).
     pub files: tempfile::TempDir,
+    /// Stops the server's worker threads when the test ends (else every test would leave a
+    /// server running, with its pools and threads, until the test binary exits).
+    pub server: actix_web::dev::ServerHandle,
     // Dropped last: the database outlives the server handle above.
     pub db: TestDb,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // `stop` sends its command at once; the future only waits for the workers to finish.
+        // The server acts on it if its runtime goes on a little (`backend_test!` awaits it).
+        drop(self.server.stop(false));
+    }
 }
 
 /// The documents master key of test servers (64 hex digits).
@@ -182,6 +193,7 @@ pub async fn spawn_app_with(
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone();
+    let server = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -194,6 +206,7 @@ pub async fn spawn_app_with(
         settings,
         state,
         files,
+        server,
         db,
     })
 }
@@ -338,13 +351,17 @@ macro_rules! backend_test {
                 let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite)
                     .await
                     .expect("sqlite is always available");
+                let server = app.server.clone();
                 run(app).await;
+                server.stop(false).await;
             }
 
             #[actix_web::test]
             async fn postgres() {
                 if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
+                    let server = app.server.clone();
                     run(app).await;
+                    server.stop(false).await;
                 }
             }
         }
