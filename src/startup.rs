@@ -4,6 +4,7 @@ use crate::api::{self, RouteTable};
 use crate::auth::jwt::JwtKeys;
 use crate::auth::password::Hasher;
 use crate::auth::rate_limit::AuthRateLimit;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::metrics::{self, Metrics};
@@ -19,6 +20,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 /// Shared state of one service instance.
 pub struct AppState {
+    /// The application's clock (the system's time in production; see [`crate::clock`]).
+    pub clock: Clock,
     pub settings: Settings,
     pub pool: DbPool,
     pub metrics: Metrics,
@@ -51,11 +54,16 @@ pub struct Application {
 impl Application {
     /// Connects to the database, runs migrations, binds the listener and prepares the server.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = db::build_pool(&settings)?;
+        Self::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// [`build`](Self::build) on the given clock: a virtual one for tests and the simulator.
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let pool = db::build_pool(&settings)?.with_clock(clock.clone());
         {
             let pool = pool.clone();
             let url = settings.database_url.redacted();
-            let applied = web::block(move || -> anyhow::Result<Vec<String>> {
+            let applied = crate::clock::block(&clock, move || -> anyhow::Result<Vec<String>> {
                 let mut conn = pool
                     .get()
                     .with_context(|| format!("cannot connect to the database at {url}"))?;
@@ -118,6 +126,7 @@ impl Application {
             );
         }
         let state = web::Data::new(AppState {
+            clock: clock.clone(),
             keys: JwtKeys::new(&secret, settings.access_token_ttl),
             hasher: Hasher::new(settings.hash_concurrency, settings.hash_queue_timeout)?,
             auth_limit: AuthRateLimit::per_minute(settings.auth_rate_per_minute),
@@ -149,6 +158,8 @@ impl Application {
 
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
+            // The factory runs on each worker thread: the application's clock is its "now".
+            clock.install_on_this_thread();
             App::new()
                 .into_utoipa_app()
                 .app_data(app_state.clone())

@@ -482,7 +482,7 @@ pub async fn create_appointment(
     auth.require(CASEWORKERS)?;
     let plan_id = path.into_inner().to_string();
     let r = body.into_inner();
-    let starts_at = parse_start("starts_at", &r.starts_at, Utc::now())?;
+    let starts_at = parse_start("starts_at", &r.starts_at, crate::clock::now())?;
     let duration = check_duration("duration_minutes", r.duration_minutes)?;
     let place = r.place.as_deref().map(check_place).transpose()?;
     let bring = r.bring.as_deref().map(check_bring).transpose()?;
@@ -675,7 +675,7 @@ pub async fn update_appointment(
     let starts_at = r
         .starts_at
         .as_deref()
-        .map(|s| parse_start("starts_at", s, Utc::now()))
+        .map(|s| parse_start("starts_at", s, crate::clock::now()))
         .transpose()?;
     let duration = r
         .duration_minutes
@@ -832,7 +832,7 @@ pub async fn record_appointment_outcome(
         db::write_tx(conn, |conn| {
             let old = staff_appointment(conn, &auth, &id, AuditAction::Update, true)?;
             must_be_planned(&old)?;
-            if db::utc(old.starts_at) > Utc::now() {
+            if db::utc(old.starts_at) > crate::clock::now() {
                 return Err(ApiError::Conflict {
                     code: "appointment_not_started",
                     detail: Msg::AppointmentNotStarted,
@@ -941,7 +941,7 @@ pub fn next_appointment_of(
     rules: &ReminderRules,
     auth: &AuthUser,
 ) -> ApiResult<Option<MyAppointmentResponse>> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let next = adb::list_for_resident(conn, &auth.id)?
         .into_iter()
         .filter(|a| status_of(a) == AppointmentStatus::Planned && db::utc(ends(a)) > now)
@@ -988,7 +988,7 @@ pub async fn my_appointments(
     let rules = state.rules.clone();
     let body = db::run(&state.pool, move |conn| {
         let ctx = my_context(conn, &rules, &auth)?;
-        let now = Utc::now();
+        let now = crate::clock::now();
         let mut rows = adb::list_for_resident(conn, &auth.id)?;
         rows.sort_by_cached_key(|a| {
             dom::resident_order(
@@ -1036,7 +1036,7 @@ pub async fn get_my_appointment(
     let view = db::run(&state.pool, move |conn| {
         let a = my_appointment(conn, &auth, &id)?;
         let ctx = my_context(conn, &rules, &auth)?;
-        my_view(conn, &a, &ctx, Utc::now())
+        my_view(conn, &a, &ctx, crate::clock::now())
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -1071,7 +1071,7 @@ pub async fn confirm_my_appointment(
                 plans::lock_plan(conn, &a.plan_id)?;
                 let a = my_appointment(conn, &auth, &id)?;
                 must_be_planned(&a)?;
-                let now = Utc::now();
+                let now = crate::clock::now();
                 must_be_ahead(&a, now)?;
                 scheduler::touch_activity(conn, &rules, &a.plan_id)?;
                 let a = if a.confirmed_at.is_none() {
@@ -1126,7 +1126,7 @@ pub async fn request_appointment_move(
                 plans::lock_plan(conn, &a.plan_id)?;
                 let a = my_appointment(conn, &auth, &id)?;
                 must_be_planned(&a)?;
-                let now = Utc::now();
+                let now = crate::clock::now();
                 must_be_ahead(&a, now)?;
                 scheduler::touch_activity(conn, &rules, &a.plan_id)?;
                 let mut m = a.clone();

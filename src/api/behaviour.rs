@@ -18,7 +18,7 @@ use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
 use crate::startup::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
-use chrono::{Datelike, NaiveDate, NaiveTime, Utc};
+use chrono::{Datelike, NaiveDate, NaiveTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,7 +32,10 @@ fn local_today(
     user_id: &str,
 ) -> Result<(NaiveDate, chrono_tz::Tz), ApiError> {
     let (_, policy) = scheduler::policy_for(conn, rules, user_id)?;
-    Ok((Utc::now().with_timezone(&policy.tz).date_naive(), policy.tz))
+    Ok((
+        crate::clock::now().with_timezone(&policy.tz).date_naive(),
+        policy.tz,
+    ))
 }
 
 /// "Wanneer doe je dit?": a day, and a part of the day or a time.
@@ -96,7 +99,7 @@ pub async fn set_intention(
                     return Err(ApiError::invalid("on", Msg::WithinDays { days: 60 }));
                 }
                 let at = reminders::intention_at(req.on, req.part_of_day, time, tz);
-                if at < Utc::now() - chrono::Duration::minutes(1) {
+                if at < crate::clock::now() - chrono::Duration::minutes(1) {
                     return Err(ApiError::invalid("time", Msg::TimeInPast));
                 }
                 let mut s = step.clone();
@@ -622,7 +625,7 @@ pub async fn post_alliance(
                     None,
                     "alliance",
                     score,
-                    &month_of(Utc::now().date_naive()),
+                    &month_of(crate::clock::now().date_naive()),
                 )?;
                 Ok(Answer::no_content())
             })
@@ -643,7 +646,7 @@ pub fn alliance_due(conn: &mut DbConn, user_id: &str) -> Result<bool, ApiError> 
         pulses::table
             .filter(pulses::user_id.eq(user_id))
             .filter(pulses::kind.eq("alliance"))
-            .filter(pulses::period.eq(month_of(Utc::now().date_naive()))),
+            .filter(pulses::period.eq(month_of(crate::clock::now().date_naive()))),
     ))
     .get_result(conn)?;
     Ok(!answered)

@@ -320,7 +320,7 @@ pub async fn complete_my_step(
                     None => None,
                     Some(day) => {
                         let (_, policy) = scheduler::policy_for(conn, &rules, &auth.id)?;
-                        let today = chrono::Utc::now().with_timezone(&policy.tz).date_naive();
+                        let today = crate::clock::now().with_timezone(&policy.tz).date_naive();
                         if day > today || day < today - chrono::Duration::days(14) {
                             return Err(ApiError::invalid("done_on", Msg::DoneOnRange));
                         }
@@ -483,7 +483,7 @@ pub async fn my_progress(
                 since: s.completed_at.or(s.issued_at).map(db::utc),
             });
         }
-        let days = (chrono::Utc::now().date_naive() - plan.started_on)
+        let days = (crate::clock::now().date_naive() - plan.started_on)
             .num_days()
             .max(0);
         Ok(MyProgressResponse {

@@ -499,7 +499,7 @@ fn preview_of(
     lang: Language,
     tz: chrono_tz::Tz,
 ) -> PlanPreviewResponse {
-    let today = Utc::now().with_timezone(&tz).date_naive();
+    let today = crate::clock::now().with_timezone(&tz).date_naive();
     let view: Vec<crate::domain::dosing::DoseStep> =
         rows.iter().map(|r| issuing::dose_step(r, today)).collect();
     let opening = crate::domain::dosing::steps_to_open(
@@ -664,7 +664,7 @@ pub async fn create_plan(
                 ..
             } = prepare_plan(conn, &auth, &resident, &req)?;
             let intake = serde_json::to_string(&req.intake).map_err(ApiError::internal)?;
-            let today = Utc::now().date_naive();
+            let today = crate::clock::now().date_naive();
             let plan = plans::insert_plan(
                 conn,
                 &plan_id,

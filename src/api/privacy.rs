@@ -424,7 +424,7 @@ pub async fn export_me(auth: AuthUser, state: web::Data<AppState>) -> ApiResult<
             })
             .collect();
         Ok(ResidentExport {
-            exported_at: chrono::Utc::now(),
+            exported_at: crate::clock::now(),
             account: ExportAccount {
                 id: parse_id(&u.id),
                 display_name: u.display_name,

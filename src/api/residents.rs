@@ -140,9 +140,11 @@ fn resident_response(conn: &mut DbConn, u: users::UserRow) -> Result<ResidentRes
         .filter_map(|s| s.crisis_reported_at)
         .min()
         .map(|t| crate::domain::reminders::add_working_days(db::utc(t), 3, tz));
-    let days = plan
-        .as_ref()
-        .map(|p| (Utc::now().date_naive() - p.started_on).num_days().max(0));
+    let days = plan.as_ref().map(|p| {
+        (crate::clock::now().date_naive() - p.started_on)
+            .num_days()
+            .max(0)
+    });
     let now = db::now();
     Ok(ResidentResponse {
         id: parse_id(&u.id),

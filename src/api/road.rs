@@ -218,7 +218,7 @@ pub async fn my_road(auth: AuthUser, state: web::Data<AppState>) -> ApiResult<Ht
         let met = criteria.iter().filter(|c| c.met).count();
         let ready = met == criteria.len();
         let tz = scheduler_tz(conn, &rules, &auth.id)?;
-        let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+        let today = crate::clock::now().with_timezone(&tz).date_naive();
 
         // People: the caseworker who made the plan (while still active in the team), then
         // volunteers with steps on it; first names only.

@@ -344,7 +344,7 @@ pub fn plan_etag(plan: &PlanRow) -> crate::api::conditional::EntityTag {
 
 impl PlanResponse {
     pub fn new(plan: &PlanRow, steps: &[StepRow], lang: Language) -> Self {
-        let today = Utc::now().date_naive();
+        let today = crate::clock::now().date_naive();
         let days = (today - plan.started_on).num_days().max(0);
         Self {
             id: parse_id(&plan.id),

@@ -436,7 +436,7 @@ pub async fn get_worklist(
             teams.retain(|t| *t == f);
         }
         let lang = crate::api::plans::language_of(conn, &auth.id)?;
-        let all = build_worklist(conn, &rules, &teams, Utc::now(), lang)?;
+        let all = build_worklist(conn, &rules, &teams, crate::clock::now(), lang)?;
         let counts = count(&all);
         let mut items: Vec<WorklistItem> = all
             .into_iter()

@@ -1,13 +1,14 @@
 //! Access tokens: short-lived HS256 JWTs with pinned algorithm, issuer and audience.
 
 use crate::domain::kinds::Role;
-use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 pub const ISSUER: &str = "stapvoorstap";
+/// Clock skew allowed on `exp` and `nbf`, in seconds.
+const LEEWAY_SECS: i64 = 5;
 /// The audience of API access tokens; other token purposes would get their own.
 pub const ACCESS_AUDIENCE: &str = "stapvoorstap-api";
 
@@ -41,8 +42,11 @@ impl JwtKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[ACCESS_AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = 5;
+        // Times are checked against the application's clock (`verify`), not the system's, so a
+        // virtual clock (tests, the simulator) moves token lifetimes with everything else.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.leeway = LEEWAY_SECS as u64;
         Self {
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
@@ -63,7 +67,7 @@ impl JwtKeys {
         role: Role,
         session: &str,
     ) -> Result<String, jsonwebtoken::errors::Error> {
-        self.issue_at(user_id, role, session, Utc::now().timestamp())
+        self.issue_at(user_id, role, session, crate::clock::now().timestamp())
     }
 
     /// Signs an access token issued at `now` (Unix seconds). The same arguments give the same
@@ -91,7 +95,17 @@ impl JwtKeys {
 
     /// Verifies signature, algorithm, issuer, audience and times.
     pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|d| d.claims)
+        use jsonwebtoken::errors::ErrorKind;
+        let claims =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)?.claims;
+        let now = crate::clock::now().timestamp();
+        if claims.exp < now - LEEWAY_SECS {
+            return Err(ErrorKind::ExpiredSignature.into());
+        }
+        if claims.nbf > now + LEEWAY_SECS {
+            return Err(ErrorKind::ImmatureSignature.into());
+        }
+        Ok(claims)
     }
 }
 
@@ -108,5 +122,22 @@ mod tests {
         assert_eq!(claims.role, Role::Resident);
         let other = JwtKeys::new(&SecretString::from("x".repeat(40)), Duration::from_secs(60));
         assert!(other.verify(&token).is_err(), "wrong key");
+    }
+
+    #[test]
+    fn lifetimes_follow_the_application_clock() {
+        use crate::clock::Clock;
+        let keys = JwtKeys::new(&SecretString::from("k".repeat(40)), Duration::from_secs(60));
+        let clock = Clock::virtual_at(chrono::Utc::now() + chrono::Duration::days(400));
+        let token = clock.scope(|| keys.issue("u1", Role::Resident, "s1").unwrap());
+        assert!(clock.scope(|| keys.verify(&token)).is_ok());
+        // Not yet valid in the system's present; expired once the virtual clock moves on.
+        assert!(keys.verify(&token).is_err());
+        clock.advance(chrono::Duration::seconds(66)).unwrap();
+        let err = clock.scope(|| keys.verify(&token)).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &jsonwebtoken::errors::ErrorKind::ExpiredSignature
+        );
     }
 }

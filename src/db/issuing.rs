@@ -50,7 +50,7 @@ pub fn issue_ready_steps_of(
     rules: &crate::scheduler::ReminderRules,
     outline: &mut [StepOutline],
 ) -> QueryResult<Vec<StepRow>> {
-    let today = chrono::Utc::now()
+    let today = crate::clock::now()
         .with_timezone(&rules.default_policy.tz)
         .date_naive();
     let view: Vec<DoseStep> = outline.iter().map(|s| dose_row(s, today)).collect();

@@ -159,6 +159,8 @@ pub struct DbPool {
     pool: Pool<ConnectionManager>,
     gate: std::sync::Arc<tokio::sync::Semaphore>,
     wait: Duration,
+    /// The application's clock, in scope around every closure [`run`] hands to a blocking thread.
+    clock: crate::clock::Clock,
     /// SQLite: the background checkpoint thread, stopped with the last handle.
     _checkpointer: Option<std::sync::Arc<checkpoint::Checkpointer>>,
 }
@@ -171,6 +173,17 @@ impl std::ops::Deref for DbPool {
 }
 
 impl DbPool {
+    /// The application's clock.
+    pub fn clock(&self) -> &crate::clock::Clock {
+        &self.clock
+    }
+
+    /// This pool with `clock` as the application's clock.
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
     fn new(
         pool: Pool<ConnectionManager>,
         wait: Duration,
@@ -181,6 +194,7 @@ impl DbPool {
             pool,
             gate: std::sync::Arc::new(tokio::sync::Semaphore::new(permits)),
             wait,
+            clock: crate::clock::Clock::system(),
             _checkpointer: checkpointer.map(std::sync::Arc::new),
         }
     }
@@ -253,8 +267,9 @@ where
             return Err(unavailable());
         }
     };
+    let clock = pool.clock.clone();
     let pool = pool.pool.clone();
-    actix_web::web::block(move || {
+    crate::clock::block(&clock, move || {
         let _permit = permit;
         let mut conn = pool.get().map_err(|e| {
             tracing::warn!(error = %e, "database connection unavailable");
@@ -308,7 +323,12 @@ where
 
 /// The current instant as stored: UTC, truncated to microseconds (PostgreSQL's precision).
 pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc().trunc_subsecs(6)
+    stored(crate::clock::now())
+}
+
+/// An instant as stored: UTC, truncated to microseconds.
+pub fn stored(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc().trunc_subsecs(6)
 }
 
 /// A stored UTC timestamp as an API instant.

@@ -363,6 +363,12 @@ impl Dispatcher {
         &self.owner
     }
 
+    /// The application's "now" as stored, for the async side of the dispatcher (its blocking
+    /// closures have the clock in scope).
+    fn db_now(&self) -> chrono::NaiveDateTime {
+        db::stored(self.pool.clock().now())
+    }
+
     /// Claims one batch of due reminders (without sending them).
     pub async fn claim(&self) -> anyhow::Result<Claim> {
         let pool = self.pool.clone();
@@ -371,13 +377,16 @@ impl Dispatcher {
         let owner = token.clone();
         let lease = chrono::Duration::from_std(self.lease)?;
         let batch = self.batch;
-        let rows = actix_web::web::block(move || -> anyhow::Result<Vec<NotificationRow>> {
-            let mut conn = pool.get()?;
-            let at = db::now();
-            Ok(db::write_tx(&mut conn, |c| {
-                notifications::claim_due(c, &owner, at, at + lease, batch)
-            })?)
-        })
+        let rows = crate::clock::block(
+            self.pool.clock(),
+            move || -> anyhow::Result<Vec<NotificationRow>> {
+                let mut conn = pool.get()?;
+                let at = db::now();
+                Ok(db::write_tx(&mut conn, |c| {
+                    notifications::claim_due(c, &owner, at, at + lease, batch)
+                })?)
+            },
+        )
         .await??;
         Ok(Claim { token, rows })
     }
@@ -444,16 +453,17 @@ impl Dispatcher {
             let (pool, token) = (self.pool.clone(), held.token.clone());
             let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::MAX);
             let asked = ids.clone();
-            let renewed = actix_web::web::block(move || -> anyhow::Result<Vec<String>> {
-                let mut conn = pool.get()?;
-                Ok(notifications::renew_leases(
-                    &mut conn,
-                    &asked,
-                    &token,
-                    db::now() + lease,
-                )?)
-            })
-            .await;
+            let renewed =
+                crate::clock::block(self.pool.clock(), move || -> anyhow::Result<Vec<String>> {
+                    let mut conn = pool.get()?;
+                    Ok(notifications::renew_leases(
+                        &mut conn,
+                        &asked,
+                        &token,
+                        db::now() + lease,
+                    )?)
+                })
+                .await;
             match renewed {
                 Ok(Ok(kept)) => {
                     held.kept(&kept, started);
@@ -484,7 +494,7 @@ impl Dispatcher {
         let pool = self.pool.clone();
         let rules = self.rules.clone();
         let row = row.clone();
-        actix_web::web::block(move || -> anyhow::Result<Context> {
+        crate::clock::block(self.pool.clock(), move || -> anyhow::Result<Context> {
             let mut conn = pool.get()?;
             let user = users::find_user(&mut conn, &row.user_id)?;
             let (enabled, policy) = scheduler::policy_for(&mut conn, &rules, &row.user_id)?;
@@ -569,14 +579,14 @@ impl Dispatcher {
             notification_id: row.id.clone(),
             plan_id,
             kind: kind.as_str().to_owned(),
-            decided_at: db::now(),
+            decided_at: self.db_now(),
             available: unavailable.is_none(),
             unavailable_reason: unavailable.map(str::to_owned),
             probability: unavailable.is_none().then_some(probability),
             send,
         };
         let pool = self.pool.clone();
-        actix_web::web::block(move || -> anyhow::Result<()> {
+        crate::clock::block(self.pool.clock(), move || -> anyhow::Result<()> {
             let mut conn = pool.get()?;
             crate::db::mrt::record(&mut conn, &decision)?;
             Ok(())
@@ -598,7 +608,7 @@ impl Dispatcher {
         let pool = self.pool.clone();
         let token = held.token.clone();
         let id = id.to_owned();
-        let recorded = actix_web::web::block(move || -> anyhow::Result<bool> {
+        let recorded = crate::clock::block(self.pool.clock(), move || -> anyhow::Result<bool> {
             let mut conn = pool.get()?;
             Ok(db::write_tx(&mut conn, |c| {
                 let recorded = notifications::record_outcome(c, &id, &token, &outcome)?;
@@ -629,7 +639,7 @@ impl Dispatcher {
         let started = Instant::now();
         let (pool, token, key) = (self.pool.clone(), held.token.clone(), id.to_owned());
         let lease = chrono::Duration::from_std(self.lease)?;
-        let ok = actix_web::web::block(move || -> anyhow::Result<bool> {
+        let ok = crate::clock::block(self.pool.clock(), move || -> anyhow::Result<bool> {
             let mut conn = pool.get()?;
             Ok(notifications::confirm_claim(
                 &mut conn,
@@ -674,7 +684,7 @@ impl Dispatcher {
                 .filter_map(|d| d.sent_at)
                 .min()
         });
-        let now = Utc::now();
+        let now = self.pool.clock().now();
         let point = decision_point(kind, &ctx);
         match decide(row, kind, &ctx, now) {
             Decision::Cancel(reason) => {
@@ -727,7 +737,7 @@ impl Dispatcher {
                 None => {
                     let send = rand::rng().random_bool(p.clamp(0.0, 1.0));
                     let (pool, id) = (self.pool.clone(), row.id.clone());
-                    actix_web::web::block(move || -> anyhow::Result<()> {
+                    crate::clock::block(self.pool.clock(), move || -> anyhow::Result<()> {
                         let mut conn = pool.get()?;
                         notifications::record_mrt(&mut conn, &id, p, send)?;
                         Ok(())
@@ -753,7 +763,7 @@ impl Dispatcher {
         }
         // Devices still to try: never tried, or failed and due again. Those that accepted or
         // were given up are done; those that failed and are not due yet wait for their turn.
-        let db_now = db::now();
+        let db_now = self.db_now();
         let due: Vec<&DeviceRow> = ctx
             .devices
             .iter()
@@ -817,7 +827,7 @@ impl Dispatcher {
             async move { (*d, self.send_held(d, &msg, &row.id, held).await) }
         });
         let results = futures_util::future::join_all(sends).await;
-        let t = db::now();
+        let t = self.db_now();
         let mut deliveries = Vec::new();
         let mut accepted = false;
         let mut not_sent = false;
@@ -853,7 +863,7 @@ impl Dispatcher {
             let wait = match error.disposition() {
                 Disposition::RemoveDevice => {
                     let (pool, token) = (self.pool.clone(), device.token.clone());
-                    actix_web::web::block(move || -> anyhow::Result<()> {
+                    crate::clock::block(self.pool.clock(), move || -> anyhow::Result<()> {
                         let mut conn = pool.get()?;
                         notifications::delete_device_by_token(&mut conn, &token)?;
                         Ok(())
@@ -940,7 +950,7 @@ impl Dispatcher {
             return Ok(());
         };
         let (pool, rules, r) = (self.pool.clone(), self.rules.clone(), row.clone());
-        let ctx = actix_web::web::block(move || -> anyhow::Result<MailContext> {
+        let ctx = crate::clock::block(self.pool.clock(), move || -> anyhow::Result<MailContext> {
             let mut conn = pool.get()?;
             let user = users::find_user(&mut conn, &r.user_id)?;
             let step_open = match &r.step_id {
@@ -956,7 +966,7 @@ impl Dispatcher {
                     &mut conn,
                     &rules,
                     &teams,
-                    Utc::now(),
+                    crate::clock::now(),
                     Language::Nl,
                 )
                 .map_err(|e| anyhow::anyhow!("worklist: {e}"))?;
@@ -1007,7 +1017,12 @@ impl Dispatcher {
         let to = user.email.unwrap_or_default();
         let sent = mailer.send(&to, &letter).await;
         let (outcome, label) = match sent {
-            Ok(()) => (Outcome::Sent { sent_at: db::now() }, "sent"),
+            Ok(()) => (
+                Outcome::Sent {
+                    sent_at: self.db_now(),
+                },
+                "sent",
+            ),
             Err(e)
                 if e != crate::mail::MailError::Transient
                     || row.attempts + 1 >= self.max_attempts =>
@@ -1021,7 +1036,7 @@ impl Dispatcher {
             }
             Err(e) => (
                 Outcome::Retry {
-                    at: db::now()
+                    at: self.db_now()
                         + chrono::Duration::from_std(backoff(row.attempts))
                             .unwrap_or(chrono::Duration::minutes(1)),
                     error: e.code().into(),
@@ -1143,11 +1158,12 @@ impl Dispatcher {
             interval.tick().await;
             let pool = self.pool.clone();
             let rules = self.rules.clone();
-            let ticked = actix_web::web::block(move || -> anyhow::Result<usize> {
-                let mut conn = pool.get()?;
-                Ok(scheduler::run_tick(&mut conn, &rules)?)
-            })
-            .await;
+            let ticked =
+                crate::clock::block(self.pool.clock(), move || -> anyhow::Result<usize> {
+                    let mut conn = pool.get()?;
+                    Ok(scheduler::run_tick(&mut conn, &rules)?)
+                })
+                .await;
             match ticked {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::warn!(error = %e, "scheduler tick failed"),

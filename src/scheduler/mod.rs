@@ -115,7 +115,7 @@ pub fn plan_appointment_reminders(
         utc(appointment.starts_at),
         &rules.appointments,
         &policy,
-        Utc::now(),
+        crate::clock::now(),
     );
     for (kind, at) in times {
         notifications::enqueue(
@@ -508,7 +508,7 @@ fn handle_plan(
 /// Snoozed steps whose date has come go back into the queue, and their plan issues what it
 /// can. Indexed on `snoozed_until`: the cost follows what is due.
 pub fn run_snooze_wake(conn: &mut DbConn, rules: &ReminderRules, limit: i64) -> QueryResult<usize> {
-    let today = Utc::now()
+    let today = crate::clock::now()
         .with_timezone(&rules.default_policy.tz)
         .date_naive();
     // Ordered by the indexed date: with a cached (generic) plan the database cannot see the
@@ -631,7 +631,7 @@ pub fn run_digest_at(
 /// staff digest, and pruning of stored idempotent answers.
 pub fn run_tick(conn: &mut DbConn, rules: &ReminderRules) -> QueryResult<usize> {
     crate::db::idempotency::prune(conn, now() - rules.idempotency_ttl)?;
-    run_digest_at(conn, rules, Utc::now())?;
+    run_digest_at(conn, rules, crate::clock::now())?;
     let mut total = 0;
     loop {
         let n = run_inactivity_tick(conn, rules, 500)?

@@ -180,6 +180,15 @@ pub async fn spawn_app_with(
     backend: Backend,
     tweak: impl FnOnce(&mut Settings),
 ) -> Option<TestApp> {
+    spawn_app_on(backend, stapvoorstap::clock::Clock::system(), tweak).await
+}
+
+/// Like [`spawn_app_with`], on the given clock (a virtual one moves only when the test says).
+pub async fn spawn_app_on(
+    backend: Backend,
+    clock: stapvoorstap::clock::Clock,
+    tweak: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
     init_test_logging();
     let db = TestDb::create(backend)?;
     let files = tempfile::tempdir().expect("temp dir");
@@ -188,7 +197,7 @@ pub async fn spawn_app_with(
     settings.documents_master_key =
         Some(secrecy::SecretString::from(TEST_DOCUMENTS_KEY.to_owned()));
     tweak(&mut settings);
-    let app = Application::build(settings.clone())
+    let app = Application::build_with_clock(settings.clone(), clock)
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -9,6 +9,7 @@ mod auth;
 mod authz;
 mod backup;
 mod behaviour;
+mod clock;
 mod contract;
 mod demo;
 mod dispatch;

@@ -15,11 +15,20 @@ pub(crate) async fn push_app(
     backend: Backend,
     tweak: impl FnOnce(&mut stapvoorstap::config::Settings),
 ) -> Option<(TestApp, FakeFcm, tempfile::TempDir)> {
+    push_app_on(backend, stapvoorstap::clock::Clock::system(), tweak).await
+}
+
+/// [`push_app`] on the given clock.
+pub(crate) async fn push_app_on(
+    backend: Backend,
+    clock: stapvoorstap::clock::Clock,
+    tweak: impl FnOnce(&mut stapvoorstap::config::Settings),
+) -> Option<(TestApp, FakeFcm, tempfile::TempDir)> {
     let fake = FakeFcm::start().await;
     let dir = tempfile::tempdir().unwrap();
     let account = fake.write_service_account(dir.path());
     let base = fake.base_url.clone();
-    let app = spawn_app_with(backend, |s| {
+    let app = crate::helpers::spawn_app_on(backend, clock, |s| {
         s.fcm_service_account_file = Some(account);
         s.fcm_base_url = base;
         s.reminders_enabled = false;

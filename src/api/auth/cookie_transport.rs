@@ -135,7 +135,7 @@ pub fn answer(req: &HttpRequest, mut tokens: TokenResponse) -> HttpResponse {
     if wanted(req)
         && let Some(token) = tokens.refresh_token.take()
     {
-        let left = (tokens.refresh_expires_at - chrono::Utc::now())
+        let left = (tokens.refresh_expires_at - crate::clock::now())
             .num_seconds()
             .max(0);
         res.cookie(cookie(req, token, time::Duration::seconds(left)));
