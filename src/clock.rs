@@ -22,14 +22,27 @@
 //! latency metrics) stay on `std::time::Instant`: they measure waiting, not the time of day.
 
 use chrono::{DateTime, Duration, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, RngCore, SeedableRng};
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
 /// A clock: the system's time, or a virtual time that only moves when told to.
+///
+/// A clock may also carry the application's *dice*: a seeded generator for the draws the study
+/// depends on (evaluation arms, micro-randomised reminder decisions) and for record ids, so that
+/// a simulation with the same seed repeats exactly. Without a seed those come from the
+/// operating system's entropy, as in production. Secrets (tokens, codes, keys, salts) never use
+/// the dice.
 #[derive(Clone)]
 pub struct Clock(Arc<Source>);
 
-enum Source {
+struct Source {
+    time: Time,
+    dice: Option<Mutex<StdRng>>,
+}
+
+enum Time {
     System,
     Virtual(Mutex<DateTime<Utc>>),
 }
@@ -42,9 +55,9 @@ impl Default for Clock {
 
 impl std::fmt::Debug for Clock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &*self.0 {
-            Source::System => f.write_str("Clock::System"),
-            Source::Virtual(_) => write!(f, "Clock::Virtual({})", self.now()),
+        match &self.0.time {
+            Time::System => f.write_str("Clock::System"),
+            Time::Virtual(_) => write!(f, "Clock::Virtual({})", self.now()),
         }
     }
 }
@@ -52,32 +65,74 @@ impl std::fmt::Debug for Clock {
 impl Clock {
     /// The system's time (production).
     pub fn system() -> Self {
-        Self(Arc::new(Source::System))
+        Self(Arc::new(Source {
+            time: Time::System,
+            dice: None,
+        }))
     }
 
     /// A virtual clock standing at `at` until it is set or advanced.
     pub fn virtual_at(at: DateTime<Utc>) -> Self {
-        Self(Arc::new(Source::Virtual(Mutex::new(at))))
+        Self(Arc::new(Source {
+            time: Time::Virtual(Mutex::new(at)),
+            dice: None,
+        }))
+    }
+
+    /// A virtual clock at `at` whose dice are seeded with `seed` (the simulator).
+    pub fn seeded_at(at: DateTime<Utc>, seed: u64) -> Self {
+        Self(Arc::new(Source {
+            time: Time::Virtual(Mutex::new(at)),
+            dice: Some(Mutex::new(StdRng::seed_from_u64(seed))),
+        }))
     }
 
     /// Whether this clock is virtual.
     pub fn is_virtual(&self) -> bool {
-        matches!(&*self.0, Source::Virtual(_))
+        matches!(&self.0.time, Time::Virtual(_))
     }
 
     /// The clock's current instant.
     pub fn now(&self) -> DateTime<Utc> {
-        match &*self.0 {
-            Source::System => Utc::now(),
-            Source::Virtual(t) => *t.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+        match &self.0.time {
+            Time::System => Utc::now(),
+            Time::Virtual(t) => *t.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
         }
+    }
+
+    /// Runs `f` with the clock's dice: the seeded generator, else the operating system's.
+    pub fn with_dice<R>(&self, f: impl FnOnce(&mut dyn RngCore) -> R) -> R {
+        match &self.0.dice {
+            Some(dice) => f(&mut *dice
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)),
+            None => f(&mut rand::rng()),
+        }
+    }
+
+    /// A draw that is `true` with probability `p` (clamped to 0–1), from the clock's dice.
+    pub fn chance(&self, p: f64) -> bool {
+        self.with_dice(|rng| rng.random_bool(p.clamp(0.0, 1.0)))
+    }
+
+    /// A new time-ordered record id (UUID v7). On the system clock without a seed this is the
+    /// uuid crate's own (monotonic within a millisecond); otherwise from the clock's time and
+    /// dice, so that a seeded simulation makes the same ids again.
+    pub fn new_id(&self) -> uuid::Uuid {
+        if !self.is_virtual() && self.0.dice.is_none() {
+            return uuid::Uuid::now_v7();
+        }
+        let millis = u64::try_from(self.now().timestamp_millis()).unwrap_or(0);
+        let mut bytes = [0u8; 10];
+        self.with_dice(|rng| rng.fill_bytes(&mut bytes));
+        uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid()
     }
 
     /// Sets a virtual clock to `at` (also backwards). The system clock cannot be set.
     pub fn set(&self, at: DateTime<Utc>) -> Result<(), ClockError> {
-        match &*self.0 {
-            Source::System => Err(ClockError::NotVirtual),
-            Source::Virtual(t) => {
+        match &self.0.time {
+            Time::System => Err(ClockError::NotVirtual),
+            Time::Virtual(t) => {
                 *t.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = at;
                 Ok(())
             }
@@ -86,9 +141,9 @@ impl Clock {
 
     /// Moves a virtual clock forward by `by`; returns the new instant.
     pub fn advance(&self, by: Duration) -> Result<DateTime<Utc>, ClockError> {
-        match &*self.0 {
-            Source::System => Err(ClockError::NotVirtual),
-            Source::Virtual(t) => {
+        match &self.0.time {
+            Time::System => Err(ClockError::NotVirtual),
+            Time::Virtual(t) => {
                 let mut t = t.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 *t += by;
                 Ok(*t)
@@ -142,6 +197,21 @@ pub fn current() -> Clock {
         .unwrap_or_else(Clock::system)
 }
 
+/// A new record id from the clock in scope (see [`Clock::new_id`]).
+pub fn new_id() -> uuid::Uuid {
+    CURRENT
+        .with(|c| c.borrow().as_ref().map(Clock::new_id))
+        .unwrap_or_else(uuid::Uuid::now_v7)
+}
+
+/// Runs `f` with the dice of the clock in scope (see [`Clock::with_dice`]).
+pub fn with_dice<R>(f: impl FnOnce(&mut dyn RngCore) -> R) -> R {
+    match CURRENT.with(|c| c.borrow().clone()) {
+        Some(clock) => clock.with_dice(f),
+        None => f(&mut rand::rng()),
+    }
+}
+
 /// `actix_web::web::block` with `clock` in scope on the blocking thread.
 pub async fn block<T, F>(clock: &Clock, f: F) -> Result<T, actix_web::error::BlockingError>
 where
@@ -176,6 +246,28 @@ mod tests {
             Clock::system().advance(Duration::hours(1)),
             Err(ClockError::NotVirtual)
         );
+    }
+
+    #[test]
+    fn seeded_dice_repeat_and_ids_follow_the_clock() {
+        let at = Utc.with_ymd_and_hms(2027, 1, 4, 9, 0, 0).unwrap();
+        let run = || {
+            let clock = Clock::seeded_at(at, 42);
+            let draws: Vec<bool> = (0..32).map(|_| clock.chance(0.5)).collect();
+            (draws, clock.new_id(), clock.scope(new_id))
+        };
+        let (a, b) = (run(), run());
+        assert_eq!(a, b, "the same seed gives the same draws and ids");
+        assert!(a.0.contains(&true) && a.0.contains(&false));
+        assert_ne!(a.1, a.2);
+        let (secs, _) = a.1.get_timestamp().unwrap().to_unix();
+        assert_eq!(
+            secs as i64,
+            at.timestamp(),
+            "the id carries the virtual time"
+        );
+        assert!(!Clock::seeded_at(at, 1).chance(0.0));
+        assert!(Clock::seeded_at(at, 1).chance(1.0));
     }
 
     #[test]

@@ -19,5 +19,6 @@ pub mod metrics;
 pub mod problem_code;
 pub mod push;
 pub mod scheduler;
+pub mod simulate;
 pub mod startup;
 pub mod telemetry;

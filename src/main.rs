@@ -42,6 +42,9 @@ enum Command {
         /// Where the copy goes; an existing file is never replaced.
         path: std::path::PathBuf,
     },
+    /// Run a synthetic cohort through the service on a virtual clock and write the research
+    /// exports (plans.csv, decisions.csv) with the run's truth (truth.json) into --out.
+    Simulate(stapvoorstap::simulate::SimConfig),
     /// Create an admin (coordinator) account. The password comes from ADMIN_PASSWORD or is
     /// asked on the terminal without echo.
     CreateAdmin {
@@ -55,7 +58,11 @@ enum Command {
 async fn main() -> ExitCode {
     let arenas = stapvoorstap::memory::limit_malloc_arenas();
     let cli = Cli::parse();
-    let settings = cli.settings;
+    let mut settings = cli.settings;
+    if matches!(cli.command, Some(Command::Simulate(_))) && std::env::var_os("RUST_LOG").is_none() {
+        // A simulation makes thousands of requests; their log lines would drown its report.
+        settings.rust_log = "warn".into();
+    }
     if let Err(msg) = settings.check() {
         eprintln!("error: {msg}");
         return ExitCode::from(2);
@@ -74,6 +81,7 @@ async fn main() -> ExitCode {
         Command::RewrapDocuments => rewrap_documents(&settings),
         Command::Backup { path } => backup(&settings, &path),
         Command::CreateAdmin { email } => create_admin(&settings, &email).await,
+        Command::Simulate(cfg) => simulate(settings, cfg).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -140,6 +148,17 @@ async fn create_admin(settings: &Settings, email: &str) -> anyhow::Result<()> {
     let id =
         stapvoorstap::admin::create_admin(settings, email, SecretString::from(password)).await?;
     println!("created admin {email} ({id})");
+    Ok(())
+}
+
+async fn simulate(
+    settings: Settings,
+    cfg: stapvoorstap::simulate::SimConfig,
+) -> anyhow::Result<()> {
+    let out = cfg.out.clone();
+    let summary = stapvoorstap::simulate::run(settings, cfg).await?;
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    println!("exports written to {}", out.display());
     Ok(())
 }
 

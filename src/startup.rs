@@ -59,6 +59,16 @@ impl Application {
 
     /// [`build`](Self::build) on the given clock: a virtual one for tests and the simulator.
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        Self::build_with(settings, clock, None).await
+    }
+
+    /// [`build_with_clock`](Self::build_with_clock), with pushes going to `push` instead of
+    /// what the settings configure (the simulator's in-process FCM double).
+    pub async fn build_with(
+        settings: Settings,
+        clock: Clock,
+        push: Option<crate::push::dispatcher::Sender>,
+    ) -> anyhow::Result<Self> {
         let pool = db::build_pool(&settings)?.with_clock(clock.clone());
         {
             let pool = pool.clone();
@@ -90,7 +100,10 @@ impl Application {
         let web_push = web_push_client(&settings)?;
         let dispatcher = crate::push::dispatcher::Dispatcher::new(
             pool.clone(),
-            push_sender(&settings)?,
+            match push {
+                Some(sender) => sender,
+                None => push_sender(&settings)?,
+            },
             rules.clone(),
             instance_id(),
             settings.dispatch_lease,

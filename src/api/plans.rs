@@ -683,7 +683,9 @@ pub async fn create_plan(
                 .pop()
                 .map(|t| crate::domain::research::ArmPolicy::parse(&t.arm_policy))
                 .unwrap_or(crate::domain::research::ArmPolicy::Dosed);
-            let (arm, randomised) = crate::domain::research::assign_arm(policy, &mut rand::rng());
+            let (arm, randomised) = crate::clock::with_dice(|mut rng| {
+                crate::domain::research::assign_arm(policy, &mut rng)
+            });
             plans::update_plan_arm(conn, &plan.id, arm.as_str(), randomised)?;
             let arm_detail =
                 serde_json::json!({"arm": arm.as_str(), "randomised": randomised}).to_string();

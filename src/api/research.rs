@@ -45,6 +45,10 @@ pub struct ResearchPlanRow {
     pub days_to_stabilisation: Option<i64>,
     /// Days from start to `dropped_out`.
     pub days_to_dropout: Option<i64>,
+    /// Days from start to the end of observation: the first change to `stabilised`, else the
+    /// end of the trajectory (`dropped_out`, `closed`), else today (the censoring time of a
+    /// plan still under way).
+    pub days_observed: i64,
     /// Steps that apply (not skipped or cancelled).
     pub steps_total: u32,
     /// Of those, done or verified.
@@ -278,6 +282,10 @@ fn research_row(
                 .then_some(p.closed_at)
                 .flatten()
                 .map(|t| days(p.started_on, t)),
+            days_observed: days(
+                p.started_on,
+                stabilised_at.or(p.closed_at).unwrap_or_else(crate::db::now),
+            ),
             steps_total: rt + st + vt,
             steps_done: rd + sd + vd,
             resident_steps_total: rt,
@@ -337,7 +345,7 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
 /// this export), so quoting is never needed and a CSV crate would add nothing.
 fn to_csv(rows: &[ResearchPlanRow]) -> String {
     let mut out = String::from(
-        "plan,team,arm,arm_randomised,start_week,status,outflow_reason,days_to_stabilisation,days_to_dropout,\
+        "plan,team,arm,arm_randomised,start_week,status,outflow_reason,days_to_stabilisation,days_to_dropout,days_observed,\
 steps_total,steps_done,resident_steps_total,resident_steps_done,staff_steps_total,staff_steps_done,\
 volunteer_steps_total,volunteer_steps_done,median_hours_issue_to_completion,reminders_sent,mrt_decisions,mrt_withheld,\
 completions_within_24h_of_reminder,help_requests,days_to_E1,days_to_E2,days_to_E3,days_to_E4,days_to_E5,\
@@ -357,7 +365,7 @@ appointments_missed,appointments_cancelled,appointments_moved\n",
             })
             .collect();
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             r.plan,
             r.team,
             r.arm.as_str(),
@@ -367,6 +375,7 @@ appointments_missed,appointments_cancelled,appointments_moved\n",
             opt(&r.outflow_reason.map(|o| text_of(&o))),
             opt(&r.days_to_stabilisation),
             opt(&r.days_to_dropout),
+            r.days_observed,
             r.steps_total,
             r.steps_done,
             r.resident_steps_total,

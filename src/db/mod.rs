@@ -338,7 +338,7 @@ pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 
 /// A new opaque id (UUID v7: time-ordered, so inserts stay index-friendly).
 pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+    crate::clock::new_id().to_string()
 }
 
 /// A pool timeout to use in readiness checks.

@@ -42,3 +42,16 @@ pub fn list_all(conn: &mut DbConn) -> QueryResult<Vec<DecisionRow>> {
         ))
         .load(conn)
 }
+
+/// The decision points made at or after `since`, in the order they were made (the simulator
+/// reads each hour's).
+pub fn list_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<DecisionRow>> {
+    mrt_decisions::table
+        .select(DecisionRow::as_select())
+        .filter(mrt_decisions::decided_at.ge(since))
+        .order((
+            mrt_decisions::decided_at.asc(),
+            mrt_decisions::notification_id.asc(),
+        ))
+        .load(conn)
+}

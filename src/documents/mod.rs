@@ -340,7 +340,7 @@ mod tests {
             decode_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
             tmp_dir: std::env::temp_dir(),
         };
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = crate::clock::new_id().to_string();
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 7) as u8).collect();
         let mut w = docs.writer(&id).await.unwrap();
         for piece in data.chunks(10_000) {

@@ -28,11 +28,32 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
-/// Where pushes go: FCM, or the log when no credentials are configured.
+/// Where pushes go: FCM, or the log when no credentials are configured, or (the simulator's
+/// FCM double) a recorder in the process.
 #[derive(Clone)]
 pub enum Sender {
     Fcm(Arc<FcmClient>),
     Log,
+    Record(Arc<PushRecorder>),
+}
+
+/// The simulator's in-process FCM double: accepts every message and records it with the time
+/// of the application's clock.
+#[derive(Default)]
+pub struct PushRecorder {
+    sent: Mutex<Vec<(chrono::DateTime<chrono::Utc>, Message)>>,
+}
+
+impl PushRecorder {
+    /// Takes what was delivered since the last call.
+    pub fn take(&self) -> Vec<(chrono::DateTime<chrono::Utc>, Message)> {
+        std::mem::take(
+            &mut *self
+                .sent
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
 }
 
 /// Counters and latency of the dispatcher.
@@ -291,6 +312,8 @@ pub struct Dispatcher {
     batch: i64,
     max_attempts: i32,
     permits: Arc<Semaphore>,
+    /// The concurrency limit itself (recipients handled at once).
+    permits_total: usize,
     metrics: Option<PushMetrics>,
     /// Standard Web Push for `web_push` devices; `None` when the operator did not turn it on.
     web_push: Option<Arc<WebPushClient>>,
@@ -332,6 +355,7 @@ impl Dispatcher {
             batch: i64::from(batch),
             max_attempts: i32::try_from(max_attempts).unwrap_or(8),
             permits: Arc::new(Semaphore::new(concurrency as usize)),
+            permits_total: concurrency as usize,
             metrics,
             web_push: None,
             mailer: None,
@@ -432,9 +456,16 @@ impl Dispatcher {
                 }
             }
         });
-        let work = futures_util::future::join_all(tasks);
+        // Recipients in parallel, at most as many as sends may be in flight: with a concurrency
+        // of 1 (the simulator) every draw and write happens in the same order on every run.
+        let parallel = self.permits_total.max(1);
+        let work = futures_util::StreamExt::for_each_concurrent(
+            futures_util::stream::iter(tasks),
+            parallel,
+            |task| task,
+        );
         tokio::select! {
-            _ = work => {}
+            () = work => {}
             () = self.keep_leased(&held) => {}
         }
     }
@@ -735,7 +766,7 @@ impl Dispatcher {
             let send = match row.mrt_send {
                 Some(decided) => decided,
                 None => {
-                    let send = rand::rng().random_bool(p.clamp(0.0, 1.0));
+                    let send = self.pool.clock().chance(p);
                     let (pool, id) = (self.pool.clone(), row.id.clone());
                     crate::clock::block(self.pool.clock(), move || -> anyhow::Result<()> {
                         let mut conn = pool.get()?;
@@ -1135,6 +1166,14 @@ impl Dispatcher {
                         .unwrap_or(""),
                     "push (log only, FCM not configured)"
                 );
+                Ok(())
+            }
+            Sender::Record(recorder) => {
+                recorder
+                    .sent
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((self.pool.clock().now(), msg.clone()));
                 Ok(())
             }
             Sender::Fcm(client) => {

@@ -3,7 +3,7 @@
 
 use crate::backend_test;
 use crate::fake_fcm::{FakeFcm, Scripted};
-use crate::helpers::{Backend, Login, TestApp, World, spawn_app_with};
+use crate::helpers::{Backend, Login, TestApp, World};
 use serde_json::{Value, json};
 use stapvoorstap::db::notifications::{self, NotificationRow};
 use std::time::Duration;

@@ -1,0 +1,1 @@
+DROP INDEX mrt_decisions_decided_at;
