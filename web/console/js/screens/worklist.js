@@ -107,6 +107,8 @@ function Item({ item, name }) {
   /** @type {string[]} */
   const details = [];
   if (item.step_title) details.push(item.step_title);
+  if (item.starts_at) details.push(t('worklist.appointment', { when: formatTime(item.starts_at) }));
+  if (item.move_request_reason) details.push(`“${item.move_request_reason}”`);
   if (item.kind === 'crisis' && item.due_at) details.push(t(item.overdue ? 'worklist.overdue_since' : 'worklist.due', { when: formatTime(item.due_at) }));
   if (item.kind === 'snoozed' && item.reason) details.push(t(`snooze.${item.reason}`));
   else if (item.reason) details.push(`“${item.reason}”`);
