@@ -31,7 +31,12 @@ function worklistKinds() {
 export function Worklist({ me }) {
   const [kind, setKind] = useState(/** @type {WorklistKind | null} */ (null));
   const [kinds, setKinds] = useState(/** @type {Kinds | null} */ (null));
-  const [data, setData] = useState(/** @type {WorklistResponse | null} */ (null));
+  const [loaded, setLoaded] = useState(/** @type {{ kind: WorklistKind | null, data: WorklistResponse } | null} */ (null));
+  // The list shown always belongs to the chip that is pressed: until the next kind's answer is
+  // in, none (also in the render between the press and the effect below).
+  const data = loaded && loaded.kind === kind ? loaded.data : null;
+  /** @param {WorklistResponse | null} d */
+  const setData = (d) => setLoaded(d ? { kind, data: d } : null);
   const [error, setError] = useState(/** @type {string | null} */ (null));
   const [more, setMore] = useState(false);
 
