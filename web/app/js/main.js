@@ -595,6 +595,9 @@ function HomeScreen({ go, notice, setNotice, pending, addPending, offline, welco
 
   const waitingIds = new Set(pending.map((p) => p.stepId));
   const steps = (data?.steps ?? []).filter((s) => !waitingIds.has(s.id));
+  // The appointment comes first, unless an urgent step asks to be done first.
+  const urgentFirst = steps.some((s) => s.urgent);
+  const apptCard = appt && html`<${AppointmentCard} key=${appt.id} appt=${appt} title=${t('appt.title')} onChange=${setAppt} />`;
   return html`<section class="svs-screen">
     <${ScreenTitle}>${t('home.title')}<//>
     <a class="utrecht-button utrecht-button--secondary-action svs-button svs-crisis" href="/app/crisis"
@@ -603,7 +606,7 @@ function HomeScreen({ go, notice, setNotice, pending, addPending, offline, welco
     <${NoticeBox} notice=${notice} />
     <${NoticeBox} notice=${error ? { text: error, kind: 'error' } : null} />
     ${moodFor && html`<${Pulse} question=${t('mood.question')} prefix="mood" onAnswer=${answerMood} />`}
-    ${appt && html`<${AppointmentCard} key=${appt.id} appt=${appt} title=${t('appt.title')} onChange=${setAppt} />`}
+    ${!urgentFirst && apptCard}
     ${pending.map(
       (q) => html`<article class="svs-card svs-card--waiting" aria-labelledby=${`wait-${q.key}`} data-waiting=${q.stepId}>
         <h2 class="utrecht-heading-2" id=${`wait-${q.key}`}>${q.title}</h2>
@@ -625,6 +628,7 @@ function HomeScreen({ go, notice, setNotice, pending, addPending, offline, welco
         }}
       />`,
     )}
+    ${urgentFirst && apptCard}
     ${!moodFor && allianceDue && !offline && html`<${Pulse} question=${t('alliance.question')} prefix="alliance" onAnswer=${answerAlliance} />`}
     ${data && data.plan_id && html`<p class="utrecht-paragraph svs-next-link"><a class="utrecht-link" href="/app/road" onClick=${toRoad}>${t('nav.road')}</a></p>`}
   </section>`;
@@ -842,7 +846,7 @@ function RoadScreen({ offline, openAppointment }) {
           ${r.open_criteria.map(
             (c) => html`<li data-criterion=${c.code}>
               <span class="svs-mark" aria-hidden="true">…</span>
-              <span>${c.name}${c.steps_total > 0 ? html`<br /><span class="svs-quiet">${t('road.open.steps', { done: c.steps_done, total: c.steps_total })}</span>` : ''}</span>
+              <span>${c.name}${c.steps_total > 0 ? html`<br /><span class="svs-quiet">${c.steps_total === 1 ? t('road.open.step', { done: c.steps_done }) : t('road.open.steps', { done: c.steps_done, total: c.steps_total })}</span>` : ''}</span>
             </li>`,
           )}
         </ul>`}
@@ -858,12 +862,13 @@ function RoadScreen({ offline, openAppointment }) {
       html`<ul class="svs-list svs-contacts">
         ${r.contacts.map((c) => html`<li>${t(c.role === 'caseworker' ? 'road.contact.caseworker' : 'road.contact.volunteer', { name: c.first_name })}</li>`)}
       </ul>`}
-      <h3 class="utrecht-heading-3">${t('road.team', { team: r.team.name })}</h3>
+      ${(r.team.phone || r.team.email || r.team.hours) &&
+      html`<h3 class="utrecht-heading-3">${t('road.team', { team: r.team.name })}</h3>
       <dl class="svs-facts">
         ${r.team.phone && html`<div><dt>${t('road.team.phone')}</dt><dd><a class="utrecht-link" href=${`tel:${r.team.phone.replace(/[\s-]/g, '')}`}>${r.team.phone}</a></dd></div>`}
         ${r.team.email && html`<div><dt>${t('road.team.email')}</dt><dd><a class="utrecht-link" href=${`mailto:${r.team.email}`}>${r.team.email}</a></dd></div>`}
         ${r.team.hours && html`<div><dt>${t('road.team.hours')}</dt><dd>${r.team.hours}</dd></div>`}
-      </dl>`}
+      </dl>`}`}
   </section>`;
 }
 
