@@ -200,7 +200,7 @@ function AppointmentRow({ appt: a, team, steps, onChanged, onReload }) {
       ${about.length > 0 && html`<span class="svs-quiet">${t('appt.about', { steps: about.join(', ') })}</span>`}
       ${a.status === 'cancelled' && a.status_reason && html`<span class="svs-quiet">${t('appt.cancel_reason', { reason: a.status_reason })}</span>`}
     </div>
-    <div class="svs-step__actions svs-no-print">
+    <div class="svs-step__actions">
       ${coming && !started &&
       html`<${Button} kind="subtle" label=${t('appt.move.label', { when: when(a) })} onClick=${() => open('move')}>${t('appt.move')}<//>
         <${Button} kind="subtle" label=${t('appt.cancel.label', { when: when(a) })} onClick=${() => open('cancel')}>${t('appt.cancel')}<//>`}
@@ -297,8 +297,8 @@ function PlanForm({ planId, team, me, onDone }) {
       <input type="date" class="utrecht-textbox utrecht-textbox--html-input" id="appt-day" value=${day}
         onInput=${(/** @type {Event} */ e) => setDay(/** @type {HTMLInputElement} */ (e.currentTarget).value)} />
     <//>
-    <${Field} label=${t('appt.time')} id="appt-time" hint=${t('appt.time.hint')}>
-      <input type="time" class="utrecht-textbox utrecht-textbox--html-input" id="appt-time" aria-describedby="appt-time-hint" value=${time}
+    <${Field} label=${t('appt.time')} id="appt-time">
+      <input type="time" class="utrecht-textbox utrecht-textbox--html-input" id="appt-time" value=${time}
         onInput=${(/** @type {Event} */ e) => setTime(/** @type {HTMLInputElement} */ (e.currentTarget).value)} />
     <//>
     <${Field} label=${t('appt.length.label')} id="appt-length">
