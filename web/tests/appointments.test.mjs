@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { BASE, call, login, newResident, browser, phone, assertAccessible, waitForServiceWorker, DESKTOP, DEMO_PASSWORD, CASEWORKER, PIN } from './helpers.mjs';
+import { BASE, call, login, newResident, browser, phone, assertAccessible, waitForServiceWorker, DESKTOP, DEMO_PASSWORD, CASEWORKER, ADMIN, PIN } from './helpers.mjs';
 
 /** A day `n` days from today as YYYY-MM-DD (local). @param {number} n */
 function dayAhead(n) {
@@ -26,6 +26,10 @@ test('a caseworker plans an appointment; the resident confirms it and asks to mo
   const sanne = await login(CASEWORKER, DEMO_PASSWORD);
   const resident = await newResident(sanne, 'Fatima');
   const day = dayAhead(2);
+  // The team says how residents reach it (an admin's setting); the road shows it.
+  const admin = await login(ADMIN, DEMO_PASSWORD);
+  const [team] = await call('GET', '/v1/teams', { token: sanne, expect: 200 });
+  await call('PATCH', `/v1/teams/${team.id}`, { token: admin, headers: { 'Idempotency-Key': crypto.randomUUID() }, body: { contact_phone: '030 123 45 67', contact_hours: 'Maandag tot en met vrijdag, 9 tot 17 uur' }, expect: 200 });
   const cw = await browser(DESKTOP);
   const ph = await phone();
   const { page } = cw;
@@ -41,7 +45,7 @@ test('a caseworker plans an appointment; the resident confirms it and asks to mo
     await page.getByText('Er is nog geen afspraak gepland.').waitFor();
     await page.getByRole('button', { name: 'Nieuwe afspraak plannen' }).click();
     await page.getByLabel('Datum').fill(day);
-    await page.getByLabel('Tijd', { exact: true }).fill('10:30');
+    await page.getByLabel('Tijd (Nederlandse tijd)').fill('10:30');
     await page.getByLabel('Duur').selectOption('45');
     await page.getByLabel('Soort afspraak').selectOption('office');
     await page.getByLabel('Adres', { exact: true }).fill('Buurtteam Demo, Kaatstraat 12');
@@ -115,7 +119,7 @@ test('a caseworker plans an appointment; the resident confirms it and asks to mo
     await item.getByRole('link', { name: 'Fatima' }).click();
     const moving = page.locator(`[data-appointment="${appointmentId}"]`);
     await moving.getByRole('button', { name: /verplaatsen$/ }).click();
-    await moving.getByLabel('Tijd', { exact: true }).fill('14:00');
+    await moving.getByLabel('Tijd (Nederlandse tijd)').fill('14:00');
     await moving.getByLabel('Reden').fill('Fatima moet werken');
     await assertAccessible(page, 'console: moving an appointment');
     const res = await fetch(`${BASE}/v1/appointments/${appointmentId}`, { headers: { Authorization: `Bearer ${sanne}` } });
@@ -125,7 +129,7 @@ test('a caseworker plans an appointment; the resident confirms it and asks to mo
     await moving.getByRole('alert').filter({ hasText: 'Iemand anders heeft dit net veranderd' }).waitFor();
     await moving.getByText('Kaatstraat 14').waitFor();
     await moving.getByRole('button', { name: /verplaatsen$/ }).click();
-    await moving.getByLabel('Tijd', { exact: true }).fill('14:00');
+    await moving.getByLabel('Tijd (Nederlandse tijd)').fill('14:00');
     await moving.getByLabel('Reden').fill('Fatima moet werken');
     await moving.getByRole('button', { name: 'Verplaatsen', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'De afspraak is verplaatst naar' }).waitFor();
@@ -147,6 +151,8 @@ test('a caseworker plans an appointment; the resident confirms it and asks to mo
     await current.getByText('Hier ben je nu').waitFor();
     assert.equal(await p.locator('.svs-road > li').count(), 2, 'two phases');
     await p.getByText('Sanne, je hulpverlener').waitFor();
+    await p.getByRole('link', { name: '030 123 45 67' }).waitFor();
+    assert.equal(await p.getByRole('link', { name: '030 123 45 67' }).getAttribute('href'), 'tel:0301234567');
     await p.getByRole('heading', { name: 'Wat nog geregeld moet worden' }).waitFor();
     assert.ok((await p.locator('.svs-criteria [data-criterion]').count()) > 0, 'open criteria in plain words');
     await p.getByText('14:00 tot 14:45 uur').waitFor();
@@ -219,5 +225,44 @@ test("a resident cannot open another resident's appointment: a kind message", { 
     assert.deepEqual(scriptErrors(ph.consoleErrors), []);
   } finally {
     await ph.close();
+  }
+});
+
+test('a caseworker records afterwards whether an appointment took place', { timeout: 60_000 }, async () => {
+  const sanne = await login(CASEWORKER, DEMO_PASSWORD);
+  const r = await newResident(sanne, 'Ravi');
+  // Two appointments that start in a few seconds (a start must lie ahead when it is planned).
+  const soon = new Date(Date.now() + 4000).toISOString();
+  /** @param {'office' | 'phone'} kind */
+  const plan = (kind) =>
+    call('POST', `/v1/plans/${r.planId}/appointments`, { token: sanne, headers: { 'Idempotency-Key': crypto.randomUUID() }, body: { starts_at: soon, duration_minutes: 30, kind }, expect: 201 });
+  const office = await plan('office');
+  const byPhone = await plan('phone');
+  const b = await browser(DESKTOP);
+  try {
+    const page = b.page;
+    await page.goto(`${BASE}/console/`);
+    await page.getByLabel('E-mailadres').fill(CASEWORKER);
+    await page.getByLabel('Wachtwoord').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Inloggen' }).click();
+    await page.locator('nav[aria-label="Menu"]').waitFor();
+    await page.waitForTimeout(Math.max(0, Date.parse(soon) - Date.now() + 500));
+    await page.goto(`${BASE}/console/plans/${r.planId}`);
+    const first = page.locator(`[data-appointment="${office.id}"]`);
+    await first.getByRole('button', { name: /: geweest$/ }).waitFor();
+    assert.equal(await first.getByRole('button', { name: /verplaatsen$/ }).count(), 0, 'a started appointment is not moved');
+    await assertAccessible(page, 'console: appointments to record');
+    await first.getByRole('button', { name: /: geweest$/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Vastgelegd: de afspraak is geweest.' }).waitFor();
+    await page.locator(`[data-list="past"] [data-appointment="${office.id}"] [data-status="attended"]`).waitFor();
+    await page.locator(`[data-appointment="${byPhone.id}"]`).getByRole('button', { name: /: niet gekomen$/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Vastgelegd: de inwoner is niet gekomen.' }).waitFor();
+    await page.locator(`[data-list="past"] [data-appointment="${byPhone.id}"] [data-status="missed"]`).waitFor();
+    const saved = await call('GET', `/v1/appointments/${byPhone.id}`, { token: sanne, expect: 200 });
+    assert.equal(saved.status, 'missed');
+    assert.deepEqual(b.foreign, []);
+    assert.deepEqual(scriptErrors(b.consoleErrors), []);
+  } finally {
+    await b.close();
   }
 });
