@@ -15,7 +15,8 @@ export CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium}
 if [ ! -d web/node_modules ]; then (cd web && npm ci --no-audit --no-fund); fi
 (cd web && node scripts/check-types.mjs)
 if [ -z "${SVS_SKIP_BUILD:-}" ]; then cargo build --quiet --bin stapvoorstap; fi
-BIN=$ROOT/target/debug/stapvoorstap
+# The binary: SVS_BIN, else the debug build in CARGO_TARGET_DIR (default target/).
+BIN=${SVS_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/stapvoorstap}
 
 WORK=$(mktemp -d)
 PIDS=()

@@ -1,6 +1,6 @@
 // Service worker of the resident app (scope /app/). It keeps the app's files for offline use
-// and the last answers of the resident's current steps, progress and done steps for reading
-// offline. It never caches any other API answer, and never writes: completions made offline
+// and the last answers of the resident's current steps, progress, done steps, appointments and
+// road ("what happens next") for reading offline. It never caches any other API answer, and never writes: completions made offline
 // wait in the page's outbox (IndexedDB) and are sent by the page.
 /// <reference lib="webworker" />
 
@@ -29,7 +29,7 @@ const SHELL = [
 ];
 
 /** API reads kept for offline reading. */
-const DATA = ['/v1/me/steps/current', '/v1/me/progress', '/v1/me/steps/done'];
+const DATA = ['/v1/me/steps/current', '/v1/me/progress', '/v1/me/steps/done', '/v1/me/appointments', '/v1/me/road'];
 
 const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 

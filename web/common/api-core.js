@@ -36,6 +36,8 @@
  * @property {Record<string, string>} [headers] extra headers (e.g. If-Match)
  * @property {string} [accept] the Accept header (default application/json)
  * @property {boolean} [blob] answer with `{ blob, filename }` instead of parsed JSON
+ * @property {boolean} [etag] answer with `{ data, etag }`: the parsed JSON and the `ETag` header
+ *   (for an object whose version travels only in the header, sent back later as If-Match)
  */
 
 const BASE = '/v1';
@@ -193,6 +195,7 @@ export async function request(method, path, opts = {}) {
     }
     if (res.ok) {
       if (opts.blob) return { blob: await res.blob(), filename: filenameOf(res) };
+      if (opts.etag) return { data: await res.json(), etag: res.headers.get('ETag') ?? '' };
       if (res.status === 204) return undefined;
       const type = res.headers.get('Content-Type') ?? '';
       return type.includes('json') ? res.json() : res.text();

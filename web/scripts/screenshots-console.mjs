@@ -41,6 +41,17 @@ async function residentWithHistory(cw, name, language = 'nl') {
   if (els && practical) {
     await write('PATCH', `/v1/steps/${practical.id}`, { token: cw, body: { owner: { type: 'volunteer', user_id: els.id }, due_on: '2026-12-18' }, headers: { 'If-Match': practical.etag }, expect: 200 });
   }
+  // Two appointments: one the resident will come to, one they asked to move.
+  const day = (/** @type {number} */ n) => {
+    const d = new Date();
+    d.setDate(d.getDate() + n);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  };
+  const sanne = members.find((/** @type {any} */ m) => m.display_name.startsWith('Sanne'));
+  const office = await write('POST', `/v1/plans/${plan.id}/appointments`, { token: cw, body: { starts_at: `${day(2)}T10:30:00+01:00`, duration_minutes: 45, kind: 'office', place: 'Buurtteam Demo, Kaatstraat 12', with_user_id: sanne?.id ?? null, bring: language === 'en' ? 'Your latest payslip' : 'Je laatste loonstrook' }, expect: 201 });
+  await write('POST', `/v1/me/appointments/${office.id}/confirm`, { token: me, expect: 200 });
+  const call2 = await write('POST', `/v1/plans/${plan.id}/appointments`, { token: cw, body: { starts_at: `${day(9)}T14:00:00+01:00`, duration_minutes: 30, kind: 'phone', place: '06 12345678' }, expect: 201 });
+  await write('POST', `/v1/me/appointments/${call2.id}/move-request`, { token: me, body: { reason: language === 'en' ? 'I have to work that day' : 'Ik moet die dag werken' }, expect: 200 });
   return { residentId: created.resident.id, planId: plan.id };
 }
 
@@ -94,6 +105,12 @@ export async function consoleScreenshots() {
       await page.locator('#timeline ~ ol li').first().waitFor();
       await shot('7-plan');
       await page.screenshot({ path: join(out, `console-${lang}-7-plan-top.png`) });
+      // The appointments: coming ones with the resident's answer, and planning a new one.
+      await page.locator('[data-move-request]').waitFor();
+      await page.getByRole('button', { name: L('Nieuwe afspraak plannen', 'Plan a new appointment') }).click();
+      await page.getByLabel(L('Wat neemt de inwoner mee?', 'What does the resident bring?')).fill(L('Brieven van schuldeisers', 'Letters from creditors'));
+      await page.waitForTimeout(200);
+      await page.locator('section.svs-appts').screenshot({ path: join(out, `console-${lang}-9-appointments.png`) });
       await page.getByRole('button', { name: L('Uitloggen', 'Sign out') }).click();
       await page.getByLabel(L('E-mailadres', 'Email address')).fill(VOLUNTEER);
       await page.getByLabel(L('Wachtwoord', 'Password')).fill(DEMO_PASSWORD);

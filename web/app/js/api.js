@@ -28,6 +28,8 @@ export { ApiError, request, refresh, login, logout, whenSignedOut, signedIn } fr
 /** @typedef {Schemas['MyCompleteRequest']} CompleteRequest */
 /** @typedef {Schemas['DeviceResponse']} Device */
 /** @typedef {Schemas['WebPushInfo']} WebPushInfo */
+/** @typedef {Schemas['MyAppointmentResponse']} MyAppointment */
+/** @typedef {Schemas['RoadResponse']} Road */
 /**
  * The JSON body of a path's answer.
  * @template {keyof Paths} P
@@ -193,3 +195,41 @@ export const registerWebPush = (sub, locale) =>
       locale,
     },
   });
+
+// Appointments and the road --------------------------------------------------------------------
+
+/** @returns {Promise<Answer<'/v1/me/appointments', 'get', 200>>} the ones to come first, soonest first */
+export const appointments = () => request('GET', '/me/appointments');
+
+/**
+ * @param {string} id
+ * @returns {Promise<Answer<'/v1/me/appointments/{id}', 'get', 200>>}
+ */
+export const appointment = (id) => request('GET', `/me/appointments/${encodeURIComponent(id)}`);
+
+/**
+ * "Ik kom".
+ * @param {string} id
+ * @returns {Promise<Answer<'/v1/me/appointments/{id}/confirm', 'post', 200>>}
+ */
+export const confirmAppointment = (id) => request('POST', `/me/appointments/${encodeURIComponent(id)}/confirm`);
+
+/**
+ * Asks the caseworker for another moment; the reason reaches their worklist.
+ * @param {string} id
+ * @param {string} reason
+ * @returns {Promise<Answer<'/v1/me/appointments/{id}/move-request', 'post', 200>>}
+ */
+export const askToMove = (id, reason) =>
+  request('POST', `/me/appointments/${encodeURIComponent(id)}/move-request`, { body: { reason } });
+
+/**
+ * The appointment as a calendar file (.ics), fetched with the access token.
+ * @param {string} id
+ * @returns {Promise<{ blob: Blob, filename: string }>}
+ */
+export const appointmentCalendar = (id) =>
+  request('GET', `/me/appointments/${encodeURIComponent(id)}/calendar.ics`, { accept: 'text/calendar', blob: true });
+
+/** @returns {Promise<Answer<'/v1/me/road', 'get', 200>>} what happens next */
+export const road = () => request('GET', '/me/road');

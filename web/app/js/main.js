@@ -14,12 +14,13 @@ import { t, lang, setLang, chosenLang, categoryName, formatDay, isoDay } from '.
 /** @typedef {import('./api.js').Schemas['SnoozeReason']} SnoozeReason */
 /** @typedef {import('./api.js').Schemas['PartOfDay']} PartOfDay */
 /** @typedef {import('./outbox.js').Queued} Queued */
-/** @typedef {'home' | 'progress' | 'settings' | 'crisis' | 'start' | 'activate' | 'login'} Route */
+/** @typedef {'home' | 'progress' | 'road' | 'appointment' | 'settings' | 'crisis' | 'start' | 'activate' | 'login'} Route */
 /** @typedef {{ text: string, kind?: 'ok' | 'info' | 'error' }} Notice */
 
 const ROUTES = /** @type {Record<string, Route>} */ ({
   '/app/': 'home',
   '/app/progress': 'progress',
+  '/app/road': 'road',
   '/app/settings': 'settings',
   '/app/crisis': 'crisis',
   '/app/start': 'start',
@@ -31,8 +32,12 @@ const SIGNED_IN = 'svs.signedIn';
 
 /** @returns {Route} */
 function routeOf() {
+  if (APPOINTMENT.test(location.pathname)) return 'appointment';
   return ROUTES[location.pathname] ?? 'home';
 }
+
+/** One appointment's screen: /app/appointments/{id}. */
+const APPOINTMENT = /^\/app\/appointments\/([^/]+)$/;
 
 /** @param {Route} r */
 function pathOf(r) {
@@ -525,10 +530,16 @@ function Pulse({ question, prefix, onAnswer }) {
  * @param {{ go: (r: Route) => void, notice: Notice | null, setNotice: (n: Notice | null) => void, pending: Queued[], addPending: (q: Queued) => void, offline: boolean, welcome: string | null }} props
  */
 function HomeScreen({ go, notice, setNotice, pending, addPending, offline, welcome }) {
+  /** @param {Event} e */
+  const toRoad = (e) => {
+    e.preventDefault();
+    go('road');
+  };
   const [data, setData] = useState(/** @type {CurrentSteps | null} */ (null));
   const [error, setError] = useState(/** @type {string | null} */ (null));
   const [moodFor, setMoodFor] = useState(/** @type {string | null} */ (null));
   const [allianceDue, setAllianceDue] = useState(false);
+  const [appt, setAppt] = useState(/** @type {MyAppointment | null} */ (null));
 
   const load = useCallback(async () => {
     try {
@@ -541,6 +552,10 @@ function HomeScreen({ go, notice, setNotice, pending, addPending, offline, welco
 
   useEffect(() => {
     load();
+    api.appointments().then(
+      (page) => setAppt(page.items.find((a) => a.upcoming && a.status === 'planned') ?? null),
+      () => {},
+    );
     api
       .progress()
       .then((p) => setAllianceDue(p.alliance_question_due))
@@ -580,6 +595,9 @@ function HomeScreen({ go, notice, setNotice, pending, addPending, offline, welco
 
   const waitingIds = new Set(pending.map((p) => p.stepId));
   const steps = (data?.steps ?? []).filter((s) => !waitingIds.has(s.id));
+  // The appointment comes first, unless an urgent step asks to be done first.
+  const urgentFirst = steps.some((s) => s.urgent);
+  const apptCard = appt && html`<${AppointmentCard} key=${appt.id} appt=${appt} title=${t('appt.title')} onChange=${setAppt} />`;
   return html`<section class="svs-screen">
     <${ScreenTitle}>${t('home.title')}<//>
     <a class="utrecht-button utrecht-button--secondary-action svs-button svs-crisis" href="/app/crisis"
@@ -588,6 +606,7 @@ function HomeScreen({ go, notice, setNotice, pending, addPending, offline, welco
     <${NoticeBox} notice=${notice} />
     <${NoticeBox} notice=${error ? { text: error, kind: 'error' } : null} />
     ${moodFor && html`<${Pulse} question=${t('mood.question')} prefix="mood" onAnswer=${answerMood} />`}
+    ${!urgentFirst && apptCard}
     ${pending.map(
       (q) => html`<article class="svs-card svs-card--waiting" aria-labelledby=${`wait-${q.key}`} data-waiting=${q.stepId}>
         <h2 class="utrecht-heading-2" id=${`wait-${q.key}`}>${q.title}</h2>
@@ -609,15 +628,255 @@ function HomeScreen({ go, notice, setNotice, pending, addPending, offline, welco
         }}
       />`,
     )}
+    ${urgentFirst && apptCard}
     ${!moodFor && allianceDue && !offline && html`<${Pulse} question=${t('alliance.question')} prefix="alliance" onAnswer=${answerAlliance} />`}
+    ${data && data.plan_id && html`<p class="utrecht-paragraph svs-next-link"><a class="utrecht-link" href="/app/road" onClick=${toRoad}>${t('nav.road')}</a></p>`}
+  </section>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Appointments
+
+/** @typedef {import('./api.js').MyAppointment} MyAppointment */
+/** @typedef {import('./api.js').Road} Road */
+
+/**
+ * When an appointment is, in the resident's own time zone: the server writes its times with
+ * the resident's offset, so the wall clock is read from the text itself (not the phone's zone).
+ * @param {MyAppointment} a
+ */
+function apptWhen(a) {
+  return t('appt.when', { day: formatDay(a.starts_at.slice(0, 10)), from: a.starts_at.slice(11, 16), to: a.ends_at.slice(11, 16) });
+}
+
+/** @param {string} text a place, phone number or link */
+function placeLink(text) {
+  if (/^https:\/\/\S+$/.test(text)) return html`<a class="utrecht-link" href=${text} rel="noreferrer">${text}</a>`;
+  if (/^\+?[\d\s-]{6,}$/.test(text)) return html`<a class="utrecht-link" href=${`tel:${text.replace(/[\s-]/g, '')}`}>${text}</a>`;
+  return text;
+}
+
+/**
+ * One appointment: when, how, where, with whom, what to bring; "Ik kom", another moment,
+ * into the calendar.
+ * @param {{ appt: MyAppointment, title: string, level?: 1 | 2, onChange: (a: MyAppointment) => void }} props
+ */
+function AppointmentCard({ appt: a, title, level = 2, onChange }) {
+  const [panel, setPanel] = useState(false);
+  const [reason, setReason] = useState('');
+  const [reasonError, setReasonError] = useState(/** @type {string | undefined} */ (undefined));
+  const [busy, setBusy] = useState(/** @type {null | 'confirm' | 'move' | 'calendar'} */ (null));
+  const [notice, setNotice] = useState(/** @type {Notice | null} */ (null));
+  const id = `appt-${a.id}`;
+
+  /** @param {'confirm' | 'move' | 'calendar'} what @param {() => Promise<void>} fn */
+  async function act(what, fn) {
+    setBusy(what);
+    setNotice(null);
+    try {
+      await fn();
+    } catch (e) {
+      setNotice({ text: messageOf(e), kind: 'error' });
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const confirm = () =>
+    act('confirm', async () => {
+      onChange(await api.confirmAppointment(a.id));
+      setNotice({ text: t('appt.confirm.done') });
+    });
+
+  /** @param {Event} e */
+  const move = (e) => {
+    e.preventDefault();
+    if (!reason.trim()) {
+      setReasonError(t('appt.move.missing'));
+      return;
+    }
+    setReasonError(undefined);
+    return act('move', async () => {
+      onChange(await api.askToMove(a.id, reason.trim()));
+      setPanel(false);
+    });
+  };
+
+  const calendar = () =>
+    act('calendar', async () => {
+      const file = await api.appointmentCalendar(a.id);
+      const url = URL.createObjectURL(new Blob([file.blob], { type: 'text/calendar' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = file.filename || 'afspraak.ics';
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      setNotice({ text: t('appt.calendar.ready', { file: link.download }) });
+    });
+
+  const heading = level === 1 ? html`<${ScreenTitle}>${title}<//>` : html`<h2 class="utrecht-heading-2" id=${`${id}-title`}>${title}</h2>`;
+  const open = a.status === 'planned' && a.upcoming;
+  return html`<article class="svs-card svs-appt" aria-labelledby=${level === 1 ? undefined : `${id}-title`} data-appointment=${a.id}>
+    ${heading}
+    <p class="svs-appt__when"><strong>${apptWhen(a)}</strong></p>
+    <dl class="svs-facts">
+      <div><dt>${t('appt.with')}</dt><dd>${a.with_first_name ? t('appt.with.name', { name: a.with_first_name, team: a.team_name }) : t('appt.with.team', { team: a.team_name })}</dd></div>
+      <div><dt>${t(/** @type {import('./i18n.js').TextKey} */ (`appt.place.${a.kind}`))}</dt><dd>${a.place ? placeLink(a.place) : t(/** @type {import('./i18n.js').TextKey} */ (`appt.kind.${a.kind}`))}</dd></div>
+      ${a.bring && html`<div><dt>${t('appt.bring')}</dt><dd class="svs-pre">${a.bring}</dd></div>`}
+      ${a.steps.length > 0 && html`<div><dt>${t('appt.about')}</dt><dd>${a.steps.map((s) => s.title).join(', ')}</dd></div>`}
+    </dl>
+    <${NoticeBox} notice=${notice} />
+    ${a.status === 'cancelled' && html`<p class="utrecht-paragraph">${t('appt.cancelled')}</p>`}
+    ${a.status !== 'cancelled' && !a.upcoming && html`<p class="utrecht-paragraph">${t('appt.past')}</p>`}
+    ${open && a.confirmed && !a.move_requested && html`<p class="utrecht-paragraph svs-intention">${t('appt.confirmed')}</p>`}
+    ${open && a.move_requested && html`<p class="utrecht-paragraph svs-intention" role="status">${t('appt.moving')}</p>`}
+    ${open && !panel &&
+    html`<div class="svs-actions">
+      ${!a.confirmed && !a.move_requested && html`<${Button} kind="primary" onClick=${confirm} busy=${busy === 'confirm'}>${t('appt.confirm')}<//>`}
+      ${!a.move_requested && html`<${Button} onClick=${() => setPanel(true)}>${t('appt.move')}<//>`}
+      <${Button} onClick=${calendar} busy=${busy === 'calendar'}>${t('appt.calendar')}<//>
+    </div>`}
+    ${open && panel &&
+    html`<form class="utrecht-form svs-panel" onSubmit=${move} noValidate>
+      <h3 class="utrecht-heading-3">${t('appt.move.title')}</h3>
+      <${Field} label=${t('appt.move.reason')} id=${`${id}-reason`} hint=${t('appt.move.hint')} error=${reasonError}>
+        <textarea class="utrecht-textarea utrecht-textarea--html-textarea" id=${`${id}-reason`} maxlength="300" rows="3"
+          aria-describedby=${describedBy(`${id}-reason`, 'x', reasonError)} aria-invalid=${reasonError ? 'true' : undefined}
+          value=${reason} onInput=${(/** @type {any} */ e) => setReason(e.currentTarget.value)}></textarea>
+      <//>
+      <div class="svs-actions">
+        <${Button} kind="primary" type="submit" busy=${busy === 'move'}>${t('appt.move.submit')}<//>
+        <${Button} kind="subtle" onClick=${() => setPanel(false)}>${t('common.back')}<//>
+      </div>
+    </form>`}
+  </article>`;
+}
+
+/** The appointment with this id (/app/appointments/{id}); another resident's answers 404 alike. @param {{ id: string, go: (r: Route) => void }} props */
+function AppointmentScreen({ id, go }) {
+  const [appt, setAppt] = useState(/** @type {MyAppointment | null} */ (null));
+  const [state, setState] = useState(/** @type {'loading' | 'ok' | 'missing' | 'error'} */ ('loading'));
+  const [error, setError] = useState('');
+  useEffect(() => {
+    api.appointment(id).then(
+      (a) => {
+        setAppt(a);
+        setState('ok');
+      },
+      (e) => {
+        if (e instanceof api.ApiError && (e.status === 404 || e.status === 400 || e.status === 422)) setState('missing');
+        else {
+          setError(messageOf(e));
+          setState('error');
+        }
+      },
+    );
+  }, [id]);
+  const home = html`<p class="utrecht-paragraph"><a class="utrecht-link" href="/app/"
+    onClick=${(/** @type {Event} */ e) => { e.preventDefault(); go('home'); }}>${t('appt.home')}</a></p>`;
+  if (state === 'missing') {
+    return html`<section class="svs-screen" data-screen="appointment-missing">
+      <${ScreenTitle}>${t('appt.screen')}<//>
+      <p class="utrecht-paragraph">${t('appt.missing')}</p>
+      ${home}
+    </section>`;
+  }
+  return html`<section class="svs-screen" data-screen="appointment">
+    ${state === 'error' && html`<${ScreenTitle}>${t('appt.screen')}<//><${NoticeBox} notice=${{ text: error, kind: 'error' }} />`}
+    ${state === 'loading' && html`<p class="utrecht-paragraph svs-loading" role="status">${t('common.busy')}</p>`}
+    ${appt && html`<${AppointmentCard} appt=${appt} title=${t('appt.screen')} level=${1} onChange=${setAppt} />`}
+    ${home}
+  </section>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What happens next (the road)
+
+/** @param {{ offline: boolean, go: (r: Route) => void, openAppointment: (id: string) => void }} props */
+function RoadScreen({ offline, openAppointment }) {
+  const [road, setRoad] = useState(/** @type {Road | null} */ (null));
+  const [state, setState] = useState(/** @type {'loading' | 'ok' | 'no_plan' | 'error'} */ ('loading'));
+  const [error, setError] = useState('');
+  useEffect(() => {
+    api.road().then(
+      (r) => {
+        setRoad(r);
+        setState('ok');
+      },
+      (e) => {
+        if (e instanceof api.ApiError && e.status === 404) setState('no_plan');
+        else {
+          setError(messageOf(e));
+          setState('error');
+        }
+      },
+    );
+  }, []);
+  const r = road;
+  const days = r ? (r.days_in_phase <= 0 ? t('road.today') : r.days_in_phase === 1 ? t('road.day') : t('road.days', { n: r.days_in_phase })) : '';
+  return html`<section class="svs-screen" data-screen="road">
+    <${ScreenTitle}>${t('road.title')}<//>
+    ${offline && html`<${NoticeBox} notice=${{ text: t('road.offline'), kind: 'info' }} />`}
+    ${state === 'loading' && html`<p class="utrecht-paragraph svs-loading" role="status">${t('common.busy')}</p>`}
+    ${state === 'error' && html`<${NoticeBox} notice=${{ text: error, kind: 'error' }} />`}
+    ${state === 'no_plan' && html`<p class="utrecht-paragraph">${t('road.no_plan')}</p>`}
+    ${r &&
+    html`<p class="utrecht-paragraph">${t('road.intro')}</p>
+      <ol class="svs-road">
+        ${r.phases.map(
+          (p) => html`<li class=${`svs-road__phase svs-road__phase--${p.state}`} data-phase=${p.key} aria-current=${p.state === 'current' ? 'step' : undefined}>
+            <span class="svs-road__mark" aria-hidden="true">${p.state === 'done' ? '✓' : p.state === 'current' ? '●' : '○'}</span>
+            <div class="svs-road__body">
+              <p class="svs-road__state">${t(/** @type {import('./i18n.js').TextKey} */ (`road.state.${p.state}`))}</p>
+              <h2 class="utrecht-heading-3 svs-road__name">${p.name}</h2>
+              <p class="utrecht-paragraph">${p.description}</p>
+              ${p.state === 'current' && html`<p class="utrecht-paragraph">${days} ${r.usual_weeks > 0 ? t('road.usual', { weeks: r.usual_weeks }) : ''}</p>`}
+            </div>
+          </li>`,
+        )}
+      </ol>
+      ${r.ready_for_next_phase && html`<${NoticeBox} notice=${{ text: t('road.ready') }} />`}
+
+      ${!r.ready_for_next_phase &&
+      html`<h2 class="utrecht-heading-2">${t('road.open')}</h2>
+        <p class="utrecht-paragraph">${t('road.open.count', { met: r.criteria_met, total: r.criteria_total })}</p>
+        <ul class="svs-list svs-criteria">
+          ${r.open_criteria.map(
+            (c) => html`<li data-criterion=${c.code}>
+              <span class="svs-mark" aria-hidden="true">…</span>
+              <span>${c.name}${c.steps_total > 0 ? html`<br /><span class="svs-quiet">${c.steps_total === 1 ? t('road.open.step', { done: c.steps_done }) : t('road.open.steps', { done: c.steps_done, total: c.steps_total })}</span>` : ''}</span>
+            </li>`,
+          )}
+        </ul>`}
+
+      ${r.next_appointment &&
+      html`<h2 class="utrecht-heading-2">${t('road.next_appt')}</h2>
+        <p class="utrecht-paragraph">${apptWhen(r.next_appointment)} · ${t(/** @type {import('./i18n.js').TextKey} */ (`appt.kind.${r.next_appointment.kind}`))}</p>
+        <p class="utrecht-paragraph"><a class="utrecht-link" href=${`/app/appointments/${r.next_appointment.id}`}
+          onClick=${(/** @type {Event} */ e) => { e.preventDefault(); if (r.next_appointment) openAppointment(r.next_appointment.id); }}>${t('road.next_appt.open')}</a></p>`}
+
+      <h2 class="utrecht-heading-2">${t('road.contacts')}</h2>
+      ${r.contacts.length > 0 &&
+      html`<ul class="svs-list svs-contacts">
+        ${r.contacts.map((c) => html`<li>${t(c.role === 'caseworker' ? 'road.contact.caseworker' : 'road.contact.volunteer', { name: c.first_name })}</li>`)}
+      </ul>`}
+      ${(r.team.phone || r.team.email || r.team.hours) &&
+      html`<h3 class="utrecht-heading-3">${t('road.team', { team: r.team.name })}</h3>
+      <dl class="svs-facts">
+        ${r.team.phone && html`<div><dt>${t('road.team.phone')}</dt><dd><a class="utrecht-link" href=${`tel:${r.team.phone.replace(/[\s-]/g, '')}`}>${r.team.phone}</a></dd></div>`}
+        ${r.team.email && html`<div><dt>${t('road.team.email')}</dt><dd><a class="utrecht-link" href=${`mailto:${r.team.email}`}>${r.team.email}</a></dd></div>`}
+        ${r.team.hours && html`<div><dt>${t('road.team.hours')}</dt><dd>${r.team.hours}</dd></div>`}
+      </dl>`}`}
   </section>`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Progress
 
-/** @param {{ offline: boolean }} props */
-function ProgressScreen({ offline }) {
+/** @param {{ offline: boolean, go: (r: Route) => void }} props */
+function ProgressScreen({ offline, go }) {
   const [p, setP] = useState(/** @type {MyProgress | null} */ (null));
   const [done, setDone] = useState(/** @type {MyStep[]} */ ([]));
   const [error, setError] = useState(/** @type {string | null} */ (null));
@@ -640,6 +899,8 @@ function ProgressScreen({ offline }) {
           : t('progress.days', { n: p.days_in_stabilisation })}</p>
       <p class="utrecht-paragraph" id="summary">${t('progress.summary', { done: pr.done, total: pr.total })}</p>
       <progress class="svs-progress" max=${Math.max(pr.total, 1)} value=${pr.done} aria-labelledby="summary"></progress>
+      <p class="utrecht-paragraph svs-next-link"><a class="utrecht-link" href="/app/road"
+        onClick=${(/** @type {Event} */ e) => { e.preventDefault(); go('road'); }}>${t('nav.road')}</a></p>
       ${pr.ready_for_arrangement && html`<${NoticeBox} notice=${{ text: t('progress.ready') }} />`}
 
       <h2 class="utrecht-heading-2">${t('progress.criteria')}</h2>
@@ -964,6 +1225,15 @@ function App() {
     [],
   );
 
+  const openAppointment = useCallback(
+    /** @param {string} id */ (id) => {
+      history.pushState(null, '', `/app/appointments/${encodeURIComponent(id)}`);
+      setRoute('appointment');
+      window.scrollTo(0, 0);
+    },
+    [],
+  );
+
   const flush = useCallback(async () => {
     if (flushing.current || !api.signedIn()) return;
     flushing.current = true;
@@ -1115,7 +1385,13 @@ function App() {
       screen = html`<${StartScreen} go=${go} />`;
       break;
     case 'progress':
-      screen = html`<${ProgressScreen} offline=${offline} />`;
+      screen = html`<${ProgressScreen} offline=${offline} go=${go} />`;
+      break;
+    case 'road':
+      screen = html`<${RoadScreen} offline=${offline} go=${go} openAppointment=${openAppointment} />`;
+      break;
+    case 'appointment':
+      screen = html`<${AppointmentScreen} key=${location.pathname} id=${decodeURIComponent(APPOINTMENT.exec(location.pathname)?.[1] ?? '')} go=${go} />`;
       break;
     case 'settings':
       screen = html`<${SettingsScreen} me=${me} onLang=${changeLang} onSignOut=${signOut} />`;

@@ -30,6 +30,8 @@ export { ApiError, request, refresh, login, logout, whenSignedOut, signedIn } fr
 /** @typedef {Schemas['WorklistResponse']} WorklistResponse */
 /** @typedef {Schemas['PlanPreviewResponse']} PlanPreview */
 /** @typedef {Schemas['VocabularyResponse']} Vocabulary */
+/** @typedef {Schemas['AppointmentResponse']} Appointment */
+/** @typedef {Schemas['AppointmentKind']} AppointmentKind */
 /**
  * @template {keyof import('../../types/api').paths} P
  * @template {string} M
@@ -190,6 +192,53 @@ export const documentFile = (id) => request('GET', `/documents/${e(id)}`, { acce
  * @returns {Promise<{ blob: Blob, filename: string }>}
  */
 export const handover = (id, type) => request('GET', `/plans/${e(id)}/handover`, { accept: type, blob: true });
+
+// Appointments -------------------------------------------------------------------------------
+
+/**
+ * A plan's appointments, those still to come first.
+ * @param {string} planId
+ * @returns {Promise<Answer<'/v1/plans/{id}/appointments', 'get', 200>>}
+ */
+export const appointments = (planId) => request('GET', `/plans/${e(planId)}/appointments?limit=100`);
+
+/**
+ * One appointment with its version (the `ETag` header), for a change sent with If-Match.
+ * @param {string} id
+ * @returns {Promise<{ data: Appointment, etag: string }>}
+ */
+export const appointment = (id) => request('GET', `/appointments/${e(id)}`, { etag: true });
+
+/**
+ * @param {string} planId
+ * @param {Schemas['CreateAppointmentRequest']} body
+ * @returns {Promise<Appointment>}
+ */
+export const createAppointment = (planId, body) => request('POST', `/plans/${e(planId)}/appointments`, { body });
+
+/**
+ * ETag-safe change (a new `starts_at` moves it); a 412 means someone else changed it.
+ * @param {string} id
+ * @param {string} etag
+ * @param {Schemas['UpdateAppointmentRequest']} body
+ * @returns {Promise<Appointment>}
+ */
+export const updateAppointment = (id, etag, body) => request('PATCH', `/appointments/${e(id)}`, { body, headers: { 'If-Match': etag } });
+
+/**
+ * @param {string} id
+ * @param {string} etag
+ * @param {string} reason
+ * @returns {Promise<Appointment>}
+ */
+export const cancelAppointment = (id, etag, reason) => request('POST', `/appointments/${e(id)}/cancel`, { body: { reason }, headers: { 'If-Match': etag } });
+
+/**
+ * @param {string} id
+ * @param {Schemas['AppointmentOutcome']} outcome
+ * @returns {Promise<Appointment>}
+ */
+export const appointmentOutcome = (id, outcome) => request('POST', `/appointments/${e(id)}/outcome`, { body: { outcome } });
 
 // Steps --------------------------------------------------------------------------------------
 

@@ -2,13 +2,14 @@
 // by category with owner, status and due date, ETag-safe editing (each change carries the
 // step's `etag` as If-Match; a 412 says someone else just changed it and reloads), handing a
 // step to a volunteer of the team, verifying and reopening with a reason, a custom step, the
-// dose; and below, the documents, reminders, timeline, pulse trend and handover (./plan-more.js).
+// dose; and below, the appointments (./appointments.js), the documents, reminders, timeline, pulse trend and handover (./plan-more.js).
 
 import { html, useState, useEffect } from '../../../common/ui.js';
 import * as api from '../api.js';
 import { t, formatDay, localized } from '../i18n.js';
 import { ScreenTitle, Button, Field, Loading, NotFound, NoticeBox, Link, messageOf } from '../parts.js';
 import { Documents, Reminders, Timeline, PulseChart, Handover } from './plan-more.js';
+import { Appointments } from './appointments.js';
 
 /** @typedef {import('../api.js').Plan} Plan */
 /** @typedef {import('../api.js').Step} Step */
@@ -29,7 +30,7 @@ async function templateOf(id) {
 }
 
 /** @param {{ id: string, me: import('../api.js').Me }} props */
-export function PlanPage({ id }) {
+export function PlanPage({ id, me }) {
   const [plan, setPlan] = useState(/** @type {Plan | null} */ (null));
   const [state, setState] = useState(/** @type {'loading' | 'ok' | 'missing' | 'error'} */ ('loading'));
   const [error, setError] = useState('');
@@ -98,6 +99,7 @@ export function PlanPage({ id }) {
     <nav class="svs-toc" aria-label=${t('plan.toc')}>
       <a class="utrecht-link" href="#steps">${t('plan.steps')}</a>
       <a class="utrecht-link" href="#gate">${t('plan.gate')}</a>
+      <a class="utrecht-link" href="#appointments">${t('plan.appointments')}</a>
       <a class="utrecht-link" href="#documents">${t('plan.documents')}</a>
       <a class="utrecht-link" href="#pulse">${t('plan.pulse')}</a>
       <a class="utrecht-link" href="#timeline">${t('plan.timeline')}</a>
@@ -132,6 +134,7 @@ export function PlanPage({ id }) {
         <${Dose} plan=${plan} onChanged=${changed} onFailed=${failed} />
       </aside>
     </div>
+    <${Appointments} planId=${plan.id} team=${team} me=${me} steps=${plan.steps} tick=${tick} onTick=${() => setTick((n) => n + 1)} />
     <${Documents} plan=${plan} tick=${tick} onChanged=${changed} onFailed=${failed} />
     <${PulseChart} planId=${plan.id} />
     <${Timeline} planId=${plan.id} steps=${plan.steps} tick=${tick} />

@@ -31,7 +31,12 @@ function worklistKinds() {
 export function Worklist({ me }) {
   const [kind, setKind] = useState(/** @type {WorklistKind | null} */ (null));
   const [kinds, setKinds] = useState(/** @type {Kinds | null} */ (null));
-  const [data, setData] = useState(/** @type {WorklistResponse | null} */ (null));
+  const [loaded, setLoaded] = useState(/** @type {{ kind: WorklistKind | null, data: WorklistResponse } | null} */ (null));
+  // The list shown always belongs to the chip that is pressed: until the next kind's answer is
+  // in, none (also in the render between the press and the effect below).
+  const data = loaded && loaded.kind === kind ? loaded.data : null;
+  /** @param {WorklistResponse | null} d */
+  const setData = (d) => setLoaded(d ? { kind, data: d } : null);
   const [error, setError] = useState(/** @type {string | null} */ (null));
   const [more, setMore] = useState(false);
 
@@ -107,6 +112,8 @@ function Item({ item, name }) {
   /** @type {string[]} */
   const details = [];
   if (item.step_title) details.push(item.step_title);
+  if (item.starts_at) details.push(t('worklist.appointment', { when: formatTime(item.starts_at) }));
+  if (item.move_request_reason) details.push(`“${item.move_request_reason}”`);
   if (item.kind === 'crisis' && item.due_at) details.push(t(item.overdue ? 'worklist.overdue_since' : 'worklist.due', { when: formatTime(item.due_at) }));
   if (item.kind === 'snoozed' && item.reason) details.push(t(`snooze.${item.reason}`));
   else if (item.reason) details.push(`“${item.reason}”`);
