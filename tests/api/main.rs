@@ -29,6 +29,7 @@ mod push;
 mod readme;
 mod research;
 mod sessions;
+mod simulate;
 mod staff_mail;
 mod uploads;
 mod web_push;
