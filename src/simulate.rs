@@ -280,6 +280,21 @@ impl Api {
         Ok(r.body)
     }
 
+    /// A staff member or volunteer marks a step done; false when the service refused.
+    async fn complete_step(&mut self, id: &str, token: &str) -> anyhow::Result<bool> {
+        let path = format!("/v1/steps/{id}/complete");
+        let r = self
+            .call(
+                reqwest::Method::POST,
+                &path,
+                Some(token),
+                Some(&json!({})),
+                &[],
+            )
+            .await?;
+        Ok(r.status == 200)
+    }
+
     /// Signs in with a login name and a password or PIN.
     async fn login(
         &mut self,
@@ -907,16 +922,7 @@ async fn simulate(
                         continue;
                     }
                     let id = step["id"].as_str().unwrap_or_default();
-                    let r = api
-                        .call(
-                            Method::POST,
-                            &format!("/v1/steps/{id}/complete"),
-                            Some(&token),
-                            Some(&json!({})),
-                            &[],
-                        )
-                        .await?;
-                    if r.status == 200 {
+                    if api.complete_step(id, &token).await? {
                         summary.volunteer_completions += 1;
                     }
                 }
@@ -982,16 +988,7 @@ async fn simulate(
                     }
                     let id = step["id"].as_str().unwrap_or_default();
                     if step["owner_type"] == "staff" && seeds.random_bool(STAFF_CHANCE) {
-                        let r = api
-                            .call(
-                                Method::POST,
-                                &format!("/v1/steps/{id}/complete"),
-                                Some(&token),
-                                Some(&json!({})),
-                                &[],
-                            )
-                            .await?;
-                        if r.status == 200 {
+                        if api.complete_step(id, &token).await? {
                             summary.staff_completions += 1;
                             changed = true;
                         }

@@ -237,7 +237,7 @@ const nl = {
   'road.today': 'Je bent vandaag begonnen.',
   'road.ready': 'Alles is geregeld. Je bent klaar voor de volgende stap: de schuldregeling. Je hulpverlener vertelt je hoe het verder gaat.',
   'road.open': 'Wat nog geregeld moet worden',
-  'road.open.count': '{met} van de {total} dingen zijn al geregeld.',
+  'road.open.count': 'Al geregeld: {met} van de {total}.',
   'road.open.steps': '{done} van {total} stappen klaar',
   'road.open.step': '{done} van 1 stap klaar',
   'road.next_appt': 'Je volgende afspraak',
