@@ -449,19 +449,133 @@ fn hourly_completion(
 
 /// Chance of at least one completion within `hours` after `t` (resident actions happen at
 /// half past each hour), with the given boost.
-fn chance_within(
-    cfg: &SimConfig,
-    r: &Resident,
-    t: DateTime<Utc>,
-    hours: i64,
+/// The resident's hourly chances to complete, from the moment of a decision on: their state
+/// held fixed, without and with a reminder's boost.
+#[derive(Clone)]
+struct Snapshot {
+    plain: Vec<f64>,
+    boosted: Vec<f64>,
+    /// The boost already running from an earlier reminder.
     boost_until: Option<DateTime<Utc>>,
-) -> f64 {
-    let mut none = 1.0;
-    for k in 0..hours {
-        let at = t + Duration::hours(k) + Duration::minutes(30);
-        none *= 1.0 - hourly_completion(cfg, r, at, boost_until);
+}
+
+impl Snapshot {
+    fn of(
+        cfg: &SimConfig,
+        r: &Resident,
+        t: DateTime<Utc>,
+        boost_until: Option<DateTime<Utc>>,
+    ) -> Self {
+        let at = |k: i64| t + Duration::hours(k) + Duration::minutes(30);
+        let far = Some(t + Duration::days(365));
+        Snapshot {
+            plain: (0..24).map(|k| hourly_completion(cfg, r, at(k), None)).collect(),
+            boosted: (0..24).map(|k| hourly_completion(cfg, r, at(k), far)).collect(),
+            boost_until,
+        }
     }
-    1.0 - none
+
+    /// The chance of a completion within `hours` of `t` when reminders reach the phone at
+    /// `sends`.
+    fn chance(&self, t: DateTime<Utc>, hours: i64, sends: &[DateTime<Utc>]) -> f64 {
+        let mut none = 1.0;
+        for k in 0..hours {
+            let at = t + Duration::hours(k) + Duration::minutes(30);
+            let boosted = self.boost_until.is_some_and(|b| b > at)
+                || sends
+                    .iter()
+                    .any(|s| *s <= at && at < *s + Duration::hours(BOOST_HOURS));
+            let h = if boosted { &self.boosted } else { &self.plain };
+            none *= 1.0 - h[usize::try_from(k).unwrap_or(0)];
+        }
+        1.0 - none
+    }
+}
+
+/// An available decision point waiting for its windows to close.
+struct PendingTruth {
+    resident: usize,
+    at: DateTime<Utc>,
+    probability: f64,
+    /// Nudges behind it in this pass's queue: decided at once if this one is withheld.
+    queue_after: u32,
+    snapshot: Snapshot,
+}
+
+/// At most this many later decision points in a window are enumerated exactly (2^n cases);
+/// later ones are left out (rare: caps allow a few reminders a day).
+const MAX_LATER: usize = 12;
+
+impl PendingTruth {
+    /// The true excursion effect of sending this reminder on a completion within `hours`,
+    /// as the trial randomises it: against withholding it while the service goes on (the
+    /// next nudge in the queue decided at once, later decision points with their own
+    /// chances), the resident's state held fixed.
+    fn effect(&self, hours: i64, history: &[(DateTime<Utc>, f64)]) -> f64 {
+        let window_end = self.at + Duration::hours(hours);
+        let later: Vec<(DateTime<Utc>, f64)> = history
+            .iter()
+            .filter(|(t, p)| *t > self.at && *t < window_end && *p > 0.0)
+            .take(MAX_LATER)
+            .copied()
+            .collect();
+        let q = 1.0 - (1.0 - self.probability).powf(f64::from(self.queue_after));
+        let mut effect = 0.0;
+        let mut sends = Vec::with_capacity(later.len() + 1);
+        for mask in 0u32..(1 << later.len()) {
+            let mut weight = 1.0;
+            sends.clear();
+            for (j, (t, p)) in later.iter().enumerate() {
+                if mask & (1 << j) != 0 {
+                    weight *= p;
+                    sends.push(*t);
+                } else {
+                    weight *= 1.0 - p;
+                }
+            }
+            if weight == 0.0 {
+                continue;
+            }
+            let without = self.snapshot.chance(self.at, hours, &sends);
+            sends.push(self.at);
+            let with = self.snapshot.chance(self.at, hours, &sends);
+            // Withheld: with chance q the next nudge in the queue goes out now after all.
+            effect += weight * (1.0 - q) * (with - without);
+        }
+        effect
+    }
+}
+
+/// Resident nudges due at `now` and not yet decided, per plan.
+fn due_nudges(
+    conn: &mut crate::db::DbConn,
+    now: chrono::NaiveDateTime,
+) -> diesel::QueryResult<HashMap<String, u32>> {
+    use crate::db::schema::notifications as n;
+    use crate::domain::reminders::ReminderKind as K;
+    use diesel::prelude::*;
+    let kinds = [
+        K::NewStep,
+        K::DueSoon,
+        K::Overdue,
+        K::Inactivity,
+        K::Intention,
+        K::Milestone,
+    ]
+    .map(K::as_str);
+    let plans: Vec<Option<String>> = n::table
+        .filter(n::state.eq("pending"))
+        .filter(n::crisis.eq(false))
+        .filter(n::next_attempt_at.le(now))
+        .filter(n::kind.eq_any(kinds))
+        .filter(n::mrt_send.is_null())
+        .select(n::plan_id)
+        .load(conn)?;
+    let mut out = HashMap::new();
+    for plan in plans.into_iter().flatten() {
+        *out.entry(plan).or_insert(0) += 1;
+    }
+    Ok(out)
 }
 
 fn tz() -> Tz {
@@ -687,6 +801,9 @@ async fn simulate(
     let mut by_plan: HashMap<String, usize> = HashMap::new();
     let mut truth_4h = Vec::new();
     let mut truth_24h = Vec::new();
+    // Per resident: every decision point's time and chance to reach the phone.
+    let mut history: Vec<Vec<(DateTime<Utc>, f64)>> = vec![Vec::new(); cfg.residents];
+    let mut pending: Vec<PendingTruth> = Vec::new();
     let end = clock.now() + Duration::days(cfg.days);
 
     for hour in 0..cfg.days * 24 {
@@ -786,6 +903,18 @@ async fn simulate(
             })
             .await??;
         }
+        // The resident nudges due at this pass, per plan: the dispatcher decides them one
+        // after another until one is sent (the cap defers the rest), so withholding one lets
+        // the next in the queue be decided at once. The truth needs that queue.
+        let queued = {
+            let pool = state.pool.clone();
+            let at = crate::db::stored(now);
+            crate::clock::block(clock, move || -> anyhow::Result<HashMap<String, u32>> {
+                let mut conn = pool.get()?;
+                Ok(due_nudges(&mut conn, at)?)
+            })
+            .await??
+        };
         state.dispatcher.run_until_idle().await?;
         for (at, msg) in recorder.take() {
             let Some(&i) = by_device.get(&msg.token) else {
@@ -798,39 +927,74 @@ async fn simulate(
             summary.reminders_delivered += 1;
             residents[i].boost_until = Some(at + Duration::hours(BOOST_HOURS));
         }
-        // The decision points of this hour, and their true effects.
+        // The decision points of this hour; their true effects once their windows have closed.
         let decisions = {
             let pool = state.pool.clone();
             let since = crate::db::stored(now);
-            crate::clock::block(clock, move || -> anyhow::Result<Vec<(String, bool)>> {
+            crate::clock::block(clock, move || -> anyhow::Result<Vec<crate::db::mrt::DecisionRow>> {
                 let mut conn = pool.get()?;
-                Ok(crate::db::mrt::list_since(&mut conn, since)?
-                    .into_iter()
-                    .map(|d| (d.plan_id, d.available))
-                    .collect())
+                Ok(crate::db::mrt::list_since(&mut conn, since)?)
             })
             .await??
         };
-        for (plan_id, available) in &decisions {
+        let mut decided: HashMap<usize, (u32, u32)> = HashMap::new();
+        for d in &decisions {
             summary.decision_points += 1;
-            if !*available {
-                continue;
-            }
-            summary.available_decision_points += 1;
-            let Some(&i) = by_plan.get(plan_id) else {
+            let Some(&i) = by_plan.get(&d.plan_id) else {
                 continue;
             };
-            let r = &residents[i];
-            let boosted = Some(now + Duration::hours(BOOST_HOURS));
-            for (hours, truth) in [(4, &mut truth_4h), (24, &mut truth_24h)] {
-                if now + Duration::hours(hours) > end {
-                    continue;
-                }
-                let p1 = chance_within(cfg, r, now, hours, boosted.max(before[i]));
-                let p0 = chance_within(cfg, r, now, hours, before[i]);
-                truth.push(p1 - p0);
+            // What reaches the phone: an available point with its probability, a crisis
+            // reminder always, the others (reminders off, no device) never.
+            let reach = match (d.available, d.unavailable_reason.as_deref()) {
+                (true, _) => d.probability.unwrap_or(0.0),
+                (false, Some("crisis")) => 1.0,
+                _ => 0.0,
+            };
+            history[i].push((now, reach));
+            if d.available {
+                summary.available_decision_points += 1;
+                let e = decided.entry(i).or_default();
+                e.0 += 1;
+                e.1 += u32::from(d.send == Some(true));
             }
         }
+        for (&i, &(k, sent)) in &decided {
+            // Withheld points come first in the queue, the sent one (if any) last.
+            let due = queued.get(&residents[i].plan_id).copied().unwrap_or(0).max(k);
+            let r = &residents[i];
+            let snapshot = Snapshot::of(cfg, r, now, before[i]);
+            let p = decisions
+                .iter()
+                .find(|d| d.available && d.plan_id == r.plan_id)
+                .and_then(|d| d.probability)
+                .unwrap_or(0.0);
+            for position in 1..=k {
+                let position = if position > k - sent { k } else { position };
+                pending.push(PendingTruth {
+                    resident: i,
+                    at: now,
+                    probability: p,
+                    queue_after: due - position,
+                    snapshot: snapshot.clone(),
+                });
+            }
+        }
+        // Windows that closed: 4 h and 24 h after the decision.
+        pending.retain(|d| {
+            let mut open = false;
+            for (hours, truth) in [(4, &mut truth_4h), (24, &mut truth_24h)] {
+                let closes = d.at + Duration::hours(hours);
+                if closes > end {
+                    continue;
+                }
+                if closes > now + Duration::hours(1) {
+                    open = true;
+                } else if closes > now {
+                    truth.push(d.effect(hours, &history[d.resident]));
+                }
+            }
+            open
+        });
 
         // 3. Residents act at half past the hour.
         clock.set(now + Duration::minutes(30))?;
