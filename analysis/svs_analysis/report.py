@@ -27,6 +27,29 @@ def _clean(x: Any) -> Any:
     return x
 
 
+def same_hour_diagnostic(decisions) -> dict[str, Any]:
+    """How often a decision point shares its plan, day and hour with others.
+
+    Under the daily cap the dispatcher decides a resident's queued reminders one after the
+    other until one is sent; a withheld reminder is then often followed by a sent one within
+    the same hour. `withheld_followed_by_sent` is the share of withheld available points whose
+    plan-hour has a sent point: for those, withholding did not mean "no reminder". See
+    analysis/README.md ("Does it recover the truth?")."""
+    a = decisions[(decisions["available"] == 1) & decisions["sent"].notna()]
+    if len(a) == 0:
+        return {"n_available": 0}
+    key = [a["plan"], a["day"], a["hour"]]
+    size = a.groupby(key)["sent"].transform("size")
+    sent_in_hour = a.groupby(key)["sent"].transform("sum")
+    withheld = a["sent"] == 0
+    return {
+        "n_available": int(len(a)),
+        "share_sharing_their_hour": float((size > 1).mean()),
+        "max_sent_per_plan_hour": int(a.groupby(key)["sent"].sum().max()),
+        "withheld_followed_by_sent": float((sent_in_hour[withheld] > 0).mean()) if withheld.any() else None,
+    }
+
+
 def analyse(directory: str | Path) -> dict[str, Any]:
     d = Path(directory)
     plans = read_plans(d / "plans.csv")
@@ -50,6 +73,7 @@ def analyse(directory: str | Path) -> dict[str, Any]:
         "n_decision_rows": int(len(decisions)),
         "survival": survival_analysis(plans),
         "excursion_effect": excursion,
+        "same_hour_decisions": same_hour_diagnostic(decisions),
         "truth": truth,
     }
     return _clean(report)
@@ -77,6 +101,11 @@ def markdown(r: dict[str, Any]) -> str:
                          f"{e.get('n_decision_points', 0)} | {e.get('n_plans', 0)} | {truth} | — |")
     lines += ["", "Weights p~/p, (1-p~)/(1-p) with p~ the mean probability; controls: day, hour bins; "
               "cluster-robust SE by plan (Mancl–DeRouen), t on G − k df.", ""]
+    sh = r.get("same_hour_decisions") or {}
+    if sh.get("withheld_followed_by_sent") is not None:
+        lines += [f"Decision points sharing their plan-hour with others: {sh['share_sharing_their_hour']:.0%}; "
+                  f"withheld points whose plan-hour has a sent reminder: {sh['withheld_followed_by_sent']:.0%} "
+                  "(there withholding did not mean no reminder; see analysis/README.md).", ""]
     s = r["survival"]
     lines += ["## Time to stabilisation and dropout per arm", ""]
     lines += ["| arm | plans | stabilised | dropped out | closed (other) | censored | KM median days to stabilisation | CIF stabilised (end) | CIF dropped out (end) |",

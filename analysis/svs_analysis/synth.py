@@ -97,3 +97,48 @@ def write_dir(directory, plans: pd.DataFrame | None = None, decisions: pd.DataFr
     (plans if plans is not None else pd.DataFrame(columns=PLAN_COLUMNS)).to_csv(d / "plans.csv", index=False)
     (decisions if decisions is not None else pd.DataFrame(columns=DECISION_COLUMNS)).to_csv(
         d / "decisions.csv", index=False)
+
+
+def synth_queued_decisions(
+    n_plans: int = 300,
+    hours_per_plan: int = 30,
+    effect: float = 0.1,
+    probability: float = 0.5,
+    mean_queue: float = 1.0,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, float, float]:
+    """Decision points as the service makes them under a daily cap of one reminder.
+
+    Per plan-hour 1 + Poisson(`mean_queue`) reminders are queued; the dispatcher decides them
+    one after the other until one is sent (the cap then moves the rest, so they are no decision
+    points now). A delivered reminder raises the 4 h completion chance by `effect`; the boosts
+    of two reminders do not add up (the simulator's model).
+
+    Returns the rows, the "this reminder vs no reminder this hour" effect (`effect` at every
+    point: the simulator's truth.json definition) and the excursion effect of sending vs
+    withholding *this* reminder with the queue going on (what the MRT randomises): a withheld
+    reminder at position i of k is followed by the next one, so the effect there is
+    `effect × (1 - p)^(k - i)`.
+    """
+    rng = np.random.default_rng(seed)
+    rows, excursion = [], []
+    for i in range(n_plans):
+        b = rng.uniform(0.05, 0.3)
+        for h in range(hours_per_plan):
+            k = 1 + rng.poisson(mean_queue)
+            boosted = False
+            for pos in range(1, k + 1):
+                a = rng.random() < probability
+                excursion.append(effect * (1 - probability) ** (k - pos))
+                rows.append({"plan": f"p{i:05d}", "day": h, "hour": 8, "available": 1.0,
+                             "probability": probability, "sent": float(a), "_slot": (i, h)})
+                if a:
+                    boosted = True
+                    break
+            y = float(rng.random() < b + effect * boosted)
+            n_slot = pos
+            for r in rows[-n_slot:]:
+                r["completed_within_4h"] = y
+    df = pd.DataFrame(rows).drop(columns="_slot")
+    df["arm"] = "dosed"
+    return df, float(effect), float(np.mean(excursion))

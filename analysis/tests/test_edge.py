@@ -80,6 +80,7 @@ def test_full_report_on_synthetic_data(tmp_path):
     e = r["excursion_effect"]["completed_within_4h"]
     assert e["truth"] == 0.05 and isinstance(e["ci_covers_truth"], bool)
     assert "truth" not in r["excursion_effect"]["completed_within_24h"]
+    assert r["same_hour_decisions"]["n_available"] == 600
     md = (tmp_path / "report.md").read_text()
     assert "completed_within_4h" in md and "Cox" in md
     assert isinstance(pd.read_json(tmp_path / "report.json", typ="series"), pd.Series)
