@@ -56,7 +56,9 @@ def _finite(x: float) -> float | None:
 
 def _checkpoints(tmax: float) -> list[int]:
     pts = [t for t in (14, 30, 60, 90, 180, 365) if t <= tmax]
-    return pts or [int(tmax)]
+    if int(tmax) not in pts:
+        pts.append(int(tmax))  # the last day observed
+    return pts
 
 
 def kaplan_meier(ev: pd.DataFrame) -> dict[str, Any]:
