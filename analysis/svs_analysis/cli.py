@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reminder-probability", type=float, default=0.5)
     p.add_argument("--seed", type=int, default=1, help="first seed; replicate seeds follow from it")
     p.add_argument("--out", required=True)
+    p.add_argument("--reuse", action="store_true",
+                   help="re-analyse runs already in --out (same settings) instead of simulating them again")
     args = ap.parse_args(argv)
     if args.cmd == "analyse":
         from svs_analysis.report import write_report
@@ -46,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         reminder_probability=args.reminder_probability,
         seed=args.seed,
         out=args.out,
+        reuse=args.reuse,
     )
     return 0
 
