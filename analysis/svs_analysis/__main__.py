@@ -1,0 +1,3 @@
+from svs_analysis.cli import main
+
+raise SystemExit(main())
