@@ -29,13 +29,17 @@
 //!   (chance `STAFF_CHANCE` each), hand help requests over, and mark the plan stabilised when the
 //!   service says it is ready for the debt arrangement.
 //!
-//! The true excursion effect: at every available decision point the simulator computes, from its
-//! own hazards, the chance of a completion in the next 4 (and 24) hours with and without the
-//! reminder's boost (the state of the resident held fixed, other reminders' boosts included);
-//! the truth is the mean difference over the available decision points whose window closed
-//! before the end. Everything random comes from the seed (the service's own draws through the
-//! clock's dice, the residents' through generators derived from it), and requests are made one
-//! at a time, so the same flags give the same files.
+//! The true excursion effect is the contrast the trial randomises: at every available decision
+//! point, the chance of a completion in the next 4 (and 24) hours when the reminder is sent,
+//! minus the chance when it is withheld while the service goes on — the next nudge in the same
+//! pass's queue is then decided at once (the daily cap defers it otherwise), and the later
+//! decision points in the window keep their own chances — the resident's state held fixed. The
+//! truth is the mean over the available decision points whose window closed before the end
+//! (`analysis/README.md` explains why "a reminder against none" is not that contrast).
+//!
+//! Everything random comes from the seed (the service's own draws through the clock's dice, the
+//! residents' through generators derived from it), and requests are made one at a time, so the
+//! same flags give the same files.
 
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -469,8 +473,12 @@ impl Snapshot {
         let at = |k: i64| t + Duration::hours(k) + Duration::minutes(30);
         let far = Some(t + Duration::days(365));
         Snapshot {
-            plain: (0..24).map(|k| hourly_completion(cfg, r, at(k), None)).collect(),
-            boosted: (0..24).map(|k| hourly_completion(cfg, r, at(k), far)).collect(),
+            plain: (0..24)
+                .map(|k| hourly_completion(cfg, r, at(k), None))
+                .collect(),
+            boosted: (0..24)
+                .map(|k| hourly_completion(cfg, r, at(k), far))
+                .collect(),
             boost_until,
         }
     }
@@ -931,10 +939,13 @@ async fn simulate(
         let decisions = {
             let pool = state.pool.clone();
             let since = crate::db::stored(now);
-            crate::clock::block(clock, move || -> anyhow::Result<Vec<crate::db::mrt::DecisionRow>> {
-                let mut conn = pool.get()?;
-                Ok(crate::db::mrt::list_since(&mut conn, since)?)
-            })
+            crate::clock::block(
+                clock,
+                move || -> anyhow::Result<Vec<crate::db::mrt::DecisionRow>> {
+                    let mut conn = pool.get()?;
+                    Ok(crate::db::mrt::list_since(&mut conn, since)?)
+                },
+            )
             .await??
         };
         let mut decided: HashMap<usize, (u32, u32)> = HashMap::new();
@@ -960,7 +971,11 @@ async fn simulate(
         }
         for (&i, &(k, sent)) in &decided {
             // Withheld points come first in the queue, the sent one (if any) last.
-            let due = queued.get(&residents[i].plan_id).copied().unwrap_or(0).max(k);
+            let due = queued
+                .get(&residents[i].plan_id)
+                .copied()
+                .unwrap_or(0)
+                .max(k);
             let r = &residents[i];
             let snapshot = Snapshot::of(cfg, r, now, before[i]);
             let p = decisions

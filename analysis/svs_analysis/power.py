@@ -58,17 +58,12 @@ def run_power(binary: str, residents: list[int], days: int, replicates: int, pro
             r = write_report(run)
             e = r["excursion_effect"]["completed_within_4h"]
             c = r["survival"]["cox_stabilisation"]
-            q = r["same_hour_decisions"].get("withheld_followed_by_sent")
-            corrected = e["truth"] * (1 - q) if e.get("truth") is not None and q is not None else None
             row = {
                 "residents": n, "replicate": rep, "seed": s, "seconds": round(secs, 1),
                 "wcls_estimable": bool(e.get("estimable")),
                 "wcls_estimate": e.get("estimate"), "wcls_ci_low": e.get("ci_low"),
                 "wcls_ci_high": e.get("ci_high"), "truth_4h": e.get("truth"),
                 "wcls_covers_truth": e.get("ci_covers_truth"),
-                "truth_4h_corrected": corrected,
-                "wcls_covers_corrected": (bool(e["ci_low"] <= corrected <= e["ci_high"])
-                                          if corrected is not None and e.get("estimable") else None),
                 "wcls_reject": bool(e.get("estimable") and (e["ci_low"] > 0 or e["ci_high"] < 0)),
                 "n_decision_points": e.get("n_decision_points"),
                 "cox_estimable": bool(c.get("estimable")), "cox_hr": c.get("hazard_ratio"),
@@ -98,8 +93,6 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
         "wcls_coverage_of_truth": g["wcls_covers_truth"].apply(lambda s: s.dropna().astype(float).mean()).values,
         "mean_estimate_4h": g["wcls_estimate"].mean().values,
         "mean_truth_4h": g["truth_4h"].mean().values,
-        "mean_truth_4h_corrected": g["truth_4h_corrected"].mean().values,
-        "covers_corrected": g["wcls_covers_corrected"].apply(lambda s: s.dropna().astype(float).mean()).values,
         "power_cox_hr": g["cox_reject"].mean().values,
         "cox_estimable": g["cox_estimable"].sum().values,
         "mean_cox_hr": g["cox_hr"].mean().values,
@@ -110,12 +103,12 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
 
 def markdown_table(t: pd.DataFrame, settings: dict) -> str:
     head = ("| residents | replicates | power 4 h excursion | CI covers truth.json | mean estimate | mean truth.json | "
-            "mean corrected truth (approx.) | CI covers corrected | power Cox HR | Cox estimable | mean HR | mean stabilised | s/run |\n"
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+            "power Cox HR | Cox estimable | mean HR | mean stabilised | s/run |\n"
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
     f = lambda x, nd=3: "—" if pd.isna(x) else f"{x:.{nd}f}"  # noqa: E731
     body = "".join(
         f"| {int(r.residents)} | {int(r.replicates)} | {f(r.power_excursion_4h, 2)} | {f(r.wcls_coverage_of_truth, 2)} | "
-        f"{f(r.mean_estimate_4h)} | {f(r.mean_truth_4h)} | {f(r.mean_truth_4h_corrected)} | {f(r.covers_corrected, 2)} | "
+        f"{f(r.mean_estimate_4h)} | {f(r.mean_truth_4h)} | "
         f"{f(r.power_cox_hr, 2)} | {int(r.cox_estimable)} | "
         f"{f(r.mean_cox_hr, 2)} | {f(r.mean_stabilised, 1)} | {f(r.mean_seconds, 0)} |\n"
         for r in t.itertuples())
