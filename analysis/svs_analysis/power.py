@@ -58,6 +58,7 @@ def run_power(binary: str, residents: list[int], days: int, replicates: int, pro
             r = write_report(run)
             e = r["excursion_effect"]["completed_within_4h"]
             c = r["survival"]["cox_stabilisation"]
+            rm = r["survival"].get("rmst_stabilisation", {})
             row = {
                 "residents": n, "replicate": rep, "seed": s, "seconds": round(secs, 1),
                 "wcls_estimable": bool(e.get("estimable")),
@@ -69,6 +70,9 @@ def run_power(binary: str, residents: list[int], days: int, replicates: int, pro
                 "cox_estimable": bool(c.get("estimable")), "cox_hr": c.get("hazard_ratio"),
                 "cox_ci_low": c.get("ci_low"), "cox_ci_high": c.get("ci_high"),
                 "cox_reject": bool(c.get("estimable") and (c["ci_low"] > 1 or c["ci_high"] < 1)),
+                "rmst_estimable": bool(rm.get("estimable")),
+                "days_sooner_dosed": rm.get("days_sooner_dosed"),
+                "rmst_reject": bool(rm.get("estimable") and (rm["ci_low"] > 0 or rm["ci_high"] < 0)),
                 "stabilised": sum(v.get("stabilised", 0) for v in r["survival"]["counts"].values()),
             }
             rows.append(row)
@@ -96,6 +100,8 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
         "power_cox_hr": g["cox_reject"].mean().values,
         "cox_estimable": g["cox_estimable"].sum().values,
         "mean_cox_hr": g["cox_hr"].mean().values,
+        "mean_days_sooner_dosed": g["days_sooner_dosed"].mean().values,
+        "power_days_sooner": g["rmst_reject"].mean().values,
         "mean_stabilised": g["stabilised"].mean().values,
         "mean_seconds": g["seconds"].mean().values,
     })
@@ -103,14 +109,15 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
 
 def markdown_table(t: pd.DataFrame, settings: dict) -> str:
     head = ("| residents | replicates | power 4 h excursion | CI covers truth.json | mean estimate | mean truth.json | "
-            "power Cox HR | Cox estimable | mean HR | mean stabilised | s/run |\n"
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+            "power Cox HR | Cox estimable | mean HR | mean days sooner (dosed) | power days sooner | mean stabilised | s/run |\n"
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
     f = lambda x, nd=3: "—" if pd.isna(x) else f"{x:.{nd}f}"  # noqa: E731
     body = "".join(
         f"| {int(r.residents)} | {int(r.replicates)} | {f(r.power_excursion_4h, 2)} | {f(r.wcls_coverage_of_truth, 2)} | "
         f"{f(r.mean_estimate_4h)} | {f(r.mean_truth_4h)} | "
         f"{f(r.power_cox_hr, 2)} | {int(r.cox_estimable)} | "
-        f"{f(r.mean_cox_hr, 2)} | {f(r.mean_stabilised, 1)} | {f(r.mean_seconds, 0)} |\n"
+        f"{f(r.mean_cox_hr, 2)} | {f(r.mean_days_sooner_dosed, 1)} | {f(r.power_days_sooner, 2)} | "
+        f"{f(r.mean_stabilised, 1)} | {f(r.mean_seconds, 0)} |\n"
         for r in t.itertuples())
     s = ", ".join(f"{k} {v}" for k, v in settings.items())
     return f"# Power ({s})\n\n{head}{body}"
@@ -125,6 +132,7 @@ def plot(t: pd.DataFrame, path: Path, settings: dict) -> None:
     fig, ax = plt.subplots(figsize=(5, 3.2), dpi=100)
     ax.plot(t["residents"], t["power_excursion_4h"], "o-", label="4 h excursion effect (WCLS)")
     ax.plot(t["residents"], t["power_cox_hr"], "s--", label="arm HR on stabilisation (Cox)")
+    ax.plot(t["residents"], t["power_days_sooner"], "^-.", label="arm: days sooner (RMST)")
     ax.axhline(0.8, color="grey", lw=0.8, ls=":")
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel("residents")

@@ -125,6 +125,15 @@ def markdown(r: dict[str, Any]) -> str:
                      f"(95% CI {_f(cox['ci_low'], 2)}–{_f(cox['ci_high'], 2)}), p = {_f(cox['p_value'], 4)}.")
     else:
         lines.append(f"Cox PH, dosed vs full_list: not estimable ({cox.get('reason')}).")
+    lines.append("")
+    rm = s.get("rmst_stabilisation", {})
+    if rm.get("estimable"):
+        lines.append(f"Arm effect in days (restricted mean time to stabilisation up to day {rm['tau_days']:.0f}): "
+                     f"dosed {rm['rmst_days']['dosed']:.1f}, full_list {rm['rmst_days']['full_list']:.1f}; "
+                     f"dosed stabilises {rm['days_sooner_dosed']:.1f} days sooner "
+                     f"(95% CI {rm['ci_low']:.1f} to {rm['ci_high']:.1f}).")
+    else:
+        lines.append(f"Arm effect in days (RMST): not estimable ({rm.get('reason')}).")
     t = r.get("truth")
     if t:
         lines += ["", f"Simulated: proximal effect ×{t.get('proximal_effect')} on the hourly chance for 4 h "
