@@ -18,6 +18,7 @@ use crate::domain::template::Localized;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
+use crate::usecases::make_plan::{self, MakePlan};
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -397,15 +398,15 @@ pub const DONE_IN_CONVERSATION_NOTE: &str = "in het gesprek";
 
 /// A plan worked out from a request, before anything is written: the template and the steps
 /// as they would be stored. Plan creation and its preview both go through [`prepare_plan`].
-struct Prepared {
-    template_row: plans::TemplateRow,
-    template: crate::domain::template::Template,
-    team_id: String,
-    plan_id: String,
-    rows: Vec<StepRow>,
+pub(crate) struct Prepared {
+    pub(crate) template_row: plans::TemplateRow,
+    pub(crate) template: crate::domain::template::Template,
+    pub(crate) team_id: String,
+    pub(crate) plan_id: String,
+    pub(crate) rows: Vec<StepRow>,
 }
 
-fn prepare_plan(
+pub(crate) fn prepare_plan(
     conn: &mut DbConn,
     auth: &AuthUser,
     resident: &users::UserRow,
@@ -639,101 +640,13 @@ pub async fn create_plan(
     let req = body.into_inner();
     let dose = check_dose(req.dose.unwrap_or(1))?;
     let rules = state.rules.clone();
+    let input = MakePlan {
+        resident_id,
+        dose,
+        request: req,
+    };
     let view = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let resident = find_visible_resident(conn, &auth, &resident_id)?;
-            crate::api::audit::record(
-                conn,
-                &auth,
-                &resident.id,
-                crate::domain::kinds::AuditAction::Create,
-                crate::domain::kinds::AuditObject::Plan,
-                None,
-            )?;
-            if plans::find_current_plan_of(conn, &resident.id)?.is_some() {
-                return Err(ApiError::Conflict {
-                    code: "plan_exists",
-                    detail: Msg::PlanExists,
-                });
-            }
-            let Prepared {
-                template_row,
-                team_id,
-                plan_id,
-                rows,
-                ..
-            } = prepare_plan(conn, &auth, &resident, &req)?;
-            let intake = serde_json::to_string(&req.intake).map_err(ApiError::internal)?;
-            let today = crate::clock::now().date_naive();
-            let plan = plans::insert_plan(
-                conn,
-                &plan_id,
-                &resident.id,
-                &team_id,
-                &template_row.id,
-                dose,
-                &intake,
-                &auth.id,
-                today,
-            )?;
-            plans::insert_steps(conn, &rows)?;
-            let t = db::now();
-            // Evaluation arm from the team's policy; a random draw is recorded as such.
-            let policy = users::find_teams(conn, std::slice::from_ref(&team_id))?
-                .pop()
-                .map(|t| crate::domain::research::ArmPolicy::parse(&t.arm_policy))
-                .unwrap_or(crate::domain::research::ArmPolicy::Dosed);
-            let (arm, randomised) = crate::clock::with_dice(|mut rng| {
-                crate::domain::research::assign_arm(policy, &mut rng)
-            });
-            plans::update_plan_arm(conn, &plan.id, arm.as_str(), randomised)?;
-            let arm_detail =
-                serde_json::json!({"arm": arm.as_str(), "randomised": randomised}).to_string();
-            plans::insert_event(
-                conn,
-                &plan.id,
-                None,
-                crate::domain::kinds::EventKind::ArmAssigned,
-                Some(&auth.id),
-                Some(auth.role.as_str()),
-                t,
-                Some(&arm_detail),
-            )?;
-            let plan = plans::find_plan(conn, &plan.id)?.ok_or(ApiError::NotFound)?;
-            plans::insert_event(
-                conn,
-                &plan.id,
-                None,
-                crate::domain::kinds::EventKind::PlanCreated,
-                Some(&auth.id),
-                Some(auth.role.as_str()),
-                t,
-                None,
-            )?;
-            for row in rows
-                .iter()
-                .filter(|r| r.status == StepStatus::Done.as_str())
-            {
-                plans::insert_event(
-                    conn,
-                    &plan.id,
-                    Some(&row.id),
-                    crate::domain::kinds::EventKind::Completed,
-                    Some(&auth.id),
-                    Some(auth.role.as_str()),
-                    t,
-                    Some(if row.intake_done {
-                        "{\"in_intake\":true}"
-                    } else {
-                        "{\"in_conversation\":true}"
-                    }),
-                )?;
-            }
-            crate::scheduler::touch_activity(conn, &rules, &plan.id)?;
-            issuing::issue_ready_steps(conn, &plan, &rules)?;
-            let lang = language_of(conn, &auth.id)?;
-            load_plan_view(conn, &plan, lang)
-        })
+        make_plan::make_plan(conn, &auth, input, &rules)
     })
     .await?;
     Ok(HttpResponse::Created().json(view))
