@@ -11,9 +11,12 @@
 pub mod change_step;
 pub mod complete_my_step;
 pub mod completion;
+pub mod erase_resident;
 pub mod make_plan;
 pub mod my_steps;
+pub mod report_crisis;
 pub mod retry;
+pub mod snooze_step;
 pub mod staff_steps;
 pub mod verify_step;
 

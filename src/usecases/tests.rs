@@ -380,3 +380,186 @@ fn handing_a_step_to_a_volunteer_checks_the_version_and_the_team() {
     );
     assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
 }
+
+impl World {
+    /// The first open resident step that is not a crisis step (crisis steps cannot wait),
+    /// completing the crisis steps before it.
+    fn ordinary_open_step(&mut self, plan_id: &str) -> String {
+        for _ in 0..100 {
+            let step = self.open_resident_steps(plan_id)[0].clone();
+            let row = plans::find_step(&mut self.conn, &step)
+                .expect("read")
+                .expect("step");
+            if row.priority != crate::domain::kinds::Priority::P0.as_str() {
+                return step;
+            }
+            self.complete(&step, None).expect("complete a crisis step");
+        }
+        panic!("no ordinary step in the default plan")
+    }
+}
+
+fn snooze(step_id: &str, days: i64) -> super::snooze_step::SnoozeStep {
+    super::snooze_step::SnoozeStep {
+        step_id: step_id.to_owned(),
+        until: crate::clock::now().date_naive() + chrono::Duration::days(days),
+        reason: "no_time_this_week".to_owned(),
+        note: None,
+    }
+}
+
+#[test]
+fn snoozing_puts_the_step_aside_and_a_replay_does_not_snooze_again() {
+    use super::snooze_step::snooze_step;
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.ordinary_open_step(&plan_id);
+    let key = retry("niet-nu-1", "snooze");
+    let Outcome::Done(view) = snooze_step(
+        &mut w.conn,
+        &w.resident,
+        snooze(&step, 3),
+        &w.rules,
+        Some(&key),
+    )
+    .expect("snoozes") else {
+        panic!("the first run runs")
+    };
+    let row = plans::find_step(&mut w.conn, &step)
+        .expect("read")
+        .expect("step");
+    assert_eq!(row.status, StepStatus::Planned.as_str());
+    assert_eq!(row.snoozed_until, Some(snooze(&step, 3).until));
+    assert!(
+        view.steps.iter().all(|s| s.id.to_string() != step),
+        "the snoozed step is not among the current ones"
+    );
+    let after = w.writes();
+    let again = snooze_step(
+        &mut w.conn,
+        &w.resident,
+        snooze(&step, 3),
+        &w.rules,
+        Some(&key),
+    )
+    .expect("replay");
+    assert!(
+        matches!(again, Outcome::Replayed(ref r) if r.replayed),
+        "got {again:?}"
+    );
+    assert_eq!(w.writes(), after);
+}
+
+#[test]
+fn snoozing_refuses_a_date_out_of_range_and_writes_nothing() {
+    use super::snooze_step::snooze_step;
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.ordinary_open_step(&plan_id);
+    let before = w.writes();
+    // 62, not 61: the resident's local day may be a day ahead of UTC's.
+    for days in [0, 62] {
+        let r = snooze_step(
+            &mut w.conn,
+            &w.resident,
+            snooze(&step, days),
+            &w.rules,
+            None,
+        );
+        assert!(
+            matches!(r, Err(ApiError::Validation { .. })),
+            "{days} days: {r:?}"
+        );
+    }
+    assert_eq!(w.writes(), before);
+    assert_eq!(w.status_of(&step), StepStatus::Open.as_str());
+}
+
+#[test]
+fn a_reported_crisis_opens_its_urgent_step_and_alerts_the_team() {
+    use super::report_crisis::{report_my_crisis, report_plan_crisis};
+    use crate::api::behaviour::CrisisKind;
+    let mut w = world();
+    let (_, _, before_keys) = w.writes();
+    let none = report_my_crisis(
+        &mut w.conn,
+        &w.resident,
+        CrisisKind::Eviction,
+        &w.rules,
+        None,
+    );
+    assert!(
+        matches!(none, Err(ApiError::NotFound)),
+        "no plan yet: {none:?}"
+    );
+
+    let plan_id = w.make_plan();
+    let (_, reminders_before, _) = w.writes();
+    let Outcome::Done(step) = report_my_crisis(
+        &mut w.conn,
+        &w.resident,
+        CrisisKind::Eviction,
+        &w.rules,
+        None,
+    )
+    .expect("reported") else {
+        panic!("no retry key, so no replay")
+    };
+    assert!(step.urgent);
+    let row = plans::find_step(&mut w.conn, &step.id.to_string())
+        .expect("read")
+        .expect("step");
+    assert_eq!(row.plan_id, plan_id);
+    assert_eq!(row.priority, crate::domain::kinds::Priority::P0.as_str());
+    assert_eq!(row.status, StepStatus::Open.as_str());
+    let (_, reminders_after, keys) = w.writes();
+    assert!(
+        reminders_after > reminders_before,
+        "the team's caseworker is alerted"
+    );
+    assert_eq!(keys, before_keys);
+
+    let by_staff = report_plan_crisis(
+        &mut w.conn,
+        &w.caseworker,
+        &plan_id,
+        CrisisKind::Disconnection,
+        &w.rules,
+    )
+    .expect("reported by the caseworker");
+    assert_eq!(
+        by_staff.step.priority,
+        crate::domain::kinds::Priority::P0.as_str()
+    );
+}
+
+#[test]
+fn erasing_a_resident_leaves_a_pseudonym_and_only_their_team_may_do_it() {
+    use super::erase_resident::{EraseResident, erase_resident};
+    let mut w = world();
+    w.make_plan();
+    let erase = |id: &str| EraseResident {
+        resident_id: id.to_owned(),
+        reason: "verzoek van de inwoner (AVG art. 17)".to_owned(),
+    };
+    let other_team = users::insert_team(&mut w.conn, "Buurtteam Noord")
+        .expect("team")
+        .id;
+    let outsider = insert_user(&mut w.conn, Role::Caseworker, "Ali", None);
+    users::replace_memberships(&mut w.conn, &outsider, &[other_team]).expect("membership");
+    let r = erase_resident(
+        &mut w.conn,
+        &actor(&outsider, Role::Caseworker),
+        erase(&w.resident.id),
+    );
+    assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+
+    let pseudonym =
+        erase_resident(&mut w.conn, &w.caseworker, erase(&w.resident.id)).expect("erased");
+    assert_ne!(pseudonym, w.resident.id);
+    let again = erase_resident(&mut w.conn, &w.caseworker, erase(&w.resident.id));
+    assert!(
+        matches!(again, Err(ApiError::NotFound)),
+        "erased once: {again:?}"
+    );
+}
