@@ -1,7 +1,7 @@
 //! The resident's dosed view (current steps, complete, ask for help, progress, history) and the
 //! work list of volunteers and caseworkers.
 
-use crate::api::idempotency::{self, Answer, Idempotency};
+use crate::api::idempotency::{self, Idempotency};
 use crate::api::paging::{self, PageRequest};
 use crate::api::plans::language_of;
 use crate::api::steps_view::{
@@ -13,7 +13,6 @@ use crate::db::plans::{self, PlanRow, StepRow};
 use crate::db::{self, DbConn, users};
 use crate::domain::kinds::{Language, OwnerType, PlanStatus, Role, StepStatus};
 use crate::error::{ApiError, ApiResult};
-use crate::i18n::Msg;
 use crate::scheduler;
 use crate::startup::AppState;
 pub use crate::usecases::my_steps::{find_my_step, lock_my_step, sort_for_resident};
@@ -293,42 +292,11 @@ pub async fn ask_help(
     let idem = Idempotency::of(&req, state.settings.idempotency_ttl)?;
     let id = path.into_inner().to_string();
     let rules = state.rules.clone();
-    let r = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                let (plan, step) = lock_my_step(conn, &auth, &id)?;
-                if step.status != StepStatus::Open.as_str() {
-                    return Err(ApiError::Conflict {
-                        code: "step_not_open",
-                        detail: Msg::HelpNeedsOpenStep,
-                    });
-                }
-                scheduler::touch_activity(conn, &rules, &plan.id)?;
-                let step = if step.help_requested_at.is_none() {
-                    let t = db::now();
-                    let mut s = step.clone();
-                    s.help_requested_at = Some(t);
-                    let s = plans::update_step(conn, &s)?;
-                    plans::insert_event(
-                        conn,
-                        &plan.id,
-                        Some(&s.id),
-                        crate::domain::kinds::EventKind::HelpRequested,
-                        Some(&auth.id),
-                        Some("resident"),
-                        t,
-                        None,
-                    )?;
-                    s
-                } else {
-                    step
-                };
-                Answer::ok(&MyStepResponse::new(&step, language_of(conn, &auth.id)?))
-            })
-        })
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::ask_for_help::ask_for_help(conn, &auth, &id, &rules, idem.retry())
     })
     .await?;
-    Ok(r.into_response())
+    idempotency::respond(outcome, usecases::ask_for_help::keep)
 }
 
 fn first_name(display_name: &str) -> String {

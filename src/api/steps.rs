@@ -12,9 +12,8 @@ use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
-use crate::usecases::completion::complete;
 pub use crate::usecases::staff_steps::lock_step_for_caseworker;
-use crate::usecases::{self, change_step::ChangeStep};
+use crate::usecases::{self, change_step::ChangeStep, complete_step::CompleteStep};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
@@ -192,47 +191,21 @@ pub async fn complete_step(
 ) -> ApiResult<HttpResponse> {
     auth.require(&[Role::Caseworker, Role::Volunteer])?;
     let idem = crate::api::idempotency::Idempotency::of(&request, state.settings.idempotency_ttl)?;
-    let id = path.into_inner().to_string();
     let note = body
         .0
         .and_then(|b| b.note)
         .map(|n| validate::note("note", &n, 500))
         .transpose()?;
     let rules = state.rules.clone();
-    let answer = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                let step = plans::find_step(conn, &id)?.ok_or(ApiError::NotFound)?;
-                let plan = if auth.role == Role::Volunteer {
-                    // Volunteers only see steps assigned to them.
-                    if step.owner_user_id.as_deref() != Some(auth.id.as_str()) {
-                        return Err(ApiError::NotFound);
-                    }
-                    plans::find_plan(conn, &step.plan_id)?.ok_or(ApiError::NotFound)?
-                } else {
-                    find_visible_plan(conn, &auth, &step.plan_id)?
-                };
-                plans::lock_plan(conn, &plan.id)?;
-                let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
-                crate::api::audit::record(
-                    conn,
-                    &auth,
-                    &plan.resident_id,
-                    crate::domain::kinds::AuditAction::Complete,
-                    crate::domain::kinds::AuditObject::Step,
-                    Some(&step.id),
-                )?;
-                let (done, _, _) = complete(conn, &plan, &step, &auth, note, &rules, None)?;
-                let lang = language_of(conn, &auth.id)?;
-                Ok(
-                    crate::api::idempotency::Answer::ok(&StepResponse::new(&done, lang))?
-                        .with_etag(etag(&done).to_string()),
-                )
-            })
-        })
+    let input = CompleteStep {
+        step_id: path.into_inner().to_string(),
+        note,
+    };
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::complete_step::complete_step(conn, &auth, input, &rules, idem.retry())
     })
     .await?;
-    Ok(answer.into_response())
+    crate::api::idempotency::respond(outcome, usecases::complete_step::keep)
 }
 
 /// Verify a completed step (caseworker): the proof was checked.

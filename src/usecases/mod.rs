@@ -8,8 +8,10 @@
 //! checks the role, calls the use case on the blocking pool and maps its [`Outcome`] to a
 //! response.
 
+pub mod ask_for_help;
 pub mod change_step;
 pub mod complete_my_step;
+pub mod complete_step;
 pub mod completion;
 pub mod erase_resident;
 pub mod make_plan;

@@ -563,3 +563,73 @@ fn erasing_a_resident_leaves_a_pseudonym_and_only_their_team_may_do_it() {
         "erased once: {again:?}"
     );
 }
+
+#[test]
+fn asking_for_help_flags_an_open_step_once() {
+    use super::ask_for_help::ask_for_help;
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.open_resident_steps(&plan_id)[0].clone();
+    let first = ask_for_help(&mut w.conn, &w.resident, &step, &w.rules, None).expect("asked");
+    assert!(matches!(first, Outcome::Done(_)));
+    let flagged = plans::find_step(&mut w.conn, &step)
+        .expect("read")
+        .expect("step");
+    assert!(flagged.help_requested_at.is_some());
+    let before = w.writes();
+    ask_for_help(&mut w.conn, &w.resident, &step, &w.rules, None).expect("asked again");
+    assert_eq!(w.writes().0, before.0, "asking again adds no event");
+
+    w.complete(&step, None).expect("completes");
+    let late = ask_for_help(&mut w.conn, &w.resident, &step, &w.rules, None);
+    assert_eq!(conflict_code(late), "step_not_open");
+}
+
+#[test]
+fn a_volunteer_completes_only_a_step_handed_to_them_and_the_replay_keeps_the_etag() {
+    use super::change_step::{ChangeStep, change_step};
+    use super::complete_step::{CompleteStep, complete_step, keep};
+    use crate::api::conditional::Condition;
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.open_resident_steps(&plan_id)[0].clone();
+    let volunteer = insert_user(&mut w.conn, Role::Volunteer, "Joop", None);
+    users::replace_memberships(&mut w.conn, &volunteer, std::slice::from_ref(&w.team_id))
+        .expect("membership");
+    let volunteer = actor(&volunteer, Role::Volunteer);
+    let input = CompleteStep {
+        step_id: step.clone(),
+        note: None,
+    };
+    let not_mine = complete_step(&mut w.conn, &volunteer, input.clone(), &w.rules, None);
+    assert!(
+        matches!(not_mine, Err(ApiError::NotFound)),
+        "got {not_mine:?}"
+    );
+
+    let hand_over = ChangeStep {
+        step_id: step.clone(),
+        if_match: Condition::Any,
+        request: serde_json::from_value(serde_json::json!({
+            "owner": {"type": "volunteer", "user_id": volunteer.id},
+        }))
+        .expect("request"),
+        reason: None,
+    };
+    change_step(&mut w.conn, &w.caseworker, hand_over, &w.rules).expect("handed over");
+    let key = retry("volunteer-1", "complete");
+    let Outcome::Done(done) =
+        complete_step(&mut w.conn, &volunteer, input.clone(), &w.rules, Some(&key)).expect("done")
+    else {
+        panic!("the first run runs")
+    };
+    assert_eq!(done.step.status, StepStatus::Done.as_str());
+    let first = keep(&done).expect("kept");
+    assert!(first.etag.is_some());
+    let Outcome::Replayed(again) =
+        complete_step(&mut w.conn, &volunteer, input, &w.rules, Some(&key)).expect("replay")
+    else {
+        panic!("the second run is a replay")
+    };
+    assert_eq!((again.body, again.etag), (first.body, first.etag));
+}
