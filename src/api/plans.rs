@@ -7,17 +7,18 @@ use crate::api::steps_view::PlanResponse;
 use crate::api::templates::parse_stored;
 use crate::api::types::{parse_id, parse_or};
 use crate::api::validate;
-use crate::auth::{AuthUser, denial};
+use crate::auth::AuthUser;
 use crate::db::plans::{self, PlanRow, StepRow};
 use crate::db::{self, DbConn, issuing, users};
 use crate::domain::kinds::{
     EventKind, Evidence, Language, OwnerRole, OwnerType, PlanStatus, Priority, Role, StepStatus,
 };
-use crate::domain::policy::{self, CASEWORKERS};
+use crate::domain::policy::CASEWORKERS;
 use crate::domain::template::Localized;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
+pub use crate::usecases::access::{find_visible_plan, language_of};
 use crate::usecases::make_plan::{self, MakePlan};
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -185,18 +186,6 @@ pub struct EventResponse {
     pub occurred_at: DateTime<Utc>,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
-}
-
-/// Loads a plan the caller may manage (a caseworker of its team); anything else is 404.
-pub fn find_visible_plan(
-    conn: &mut DbConn,
-    auth: &AuthUser,
-    plan_id: &str,
-) -> Result<PlanRow, ApiError> {
-    let plan = plans::find_plan(conn, plan_id)?.ok_or(ApiError::NotFound)?;
-    let teams = users::find_team_ids_of(conn, &auth.id)?;
-    policy::caseworker_sees_resident(auth.role, &teams, Some(&plan.team_id)).map_err(denial)?;
-    Ok(plan)
 }
 
 /// Resolves a requested owner to (type, user id), checking the user works in the team.
@@ -609,13 +598,6 @@ pub fn load_plan_view(
     let plan = plans::find_plan(conn, &plan.id)?.ok_or(ApiError::NotFound)?;
     let steps = plans::list_steps(conn, &plan.id)?;
     Ok(PlanResponse::new(&plan, &steps, lang))
-}
-
-/// The caller's language for texts.
-pub fn language_of(conn: &mut DbConn, user_id: &str) -> Result<Language, ApiError> {
-    Ok(users::find_language(conn, user_id)?
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(Language::Nl))
 }
 
 /// Make a plan for a resident from an action-list template.

@@ -1,9 +1,9 @@
 //! "I need help with this step": the resident flags an open step; the caseworker sees it and
 //! can hand it to a volunteer.
 
+use super::access::language_of;
 use super::my_steps::lock_my_step;
 use super::{Outcome, Reply, Retry, write};
-use crate::api::plans::language_of;
 use crate::api::steps_view::MyStepResponse;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, plans};

@@ -2,9 +2,10 @@
 //! moves its date, priority or place, rewrites its texts, or skips or cancels it.
 
 use super::StepChanged;
+use super::access::language_of;
 use super::staff_steps::lock_step_for_caseworker;
 use crate::api::conditional::{Condition, EntityTag};
-use crate::api::plans::{language_of, resolve_owner};
+use crate::api::plans::resolve_owner;
 use crate::api::steps::UpdateStepRequest;
 use crate::api::validate;
 use crate::auth::AuthUser;

@@ -1,9 +1,9 @@
 //! A resident completes one of their own steps; the answer carries what comes next.
 
+use super::access::language_of;
 use super::my_steps::{lock_my_step, sort_for_resident};
 use super::{Outcome, Reply, Retry, completion::complete, write};
 use crate::api::my_steps::CompleteStepResponse;
-use crate::api::plans::language_of;
 use crate::api::steps_view::{MyStepResponse, progress_of_summaries};
 use crate::auth::AuthUser;
 use crate::db::DbConn;

@@ -1,10 +1,10 @@
 //! Staff complete a step they do for the resident: its volunteer, or a caseworker of the team.
 
+use super::access;
+use super::access::{find_visible_plan, language_of};
 use super::completion::complete;
 use super::{Outcome, Reply, Retry, StepChanged, write};
-use crate::api::audit;
 use crate::api::conditional::EntityTag;
-use crate::api::plans::{find_visible_plan, language_of};
 use crate::api::steps_view::StepResponse;
 use crate::auth::AuthUser;
 use crate::db::{DbConn, plans};
@@ -52,7 +52,7 @@ pub fn complete_step(
         };
         plans::lock_plan(conn, &plan.id)?;
         let step = plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)?;
-        audit::record(
+        access::record(
             conn,
             actor,
             &plan.resident_id,

@@ -1,9 +1,9 @@
 //! A caseworker makes a plan for a resident of their team from an action-list template, in the
 //! first conversation.
 
-use crate::api::audit;
-use crate::api::plans::{CreatePlanRequest, Prepared, language_of, load_plan_view, prepare_plan};
-use crate::api::residents::find_visible_resident;
+use super::access;
+use super::access::{find_visible_resident, language_of};
+use crate::api::plans::{CreatePlanRequest, Prepared, load_plan_view, prepare_plan};
 use crate::api::steps_view::PlanResponse;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, issuing, plans, users};
@@ -41,7 +41,7 @@ pub fn make_plan(
     } = input;
     db::write_tx(conn, |conn| {
         let resident = find_visible_resident(conn, actor, &resident_id)?;
-        audit::record(
+        access::record(
             conn,
             actor,
             &resident.id,

@@ -8,6 +8,7 @@
 //! checks the role, calls the use case on the blocking pool and maps its [`Outcome`] to a
 //! response.
 
+pub mod access;
 pub mod ask_for_help;
 pub mod change_step;
 pub mod complete_my_step;

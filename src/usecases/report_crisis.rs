@@ -2,10 +2,10 @@
 //! urgent step opens at once, the Wgs clock starts and the team is alerted. By the resident
 //! themselves, or by a caseworker of their team.
 
+use super::access;
+use super::access::{find_visible_plan, language_of};
 use super::{Outcome, Reply, Retry, StepChanged, write};
-use crate::api::audit;
 use crate::api::behaviour::CrisisKind;
-use crate::api::plans::{find_visible_plan, language_of};
 use crate::api::steps_view::MyStepResponse;
 use crate::auth::AuthUser;
 use crate::db::notifications::{self, NewReminder};
@@ -52,7 +52,7 @@ pub fn report_plan_crisis(
 ) -> ApiResult<StepChanged> {
     db::write_tx(conn, |conn| {
         let plan = find_visible_plan(conn, actor, plan_id)?;
-        audit::record(
+        access::record(
             conn,
             actor,
             &plan.resident_id,

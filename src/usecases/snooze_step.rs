@@ -1,10 +1,10 @@
 //! "Niet nu": the resident puts an open step aside until a date, with a reason. It stops
 //! nagging, the caseworker sees why, and it comes back on the date. A crisis step cannot wait.
 
+use super::access::language_of;
 use super::my_steps::lock_my_step;
 use super::{Outcome, Reply, Retry, write};
 use crate::api::my_steps::{CurrentStepsResponse, current_view};
-use crate::api::plans::language_of;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, issuing, plans};
 use crate::domain::kinds::{EventKind, Priority, StepStatus};

@@ -1,6 +1,6 @@
 //! Steps as staff reach them: a caseworker of the plan's team, under the plan's lock.
 
-use crate::api::plans::find_visible_plan;
+use super::access::find_visible_plan;
 use crate::auth::AuthUser;
 use crate::db::DbConn;
 use crate::db::plans::{self, PlanRow, StepRow};
@@ -16,7 +16,7 @@ pub fn lock_step_for_caseworker(
 ) -> Result<(PlanRow, StepRow), ApiError> {
     let step = plans::find_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
     let plan = find_visible_plan(conn, auth, &step.plan_id)?;
-    crate::api::audit::record(
+    super::access::record(
         conn,
         auth,
         &plan.resident_id,

@@ -1,8 +1,8 @@
 //! A caseworker verifies a completed step: the proof was checked.
 
 use super::StepChanged;
+use super::access::language_of;
 use super::staff_steps::lock_step_for_caseworker;
-use crate::api::plans::language_of;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, plans};
 use crate::domain::kinds::{AuditAction, EventKind, StepStatus};
