@@ -5,8 +5,8 @@ use crate::api::plans::{OwnerRequest, TextRequest, find_visible_plan, language_o
 use crate::api::steps_view::StepResponse;
 use crate::api::validate;
 use crate::auth::AuthUser;
+use crate::db;
 use crate::db::plans::{self, StepRow};
-use crate::db::{self, issuing};
 use crate::domain::kinds::{Priority, Role, StepStatus};
 use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
@@ -255,47 +255,9 @@ pub async fn reopen_step(
     let id = path.into_inner().to_string();
     let reason = validate::text("reason", &body.reason, 1, 300)?;
     let rules = state.rules.clone();
-    let (step, lang) = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let (plan, step) = lock_step_for_caseworker(
-                conn,
-                &auth,
-                &id,
-                crate::domain::kinds::AuditAction::Reopen,
-            )?;
-            if matches!(
-                StepStatus::from(&step),
-                StepStatus::Planned | StepStatus::Open
-            ) {
-                return Err(ApiError::Conflict {
-                    code: "step_not_finished",
-                    detail: Msg::ReopenNeedsFinished,
-                });
-            }
-            let mut s = step.clone();
-            s.status = StepStatus::Planned.as_str().into();
-            s.status_reason = Some(reason.clone());
-            s.completed_at = None;
-            s.completed_by = None;
-            s.verified_at = None;
-            s.verified_by = None;
-            s.issued_at = None;
-            let s = plans::update_step(conn, &s)?;
-            plans::insert_event(
-                conn,
-                &plan.id,
-                Some(&s.id),
-                crate::domain::kinds::EventKind::Reopened,
-                Some(&auth.id),
-                Some(auth.role.as_str()),
-                db::now(),
-                None,
-            )?;
-            issuing::issue_ready_steps(conn, &plan, &rules)?;
-            let s = plans::find_step(conn, &s.id)?.ok_or(ApiError::NotFound)?;
-            Ok((s, language_of(conn, &auth.id)?))
-        })
+    let reopened = db::run(&state.pool, move |conn| {
+        usecases::reopen_step::reopen_step(conn, &auth, &id, reason, &rules)
     })
     .await?;
-    Ok(step_reply(&step, lang))
+    Ok(step_reply(&reopened.step, reopened.lang))
 }

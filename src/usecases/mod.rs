@@ -17,6 +17,7 @@ pub mod completion;
 pub mod erase_resident;
 pub mod make_plan;
 pub mod my_steps;
+pub mod reopen_step;
 pub mod report_crisis;
 pub mod retry;
 pub mod snooze_step;

@@ -633,3 +633,36 @@ fn a_volunteer_completes_only_a_step_handed_to_them_and_the_replay_keeps_the_eta
     };
     assert_eq!((again.body, again.etag), (first.body, first.etag));
 }
+
+#[test]
+fn reopening_needs_a_finished_step_and_puts_it_back_in_the_queue() {
+    use super::reopen_step::reopen_step;
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.open_resident_steps(&plan_id)[0].clone();
+    let early = reopen_step(
+        &mut w.conn,
+        &w.caseworker,
+        &step,
+        "te vroeg".into(),
+        &w.rules,
+    );
+    assert_eq!(conflict_code(early), "step_not_finished");
+
+    w.complete(&step, None).expect("completes");
+    let reopened = reopen_step(
+        &mut w.conn,
+        &w.caseworker,
+        &step,
+        "brief kwijt".into(),
+        &w.rules,
+    )
+    .expect("reopened");
+    assert!(reopened.step.completed_at.is_none());
+    assert_eq!(reopened.step.status_reason.as_deref(), Some("brief kwijt"));
+    assert!(
+        matches!(reopened.step.status.as_str(), "planned" | "open"),
+        "back in the queue: {}",
+        reopened.step.status
+    );
+}
