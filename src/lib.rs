@@ -22,3 +22,4 @@ pub mod scheduler;
 pub mod simulate;
 pub mod startup;
 pub mod telemetry;
+pub mod usecases;

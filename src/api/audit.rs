@@ -4,46 +4,17 @@ use crate::api::paging::{self, PageRequest};
 use crate::api::types::parse_id;
 use crate::api::types::parse_or;
 use crate::auth::AuthUser;
-use crate::db::audit::{self, AuditEntry};
-use crate::db::{self, DbConn};
+use crate::db;
+use crate::db::audit;
 use crate::domain::kinds::{AuditAction, AuditActorRole, AuditObject, Role};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::startup::AppState;
+pub use crate::usecases::access::record;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-
-/// Records that `auth` did `action` on a resident's `object_type` (inside the caller's
-/// transaction, so the record and the access stand or fall together).
-pub fn record(
-    conn: &mut DbConn,
-    auth: &AuthUser,
-    resident_id: &str,
-    action: AuditAction,
-    object_type: AuditObject,
-    object_id: Option<&str>,
-) -> Result<(), ApiError> {
-    if auth.role == Role::Resident {
-        // Residents' own actions are on their plan's timeline already.
-        return Ok(());
-    }
-    audit::insert_audit(
-        conn,
-        &AuditEntry {
-            actor_id: Some(&auth.id),
-            actor_role: auth.role.as_str(),
-            resident_id: Some(resident_id),
-            action: action.as_str(),
-            object_type: object_type.as_str(),
-            object_id,
-            request_id: auth.request_id.as_deref(),
-            detail: None,
-        },
-    )?;
-    Ok(())
-}
 
 /// Filters of the audit log.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,15 +1,15 @@
 //! What the evidence says helps people under stress: "when will you do this?", snooze with a
 //! reason, the crisis fast lane, and the mood and working-alliance pulse.
 
-use crate::api::idempotency::{Answer, Idempotency};
+use crate::api::idempotency::{self, Answer, Idempotency};
 use crate::api::my_steps::{CurrentStepsResponse, find_my_step, lock_my_step};
 use crate::api::plans::{find_visible_plan, language_of};
 use crate::api::steps_view::{MyStepResponse, StepResponse};
 use crate::auth::AuthUser;
 use crate::db::notifications::{self, NewReminder};
-use crate::db::plans::{self, PlanRow, StepRow};
+use crate::db::plans;
 use crate::db::schema::pulses;
-use crate::db::{self, DbConn, issuing};
+use crate::db::{self, DbConn};
 use crate::domain::kinds::{Priority, Role, StepStatus};
 use crate::domain::policy::CASEWORKERS;
 use crate::domain::reminders::{self, PartOfDay, ReminderKind};
@@ -17,6 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
 use crate::startup::AppState;
+use crate::usecases::{self, snooze_step::SnoozeStep};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use diesel::prelude::*;
@@ -236,7 +237,6 @@ pub async fn snooze_step(
 ) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
     let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
-    let id = path.into_inner().to_string();
     let req = body.into_inner();
     let note = match (req.reason, req.note.as_deref()) {
         (SnoozeReason::Other, Some(n)) => Some(crate::api::validate::text("note", n, 1, 140)?),
@@ -251,57 +251,17 @@ pub async fn snooze_step(
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
     let rules = state.rules.clone();
-    let r = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                let (plan, step) = lock_my_step(conn, &auth, &id)?;
-                if step.priority == Priority::P0.as_str() {
-                    return Err(ApiError::Conflict {
-                        code: "crisis_step_cannot_wait",
-                        detail: Msg::CrisisCannotWait,
-                    });
-                }
-                if step.status != StepStatus::Open.as_str() {
-                    return Err(ApiError::Conflict {
-                        code: "step_not_open",
-                        detail: Msg::SnoozeNeedsOpenStep,
-                    });
-                }
-                let (today, _) = local_today(&rules, conn, &auth.id)?;
-                if req.until <= today || req.until > today + chrono::Duration::days(60) {
-                    return Err(ApiError::invalid("until", Msg::UntilRange { days: 60 }));
-                }
-                // Back to the queue, held until the date: the slot goes to a step that can move.
-                let mut s = step.clone();
-                s.status = StepStatus::Planned.as_str().into();
-                s.issued_at = None;
-                s.snoozed_until = Some(req.until);
-                s.snooze_reason = Some(reason.clone());
-                s.snooze_note = note.clone();
-                let s = plans::update_step(conn, &s)?;
-                scheduler::on_step_closed(conn, &s.id)?;
-                let detail = serde_json::json!({"reason": reason, "until": req.until}).to_string();
-                plans::insert_event(
-                    conn,
-                    &plan.id,
-                    Some(&s.id),
-                    crate::domain::kinds::EventKind::Snoozed,
-                    Some(&auth.id),
-                    Some("resident"),
-                    db::now(),
-                    Some(&detail),
-                )?;
-                scheduler::touch_activity(conn, &rules, &plan.id)?;
-                issuing::issue_ready_steps(conn, &plan, &rules)?;
-                let lang = language_of(conn, &auth.id)?;
-                Answer::ok(&crate::api::my_steps::current_view(
-                    conn, lang, &plan, None,
-                )?)
-            })
-        })
+    let input = SnoozeStep {
+        step_id: path.into_inner().to_string(),
+        until: req.until,
+        reason,
+        note,
+    };
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::snooze_step::snooze_step(conn, &auth, input, &rules, idem.retry())
     })
     .await?;
-    Ok(r.into_response())
+    idempotency::respond(outcome, usecases::snooze_step::keep)
 }
 
 /// The crisis situations of the Wgs (and garnishment), each with its step in the action list.
@@ -325,7 +285,7 @@ crate::domain::kinds::all_values!(CrisisKind {
 });
 
 impl CrisisKind {
-    fn item_key(self) -> &'static str {
+    pub(crate) fn item_key(self) -> &'static str {
         match self {
             CrisisKind::Eviction => "spoed.ontruiming",
             CrisisKind::Disconnection => "spoed.afsluiting",
@@ -341,79 +301,6 @@ impl CrisisKind {
 pub struct CrisisRequest {
     /// What is happening.
     pub kind: CrisisKind,
-}
-
-/// Opens (or re-opens) the crisis step as `P0`, starts the Wgs clock and alerts the team.
-fn report_crisis(
-    conn: &mut DbConn,
-    rules: &ReminderRules,
-    auth: &AuthUser,
-    plan: &PlanRow,
-    kind: CrisisKind,
-) -> Result<StepRow, ApiError> {
-    plans::lock_plan(conn, &plan.id)?;
-    let key = kind.item_key();
-    let steps = plans::list_steps(conn, &plan.id)?;
-    let t = db::now();
-    let step = match steps.iter().find(|s| s.item_key.as_deref() == Some(key)) {
-        Some(existing) => {
-            let mut s = existing.clone();
-            if !matches!(s.status.as_str(), "open") {
-                // Not applicable before, or done earlier: a new crisis makes it live again.
-                s.status = StepStatus::Planned.as_str().into();
-                s.completed_at = None;
-                s.completed_by = None;
-                s.verified_at = None;
-                s.verified_by = None;
-                s.issued_at = None;
-            }
-            s.priority = Priority::P0.as_str().into();
-            s.status_reason = Some("crisis_reported".into());
-            s.snoozed_until = None;
-            s.crisis_reported_at = Some(t);
-            // A crisis does not wait for other steps.
-            s.depends_on = "[]".into();
-            plans::update_step(conn, &s)?
-        }
-        None => {
-            return Err(ApiError::Conflict {
-                code: "no_crisis_step",
-                detail: Msg::NoCrisisStep,
-            });
-        }
-    };
-    let detail = serde_json::json!({"kind": kind}).to_string();
-    plans::insert_event(
-        conn,
-        &plan.id,
-        Some(&step.id),
-        crate::domain::kinds::EventKind::CrisisReported,
-        Some(&auth.id),
-        Some(auth.role.as_str()),
-        t,
-        Some(&detail),
-    )?;
-    issuing::issue_ready_steps(conn, plan, rules)?;
-    // The team hears at once, not after a working day.
-    for cw in crate::scheduler::team_caseworkers(conn, &plan.team_id)? {
-        notifications::enqueue(
-            conn,
-            &NewReminder {
-                user_id: cw.clone(),
-                plan_id: Some(plan.id.clone()),
-                step_id: Some(step.id.clone()),
-                kind: ReminderKind::CaseworkerCrisis.as_str(),
-                crisis: true,
-                dedupe_key: format!(
-                    "crisis_report:{}:{}:{cw}",
-                    step.id,
-                    t.and_utc().timestamp_micros()
-                ),
-                due_at: t,
-            },
-        )?;
-    }
-    plans::find_step(conn, &step.id)?.ok_or(ApiError::NotFound)
 }
 
 /// Report a crisis (resident): the matching urgent step opens at once and your team is told.
@@ -436,19 +323,11 @@ pub async fn report_my_crisis(
     let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let kind = body.kind;
     let rules = state.rules.clone();
-    let r = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                let plan =
-                    plans::find_current_plan_of(conn, &auth.id)?.ok_or(ApiError::NotFound)?;
-                let step = report_crisis(conn, &rules, &auth, &plan, kind)?;
-                scheduler::touch_activity(conn, &rules, &plan.id)?;
-                Answer::ok(&MyStepResponse::new(&step, language_of(conn, &auth.id)?))
-            })
-        })
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::report_crisis::report_my_crisis(conn, &auth, kind, &rules, idem.retry())
     })
     .await?;
-    Ok(r.into_response())
+    idempotency::respond(outcome, usecases::report_crisis::keep)
 }
 
 /// Report a crisis for a resident (caseworker of the team).
@@ -469,23 +348,11 @@ pub async fn report_plan_crisis(
     let id = path.into_inner().to_string();
     let kind = body.kind;
     let rules = state.rules.clone();
-    let r = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let plan = find_visible_plan(conn, &auth, &id)?;
-            crate::api::audit::record(
-                conn,
-                &auth,
-                &plan.resident_id,
-                crate::domain::kinds::AuditAction::Update,
-                crate::domain::kinds::AuditObject::Crisis,
-                Some(&plan.id),
-            )?;
-            let step = report_crisis(conn, &rules, &auth, &plan, kind)?;
-            Ok(StepResponse::new(&step, language_of(conn, &auth.id)?))
-        })
+    let reported = db::run(&state.pool, move |conn| {
+        usecases::report_crisis::report_plan_crisis(conn, &auth, &id, kind, &rules)
     })
     .await?;
-    Ok(web::Json(r))
+    Ok(web::Json(StepResponse::new(&reported.step, reported.lang)))
 }
 
 /// One tap: how is it going (1 = very bad … 5 = very good)?

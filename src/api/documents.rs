@@ -7,7 +7,6 @@
 //! its cleaned re-encoding is stored. Nothing the resident named (a file name) is kept or logged.
 
 use crate::api::plans::find_visible_plan;
-use crate::api::steps::complete;
 use crate::api::steps_view::pick;
 use crate::api::types::parse_id;
 use crate::api::validate;
@@ -22,6 +21,7 @@ use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
+use crate::usecases::completion::complete;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};

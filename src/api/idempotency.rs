@@ -9,14 +9,18 @@
 //! Stored answers are kept for `IDEMPOTENCY_TTL` (default 24 hours): older ones are pruned by
 //! the scheduler tick and never replayed.
 //!
-//! A handler reads the key with [`Idempotency::of`] (after its body was extracted), wraps its
-//! write in [`Idempotency::run`] inside its write transaction, and answers with [`Answer`].
+//! A handler reads the key with [`Idempotency::of`] (after its body was extracted) and hands
+//! [`Idempotency::retry`] to its use case, which claims and stores the answer in its own write
+//! transaction (`usecases::retry`), then answers with [`respond`]. Handlers not yet moved to a
+//! use case wrap their write in [`Idempotency::run`] inside their write transaction and answer
+//! with [`Answer`].
 //! Which operations take the header is listed once in [`OPERATIONS`], from which the OpenAPI
 //! document gets the header parameter and the `idempotent-replayed` response header.
 
-use crate::db::{self, DbConn, idempotency};
+use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
+use crate::usecases::{Outcome, Reply, Retry};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -67,13 +71,10 @@ pub(crate) fn note_body(req: &HttpRequest, body: &serde_json::Value) {
     req.extensions_mut().insert(BodyDigest(digest));
 }
 
-/// The `Idempotency-Key` of one write and a fingerprint of what it asks.
+/// The `Idempotency-Key` of one write, as a [`Retry`] for the use case (none without the
+/// header).
 #[derive(Debug, Clone)]
-pub struct Idempotency {
-    key: Option<String>,
-    fingerprint: String,
-    ttl: chrono::Duration,
-}
+pub struct Idempotency(Option<Retry>);
 
 impl Idempotency {
     /// Reads the header (422 when it is empty, too long or not visible ASCII). Call it in the
@@ -81,7 +82,7 @@ impl Idempotency {
     /// query and the parsed body (only its hash is stored).
     pub fn of(req: &HttpRequest, ttl: std::time::Duration) -> ApiResult<Self> {
         let key = match req.headers().get(HEADER) {
-            None => None,
+            None => return Ok(Self(None)),
             Some(v) => {
                 let k = v
                     .to_str()
@@ -92,7 +93,7 @@ impl Idempotency {
                 if k.is_empty() || k.len() > KEY_MAX {
                     return Err(ApiError::invalid(HEADER, Msg::KeyLength { max: KEY_MAX }));
                 }
-                Some(k.to_owned())
+                k.to_owned()
             }
         };
         let body = req
@@ -105,70 +106,46 @@ impl Idempotency {
             h.update(part.as_bytes());
             h.update([0u8]);
         }
-        Ok(Self {
-            key,
-            fingerprint: hex::encode(h.finalize()),
-            ttl: chrono::Duration::from_std(ttl).map_err(ApiError::internal)?,
-        })
+        let ttl = chrono::Duration::from_std(ttl).map_err(ApiError::internal)?;
+        Ok(Self(Some(Retry::new(key, hex::encode(h.finalize()), ttl))))
+    }
+
+    /// The retry key for a use case, if the request sent one.
+    pub fn retry(&self) -> Option<&Retry> {
+        self.0.as_ref()
     }
 
     /// Runs `write` once for this key, inside the caller's write transaction (`db::write_tx`),
     /// and stores its answer; a request whose key was used before gets the stored answer
-    /// instead. Without a key, `write` simply runs.
+    /// instead. Without a key, `write` simply runs. (Handlers whose write moved to a use case
+    /// pass [`Idempotency::retry`] to it instead.)
     pub fn run<F>(&self, conn: &mut DbConn, user_id: &str, write: F) -> ApiResult<Answer>
     where
         F: FnOnce(&mut DbConn) -> ApiResult<Answer>,
     {
-        let Some(key) = &self.key else {
-            return write(conn);
-        };
-        if let Some(stored) =
-            idempotency::claim(conn, user_id, key, &self.fingerprint, db::now() - self.ttl)?
-        {
-            if stored.request != self.fingerprint {
-                return Err(ApiError::Conflict {
-                    code: "idempotency_key_reused",
-                    detail: Msg::IdempotencyKeyReused,
-                });
-            }
-            return Ok(Answer {
-                status: StatusCode::from_u16(stored.status as u16).map_err(ApiError::internal)?,
-                body: (!stored.body.is_empty()).then_some(stored.body),
-                etag: stored.etag,
-                replayed: true,
-            });
+        match &self.0 {
+            None => write(conn),
+            Some(retry) => retry
+                .run(conn, user_id, |conn| write(conn).map(|a| a.0))
+                .map(Answer),
         }
-        let answer = write(conn)?;
-        idempotency::save(
-            conn,
-            user_id,
-            key,
-            i32::from(answer.status.as_u16()),
-            answer.body.as_deref().unwrap_or(""),
-            answer.etag.as_deref(),
-        )?;
-        Ok(answer)
     }
 }
 
 /// The answer of a write, as it is sent and stored for replay.
 #[derive(Debug, Clone)]
-pub struct Answer {
-    status: StatusCode,
-    body: Option<String>,
-    etag: Option<String>,
-    replayed: bool,
+pub struct Answer(Reply);
+
+impl From<Reply> for Answer {
+    fn from(reply: Reply) -> Self {
+        Self(reply)
+    }
 }
 
 impl Answer {
     /// A JSON answer.
     pub fn json<T: Serialize>(status: StatusCode, value: &T) -> ApiResult<Self> {
-        Ok(Self {
-            status,
-            body: Some(serde_json::to_string(value).map_err(ApiError::internal)?),
-            etag: None,
-            replayed: false,
-        })
+        Reply::json(status.as_u16(), value).map(Self)
     }
 
     /// 200 with a JSON body.
@@ -178,35 +155,36 @@ impl Answer {
 
     /// 204 without a body.
     pub fn no_content() -> Self {
-        Self {
-            status: StatusCode::NO_CONTENT,
-            body: None,
-            etag: None,
-            replayed: false,
-        }
+        Self(Reply::no_content())
     }
 
     /// With an `ETag` header (kept on replay).
-    pub fn with_etag(mut self, etag: String) -> Self {
-        self.etag = Some(etag);
-        self
+    pub fn with_etag(self, etag: String) -> Self {
+        Self(self.0.with_etag(etag))
     }
 
     /// Whether this answer is a replay.
     pub fn replayed(&self) -> bool {
-        self.replayed
+        self.0.replayed
     }
 
     /// The HTTP response.
     pub fn into_response(self) -> HttpResponse {
-        let mut res = HttpResponse::build(self.status);
-        if let Some(etag) = self.etag {
+        let Reply {
+            status,
+            body,
+            etag,
+            replayed,
+        } = self.0;
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = HttpResponse::build(status);
+        if let Some(etag) = etag {
             res.insert_header((header::ETAG, etag));
         }
-        if self.replayed {
+        if replayed {
             res.insert_header((REPLAYED, "true"));
         }
-        match self.body {
+        match body {
             Some(body) => res.content_type(mime::APPLICATION_JSON).body(body),
             None => res.finish(),
         }
@@ -219,6 +197,15 @@ impl actix_web::Responder for Answer {
     fn respond_to(self, _req: &HttpRequest) -> HttpResponse {
         self.into_response()
     }
+}
+
+/// The response to a use case's outcome: its stored reply on a replay, else `keep` of its
+/// result (the use case's own `keep`, so the first answer and its replays are the same).
+pub fn respond<T>(
+    outcome: Outcome<T>,
+    keep: impl FnOnce(&T) -> ApiResult<Reply>,
+) -> ApiResult<HttpResponse> {
+    Ok(Answer(outcome.reply(keep)?).into_response())
 }
 
 /// Adds the header parameter and the `idempotent-replayed` response header to every

@@ -1,10 +1,9 @@
 //! The resident's dosed view (current steps, complete, ask for help, progress, history) and the
 //! work list of volunteers and caseworkers.
 
-use crate::api::idempotency::{Answer, Idempotency};
+use crate::api::idempotency::{self, Idempotency};
 use crate::api::paging::{self, PageRequest};
 use crate::api::plans::language_of;
-use crate::api::steps::complete;
 use crate::api::steps_view::{
     MyStepResponse, ProgressResponse, StepResponse, pick, progress_of, progress_of_summaries,
 };
@@ -12,12 +11,12 @@ use crate::api::types::parse_id;
 use crate::auth::AuthUser;
 use crate::db::plans::{self, PlanRow, StepRow};
 use crate::db::{self, DbConn, users};
-use crate::domain::dosing::compare_for_resident;
 use crate::domain::kinds::{Language, OwnerType, PlanStatus, Role, StepStatus};
 use crate::error::{ApiError, ApiResult};
-use crate::i18n::Msg;
 use crate::scheduler;
 use crate::startup::AppState;
+pub use crate::usecases::my_steps::{find_my_step, lock_my_step, sort_for_resident};
+use crate::usecases::{self, complete_my_step::CompleteMyStep};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -109,56 +108,6 @@ fn open_resident_steps(steps: &[StepRow]) -> Vec<&StepRow> {
             })
             .collect(),
     )
-}
-
-/// Most urgent first, as the dosing engine ranks them.
-fn sort_for_resident(mut open: Vec<&StepRow>) -> Vec<&StepRow> {
-    // Holding back is irrelevant for ordering what is already open.
-    let day = chrono::NaiveDate::MIN;
-    open.sort_by(|a, b| {
-        compare_for_resident(
-            &db::issuing::dose_step(a, day),
-            &db::issuing::dose_step(b, day),
-        )
-    });
-    open
-}
-
-/// Loads a resident-owned step of the caller's own plans (else 404).
-pub fn find_my_step(
-    conn: &mut DbConn,
-    auth: &AuthUser,
-    step_id: &str,
-) -> Result<(PlanRow, StepRow), ApiError> {
-    let step = plans::find_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
-    let plan = plans::find_plan(conn, &step.plan_id)?.ok_or(ApiError::NotFound)?;
-    own_resident_step(auth, plan, step)
-}
-
-/// The plan and step when the step is one of the caller's own resident steps; anyone else's
-/// step does not exist for them (404).
-fn own_resident_step(
-    auth: &AuthUser,
-    plan: PlanRow,
-    step: StepRow,
-) -> Result<(PlanRow, StepRow), ApiError> {
-    if plan.resident_id != auth.id || step.owner_type != OwnerType::Resident.as_str() {
-        return Err(ApiError::NotFound);
-    }
-    Ok((plan, step))
-}
-
-/// Locks the plan of one of the caller's own resident steps and loads both (else 404): the start
-/// of every change a resident makes to a step. The step is read under the lock, so it is the
-/// state the change works on.
-pub fn lock_my_step(
-    conn: &mut DbConn,
-    auth: &AuthUser,
-    step_id: &str,
-) -> Result<(PlanRow, StepRow), ApiError> {
-    let plan = plans::lock_plan_of_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
-    let step = plans::find_step(conn, step_id)?.ok_or(ApiError::NotFound)?;
-    own_resident_step(auth, plan, step)
 }
 
 /// My current step(s) and a progress summary. The full list of planned steps is never sent:
@@ -302,7 +251,6 @@ pub async fn complete_my_step(
 ) -> ApiResult<HttpResponse> {
     auth.require(RESIDENT)?;
     let idem = Idempotency::of(&req, state.settings.idempotency_ttl)?;
-    let id = path.into_inner().to_string();
     let (note, done_on) = match body.0 {
         Some(b) => (b.note, b.done_on),
         None => (None, None),
@@ -311,55 +259,16 @@ pub async fn complete_my_step(
         .map(|n| crate::api::validate::note("note", &n, 500))
         .transpose()?;
     let rules = state.rules.clone();
-    let answer = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                // Serialise all changes to this plan.
-                let (plan, step) = lock_my_step(conn, &auth, &id)?;
-                let happened = match done_on {
-                    None => None,
-                    Some(day) => {
-                        let (_, policy) = scheduler::policy_for(conn, &rules, &auth.id)?;
-                        let today = crate::clock::now().with_timezone(&policy.tz).date_naive();
-                        if day > today || day < today - chrono::Duration::days(14) {
-                            return Err(ApiError::invalid("done_on", Msg::DoneOnRange));
-                        }
-                        // Noon local time of that day: the hour is not known, the day is.
-                        (day < today).then(|| {
-                            crate::domain::reminders::intention_at(
-                                day,
-                                None,
-                                chrono::NaiveTime::from_hms_opt(12, 0, 0),
-                                policy.tz,
-                            )
-                            .naive_utc()
-                        })
-                    }
-                };
-                let (done, opened, after) =
-                    complete(conn, &plan, &step, &auth, note, &rules, happened)?;
-                let lang = language_of(conn, &auth.id)?;
-                let open = plans::list_open_resident_steps(conn, &plan.id)?;
-                let view = |s: &StepRow| MyStepResponse::new(s, lang);
-                let response = CompleteStepResponse {
-                    completed: view(&done),
-                    next: opened
-                        .iter()
-                        .filter(|s| s.owner_type == OwnerType::Resident.as_str())
-                        .map(view)
-                        .collect(),
-                    current: sort_for_resident(open.iter().collect())
-                        .into_iter()
-                        .map(view)
-                        .collect(),
-                    progress: progress_of_summaries(&after, lang),
-                };
-                Answer::ok(&response)
-            })
-        })
+    let input = CompleteMyStep {
+        step_id: path.into_inner().to_string(),
+        note,
+        done_on,
+    };
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::complete_my_step::complete_my_step(conn, &auth, input, &rules, idem.retry())
     })
     .await?;
-    Ok(answer.into_response())
+    idempotency::respond(outcome, usecases::complete_my_step::keep)
 }
 
 /// "I need help with this step": the caseworker sees it and can hand it to a volunteer.
@@ -383,42 +292,11 @@ pub async fn ask_help(
     let idem = Idempotency::of(&req, state.settings.idempotency_ttl)?;
     let id = path.into_inner().to_string();
     let rules = state.rules.clone();
-    let r = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                let (plan, step) = lock_my_step(conn, &auth, &id)?;
-                if step.status != StepStatus::Open.as_str() {
-                    return Err(ApiError::Conflict {
-                        code: "step_not_open",
-                        detail: Msg::HelpNeedsOpenStep,
-                    });
-                }
-                scheduler::touch_activity(conn, &rules, &plan.id)?;
-                let step = if step.help_requested_at.is_none() {
-                    let t = db::now();
-                    let mut s = step.clone();
-                    s.help_requested_at = Some(t);
-                    let s = plans::update_step(conn, &s)?;
-                    plans::insert_event(
-                        conn,
-                        &plan.id,
-                        Some(&s.id),
-                        crate::domain::kinds::EventKind::HelpRequested,
-                        Some(&auth.id),
-                        Some("resident"),
-                        t,
-                        None,
-                    )?;
-                    s
-                } else {
-                    step
-                };
-                Answer::ok(&MyStepResponse::new(&step, language_of(conn, &auth.id)?))
-            })
-        })
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::ask_for_help::ask_for_help(conn, &auth, &id, &rules, idem.retry())
     })
     .await?;
-    Ok(r.into_response())
+    idempotency::respond(outcome, usecases::ask_for_help::keep)
 }
 
 fn first_name(display_name: &str) -> String {

@@ -7,17 +7,19 @@ use crate::api::steps_view::PlanResponse;
 use crate::api::templates::parse_stored;
 use crate::api::types::{parse_id, parse_or};
 use crate::api::validate;
-use crate::auth::{AuthUser, denial};
+use crate::auth::AuthUser;
 use crate::db::plans::{self, PlanRow, StepRow};
 use crate::db::{self, DbConn, issuing, users};
 use crate::domain::kinds::{
     EventKind, Evidence, Language, OwnerRole, OwnerType, PlanStatus, Priority, Role, StepStatus,
 };
-use crate::domain::policy::{self, CASEWORKERS};
+use crate::domain::policy::CASEWORKERS;
 use crate::domain::template::Localized;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
+pub use crate::usecases::access::{find_visible_plan, language_of};
+use crate::usecases::make_plan::{self, MakePlan};
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -184,18 +186,6 @@ pub struct EventResponse {
     pub occurred_at: DateTime<Utc>,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
-}
-
-/// Loads a plan the caller may manage (a caseworker of its team); anything else is 404.
-pub fn find_visible_plan(
-    conn: &mut DbConn,
-    auth: &AuthUser,
-    plan_id: &str,
-) -> Result<PlanRow, ApiError> {
-    let plan = plans::find_plan(conn, plan_id)?.ok_or(ApiError::NotFound)?;
-    let teams = users::find_team_ids_of(conn, &auth.id)?;
-    policy::caseworker_sees_resident(auth.role, &teams, Some(&plan.team_id)).map_err(denial)?;
-    Ok(plan)
 }
 
 /// Resolves a requested owner to (type, user id), checking the user works in the team.
@@ -397,15 +387,15 @@ pub const DONE_IN_CONVERSATION_NOTE: &str = "in het gesprek";
 
 /// A plan worked out from a request, before anything is written: the template and the steps
 /// as they would be stored. Plan creation and its preview both go through [`prepare_plan`].
-struct Prepared {
-    template_row: plans::TemplateRow,
-    template: crate::domain::template::Template,
-    team_id: String,
-    plan_id: String,
-    rows: Vec<StepRow>,
+pub(crate) struct Prepared {
+    pub(crate) template_row: plans::TemplateRow,
+    pub(crate) template: crate::domain::template::Template,
+    pub(crate) team_id: String,
+    pub(crate) plan_id: String,
+    pub(crate) rows: Vec<StepRow>,
 }
 
-fn prepare_plan(
+pub(crate) fn prepare_plan(
     conn: &mut DbConn,
     auth: &AuthUser,
     resident: &users::UserRow,
@@ -610,13 +600,6 @@ pub fn load_plan_view(
     Ok(PlanResponse::new(&plan, &steps, lang))
 }
 
-/// The caller's language for texts.
-pub fn language_of(conn: &mut DbConn, user_id: &str) -> Result<Language, ApiError> {
-    Ok(users::find_language(conn, user_id)?
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(Language::Nl))
-}
-
 /// Make a plan for a resident from an action-list template.
 #[utoipa::path(
     tag = "plans",
@@ -639,101 +622,13 @@ pub async fn create_plan(
     let req = body.into_inner();
     let dose = check_dose(req.dose.unwrap_or(1))?;
     let rules = state.rules.clone();
+    let input = MakePlan {
+        resident_id,
+        dose,
+        request: req,
+    };
     let view = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let resident = find_visible_resident(conn, &auth, &resident_id)?;
-            crate::api::audit::record(
-                conn,
-                &auth,
-                &resident.id,
-                crate::domain::kinds::AuditAction::Create,
-                crate::domain::kinds::AuditObject::Plan,
-                None,
-            )?;
-            if plans::find_current_plan_of(conn, &resident.id)?.is_some() {
-                return Err(ApiError::Conflict {
-                    code: "plan_exists",
-                    detail: Msg::PlanExists,
-                });
-            }
-            let Prepared {
-                template_row,
-                team_id,
-                plan_id,
-                rows,
-                ..
-            } = prepare_plan(conn, &auth, &resident, &req)?;
-            let intake = serde_json::to_string(&req.intake).map_err(ApiError::internal)?;
-            let today = crate::clock::now().date_naive();
-            let plan = plans::insert_plan(
-                conn,
-                &plan_id,
-                &resident.id,
-                &team_id,
-                &template_row.id,
-                dose,
-                &intake,
-                &auth.id,
-                today,
-            )?;
-            plans::insert_steps(conn, &rows)?;
-            let t = db::now();
-            // Evaluation arm from the team's policy; a random draw is recorded as such.
-            let policy = users::find_teams(conn, std::slice::from_ref(&team_id))?
-                .pop()
-                .map(|t| crate::domain::research::ArmPolicy::parse(&t.arm_policy))
-                .unwrap_or(crate::domain::research::ArmPolicy::Dosed);
-            let (arm, randomised) = crate::clock::with_dice(|mut rng| {
-                crate::domain::research::assign_arm(policy, &mut rng)
-            });
-            plans::update_plan_arm(conn, &plan.id, arm.as_str(), randomised)?;
-            let arm_detail =
-                serde_json::json!({"arm": arm.as_str(), "randomised": randomised}).to_string();
-            plans::insert_event(
-                conn,
-                &plan.id,
-                None,
-                crate::domain::kinds::EventKind::ArmAssigned,
-                Some(&auth.id),
-                Some(auth.role.as_str()),
-                t,
-                Some(&arm_detail),
-            )?;
-            let plan = plans::find_plan(conn, &plan.id)?.ok_or(ApiError::NotFound)?;
-            plans::insert_event(
-                conn,
-                &plan.id,
-                None,
-                crate::domain::kinds::EventKind::PlanCreated,
-                Some(&auth.id),
-                Some(auth.role.as_str()),
-                t,
-                None,
-            )?;
-            for row in rows
-                .iter()
-                .filter(|r| r.status == StepStatus::Done.as_str())
-            {
-                plans::insert_event(
-                    conn,
-                    &plan.id,
-                    Some(&row.id),
-                    crate::domain::kinds::EventKind::Completed,
-                    Some(&auth.id),
-                    Some(auth.role.as_str()),
-                    t,
-                    Some(if row.intake_done {
-                        "{\"in_intake\":true}"
-                    } else {
-                        "{\"in_conversation\":true}"
-                    }),
-                )?;
-            }
-            crate::scheduler::touch_activity(conn, &rules, &plan.id)?;
-            issuing::issue_ready_steps(conn, &plan, &rules)?;
-            let lang = language_of(conn, &auth.id)?;
-            load_plan_view(conn, &plan, lang)
-        })
+        make_plan::make_plan(conn, &auth, input, &rules)
     })
     .await?;
     Ok(HttpResponse::Created().json(view))

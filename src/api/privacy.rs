@@ -5,19 +5,19 @@ use crate::api::devices::Platform;
 use crate::api::plans::OutflowReason;
 use crate::api::steps_view::IntentionView;
 use crate::api::types::{parse_id, parse_known, parse_or};
-use crate::auth::{AuthUser, denial};
+use crate::auth::AuthUser;
 use crate::db::schema::{notification_preferences, plan_events, pulses};
-use crate::db::{self, audit, erasure, notifications, plans, users};
+use crate::db::{self, notifications, plans, users};
 use crate::domain::kinds::{
     EventKind, Language, OwnerType, PlanStatus, Priority, PulseKind, ReminderState, Role,
     StepStatus,
 };
-use crate::domain::policy;
 use crate::domain::reminders::ReminderKind;
 use crate::domain::research::Arm;
 use crate::domain::template::Localized;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
+use crate::usecases::erase_resident::EraseResident;
 use actix_web::{HttpResponse, delete, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -476,33 +476,12 @@ pub async fn erase_resident(
 ) -> ApiResult<HttpResponse> {
     auth.require(&[Role::Admin, Role::Caseworker])?;
     let reason = crate::api::validate::text("reason", &body.reason, 3, 300)?;
-    let id = path.into_inner().to_string();
+    let input = EraseResident {
+        resident_id: path.into_inner().to_string(),
+        reason,
+    };
     db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let resident = users::find_user(conn, &id)?
-                .filter(|u| u.role == Role::Resident.as_str() && u.erased_at.is_none())
-                .ok_or(ApiError::NotFound)?;
-            if auth.role == Role::Caseworker {
-                let teams = users::find_team_ids_of(conn, &auth.id)?;
-                policy::caseworker_sees_resident(auth.role, &teams, resident.team_id.as_deref())
-                    .map_err(denial)?;
-            }
-            let pseudonym = erasure::erase_resident(conn, &resident.id)?;
-            audit::insert_audit(
-                conn,
-                &audit::AuditEntry {
-                    actor_id: Some(&auth.id),
-                    actor_role: auth.role.as_str(),
-                    resident_id: Some(&pseudonym),
-                    action: "erase",
-                    object_type: "resident",
-                    object_id: Some(&pseudonym),
-                    request_id: auth.request_id.as_deref(),
-                    detail: Some(&reason),
-                },
-            )?;
-            Ok(())
-        })
+        crate::usecases::erase_resident::erase_resident(conn, &auth, input)
     })
     .await?;
     // The rows are gone with the commit; the blobs now (or from the retried queue).

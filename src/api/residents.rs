@@ -4,8 +4,8 @@
 use crate::api::paging::{self, PageRequest};
 use crate::api::types::{parse_id, parse_or};
 use crate::api::validate;
+use crate::auth::AuthUser;
 use crate::auth::secrets::{hash_code, new_activation_code};
-use crate::auth::{AuthUser, denial};
 use crate::db::{self, DbConn, tokens, users};
 use crate::domain::credentials::login_name_base;
 use crate::domain::kinds::{Language, Role};
@@ -13,6 +13,7 @@ use crate::domain::policy::{self, CASEWORKERS};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
+pub use crate::usecases::access::find_visible_resident;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -182,21 +183,6 @@ fn resident_response(conn: &mut DbConn, u: users::UserRow) -> Result<ResidentRes
         )
         .unwrap_or(0),
     })
-}
-
-/// Loads a resident the caseworker may see; anything else is 404.
-pub fn find_visible_resident(
-    conn: &mut DbConn,
-    auth: &AuthUser,
-    id: &str,
-) -> Result<users::UserRow, ApiError> {
-    let teams = users::find_team_ids_of(conn, &auth.id)?;
-    let resident = users::find_user(conn, id)?
-        .filter(|u| u.role == Role::Resident.as_str() && u.erased_at.is_none())
-        .ok_or(ApiError::NotFound)?;
-    policy::caseworker_sees_resident(auth.role, &teams, resident.team_id.as_deref())
-        .map_err(denial)?;
-    Ok(resident)
 }
 
 /// Issues a new code for a resident (killing older ones) and returns it in plain text once.

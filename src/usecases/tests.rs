@@ -1,0 +1,668 @@
+//! The use cases called directly, without HTTP, on an in-memory SQLite database.
+
+use super::complete_my_step::{CompleteMyStep, complete_my_step};
+use super::make_plan::{MakePlan, make_plan};
+use super::{Outcome, Retry};
+use crate::auth::AuthUser;
+use crate::config::{DatabaseUrl, Settings};
+use crate::db::{self, DbConn, plans, users};
+use crate::domain::kinds::{Language, Role, StepStatus};
+use crate::error::ApiError;
+use crate::scheduler::ReminderRules;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+/// A fresh database with the default template, a team, its caseworker and a resident.
+struct World {
+    conn: DbConn,
+    rules: ReminderRules,
+    team_id: String,
+    caseworker: AuthUser,
+    resident: AuthUser,
+}
+
+fn actor(id: &str, role: Role) -> AuthUser {
+    AuthUser {
+        id: id.to_owned(),
+        role,
+        session: "test-session".to_owned(),
+        request_id: None,
+    }
+}
+
+fn insert_user(conn: &mut DbConn, role: Role, name: &str, team_id: Option<&str>) -> String {
+    let now = db::now();
+    let id = db::new_id();
+    users::insert_user(
+        conn,
+        &users::NewUser {
+            id: &id,
+            role: role.as_str(),
+            display_name: name,
+            email: None,
+            login_name: None,
+            discipline: None,
+            team_id,
+            language: Language::Nl.as_str(),
+            password_hash: None,
+            failed_logins: 0,
+            created_by: None,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .expect("insert user");
+    id
+}
+
+fn world() -> World {
+    let mut sqlite = SqliteConnection::establish(":memory:").expect("in-memory SQLite");
+    sqlite
+        .batch_execute("PRAGMA foreign_keys = ON;")
+        .expect("pragma");
+    let mut conn = DbConn::Sqlite(sqlite);
+    db::run_migrations(&mut conn).expect("migrations");
+    crate::api::templates::ensure_default_template(&mut conn).expect("template");
+    let team_id = users::insert_team(&mut conn, "Buurtteam Oost")
+        .expect("team")
+        .id;
+    let caseworker_id = insert_user(&mut conn, Role::Caseworker, "Sanne de Vries", None);
+    users::replace_memberships(&mut conn, &caseworker_id, std::slice::from_ref(&team_id))
+        .expect("membership");
+    let resident_id = insert_user(&mut conn, Role::Resident, "Fatima Bakker", Some(&team_id));
+    let settings = Settings::for_database(DatabaseUrl::new(":memory:"));
+    World {
+        conn,
+        rules: ReminderRules::from_settings(&settings),
+        team_id,
+        caseworker: actor(&caseworker_id, Role::Caseworker),
+        resident: actor(&resident_id, Role::Resident),
+    }
+}
+
+fn plan_request() -> MakePlan {
+    MakePlan {
+        resident_id: String::new(),
+        dose: 1,
+        request: serde_json::from_value(serde_json::json!({})).expect("empty plan request"),
+    }
+}
+
+impl World {
+    /// Makes the resident's plan; returns its id.
+    fn make_plan(&mut self) -> String {
+        let input = MakePlan {
+            resident_id: self.resident.id.clone(),
+            ..plan_request()
+        };
+        match make_plan(&mut self.conn, &self.caseworker, input, &self.rules) {
+            Ok(plan) => plan.id.to_string(),
+            other => panic!("make_plan: {other:?}"),
+        }
+    }
+
+    fn open_resident_steps(&mut self, plan_id: &str) -> Vec<String> {
+        plans::list_open_resident_steps(&mut self.conn, plan_id)
+            .expect("open steps")
+            .into_iter()
+            .map(|s| s.id)
+            .collect()
+    }
+
+    fn status_of(&mut self, step_id: &str) -> String {
+        plans::find_step(&mut self.conn, step_id)
+            .expect("read step")
+            .expect("step exists")
+            .status
+    }
+
+    /// Rows in the tables a completion writes to, to prove a refusal or a replay wrote nothing.
+    fn writes(&mut self) -> (i64, i64, i64) {
+        use crate::db::schema::{idempotency_keys, notifications, plan_events};
+        let DbConn::Sqlite(c) = &mut self.conn else {
+            unreachable!("the test world is SQLite")
+        };
+        (
+            plan_events::table
+                .count()
+                .get_result(c)
+                .expect("count events"),
+            notifications::table.count().get_result(c).expect("count"),
+            idempotency_keys::table
+                .count()
+                .get_result(c)
+                .expect("count"),
+        )
+    }
+
+    fn complete(
+        &mut self,
+        step_id: &str,
+        retry: Option<&Retry>,
+    ) -> Result<Outcome<crate::api::my_steps::CompleteStepResponse>, ApiError> {
+        let input = CompleteMyStep {
+            step_id: step_id.to_owned(),
+            note: Some("Gebeld met de bank".to_owned()),
+            done_on: None,
+        };
+        complete_my_step(&mut self.conn, &self.resident, input, &self.rules, retry)
+    }
+}
+
+fn retry(key: &str, request: &str) -> Retry {
+    Retry::new(key, request, chrono::Duration::hours(24))
+}
+
+fn conflict_code(result: Result<impl std::fmt::Debug, ApiError>) -> &'static str {
+    match result {
+        Err(ApiError::Conflict { code, .. }) => code,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+#[test]
+fn make_plan_writes_the_plan_and_issues_the_first_step() {
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let plan = plans::find_plan(&mut w.conn, &plan_id)
+        .expect("read plan")
+        .expect("plan stored");
+    assert_eq!(plan.resident_id, w.resident.id);
+    assert_eq!(plan.team_id, w.team_id);
+    assert_eq!(plan.dose, 1);
+    assert_eq!(
+        w.open_resident_steps(&plan_id).len(),
+        1,
+        "dose 1 opens exactly one resident step"
+    );
+}
+
+#[test]
+fn make_plan_refuses_a_second_current_plan_and_writes_nothing() {
+    let mut w = world();
+    w.make_plan();
+    let before = w.writes();
+    let input = MakePlan {
+        resident_id: w.resident.id.clone(),
+        ..plan_request()
+    };
+    let again = make_plan(&mut w.conn, &w.caseworker, input, &w.rules);
+    assert_eq!(conflict_code(again), "plan_exists");
+    assert_eq!(w.writes(), before);
+}
+
+#[test]
+fn make_plan_hides_a_resident_of_another_team() {
+    let mut w = world();
+    let other_team = users::insert_team(&mut w.conn, "Buurtteam West")
+        .expect("team")
+        .id;
+    let stranger = insert_user(
+        &mut w.conn,
+        Role::Resident,
+        "Piet Jansen",
+        Some(&other_team),
+    );
+    let input = MakePlan {
+        resident_id: stranger,
+        ..plan_request()
+    };
+    let r = make_plan(&mut w.conn, &w.caseworker, input, &w.rules);
+    assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+}
+
+#[test]
+fn completing_my_step_records_it_and_answers_the_next_one() {
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let open = w.open_resident_steps(&plan_id);
+    let [step] = open.as_slice() else {
+        panic!("one open step, got {open:?}")
+    };
+    let step = step.clone();
+    let Outcome::Done(answer) = w.complete(&step, None).expect("completes") else {
+        panic!("no retry key, so no replay")
+    };
+    assert_eq!(answer.completed.id.to_string(), step);
+    assert_eq!(w.status_of(&step), StepStatus::Done.as_str());
+    let now_open = w.open_resident_steps(&plan_id);
+    assert_eq!(now_open.len(), 1, "the next step is issued");
+    assert_ne!(now_open[0], step);
+    let current: Vec<String> = answer.current.iter().map(|s| s.id.to_string()).collect();
+    assert_eq!(current, now_open, "the answer shows the steps open now");
+    assert_eq!(
+        answer
+            .next
+            .iter()
+            .map(|s| s.id.to_string())
+            .collect::<Vec<_>>(),
+        now_open
+    );
+}
+
+#[test]
+fn a_replay_with_the_same_retry_key_answers_the_first_answer_and_writes_nothing() {
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.open_resident_steps(&plan_id)[0].clone();
+    let key = retry("phone-retry-1", "complete step, no body");
+    let first = match w.complete(&step, Some(&key)).expect("first run") {
+        Outcome::Done(answer) => super::complete_my_step::keep(&answer).expect("kept"),
+        other => panic!("the first run runs: {other:?}"),
+    };
+    assert!(!first.replayed);
+    let after_first = w.writes();
+    let next_open = w.open_resident_steps(&plan_id);
+
+    let Outcome::Replayed(again) = w.complete(&step, Some(&key)).expect("replay") else {
+        panic!("the second run with the key is a replay")
+    };
+    assert!(again.replayed);
+    assert_eq!((again.status, &again.body), (200, &first.body));
+    assert_eq!(w.writes(), after_first, "a replay writes nothing");
+    assert_eq!(w.open_resident_steps(&plan_id), next_open);
+
+    // The same key for another request is refused, and writes nothing either.
+    let reused = w.complete(&next_open[0], Some(&retry("phone-retry-1", "another step")));
+    assert_eq!(conflict_code(reused), "idempotency_key_reused");
+    assert_eq!(w.writes(), after_first);
+    assert_eq!(w.status_of(&next_open[0]), StepStatus::Open.as_str());
+}
+
+#[test]
+fn a_step_that_is_not_open_is_refused_and_nothing_is_written() {
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.open_resident_steps(&plan_id)[0].clone();
+    w.complete(&step, None).expect("completes once");
+    let before = w.writes();
+    // A new retry key: the refusal must not keep its claim either.
+    let again = w.complete(&step, Some(&retry("second-try", "complete again")));
+    assert_eq!(conflict_code(again), "step_not_open");
+    assert_eq!(w.writes(), before, "the refusal rolled back");
+    assert_eq!(w.status_of(&step), StepStatus::Done.as_str());
+}
+
+#[test]
+fn another_residents_step_does_not_exist_for_me() {
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.open_resident_steps(&plan_id)[0].clone();
+    let neighbour = insert_user(
+        &mut w.conn,
+        Role::Resident,
+        "Kees",
+        Some(&w.team_id.clone()),
+    );
+    let input = CompleteMyStep {
+        step_id: step.clone(),
+        ..CompleteMyStep::default()
+    };
+    let r = complete_my_step(
+        &mut w.conn,
+        &actor(&neighbour, Role::Resident),
+        input,
+        &w.rules,
+        None,
+    );
+    assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+    assert_eq!(w.status_of(&step), StepStatus::Open.as_str());
+}
+
+#[test]
+fn verifying_needs_a_done_step_and_marks_it_verified() {
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.open_resident_steps(&plan_id)[0].clone();
+    let early = super::verify_step::verify_step(&mut w.conn, &w.caseworker, &step);
+    assert_eq!(conflict_code(early), "step_not_done");
+    assert_eq!(w.status_of(&step), StepStatus::Open.as_str());
+
+    w.complete(&step, None).expect("the resident completes it");
+    let verified =
+        super::verify_step::verify_step(&mut w.conn, &w.caseworker, &step).expect("verifies");
+    assert_eq!(verified.step.status, StepStatus::Verified.as_str());
+    assert_eq!(
+        verified.step.verified_by.as_deref(),
+        Some(w.caseworker.id.as_str())
+    );
+    assert_eq!(w.status_of(&step), StepStatus::Verified.as_str());
+}
+
+#[test]
+fn handing_a_step_to_a_volunteer_checks_the_version_and_the_team() {
+    use super::change_step::{ChangeStep, change_step};
+    use crate::api::conditional::{Condition, EntityTag};
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.open_resident_steps(&plan_id)[0].clone();
+    let volunteer = insert_user(&mut w.conn, Role::Volunteer, "Joop", None);
+    users::replace_memberships(&mut w.conn, &volunteer, std::slice::from_ref(&w.team_id))
+        .expect("membership");
+    let version = plans::find_step(&mut w.conn, &step)
+        .expect("read")
+        .expect("step")
+        .version;
+    let hand_over = |if_match| ChangeStep {
+        step_id: step.clone(),
+        if_match,
+        request: serde_json::from_value(serde_json::json!({
+            "owner": {"type": "volunteer", "user_id": volunteer},
+        }))
+        .expect("request"),
+        reason: None,
+    };
+
+    let stale = Condition::Tags(vec![EntityTag::of_version(version + 1)]);
+    let r = change_step(&mut w.conn, &w.caseworker, hand_over(stale), &w.rules);
+    assert!(matches!(r, Err(ApiError::PreconditionFailed)), "got {r:?}");
+
+    let fresh = Condition::Tags(vec![EntityTag::of_version(version)]);
+    let changed =
+        change_step(&mut w.conn, &w.caseworker, hand_over(fresh), &w.rules).expect("handed over");
+    assert_eq!(changed.step.owner_type, "volunteer");
+    assert_eq!(
+        changed.step.owner_user_id.as_deref(),
+        Some(volunteer.as_str())
+    );
+
+    // A caseworker of another team does not see the step at all.
+    let other_team = users::insert_team(&mut w.conn, "Buurtteam Zuid")
+        .expect("team")
+        .id;
+    let outsider = insert_user(&mut w.conn, Role::Caseworker, "Ali", None);
+    users::replace_memberships(&mut w.conn, &outsider, &[other_team]).expect("membership");
+    let r = change_step(
+        &mut w.conn,
+        &actor(&outsider, Role::Caseworker),
+        hand_over(Condition::Any),
+        &w.rules,
+    );
+    assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+}
+
+impl World {
+    /// The first open resident step that is not a crisis step (crisis steps cannot wait),
+    /// completing the crisis steps before it.
+    fn ordinary_open_step(&mut self, plan_id: &str) -> String {
+        for _ in 0..100 {
+            let step = self.open_resident_steps(plan_id)[0].clone();
+            let row = plans::find_step(&mut self.conn, &step)
+                .expect("read")
+                .expect("step");
+            if row.priority != crate::domain::kinds::Priority::P0.as_str() {
+                return step;
+            }
+            self.complete(&step, None).expect("complete a crisis step");
+        }
+        panic!("no ordinary step in the default plan")
+    }
+}
+
+fn snooze(step_id: &str, days: i64) -> super::snooze_step::SnoozeStep {
+    super::snooze_step::SnoozeStep {
+        step_id: step_id.to_owned(),
+        until: crate::clock::now().date_naive() + chrono::Duration::days(days),
+        reason: "no_time_this_week".to_owned(),
+        note: None,
+    }
+}
+
+#[test]
+fn snoozing_puts_the_step_aside_and_a_replay_does_not_snooze_again() {
+    use super::snooze_step::snooze_step;
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.ordinary_open_step(&plan_id);
+    let key = retry("niet-nu-1", "snooze");
+    let Outcome::Done(view) = snooze_step(
+        &mut w.conn,
+        &w.resident,
+        snooze(&step, 3),
+        &w.rules,
+        Some(&key),
+    )
+    .expect("snoozes") else {
+        panic!("the first run runs")
+    };
+    let row = plans::find_step(&mut w.conn, &step)
+        .expect("read")
+        .expect("step");
+    assert_eq!(row.status, StepStatus::Planned.as_str());
+    assert_eq!(row.snoozed_until, Some(snooze(&step, 3).until));
+    assert!(
+        view.steps.iter().all(|s| s.id.to_string() != step),
+        "the snoozed step is not among the current ones"
+    );
+    let after = w.writes();
+    let again = snooze_step(
+        &mut w.conn,
+        &w.resident,
+        snooze(&step, 3),
+        &w.rules,
+        Some(&key),
+    )
+    .expect("replay");
+    assert!(
+        matches!(again, Outcome::Replayed(ref r) if r.replayed),
+        "got {again:?}"
+    );
+    assert_eq!(w.writes(), after);
+}
+
+#[test]
+fn snoozing_refuses_a_date_out_of_range_and_writes_nothing() {
+    use super::snooze_step::snooze_step;
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.ordinary_open_step(&plan_id);
+    let before = w.writes();
+    // 62, not 61: the resident's local day may be a day ahead of UTC's.
+    for days in [0, 62] {
+        let r = snooze_step(
+            &mut w.conn,
+            &w.resident,
+            snooze(&step, days),
+            &w.rules,
+            None,
+        );
+        assert!(
+            matches!(r, Err(ApiError::Validation { .. })),
+            "{days} days: {r:?}"
+        );
+    }
+    assert_eq!(w.writes(), before);
+    assert_eq!(w.status_of(&step), StepStatus::Open.as_str());
+}
+
+#[test]
+fn a_reported_crisis_opens_its_urgent_step_and_alerts_the_team() {
+    use super::report_crisis::{report_my_crisis, report_plan_crisis};
+    use crate::api::behaviour::CrisisKind;
+    let mut w = world();
+    let (_, _, before_keys) = w.writes();
+    let none = report_my_crisis(
+        &mut w.conn,
+        &w.resident,
+        CrisisKind::Eviction,
+        &w.rules,
+        None,
+    );
+    assert!(
+        matches!(none, Err(ApiError::NotFound)),
+        "no plan yet: {none:?}"
+    );
+
+    let plan_id = w.make_plan();
+    let (_, reminders_before, _) = w.writes();
+    let Outcome::Done(step) = report_my_crisis(
+        &mut w.conn,
+        &w.resident,
+        CrisisKind::Eviction,
+        &w.rules,
+        None,
+    )
+    .expect("reported") else {
+        panic!("no retry key, so no replay")
+    };
+    assert!(step.urgent);
+    let row = plans::find_step(&mut w.conn, &step.id.to_string())
+        .expect("read")
+        .expect("step");
+    assert_eq!(row.plan_id, plan_id);
+    assert_eq!(row.priority, crate::domain::kinds::Priority::P0.as_str());
+    assert_eq!(row.status, StepStatus::Open.as_str());
+    let (_, reminders_after, keys) = w.writes();
+    assert!(
+        reminders_after > reminders_before,
+        "the team's caseworker is alerted"
+    );
+    assert_eq!(keys, before_keys);
+
+    let by_staff = report_plan_crisis(
+        &mut w.conn,
+        &w.caseworker,
+        &plan_id,
+        CrisisKind::Disconnection,
+        &w.rules,
+    )
+    .expect("reported by the caseworker");
+    assert_eq!(
+        by_staff.step.priority,
+        crate::domain::kinds::Priority::P0.as_str()
+    );
+}
+
+#[test]
+fn erasing_a_resident_leaves_a_pseudonym_and_only_their_team_may_do_it() {
+    use super::erase_resident::{EraseResident, erase_resident};
+    let mut w = world();
+    w.make_plan();
+    let erase = |id: &str| EraseResident {
+        resident_id: id.to_owned(),
+        reason: "verzoek van de inwoner (AVG art. 17)".to_owned(),
+    };
+    let other_team = users::insert_team(&mut w.conn, "Buurtteam Noord")
+        .expect("team")
+        .id;
+    let outsider = insert_user(&mut w.conn, Role::Caseworker, "Ali", None);
+    users::replace_memberships(&mut w.conn, &outsider, &[other_team]).expect("membership");
+    let r = erase_resident(
+        &mut w.conn,
+        &actor(&outsider, Role::Caseworker),
+        erase(&w.resident.id),
+    );
+    assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+
+    let pseudonym =
+        erase_resident(&mut w.conn, &w.caseworker, erase(&w.resident.id)).expect("erased");
+    assert_ne!(pseudonym, w.resident.id);
+    let again = erase_resident(&mut w.conn, &w.caseworker, erase(&w.resident.id));
+    assert!(
+        matches!(again, Err(ApiError::NotFound)),
+        "erased once: {again:?}"
+    );
+}
+
+#[test]
+fn asking_for_help_flags_an_open_step_once() {
+    use super::ask_for_help::ask_for_help;
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.open_resident_steps(&plan_id)[0].clone();
+    let first = ask_for_help(&mut w.conn, &w.resident, &step, &w.rules, None).expect("asked");
+    assert!(matches!(first, Outcome::Done(_)));
+    let flagged = plans::find_step(&mut w.conn, &step)
+        .expect("read")
+        .expect("step");
+    assert!(flagged.help_requested_at.is_some());
+    let before = w.writes();
+    ask_for_help(&mut w.conn, &w.resident, &step, &w.rules, None).expect("asked again");
+    assert_eq!(w.writes().0, before.0, "asking again adds no event");
+
+    w.complete(&step, None).expect("completes");
+    let late = ask_for_help(&mut w.conn, &w.resident, &step, &w.rules, None);
+    assert_eq!(conflict_code(late), "step_not_open");
+}
+
+#[test]
+fn a_volunteer_completes_only_a_step_handed_to_them_and_the_replay_keeps_the_etag() {
+    use super::change_step::{ChangeStep, change_step};
+    use super::complete_step::{CompleteStep, complete_step, keep};
+    use crate::api::conditional::Condition;
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.open_resident_steps(&plan_id)[0].clone();
+    let volunteer = insert_user(&mut w.conn, Role::Volunteer, "Joop", None);
+    users::replace_memberships(&mut w.conn, &volunteer, std::slice::from_ref(&w.team_id))
+        .expect("membership");
+    let volunteer = actor(&volunteer, Role::Volunteer);
+    let input = CompleteStep {
+        step_id: step.clone(),
+        note: None,
+    };
+    let not_mine = complete_step(&mut w.conn, &volunteer, input.clone(), &w.rules, None);
+    assert!(
+        matches!(not_mine, Err(ApiError::NotFound)),
+        "got {not_mine:?}"
+    );
+
+    let hand_over = ChangeStep {
+        step_id: step.clone(),
+        if_match: Condition::Any,
+        request: serde_json::from_value(serde_json::json!({
+            "owner": {"type": "volunteer", "user_id": volunteer.id},
+        }))
+        .expect("request"),
+        reason: None,
+    };
+    change_step(&mut w.conn, &w.caseworker, hand_over, &w.rules).expect("handed over");
+    let key = retry("volunteer-1", "complete");
+    let Outcome::Done(done) =
+        complete_step(&mut w.conn, &volunteer, input.clone(), &w.rules, Some(&key)).expect("done")
+    else {
+        panic!("the first run runs")
+    };
+    assert_eq!(done.step.status, StepStatus::Done.as_str());
+    let first = keep(&done).expect("kept");
+    assert!(first.etag.is_some());
+    let Outcome::Replayed(again) =
+        complete_step(&mut w.conn, &volunteer, input, &w.rules, Some(&key)).expect("replay")
+    else {
+        panic!("the second run is a replay")
+    };
+    assert_eq!((again.body, again.etag), (first.body, first.etag));
+}
+
+#[test]
+fn reopening_needs_a_finished_step_and_puts_it_back_in_the_queue() {
+    use super::reopen_step::reopen_step;
+    let mut w = world();
+    let plan_id = w.make_plan();
+    let step = w.open_resident_steps(&plan_id)[0].clone();
+    let early = reopen_step(
+        &mut w.conn,
+        &w.caseworker,
+        &step,
+        "te vroeg".into(),
+        &w.rules,
+    );
+    assert_eq!(conflict_code(early), "step_not_finished");
+
+    w.complete(&step, None).expect("completes");
+    let reopened = reopen_step(
+        &mut w.conn,
+        &w.caseworker,
+        &step,
+        "brief kwijt".into(),
+        &w.rules,
+    )
+    .expect("reopened");
+    assert!(reopened.step.completed_at.is_none());
+    assert_eq!(reopened.step.status_reason.as_deref(), Some("brief kwijt"));
+    assert!(
+        matches!(reopened.step.status.as_str(), "planned" | "open"),
+        "back in the queue: {}",
+        reopened.step.status
+    );
+}
