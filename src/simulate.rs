@@ -948,7 +948,8 @@ async fn simulate(
             )
             .await??
         };
-        let mut decided: HashMap<usize, (u32, u32)> = HashMap::new();
+        // In resident order (a BTreeMap): the truth is a sum of floats, summed the same way each run.
+        let mut decided: std::collections::BTreeMap<usize, (u32, u32)> = Default::default();
         for d in &decisions {
             summary.decision_points += 1;
             let Some(&i) = by_plan.get(&d.plan_id) else {

@@ -2,14 +2,13 @@
 //! moves its date, priority or place, rewrites its texts, or skips or cancels it.
 
 use super::StepChanged;
-use super::access::language_of;
 use super::staff_steps::lock_step_for_caseworker;
 use crate::api::conditional::{Condition, EntityTag};
 use crate::api::plans::resolve_owner;
 use crate::api::steps::UpdateStepRequest;
 use crate::api::validate;
 use crate::auth::AuthUser;
-use crate::db::{self, DbConn, issuing, plans};
+use crate::db::{self, DbConn, plans};
 use crate::domain::kinds::{AuditAction, EventKind, StepStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
@@ -107,21 +106,6 @@ pub fn change_step(
             // A new date, or a step handed over: due-date reminders follow the change.
             scheduler::on_due_date_changed(conn, rules, &plan, &s)?;
         }
-        plans::insert_event(
-            conn,
-            &plan.id,
-            Some(&s.id),
-            kind,
-            Some(&actor.id),
-            Some(actor.role.as_str()),
-            db::now(),
-            None,
-        )?;
-        issuing::issue_ready_steps(conn, &plan, rules)?;
-        let s = plans::find_step(conn, &s.id)?.ok_or(ApiError::NotFound)?;
-        Ok(StepChanged {
-            lang: language_of(conn, &actor.id)?,
-            step: s,
-        })
+        StepChanged::after(conn, &plan, &s.id, kind, actor, rules)
     })
 }

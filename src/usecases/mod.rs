@@ -37,6 +37,37 @@ pub struct StepChanged {
     pub lang: Language,
 }
 
+impl StepChanged {
+    /// After a staff change to a step: the event on the plan's timeline, the steps it made
+    /// ready issued, and the step as it now is.
+    pub(crate) fn after(
+        conn: &mut crate::db::DbConn,
+        plan: &crate::db::plans::PlanRow,
+        step_id: &str,
+        kind: crate::domain::kinds::EventKind,
+        actor: &crate::auth::AuthUser,
+        rules: &crate::scheduler::ReminderRules,
+    ) -> crate::error::ApiResult<Self> {
+        use crate::db::{self, issuing, plans};
+        plans::insert_event(
+            conn,
+            &plan.id,
+            Some(step_id),
+            kind,
+            Some(&actor.id),
+            Some(actor.role.as_str()),
+            db::now(),
+            None,
+        )?;
+        issuing::issue_ready_steps(conn, plan, rules)?;
+        let step = plans::find_step(conn, step_id)?.ok_or(crate::error::ApiError::NotFound)?;
+        Ok(StepChanged {
+            lang: access::language_of(conn, &actor.id)?,
+            step,
+        })
+    }
+}
+
 /// What a writing use case did.
 #[derive(Debug)]
 pub enum Outcome<T> {

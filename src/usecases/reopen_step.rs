@@ -2,10 +2,9 @@
 //! goes back to `planned` and is issued again when the dosing rules allow.
 
 use super::StepChanged;
-use super::access::language_of;
 use super::staff_steps::lock_step_for_caseworker;
 use crate::auth::AuthUser;
-use crate::db::{self, DbConn, issuing, plans};
+use crate::db::{self, DbConn, plans};
 use crate::domain::kinds::{AuditAction, EventKind, StepStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
@@ -42,21 +41,6 @@ pub fn reopen_step(
         s.verified_by = None;
         s.issued_at = None;
         let s = plans::update_step(conn, &s)?;
-        plans::insert_event(
-            conn,
-            &plan.id,
-            Some(&s.id),
-            EventKind::Reopened,
-            Some(&actor.id),
-            Some(actor.role.as_str()),
-            db::now(),
-            None,
-        )?;
-        issuing::issue_ready_steps(conn, &plan, rules)?;
-        let s = plans::find_step(conn, &s.id)?.ok_or(ApiError::NotFound)?;
-        Ok(StepChanged {
-            lang: language_of(conn, &actor.id)?,
-            step: s,
-        })
+        StepChanged::after(conn, &plan, &s.id, EventKind::Reopened, actor, rules)
     })
 }
