@@ -1025,12 +1025,7 @@ pub async fn reject_document(
             s.status_reason = Some(reason.clone());
             let finished = matches!(step.status.as_str(), "done" | "verified");
             if finished {
-                s.status = StepStatus::Planned.as_str().into();
-                s.completed_at = None;
-                s.completed_by = None;
-                s.verified_at = None;
-                s.verified_by = None;
-                s.issued_at = None;
+                s.back_to_planned();
             }
             plans::update_step(conn, &s)?;
             if finished {

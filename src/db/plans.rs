@@ -92,6 +92,19 @@ pub struct StepRow {
 }
 
 impl StepRow {
+    /// Back to `planned`, as if never issued or done (a reopened step, a crisis reported again,
+    /// a document rejected after the step was done): the dependency rules issue it again.
+    pub fn back_to_planned(&mut self) {
+        self.status = crate::domain::kinds::StepStatus::Planned.as_str().into();
+        self.completed_at = None;
+        self.completed_by = None;
+        self.verified_at = None;
+        self.verified_by = None;
+        self.issued_at = None;
+    }
+}
+
+impl StepRow {
     /// Exit criteria the step counts towards.
     pub fn gate_codes(&self) -> Vec<String> {
         serde_json::from_str(&self.gates).unwrap_or_default()

@@ -33,13 +33,8 @@ pub fn reopen_step(
             });
         }
         let mut s = step.clone();
-        s.status = StepStatus::Planned.as_str().into();
         s.status_reason = Some(reason);
-        s.completed_at = None;
-        s.completed_by = None;
-        s.verified_at = None;
-        s.verified_by = None;
-        s.issued_at = None;
+        s.back_to_planned();
         let s = plans::update_step(conn, &s)?;
         StepChanged::after(conn, &plan, &s.id, EventKind::Reopened, actor, rules)
     })

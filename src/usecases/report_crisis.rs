@@ -11,7 +11,7 @@ use crate::auth::AuthUser;
 use crate::db::notifications::{self, NewReminder};
 use crate::db::plans::{self, PlanRow, StepRow};
 use crate::db::{self, DbConn, issuing};
-use crate::domain::kinds::{AuditAction, AuditObject, EventKind, Priority, StepStatus};
+use crate::domain::kinds::{AuditAction, AuditObject, EventKind, Priority};
 use crate::domain::reminders::ReminderKind;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
@@ -85,12 +85,7 @@ fn open_crisis_step(
             let mut s = existing.clone();
             if !matches!(s.status.as_str(), "open") {
                 // Not applicable before, or done earlier: a new crisis makes it live again.
-                s.status = StepStatus::Planned.as_str().into();
-                s.completed_at = None;
-                s.completed_by = None;
-                s.verified_at = None;
-                s.verified_by = None;
-                s.issued_at = None;
+                s.back_to_planned();
             }
             s.priority = Priority::P0.as_str().into();
             s.status_reason = Some("crisis_reported".into());
