@@ -89,6 +89,18 @@ fn plan_request() -> MakePlan {
 }
 
 impl World {
+    /// A volunteer in the world's team.
+    fn team_volunteer(&mut self) -> String {
+        let volunteer = insert_user(&mut self.conn, Role::Volunteer, "Joop", None);
+        users::replace_memberships(
+            &mut self.conn,
+            &volunteer,
+            std::slice::from_ref(&self.team_id),
+        )
+        .expect("membership");
+        volunteer
+    }
+
     /// Makes the resident's plan; returns its id.
     fn make_plan(&mut self) -> String {
         let input = MakePlan {
@@ -336,9 +348,7 @@ fn handing_a_step_to_a_volunteer_checks_the_version_and_the_team() {
     let mut w = world();
     let plan_id = w.make_plan();
     let step = w.open_resident_steps(&plan_id)[0].clone();
-    let volunteer = insert_user(&mut w.conn, Role::Volunteer, "Joop", None);
-    users::replace_memberships(&mut w.conn, &volunteer, std::slice::from_ref(&w.team_id))
-        .expect("membership");
+    let volunteer = w.team_volunteer();
     let version = plans::find_step(&mut w.conn, &step)
         .expect("read")
         .expect("step")
@@ -593,9 +603,7 @@ fn a_volunteer_completes_only_a_step_handed_to_them_and_the_replay_keeps_the_eta
     let mut w = world();
     let plan_id = w.make_plan();
     let step = w.open_resident_steps(&plan_id)[0].clone();
-    let volunteer = insert_user(&mut w.conn, Role::Volunteer, "Joop", None);
-    users::replace_memberships(&mut w.conn, &volunteer, std::slice::from_ref(&w.team_id))
-        .expect("membership");
+    let volunteer = w.team_volunteer();
     let volunteer = actor(&volunteer, Role::Volunteer);
     let input = CompleteStep {
         step_id: step.clone(),
