@@ -521,9 +521,12 @@ impl PendingTruth {
     /// chances), the resident's state held fixed.
     fn effect(&self, hours: i64, history: &[(DateTime<Utc>, f64)]) -> f64 {
         let window_end = self.at + Duration::hours(hours);
-        let later: Vec<(DateTime<Utc>, f64)> = history
+        // The history is in time order: only its part inside the window is read.
+        let from = history.partition_point(|(t, _)| *t <= self.at);
+        let later: Vec<(DateTime<Utc>, f64)> = history[from..]
             .iter()
-            .filter(|(t, p)| *t > self.at && *t < window_end && *p > 0.0)
+            .take_while(|(t, _)| *t < window_end)
+            .filter(|(_, p)| *p > 0.0)
             .take(MAX_LATER)
             .copied()
             .collect();
@@ -949,7 +952,7 @@ async fn simulate(
             .await??
         };
         // In resident order (a BTreeMap): the truth is a sum of floats, summed the same way each run.
-        let mut decided: std::collections::BTreeMap<usize, (u32, u32)> = Default::default();
+        let mut decided: std::collections::BTreeMap<usize, (u32, u32, f64)> = Default::default();
         for d in &decisions {
             summary.decision_points += 1;
             let Some(&i) = by_plan.get(&d.plan_id) else {
@@ -968,9 +971,10 @@ async fn simulate(
                 let e = decided.entry(i).or_default();
                 e.0 += 1;
                 e.1 += u32::from(d.send == Some(true));
+                e.2 = d.probability.unwrap_or(0.0);
             }
         }
-        for (&i, &(k, sent)) in &decided {
+        for (&i, &(k, sent, p)) in &decided {
             // Withheld points come first in the queue, the sent one (if any) last.
             let due = queued
                 .get(&residents[i].plan_id)
@@ -979,11 +983,6 @@ async fn simulate(
                 .max(k);
             let r = &residents[i];
             let snapshot = Snapshot::of(cfg, r, now, before[i]);
-            let p = decisions
-                .iter()
-                .find(|d| d.available && d.plan_id == r.plan_id)
-                .and_then(|d| d.probability)
-                .unwrap_or(0.0);
             for position in 1..=k {
                 let position = if position > k - sent { k } else { position };
                 pending.push(PendingTruth {

@@ -1043,15 +1043,13 @@ pub async fn reject_document(
             }
             crate::db::notifications::enqueue(
                 conn,
-                &crate::db::notifications::NewReminder {
-                    user_id: plan.resident_id.clone(),
-                    plan_id: Some(plan.id.clone()),
-                    step_id: None,
-                    kind: crate::domain::reminders::ReminderKind::DocumentQuestion.as_str(),
-                    crisis: false,
-                    dedupe_key: format!("document_question:{}", doc.id),
-                    due_at: db::now(),
-                },
+                &crate::db::notifications::NewReminder::about_plan(
+                    &plan.resident_id,
+                    &plan.id,
+                    crate::domain::reminders::ReminderKind::DocumentQuestion,
+                    format!("document_question:{}", doc.id),
+                    db::now(),
+                ),
             )?;
             Ok(doc)
         })

@@ -259,6 +259,27 @@ pub struct NewReminder {
     pub due_at: NaiveDateTime,
 }
 
+impl NewReminder {
+    /// A reminder about a plan as a whole (no step, not a crisis) to `user_id`.
+    pub fn about_plan(
+        user_id: &str,
+        plan_id: &str,
+        kind: crate::domain::reminders::ReminderKind,
+        dedupe_key: String,
+        due_at: NaiveDateTime,
+    ) -> Self {
+        NewReminder {
+            user_id: user_id.to_owned(),
+            plan_id: Some(plan_id.to_owned()),
+            step_id: None,
+            kind: kind.as_str(),
+            crisis: false,
+            dedupe_key,
+            due_at,
+        }
+    }
+}
+
 /// Adds a reminder unless one with the same dedupe key exists (so rules may run twice).
 /// Returns whether it was added.
 pub fn enqueue(conn: &mut DbConn, r: &NewReminder) -> QueryResult<bool> {

@@ -120,15 +120,13 @@ pub fn plan_appointment_reminders(
     for (kind, at) in times {
         notifications::enqueue(
             conn,
-            &NewReminder {
-                user_id: appointment.resident_id.clone(),
-                plan_id: Some(appointment.plan_id.clone()),
-                step_id: None,
-                kind: kind.as_str(),
-                crisis: false,
-                dedupe_key: appointment_dedupe_key(kind, &appointment.id, appointment.version),
-                due_at: at.naive_utc(),
-            },
+            &NewReminder::about_plan(
+                &appointment.resident_id,
+                &appointment.plan_id,
+                kind,
+                appointment_dedupe_key(kind, &appointment.id, appointment.version),
+                at.naive_utc(),
+            ),
         )?;
     }
     Ok(())
@@ -438,19 +436,13 @@ fn handle_plan(
                 if has_open {
                     notifications::enqueue(
                         conn,
-                        &NewReminder {
-                            user_id: plan.resident_id.clone(),
-                            plan_id: Some(plan.id.clone()),
-                            step_id: None,
-                            kind: ReminderKind::Inactivity.as_str(),
-                            crisis: false,
-                            dedupe_key: format!(
-                                "inactivity:{}:{}",
-                                plan.id,
-                                last.and_utc().timestamp()
-                            ),
-                            due_at: t,
-                        },
+                        &NewReminder::about_plan(
+                            &plan.resident_id,
+                            &plan.id,
+                            ReminderKind::Inactivity,
+                            format!("inactivity:{}:{}", plan.id, last.and_utc().timestamp()),
+                            t,
+                        ),
                     )?;
                 }
             }
@@ -461,19 +453,13 @@ fn handle_plan(
                 for cw in team_caseworkers(conn, &plan.team_id)? {
                     notifications::enqueue(
                         conn,
-                        &NewReminder {
-                            user_id: cw.clone(),
-                            plan_id: Some(plan.id.clone()),
-                            step_id: None,
-                            kind: ReminderKind::CaseworkerEscalation.as_str(),
-                            crisis: false,
-                            dedupe_key: format!(
-                                "escalation:{}:{}:{cw}",
-                                plan.id,
-                                last.and_utc().timestamp()
-                            ),
-                            due_at: t,
-                        },
+                        &NewReminder::about_plan(
+                            &cw,
+                            &plan.id,
+                            ReminderKind::CaseworkerEscalation,
+                            format!("escalation:{}:{}:{cw}", plan.id, last.and_utc().timestamp()),
+                            t,
+                        ),
                     )?;
                 }
             }

@@ -57,15 +57,13 @@ pub fn complete(
     for key in milestone_keys(&after).difference(&before) {
         crate::db::notifications::enqueue(
             conn,
-            &crate::db::notifications::NewReminder {
-                user_id: plan.resident_id.clone(),
-                plan_id: Some(plan.id.clone()),
-                step_id: None,
-                kind: crate::domain::reminders::ReminderKind::Milestone.as_str(),
-                crisis: false,
-                dedupe_key: format!("milestone:{}:{key}", plan.id),
-                due_at: db::now(),
-            },
+            &crate::db::notifications::NewReminder::about_plan(
+                &plan.resident_id,
+                &plan.id,
+                crate::domain::reminders::ReminderKind::Milestone,
+                format!("milestone:{}:{key}", plan.id),
+                db::now(),
+            ),
         )?;
     }
     Ok((s, opened, after))
