@@ -280,6 +280,20 @@ async fn run(backend: Backend) {
     );
     assert_eq!(mail_for(&maildir, &bob_mail).len(), 1);
 
+    // An appointment the resident has not confirmed yet is in the digest, as a count only:
+    // neither the place nor the subject.
+    let starts_at = (chrono::Utc::now() + chrono::Duration::hours(4)).to_rfc3339();
+    let plan2_id = plan2.value()["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/v1/plans/{plan2_id}/appointments"),
+        Some(&anna.token),
+        &json!({"starts_at": starts_at, "duration_minutes": 30, "kind": "office",
+                "place": "Kaatstraat 12", "bring": "De brief van de deurwaarder"}),
+    )
+    .await
+    .assert_status(201);
+    forbidden.extend(["Kaatstraat", "deurwaarder"].map(String::from));
+
     // The digest: nothing before its time, then one row per caseworker for the day.
     let yesterday = chrono::Utc::now()
         .with_timezone(&chrono_tz::Europe::Amsterdam)
@@ -311,6 +325,13 @@ async fn run(backend: Backend) {
     assert!(d.body.starts_with("Hoi Anna,"), "{}", d.body);
     assert!(
         d.body.contains("Spoed (binnen 3 werkdagen): "),
+        "{}",
+        d.body
+    );
+    // Later today (or after midnight when the test runs late): today's, else unconfirmed.
+    assert!(
+        d.body.contains("Afspraken vandaag: 1")
+            || d.body.contains("Afspraken nog niet bevestigd: 1"),
         "{}",
         d.body
     );
