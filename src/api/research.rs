@@ -42,12 +42,15 @@ pub struct ResearchPlanRow {
     /// Outflow reason (GGM/DDAS terms), once ended.
     pub outflow_reason: Option<OutflowReason>,
     /// Days from start to the first change to `stabilised`.
+    #[schema(minimum = 0, maximum = 36500)]
     pub days_to_stabilisation: Option<i64>,
     /// Days from start to `dropped_out`.
+    #[schema(minimum = 0, maximum = 36500)]
     pub days_to_dropout: Option<i64>,
     /// Days from start to the end of observation: the first change to `stabilised`, else the
     /// end of the trajectory (`dropped_out`, `closed`), else today (the censoring time of a
     /// plan still under way).
+    #[schema(minimum = 0, maximum = 36500)]
     pub days_observed: i64,
     /// Steps that apply (not skipped or cancelled).
     pub steps_total: u32,
