@@ -488,7 +488,7 @@ const en = {
   'road.today': 'You started today.',
   'road.ready': 'Everything is arranged. You are ready for the next part: the debt arrangement. Your caseworker will tell you what happens now.',
   'road.open': 'What still needs to be arranged',
-  'road.open.count': '{met} of the {total} things are already arranged.',
+  'road.open.count': 'Already arranged: {met} of {total}.',
   'road.open.steps': '{done} of {total} steps done',
   'road.open.step': '{done} of 1 step done',
   'road.next_appt': 'Your next appointment',
