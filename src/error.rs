@@ -1,12 +1,11 @@
-//! One error type for the whole API, written as RFC 9457 `application/problem+json`.
+//! One error type for the whole service (use cases, database, API), with its RFC 9457
+//! `application/problem+json` document.
 //!
-//! Every variant has a stable machine `code` that clients may branch on. 500s say nothing
-//! internal; their cause chain goes to the log instead.
+//! Every variant has a stable machine `code` that clients may branch on, and an HTTP status as
+//! a number; nothing here depends on the web framework (`api::problem` makes the answer). 500s
+//! say nothing internal; their cause chain goes to the log instead.
 
 use crate::i18n::{Language, Msg};
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -118,7 +117,8 @@ pub enum ApiError {
     },
     /// A refusal with its own status, code and title (documents).
     Refused {
-        status: StatusCode,
+        /// The HTTP status (a 4xx).
+        status: u16,
         code: &'static str,
         title: Msg,
         detail: Msg,
@@ -196,6 +196,30 @@ impl ApiError {
         }
     }
 
+    /// The HTTP status of the answer (RFC 9110), as a number: this module does not depend on
+    /// the web framework; `api::problem` turns it into the answer.
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::BadRequest(_) | ApiError::InvalidJson(_) | ApiError::Malformed { .. } => 400,
+            ApiError::Validation { .. } => 422,
+            ApiError::UnsupportedMediaType => 415,
+            ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::Unauthorized(_) | ApiError::SessionEnded => 401,
+            ApiError::Forbidden(_) => 403,
+            ApiError::NotFound => 404,
+            ApiError::NotAcceptable => 406,
+            ApiError::RequestTimeout { .. } => 408,
+            ApiError::MethodNotAllowed { .. } => 405,
+            ApiError::Conflict { .. } => 409,
+            ApiError::PreconditionFailed => 412,
+            ApiError::PreconditionRequired => 428,
+            ApiError::TooManyRequests { .. } | ApiError::Locked { .. } => 429,
+            ApiError::Unavailable { .. } => 503,
+            ApiError::Refused { status, .. } => *status,
+            ApiError::Internal(_) => 500,
+        }
+    }
+
     /// The catalogue message of the title.
     pub fn title_msg(&self) -> Msg {
         match self {
@@ -268,7 +292,7 @@ impl ApiError {
         Problem {
             type_: format!("urn:stapvoorstap:problem:{code}"),
             title: self.title_msg().text(lang).into_owned(),
-            status: self.status_code().as_u16(),
+            status: self.status(),
             detail: self.detail(lang),
             code: code.to_owned(),
             errors: match self {
@@ -287,81 +311,6 @@ impl ApiError {
     /// The JSON body of the problem document in one language.
     pub fn problem_body(&self, lang: Language) -> String {
         serde_json::to_string(&self.problem(lang).bounded()).unwrap_or_default()
-    }
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::BadRequest(_) | ApiError::InvalidJson(_) | ApiError::Malformed { .. } => {
-                StatusCode::BAD_REQUEST
-            }
-            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unauthorized(_) | ApiError::SessionEnded => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
-            ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
-            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::TooManyRequests { .. } | ApiError::Locked { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
-            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Refused { status, .. } => *status,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        // Dutch, the default; `i18n::localize_problems` writes it again in the reader's language.
-        self.response_in(Language::Nl)
-    }
-}
-
-impl ApiError {
-    /// The whole problem answer in one language (status, headers, body).
-    pub fn response_in(&self, lang: Language) -> HttpResponse {
-        if let ApiError::Internal(err) = self {
-            // The chain may hold SQL or file paths: log it, never send it.
-            tracing::error!(error = format!("{err:#}"), "internal error");
-        }
-        let mut res = HttpResponse::build(self.status_code());
-        res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        match self {
-            ApiError::Unauthorized(_) | ApiError::SessionEnded => {
-                res.insert_header((
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"stapvoorstap\""),
-                ));
-            }
-            ApiError::MethodNotAllowed { allow, .. } => {
-                if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
-                    res.insert_header((header::ALLOW, v));
-                }
-            }
-            ApiError::TooManyRequests {
-                retry_after_secs, ..
-            }
-            | ApiError::Locked {
-                retry_after_secs, ..
-            }
-            | ApiError::Unavailable {
-                retry_after_secs, ..
-            } => {
-                res.insert_header((header::RETRY_AFTER, retry_after_secs.max(&1).to_string()));
-            }
-            _ => {}
-        }
-        res.insert_header((
-            header::CONTENT_LANGUAGE,
-            crate::i18n::content_language(lang),
-        ));
-        res.body(self.problem_body(lang))
     }
 }
 
@@ -394,12 +343,6 @@ impl From<diesel::result::Error> for ApiError {
             }
             other => ApiError::Internal(other.into()),
         }
-    }
-}
-
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(err: actix_web::error::BlockingError) -> Self {
-        ApiError::Internal(anyhow::anyhow!("blocking pool: {err}"))
     }
 }
 
@@ -451,7 +394,7 @@ mod tests {
                 retry_after_secs: 2,
             },
             ApiError::Refused {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
+                status: 413,
                 code: "document_too_large",
                 title: Msg::TitleFileTooLarge,
                 detail: Msg::FileTooLarge { mib: 10 },
@@ -518,17 +461,5 @@ mod tests {
         for lang in Language::ALL {
             assert!(!internal.problem(*lang).detail.contains("disk"));
         }
-    }
-
-    #[test]
-    fn the_default_answer_is_dutch_and_says_so() {
-        let res = ApiError::NotFound.error_response();
-        assert_eq!(res.headers().get(header::CONTENT_LANGUAGE).unwrap(), "nl");
-        let en = ApiError::NotFound.response_in(Language::En);
-        assert_eq!(en.headers().get(header::CONTENT_LANGUAGE).unwrap(), "en");
-        assert_eq!(
-            en.headers().get(header::CONTENT_TYPE).unwrap(),
-            PROBLEM_JSON
-        );
     }
 }

@@ -23,3 +23,4 @@ pub mod simulate;
 pub mod startup;
 pub mod telemetry;
 pub mod usecases;
+pub mod wire;

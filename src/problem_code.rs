@@ -152,7 +152,7 @@ mod tests {
     use super::*;
     use crate::error::ApiError;
     use crate::i18n::{Language, Msg};
-    use actix_web::ResponseError;
+
     use std::collections::BTreeSet;
 
     #[test]
@@ -229,7 +229,7 @@ mod tests {
         for e in errors {
             let code = ProblemCode::parse(e.code())
                 .unwrap_or_else(|| panic!("{} is not a ProblemCode", e.code()));
-            assert_eq!(code.status(), e.status_code().as_u16(), "{}", e.code());
+            assert_eq!(code.status(), e.status(), "{}", e.code());
         }
     }
 

@@ -10,6 +10,7 @@ use crate::db::notifications::{self, NewReminder};
 use crate::db::plans;
 use crate::db::schema::pulses;
 use crate::db::{self, DbConn};
+pub use crate::domain::kinds::{CrisisKind, SnoozeReason};
 use crate::domain::kinds::{Priority, Role, StepStatus};
 use crate::domain::policy::CASEWORKERS;
 use crate::domain::reminders::{self, PartOfDay, ReminderKind};
@@ -187,22 +188,6 @@ pub async fn clear_intention(
     Ok(r.into_response())
 }
 
-/// Why a step cannot be done now.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SnoozeReason {
-    WaitingForPost,
-    WaitingForSomeone,
-    NoTimeThisWeek,
-    Other,
-}
-crate::domain::kinds::all_values!(SnoozeReason {
-    WaitingForPost,
-    WaitingForSomeone,
-    NoTimeThisWeek,
-    Other
-});
-
 /// "Niet nu": put a step aside until a date, with a reason.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -262,37 +247,6 @@ pub async fn snooze_step(
     })
     .await?;
     idempotency::respond(outcome, usecases::snooze_step::keep)
-}
-
-/// The crisis situations of the Wgs (and garnishment), each with its step in the action list.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CrisisKind {
-    /// Threatened eviction or rent arrears.
-    Eviction,
-    /// Gas, electricity or water about to be cut off.
-    Disconnection,
-    /// Health insurance cancelled or about to be.
-    HealthInsurance,
-    /// Garnishment on wages or benefit.
-    Garnishment,
-}
-crate::domain::kinds::all_values!(CrisisKind {
-    Eviction,
-    Disconnection,
-    HealthInsurance,
-    Garnishment
-});
-
-impl CrisisKind {
-    pub(crate) fn item_key(self) -> &'static str {
-        match self {
-            CrisisKind::Eviction => "spoed.ontruiming",
-            CrisisKind::Disconnection => "spoed.afsluiting",
-            CrisisKind::HealthInsurance => "spoed.zorgverzekering",
-            CrisisKind::Garnishment => "bes.brief",
-        }
-    }
 }
 
 /// A crisis report.

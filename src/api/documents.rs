@@ -155,7 +155,7 @@ pub struct RejectDocumentRequest {
 
 pub(crate) fn refused(status: StatusCode, code: &'static str, title: Msg, detail: Msg) -> ApiError {
     ApiError::Refused {
-        status,
+        status: status.as_u16(),
         code,
         title,
         detail,

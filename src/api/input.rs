@@ -16,9 +16,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use serde_json::Value;
 
-/// JSON fields holding multi-line free text: a string under one of these keys (at any depth,
-/// e.g. `description.nl`) may contain line feeds and tabs. Every other string is one line.
-pub const MULTILINE_FIELDS: &[&str] = &["description", "note", "bring"];
+pub use crate::wire::read::MULTILINE_FIELDS;
 
 /// What a string may contain.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -20,22 +20,24 @@ pub mod my_vocabulary;
 pub mod paging;
 pub mod plans;
 pub mod privacy;
+pub mod problem;
 pub mod research;
 pub mod research_decisions;
 pub mod residents;
 pub mod road;
 pub mod steps;
-pub mod steps_view;
 pub mod teams;
 pub mod templates;
-pub mod types;
 pub mod uploads;
 pub mod users;
-pub mod validate;
 pub mod vocab;
 pub mod webapp;
-pub mod wire;
 pub mod worklist;
+
+// Their old places under `api/`, while callers move to `crate::wire`.
+pub use crate::wire::read as wire;
+pub use crate::wire::steps as steps_view;
+pub use crate::wire::{types, validate};
 
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::i18n::Msg;

@@ -4,110 +4,29 @@
 use crate::api::idempotency::{self, Idempotency};
 use crate::api::paging::{self, PageRequest};
 use crate::api::plans::language_of;
-use crate::api::steps_view::{
-    MyStepResponse, ProgressResponse, StepResponse, pick, progress_of, progress_of_summaries,
-};
-use crate::api::types::parse_id;
+use crate::api::steps_view::{MyStepResponse, StepResponse, pick, progress_of};
 use crate::auth::AuthUser;
-use crate::db::plans::{self, PlanRow, StepRow};
+use crate::db::plans::{self, PlanRow};
 use crate::db::{self, DbConn, users};
 use crate::domain::kinds::{Language, OwnerType, PlanStatus, Role, StepStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::scheduler;
 use crate::startup::AppState;
-pub use crate::usecases::my_steps::{find_my_step, lock_my_step, sort_for_resident};
+pub use crate::usecases::my_steps::{current_view, find_my_step, lock_my_step, sort_for_resident};
 use crate::usecases::{self, complete_my_step::CompleteMyStep};
+pub use crate::wire::my_steps::{
+    AssignedStepResponse, CompleteStepResponse, CurrentStepsResponse, DoneForYouResponse,
+    MyProgressResponse,
+};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 const RESIDENT: &[Role] = &[Role::Resident];
 
-/// The steps the resident should work on now.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CurrentStepsResponse {
-    /// The current plan, if there is one.
-    pub plan_id: Option<Uuid>,
-    /// Its status.
-    pub plan_status: Option<PlanStatus>,
-    /// The open steps (usually one), most urgent first: at most the plan's `dose` ordinary
-    /// steps plus every open crisis (`P0`, `urgent`) step, so during a crisis there can be
-    /// more steps than the dose.
-    pub steps: Vec<MyStepResponse>,
-    /// How far you have come.
-    pub progress: Option<ProgressResponse>,
-    /// `full_list` when this plan shows every step at once (an evaluation arm).
-    pub arm: Option<crate::domain::research::Arm>,
-}
-
-/// The answer to a completion: what was done and what comes next, in the same shapes as the
-/// current-step view (`GET /v1/me/steps/current`).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CompleteStepResponse {
-    /// The step just completed.
-    pub completed: MyStepResponse,
-    /// Steps that opened because of it (often the next one).
-    pub next: Vec<MyStepResponse>,
-    /// All your open steps now, most urgent first.
-    pub current: Vec<MyStepResponse>,
-    /// Progress after this step.
-    pub progress: ProgressResponse,
-}
-
-/// A step someone else does for the resident.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DoneForYouResponse {
-    /// What is being done.
-    pub title: String,
-    /// Category key.
-    pub category: String,
-    /// First name of the person doing it.
-    #[schema(example = "Sanne")]
-    pub owner_first_name: Option<String>,
-    /// `open` (being done) or `done`/`verified`.
-    pub status: StepStatus,
-    /// Since when it is being done, or when it was done.
-    pub since: Option<DateTime<Utc>>,
-}
-
-/// Progress and what others do for the resident.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MyProgressResponse {
-    /// Progress through the plan.
-    pub progress: ProgressResponse,
-    /// Steps others are doing (or did) for you.
-    pub done_for_you: Vec<DoneForYouResponse>,
-    /// This month's working-alliance question is still open (`POST /v1/me/alliance`).
-    pub alliance_question_due: bool,
-    /// Days since the plan started.
-    pub days_in_stabilisation: i64,
-}
-
-/// A step on a volunteer's or caseworker's work list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AssignedStepResponse {
-    /// The step.
-    pub step: StepResponse,
-    /// First name of the resident it is for (the minimum a volunteer needs).
-    pub resident_first_name: String,
-}
-
 fn resident_plan(conn: &mut DbConn, resident_id: &str) -> Result<Option<PlanRow>, ApiError> {
     Ok(plans::find_current_plan_of(conn, resident_id)?)
-}
-
-fn open_resident_steps(steps: &[StepRow]) -> Vec<&StepRow> {
-    sort_for_resident(
-        steps
-            .iter()
-            .filter(|s| {
-                s.owner_type == OwnerType::Resident.as_str()
-                    && s.status == StepStatus::Open.as_str()
-            })
-            .collect(),
-    )
 }
 
 /// My current step(s) and a progress summary. The full list of planned steps is never sent:
@@ -165,54 +84,6 @@ pub async fn current_steps(
     })
     .await?;
     crate::api::conditional::json_or_not_modified(&req, &r)
-}
-
-/// The resident's current steps and progress on a plan. The hot read path: it loads the
-/// resident's open steps whole and only the progress columns of the rest.
-/// `open` is the plan's open resident steps when the caller has them already.
-pub fn current_view(
-    conn: &mut DbConn,
-    lang: Language,
-    plan: &PlanRow,
-    open: Option<Vec<StepRow>>,
-) -> Result<CurrentStepsResponse, ApiError> {
-    let arm = crate::domain::research::Arm::parse(&plan.arm);
-    let (shown, progress) = if arm == crate::domain::research::Arm::FullList {
-        // The comparison arm: the whole remaining list, as on paper.
-        let steps = plans::list_steps(conn, &plan.id)?;
-        let mut shown: Vec<MyStepResponse> = open_resident_steps(&steps)
-            .into_iter()
-            .map(|s| MyStepResponse::new(s, lang))
-            .collect();
-        shown.extend(
-            steps
-                .iter()
-                .filter(|s| {
-                    s.owner_type == OwnerType::Resident.as_str()
-                        && s.status == StepStatus::Planned.as_str()
-                })
-                .map(|s| MyStepResponse::new(s, lang)),
-        );
-        (shown, progress_of(&steps, lang))
-    } else {
-        let open = match open {
-            Some(open) => open,
-            None => plans::list_open_resident_steps(conn, &plan.id)?,
-        };
-        let shown = sort_for_resident(open.iter().collect())
-            .into_iter()
-            .map(|s| MyStepResponse::new(s, lang))
-            .collect();
-        let summaries = plans::list_step_summaries(conn, &plan.id)?;
-        (shown, progress_of_summaries(&summaries, lang))
-    };
-    Ok(CurrentStepsResponse {
-        plan_id: Some(parse_id(&plan.id)),
-        plan_status: plan.status.parse().ok(),
-        steps: shown,
-        progress: Some(progress),
-        arm: Some(arm),
-    })
 }
 
 /// Optional note with a completion.

@@ -1,13 +1,13 @@
 //! Step work by staff: edit with optimistic concurrency, complete, verify, reopen.
 
 use crate::api::conditional::{self, EntityTag};
-use crate::api::plans::{OwnerRequest, TextRequest, find_visible_plan, language_of};
+use crate::api::plans::{find_visible_plan, language_of};
 use crate::api::steps_view::StepResponse;
 use crate::api::validate;
 use crate::auth::AuthUser;
 use crate::db;
 use crate::db::plans::{self, StepRow};
-use crate::domain::kinds::{Priority, Role, StepStatus};
+use crate::domain::kinds::{Role, StepStatus};
 use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
@@ -16,37 +16,11 @@ pub use crate::usecases::staff_steps::lock_step_for_caseworker;
 use crate::usecases::{self, change_step::ChangeStep, complete_step::CompleteStep};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Changes to a step; absent fields stay as they are. Send the step's `ETag` as `If-Match`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateStepRequest {
-    /// New owner (e.g. hand a step the resident asked help with to a volunteer).
-    pub owner: Option<OwnerRequest>,
-    /// New due date; `null` removes it.
-    #[serde(default, deserialize_with = "crate::api::wire::double_opt_date")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub due_on: Option<Option<NaiveDate>>,
-    /// New priority.
-    pub priority: Option<Priority>,
-    /// New position in the plan.
-    pub position: Option<i32>,
-    /// New title.
-    pub title: Option<TextRequest>,
-    /// New "why".
-    pub why: Option<TextRequest>,
-    /// New description (multi-line: may hold line breaks and tabs).
-    pub description: Option<TextRequest>,
-    /// `skipped` (not applicable) or `cancelled`; other changes of status have their own
-    /// endpoints (complete, verify, reopen).
-    pub status: Option<StepStatus>,
-    /// Reason for a skip or cancel.
-    pub reason: Option<String>,
-}
+pub use crate::wire::plans::UpdateStepRequest;
 
 /// A completion, with an optional short note.
 #[derive(Debug, Default, Deserialize, ToSchema)]

@@ -2,12 +2,13 @@
 
 use crate::api::types::parse_id;
 use crate::auth::AuthUser;
-use crate::db::{self, DbConn, plans};
+use crate::db::{self, plans};
 use crate::domain::kinds::Role;
-use crate::domain::template::{Template, default_template};
+use crate::domain::template::Template;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
+pub use crate::usecases::templates::{ensure_default_template, parse_stored};
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -44,21 +45,6 @@ pub struct TemplateResponse {
     pub created_at: DateTime<Utc>,
     /// The action list.
     pub template: Template,
-}
-
-/// Parses a stored template (validated when stored).
-pub fn parse_stored(row: &plans::TemplateRow) -> Result<Template, ApiError> {
-    serde_json::from_str(&row.content).map_err(ApiError::internal)
-}
-
-/// Stores the shipped default template unless this version is there already.
-pub fn ensure_default_template(conn: &mut DbConn) -> Result<(), ApiError> {
-    let t = default_template();
-    if plans::find_template_by_version(conn, &t.key, t.version)?.is_none() {
-        let content = serde_json::to_string(&t).map_err(ApiError::internal)?;
-        plans::insert_template(conn, &t.key, t.version, &t.name.nl, &content, None)?;
-    }
-    Ok(())
 }
 
 const READERS: &[Role] = &[Role::Caseworker, Role::Admin];

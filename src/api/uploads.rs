@@ -637,7 +637,7 @@ async fn finish(state: &AppState, auth: AuthUser, up: UploadRow) -> Result<HttpR
             set_progress(&mut res, &done);
             Ok(res)
         }
-        Err(e) if e.status_code().is_client_error() => {
+        Err(e) if (400..500).contains(&e.status()) => {
             // Refused: like a direct upload, nothing is kept.
             drop_upload(state, &up.id).await?;
             Err(e)

@@ -17,17 +17,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-/// Caseworker disciplines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Discipline {
-    Generalist,
-    Specialist,
-}
-crate::domain::kinds::all_values!(Discipline {
-    Generalist,
-    Specialist
-});
+pub use crate::domain::kinds::Discipline;
 
 /// A new staff account.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -351,6 +351,98 @@ text_enum! {
     }
 }
 
+/// Why a step cannot be done now.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SnoozeReason {
+    WaitingForPost,
+    WaitingForSomeone,
+    NoTimeThisWeek,
+    Other,
+}
+all_values!(SnoozeReason {
+    WaitingForPost,
+    WaitingForSomeone,
+    NoTimeThisWeek,
+    Other
+});
+
+/// The crisis situations of the Wgs (and garnishment), each with its step in the action list.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CrisisKind {
+    /// Threatened eviction or rent arrears.
+    Eviction,
+    /// Gas, electricity or water about to be cut off.
+    Disconnection,
+    /// Health insurance cancelled or about to be.
+    HealthInsurance,
+    /// Garnishment on wages or benefit.
+    Garnishment,
+}
+all_values!(CrisisKind {
+    Eviction,
+    Disconnection,
+    HealthInsurance,
+    Garnishment
+});
+
+impl CrisisKind {
+    pub(crate) fn item_key(self) -> &'static str {
+        match self {
+            CrisisKind::Eviction => "spoed.ontruiming",
+            CrisisKind::Disconnection => "spoed.afsluiting",
+            CrisisKind::HealthInsurance => "spoed.zorgverzekering",
+            CrisisKind::Garnishment => "bes.brief",
+        }
+    }
+}
+
+/// Why a trajectory ended, in the terms of the national debt-help data model (GGM/DDAS
+/// "uitstroomreden"), so figures compare with municipal statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutflowReason {
+    /// Entered a debt arrangement (schuldregeling).
+    DebtArrangement,
+    /// Debts resolved without an arrangement.
+    DebtsResolved,
+    /// Referred to other help (e.g. beschermingsbewind).
+    Referred,
+    /// Dropped out: no contact any more.
+    NoContact,
+    /// Stopped at the resident's own request.
+    OwnRequest,
+    /// Moved out of the municipality.
+    Moved,
+    /// Deceased.
+    Deceased,
+    /// Another reason.
+    Other,
+}
+all_values!(OutflowReason {
+    DebtArrangement,
+    DebtsResolved,
+    Referred,
+    NoContact,
+    OwnRequest,
+    Moved,
+    Deceased,
+    Other
+});
+
+/// Caseworker disciplines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Discipline {
+    Generalist,
+    Specialist,
+}
+all_values!(Discipline {
+    Generalist,
+    Specialist
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,11 @@ use crate::auth::{AuthUser, denial};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::plans::{self, PlanRow};
 use crate::db::{DbConn, users};
-use crate::domain::kinds::{AuditAction, AuditObject, Language, Role};
+use crate::domain::kinds::{AuditAction, AuditObject, Language, OwnerType, Role};
 use crate::domain::policy;
 use crate::error::ApiError;
+use crate::i18n::Msg;
+use crate::wire::plans::OwnerRequest;
 
 /// Loads a resident the caseworker may see; anything else is 404.
 pub fn find_visible_resident(
@@ -72,4 +74,38 @@ pub fn record(
         },
     )?;
     Ok(())
+}
+
+/// Resolves a requested owner to (type, user id), checking the user works in the team.
+pub fn resolve_owner(
+    conn: &mut DbConn,
+    team_id: &str,
+    owner: &OwnerRequest,
+    field: &str,
+) -> Result<(OwnerType, Option<String>), ApiError> {
+    match (owner.owner_type, owner.user_id) {
+        (OwnerType::Resident, None) => Ok((OwnerType::Resident, None)),
+        (OwnerType::Resident, Some(_)) => {
+            Err(ApiError::invalid(field, Msg::ResidentStepTakesNoUser))
+        }
+        (_, None) => Err(ApiError::invalid(field, Msg::StaffStepNeedsUser)),
+        (kind, Some(id)) => {
+            let id = id.to_string();
+            let (want, not_member) = if kind == OwnerType::Staff {
+                (Role::Caseworker, Msg::MustBeTeamCaseworker)
+            } else {
+                (Role::Volunteer, Msg::MustBeTeamVolunteer)
+            };
+            let user = users::find_user(conn, &id)?
+                .filter(|u| u.role == want.as_str() && u.disabled_at.is_none())
+                .ok_or_else(|| ApiError::invalid(field, not_member.clone()))?;
+            if !users::find_team_ids_of(conn, &user.id)?
+                .iter()
+                .any(|t| t == team_id)
+            {
+                return Err(ApiError::invalid(field, not_member));
+            }
+            Ok((kind, Some(user.id)))
+        }
+    }
 }

@@ -4,13 +4,13 @@
 use super::access::language_of;
 use super::my_steps::lock_my_step;
 use super::{Outcome, Reply, Retry, write};
-use crate::api::steps_view::MyStepResponse;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, plans};
 use crate::domain::kinds::{EventKind, StepStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
+use crate::wire::steps::MyStepResponse;
 
 /// The reply kept for a retry: 200 with the step.
 pub fn keep(step: &MyStepResponse) -> ApiResult<Reply> {

@@ -2,17 +2,17 @@
 //! moves its date, priority or place, rewrites its texts, or skips or cancels it.
 
 use super::StepChanged;
+use super::access::resolve_owner;
 use super::staff_steps::lock_step_for_caseworker;
-use crate::api::conditional::{Condition, EntityTag};
-use crate::api::plans::resolve_owner;
-use crate::api::steps::UpdateStepRequest;
-use crate::api::validate;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, plans};
 use crate::domain::kinds::{AuditAction, EventKind, StepStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
+use crate::wire::entity_tag::{Condition, EntityTag};
+use crate::wire::plans::UpdateStepRequest;
+use crate::wire::validate;
 
 /// What the caseworker sends.
 #[derive(Debug)]

@@ -3,8 +3,6 @@
 use super::access::language_of;
 use super::my_steps::{lock_my_step, sort_for_resident};
 use super::{Outcome, Reply, Retry, completion::complete, write};
-use crate::api::my_steps::CompleteStepResponse;
-use crate::api::steps_view::{MyStepResponse, progress_of_summaries};
 use crate::auth::AuthUser;
 use crate::db::DbConn;
 use crate::db::plans::{self, StepRow};
@@ -12,6 +10,8 @@ use crate::domain::kinds::OwnerType;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
+use crate::wire::my_steps::CompleteStepResponse;
+use crate::wire::steps::{MyStepResponse, progress_of_summaries};
 use chrono::NaiveDate;
 
 /// How far back "I already did this" may go.

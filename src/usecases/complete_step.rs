@@ -4,13 +4,13 @@ use super::access;
 use super::access::{find_visible_plan, language_of};
 use super::completion::complete;
 use super::{Outcome, Reply, Retry, StepChanged, write};
-use crate::api::conditional::EntityTag;
-use crate::api::steps_view::StepResponse;
 use crate::auth::AuthUser;
 use crate::db::{DbConn, plans};
 use crate::domain::kinds::{AuditAction, AuditObject, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::scheduler::ReminderRules;
+use crate::wire::entity_tag::EntityTag;
+use crate::wire::steps::StepResponse;
 
 /// What the volunteer or caseworker sends.
 #[derive(Debug, Clone, Default)]

@@ -71,8 +71,7 @@ pub fn complete(
 
 /// Milestones and met exit criteria of a plan's steps, as comparable keys.
 fn milestone_keys(steps: &[StepSummary]) -> std::collections::BTreeSet<String> {
-    let p =
-        crate::api::steps_view::progress_of_summaries(steps, crate::domain::kinds::Language::Nl);
+    let p = crate::wire::steps::progress_of_summaries(steps, crate::domain::kinds::Language::Nl);
     let mut keys: std::collections::BTreeSet<String> = p
         .milestones
         .iter()

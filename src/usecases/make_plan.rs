@@ -3,8 +3,7 @@
 
 use super::access;
 use super::access::{find_visible_resident, language_of};
-use crate::api::plans::{CreatePlanRequest, Prepared, load_plan_view, prepare_plan};
-use crate::api::steps_view::PlanResponse;
+use super::prepare_plan::{Prepared, load_plan_view, prepare_plan};
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, issuing, plans, users};
 use crate::domain::kinds::{AuditAction, AuditObject, EventKind, StepStatus};
@@ -12,6 +11,8 @@ use crate::domain::research::{ArmPolicy, assign_arm};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
+use crate::wire::plans::CreatePlanRequest;
+use crate::wire::steps::PlanResponse;
 
 /// What the caseworker asks for.
 #[derive(Debug)]

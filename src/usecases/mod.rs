@@ -17,11 +17,13 @@ pub mod completion;
 pub mod erase_resident;
 pub mod make_plan;
 pub mod my_steps;
+pub mod prepare_plan;
 pub mod reopen_step;
 pub mod report_crisis;
 pub mod retry;
 pub mod snooze_step;
 pub mod staff_steps;
+pub mod templates;
 pub mod verify_step;
 
 pub use retry::{Reply, Retry};

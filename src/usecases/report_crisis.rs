@@ -5,17 +5,17 @@
 use super::access;
 use super::access::{find_visible_plan, language_of};
 use super::{Outcome, Reply, Retry, StepChanged, write};
-use crate::api::behaviour::CrisisKind;
-use crate::api::steps_view::MyStepResponse;
 use crate::auth::AuthUser;
 use crate::db::notifications::{self, NewReminder};
 use crate::db::plans::{self, PlanRow, StepRow};
 use crate::db::{self, DbConn, issuing};
+use crate::domain::kinds::CrisisKind;
 use crate::domain::kinds::{AuditAction, AuditObject, EventKind, Priority};
 use crate::domain::reminders::ReminderKind;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
+use crate::wire::steps::MyStepResponse;
 
 /// The reply kept for a retry: 200 with the crisis step.
 pub fn keep(step: &MyStepResponse) -> ApiResult<Reply> {

@@ -2,15 +2,16 @@
 //! nagging, the caseworker sees why, and it comes back on the date. A crisis step cannot wait.
 
 use super::access::language_of;
+use super::my_steps::current_view;
 use super::my_steps::lock_my_step;
 use super::{Outcome, Reply, Retry, write};
-use crate::api::my_steps::{CurrentStepsResponse, current_view};
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, issuing, plans};
 use crate::domain::kinds::{EventKind, Priority, StepStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
+use crate::wire::my_steps::CurrentStepsResponse;
 use chrono::NaiveDate;
 
 /// How far ahead a step can be put aside.

@@ -62,7 +62,7 @@ fn world() -> World {
         .expect("pragma");
     let mut conn = DbConn::Sqlite(sqlite);
     db::run_migrations(&mut conn).expect("migrations");
-    crate::api::templates::ensure_default_template(&mut conn).expect("template");
+    crate::usecases::templates::ensure_default_template(&mut conn).expect("template");
     let team_id = users::insert_team(&mut conn, "Buurtteam Oost")
         .expect("team")
         .id;
@@ -151,7 +151,7 @@ impl World {
         &mut self,
         step_id: &str,
         retry: Option<&Retry>,
-    ) -> Result<Outcome<crate::api::my_steps::CompleteStepResponse>, ApiError> {
+    ) -> Result<Outcome<crate::wire::my_steps::CompleteStepResponse>, ApiError> {
         let input = CompleteMyStep {
             step_id: step_id.to_owned(),
             note: Some("Gebeld met de bank".to_owned()),
@@ -344,7 +344,7 @@ fn verifying_needs_a_done_step_and_marks_it_verified() {
 #[test]
 fn handing_a_step_to_a_volunteer_checks_the_version_and_the_team() {
     use super::change_step::{ChangeStep, change_step};
-    use crate::api::conditional::{Condition, EntityTag};
+    use crate::wire::entity_tag::{Condition, EntityTag};
     let mut w = world();
     let plan_id = w.make_plan();
     let step = w.open_resident_steps(&plan_id)[0].clone();
@@ -488,7 +488,7 @@ fn snoozing_refuses_a_date_out_of_range_and_writes_nothing() {
 #[test]
 fn a_reported_crisis_opens_its_urgent_step_and_alerts_the_team() {
     use super::report_crisis::{report_my_crisis, report_plan_crisis};
-    use crate::api::behaviour::CrisisKind;
+    use crate::domain::kinds::CrisisKind;
     let mut w = world();
     let (_, _, before_keys) = w.writes();
     let none = report_my_crisis(
@@ -599,7 +599,7 @@ fn asking_for_help_flags_an_open_step_once() {
 fn a_volunteer_completes_only_a_step_handed_to_them_and_the_replay_keeps_the_etag() {
     use super::change_step::{ChangeStep, change_step};
     use super::complete_step::{CompleteStep, complete_step, keep};
-    use crate::api::conditional::Condition;
+    use crate::wire::entity_tag::Condition;
     let mut w = world();
     let plan_id = w.make_plan();
     let step = w.open_resident_steps(&plan_id)[0].clone();

@@ -1,11 +1,11 @@
 //! How steps, plans and progress are shown: staff see everything, residents a dosed view.
 
-use crate::api::types::{parse_id, parse_known};
 use crate::db::plans::{PlanRow, StepRow, StepSummary};
 use crate::db::utc;
 use crate::domain::gate;
 use crate::domain::kinds::{Evidence, Language, OwnerType, PlanStatus, Priority, StepStatus};
 use crate::domain::progress::{self, CategoryProgress, Milestone, ProgressStep};
+use crate::wire::types::{parse_id, parse_known};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -81,7 +81,7 @@ pub struct StepResponse {
     /// Snoozed by the resident until this date ("niet nu").
     pub snoozed_until: Option<NaiveDate>,
     /// Why it was snoozed.
-    pub snooze_reason: Option<crate::api::behaviour::SnoozeReason>,
+    pub snooze_reason: Option<crate::domain::kinds::SnoozeReason>,
     /// The resident's short note with `other`.
     pub snooze_note: Option<String>,
     /// The resident's own moment for the step ("Wanneer doe je dit?").
@@ -137,7 +137,7 @@ impl StepResponse {
             completion_note: s.completion_note.clone(),
             verified_at: s.verified_at.map(utc),
             version: s.version,
-            etag: crate::api::conditional::EntityTag::of_version(s.version).to_string(),
+            etag: crate::wire::entity_tag::EntityTag::of_version(s.version).to_string(),
             snoozed_until: s.snoozed_until,
             snooze_reason: s.snooze_reason.as_deref().and_then(parse_known),
             snooze_note: s.snooze_note.clone(),
@@ -316,7 +316,7 @@ pub struct PlanResponse {
     /// Whether the arm was drawn at random.
     pub arm_randomised: bool,
     /// Why the trajectory ended, once it has.
-    pub outflow_reason: Option<crate::api::plans::OutflowReason>,
+    pub outflow_reason: Option<crate::domain::kinds::OutflowReason>,
     /// Intake answers (condition key → yes/no).
     pub intake: std::collections::BTreeMap<String, bool>,
     /// Start date.
@@ -338,8 +338,8 @@ pub struct PlanResponse {
 }
 
 /// A plan's entity tag: its change counter as a strong tag.
-pub fn plan_etag(plan: &PlanRow) -> crate::api::conditional::EntityTag {
-    crate::api::conditional::EntityTag::of_version(plan.lock_version)
+pub fn plan_etag(plan: &PlanRow) -> crate::wire::entity_tag::EntityTag {
+    crate::wire::entity_tag::EntityTag::of_version(plan.lock_version)
 }
 
 impl PlanResponse {

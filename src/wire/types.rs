@@ -62,7 +62,7 @@ pub struct UserResponse {
     #[schema(example = "sanne@buurtteam.example")]
     pub email: Option<String>,
     /// For caseworkers: their discipline.
-    pub discipline: Option<crate::api::users::Discipline>,
+    pub discipline: Option<crate::domain::kinds::Discipline>,
     /// Teams the user belongs to.
     pub team_ids: Vec<Uuid>,
     /// Preferred language.

@@ -51,7 +51,7 @@ pub fn lines(field: &str, value: &str, min: usize, max: usize) -> Result<String,
     Ok(v.to_owned())
 }
 
-/// [`lines`] when `root` is a multi-line field ([`crate::api::input::MULTILINE_FIELDS`], e.g.
+/// [`lines`] when `root` is a multi-line field ([`crate::wire::read::MULTILINE_FIELDS`], e.g.
 /// `description`), else [`text`]; `field` is the full name for errors (`description.nl`).
 pub fn text_of(
     root: &str,
@@ -60,7 +60,7 @@ pub fn text_of(
     min: usize,
     max: usize,
 ) -> Result<String, ApiError> {
-    if crate::api::input::MULTILINE_FIELDS.contains(&root) {
+    if crate::wire::read::MULTILINE_FIELDS.contains(&root) {
         lines(field, value, min, max)
     } else {
         text(field, value, min, max)

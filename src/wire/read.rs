@@ -13,6 +13,10 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
 
+/// JSON fields holding multi-line free text: a string under one of these keys (at any depth,
+/// e.g. `description.nl`) may contain line feeds and tabs. Every other string is one line.
+pub const MULTILINE_FIELDS: &[&str] = &["description", "note", "bring"];
+
 /// Rewrites every float in `value` that is a whole number (within `i64`) as an integer.
 pub fn integral_floats_to_integers(value: &mut serde_json::Value) {
     use serde_json::Value;
