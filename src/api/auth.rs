@@ -1,14 +1,15 @@
 //! Sign-in: activation with a one-time code, login, token refresh with rotation and reuse
 //! detection, logout.
 
-use crate::api::me::{MeResponse, load_me};
-use crate::auth::secrets::{hash_code, hash_token, new_refresh_token, successor_refresh_token};
-use crate::db::{self, DbConn, tokens, users};
+use crate::api::me::MeResponse;
+use crate::auth::secrets::{hash_code, hash_token, successor_refresh_token};
+use crate::db::{self, users};
 use crate::domain::credentials::{self, RESIDENT_PASSWORD_MIN};
 use crate::domain::kinds::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
+use crate::usecases::sessions::{self, Session, bad_code, session_expired};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
 pub mod cookie_transport;
@@ -82,38 +83,6 @@ fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
 
 fn invalid_credentials() -> ApiError {
     ApiError::Unauthorized(Msg::WrongCredentials)
-}
-
-fn session_expired() -> ApiError {
-    ApiError::Unauthorized(Msg::SessionExpired)
-}
-
-/// A sign-in session just started or continued: the plain refresh token, its family, when the
-/// family ends, and when the token was stored (the access token's `iat`).
-struct Session {
-    token: String,
-    family: String,
-    expires: chrono::NaiveDateTime,
-    issued: chrono::NaiveDateTime,
-}
-
-/// Starts a new refresh-token family for a user.
-fn start_session(
-    conn: &mut DbConn,
-    user_id: &str,
-    ttl: std::time::Duration,
-) -> Result<Session, ApiError> {
-    let family = db::new_id();
-    let expires = db::now() + chrono::Duration::from_std(ttl).map_err(ApiError::internal)?;
-    let token = new_refresh_token();
-    let issued =
-        tokens::insert_refresh_token(conn, user_id, &family, &hash_token(&token), expires)?;
-    Ok(Session {
-        token,
-        family,
-        expires,
-        issued,
-    })
 }
 
 fn token_response(state: &AppState, me: MeResponse, session: Session) -> ApiResult<TokenResponse> {
@@ -192,11 +161,7 @@ pub async fn login(
         if let Some(u) = user {
             let id = u.id.clone();
             db::run(&state.pool, move |conn| {
-                let failures = users::increment_failed_logins(conn, &id)?;
-                if let Some(lock) = credentials::lock_duration(failures) {
-                    users::update_locked_until(conn, &id, Some(db::now() + lock))?;
-                }
-                Ok(())
+                sessions::record_failed_sign_in(conn, &id)
             })
             .await?;
         }
@@ -205,12 +170,7 @@ pub async fn login(
 
     let ttl = state.settings.refresh_token_ttl;
     let (me, session) = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            users::update_last_login(conn, &user.id)?;
-            let session = start_session(conn, &user.id, ttl)?;
-            let me = load_me(conn, &user.id)?;
-            Ok((me, session))
-        })
+        sessions::sign_in(conn, &user.id, ttl)
     })
     .await?;
     Ok(cookie_transport::answer(
@@ -266,17 +226,7 @@ pub async fn activate(
     let window = chrono::Duration::from_std(state.settings.activation_retry_window)
         .map_err(ApiError::internal)?;
     let found = db::run(&state.pool, move |conn| {
-        if let Some(row) = tokens::find_usable_activation_code(conn, &code_hash)? {
-            return Ok(Some((row, false)));
-        }
-        if window.is_zero() {
-            return Ok(None);
-        }
-        let since = db::now() - window;
-        Ok(
-            tokens::find_recently_used_activation_code(conn, &code_hash, since)?
-                .map(|row| (row, true)),
-        )
+        sessions::find_activation_code(conn, &code_hash, window)
     })
     .await?
     .ok_or_else(bad_code)?;
@@ -289,21 +239,9 @@ pub async fn activate(
             .await?;
         let ttl = state.settings.refresh_token_ttl;
         let row = code_row.clone();
+        // `None`: a concurrent retry of this very activation used the code first.
         let first = db::run(&state.pool, move |conn| {
-            db::write_tx(conn, |conn| {
-                if !tokens::mark_activation_code_used(conn, &row.id)? {
-                    // A concurrent retry of this very activation used it first.
-                    return Ok(None);
-                }
-                let user = users::find_user(conn, &row.user_id)?.ok_or_else(bad_code)?;
-                if user.disabled_at.is_some() {
-                    return Err(bad_code());
-                }
-                users::update_password_hash(conn, &user.id, &phc)?;
-                users::update_last_login(conn, &user.id)?;
-                let session = start_session(conn, &user.id, ttl)?;
-                Ok(Some((load_me(conn, &user.id)?, session)))
-            })
+            sessions::activate(conn, &row, &phc, ttl)
         })
         .await?;
         if let Some((me, session)) = first {
@@ -314,10 +252,6 @@ pub async fn activate(
         }
     }
     retry_activation(&req, &state, &code_row.user_id, secret).await
-}
-
-fn bad_code() -> ApiError {
-    ApiError::Unauthorized(Msg::ActivationCodeInvalid)
 }
 
 /// An activation retried with a code already used: signs in when the PIN matches the one
@@ -348,17 +282,10 @@ async fn retry_activation(
     let id = user.id.clone();
     let outcome = db::run(&state.pool, move |conn| {
         if !ok {
-            let failures = users::increment_failed_logins(conn, &id)?;
-            if let Some(lock) = credentials::lock_duration(failures) {
-                users::update_locked_until(conn, &id, Some(db::now() + lock))?;
-            }
+            sessions::record_failed_sign_in(conn, &id)?;
             return Ok(None);
         }
-        db::write_tx(conn, |conn| {
-            users::update_last_login(conn, &id)?;
-            let session = start_session(conn, &id, ttl)?;
-            Ok(Some((load_me(conn, &id)?, session)))
-        })
+        sessions::sign_in(conn, &id, ttl).map(Some)
     })
     .await?;
     let (me, session) = outcome.ok_or_else(bad_code)?;
@@ -366,14 +293,6 @@ async fn retry_activation(
         req,
         token_response(state, me, session)?,
     ))
-}
-
-/// What a refresh found.
-enum Refreshed {
-    /// A new pair (first use), or the same pair again (a retry within the grace window).
-    Session(MeResponse, Session),
-    /// A used token presented again outside the grace window: the family ends.
-    Reuse(String),
 }
 
 /// Exchange a refresh token for new tokens. Every refresh token works once; presenting one
@@ -405,64 +324,10 @@ pub async fn refresh(
     let successor = successor_refresh_token(&state.refresh_key, &hash);
     let grace = chrono::Duration::from_std(state.settings.refresh_reuse_grace)
         .map_err(ApiError::internal)?;
-    let outcome = db::run(&state.pool, move |conn| {
-        let outcome = db::write_tx(conn, |conn| {
-            let row = tokens::find_refresh_token(conn, &hash)?.ok_or_else(session_expired)?;
-            if row.revoked_at.is_some() || row.family_expires_at <= db::now() {
-                return Err(session_expired());
-            }
-            let user = users::find_user(conn, &row.user_id)?.ok_or_else(session_expired)?;
-            if user.disabled_at.is_some() {
-                return Err(session_expired());
-            }
-            let successor_hash = hash_token(&successor);
-            let issued = if row.used_at.is_none() && tokens::mark_refresh_token_used(conn, &row.id)?
-            {
-                tokens::insert_refresh_token(
-                    conn,
-                    &user.id,
-                    &row.family_id,
-                    &successor_hash,
-                    row.family_expires_at,
-                )?
-            } else {
-                // Used before (or by a concurrent request that has committed by now): a
-                // retry within the grace window whose successor is still unused gets the same
-                // answer; anything else may be a stolen token.
-                let used_at = tokens::find_refresh_token(conn, &hash)?.and_then(|r| r.used_at);
-                let next = tokens::find_refresh_token(conn, &successor_hash)?;
-                match (used_at, next) {
-                    (Some(used), Some(next))
-                        if used > db::now() - grace
-                            && next.used_at.is_none()
-                            && next.revoked_at.is_none() =>
-                    {
-                        next.created_at
-                    }
-                    _ => return Ok(Refreshed::Reuse(row.family_id)),
-                }
-            };
-            Ok(Refreshed::Session(
-                load_me(conn, &user.id)?,
-                Session {
-                    token: successor,
-                    family: row.family_id,
-                    expires: row.family_expires_at,
-                    issued,
-                },
-            ))
-        })?;
-        match outcome {
-            Refreshed::Session(me, session) => Ok((me, session)),
-            Refreshed::Reuse(family) => {
-                tokens::revoke_family(conn, &family)?;
-                tracing::warn!("refresh token reuse detected; session revoked");
-                Err(session_expired())
-            }
-        }
+    let (me, session) = db::run(&state.pool, move |conn| {
+        sessions::refresh(conn, &hash, successor, grace)
     })
     .await?;
-    let (me, session) = outcome;
     Ok(cookie_transport::answer(
         &req,
         token_response(&state, me, session)?,
@@ -491,15 +356,7 @@ pub async fn logout(
         return Ok(cookie_transport::signed_out(&req));
     };
     let hash = hash_token(presented.trim());
-    db::run(&state.pool, move |conn| {
-        if let Some(row) = tokens::find_refresh_token(conn, &hash)? {
-            tokens::revoke_family(conn, &row.family_id)?;
-            // A signed-out phone must not receive pushes for this account any more.
-            crate::db::notifications::delete_devices_of_session(conn, &row.family_id)?;
-        }
-        Ok(())
-    })
-    .await?;
+    db::run(&state.pool, move |conn| sessions::sign_out(conn, &hash)).await?;
     Ok(cookie_transport::signed_out(&req))
 }
 

@@ -1,6 +1,5 @@
 //! The signed-in user: who am I, change my password or PIN.
 
-use crate::api::types::{TeamResponse, parse_id, parse_or};
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, tokens, users};
 use crate::domain::credentials::{self, RESIDENT_PASSWORD_MIN, STAFF_PASSWORD_MIN};
@@ -10,54 +9,11 @@ use crate::i18n::Msg;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, patch, put, web};
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
-/// The signed-in user.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct MeResponse {
-    /// User id.
-    pub id: Uuid,
-    /// Role.
-    pub role: Role,
-    /// Name.
-    #[schema(example = "Fatima")]
-    pub display_name: String,
-    /// Preferred language of texts.
-    pub language: Language,
-    /// Staff: sign-in email.
-    pub email: Option<String>,
-    /// Residents: login name.
-    pub login_name: Option<String>,
-    /// Caseworkers: `generalist` or `specialist`.
-    pub discipline: Option<crate::api::users::Discipline>,
-    /// Teams (staff: memberships; residents: their own team).
-    pub teams: Vec<TeamResponse>,
-}
-
-/// Loads the "me" view of a user.
-pub fn load_me(conn: &mut DbConn, user_id: &str) -> Result<MeResponse, ApiError> {
-    let user = users::find_user(conn, user_id)?.ok_or(ApiError::Unauthorized(Msg::AccountGone))?;
-    let team_ids = match &user.team_id {
-        Some(t) => vec![t.clone()],
-        None => users::find_team_ids_of(conn, user_id)?,
-    };
-    let teams = users::find_teams(conn, &team_ids)?;
-    Ok(MeResponse {
-        id: parse_id(&user.id),
-        role: parse_or(&user.role, Role::Resident),
-        display_name: user.display_name,
-        language: parse_or(&user.language, Language::Nl),
-        email: user.email,
-        login_name: user.login_name,
-        discipline: user
-            .discipline
-            .as_deref()
-            .and_then(crate::api::types::parse_known),
-        teams: teams.into_iter().map(TeamResponse::from).collect(),
-    })
-}
+pub use crate::usecases::access::load_me;
+pub use crate::wire::types::MeResponse;
 
 /// Who am I.
 #[utoipa::path(

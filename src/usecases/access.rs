@@ -11,6 +11,7 @@ use crate::domain::policy;
 use crate::error::ApiError;
 use crate::i18n::Msg;
 use crate::wire::plans::OwnerRequest;
+use crate::wire::types::{MeResponse, TeamResponse, parse_id, parse_or};
 
 /// Loads a resident the caseworker may see; anything else is 404.
 pub fn find_visible_resident(
@@ -108,4 +109,27 @@ pub fn resolve_owner(
             Ok((kind, Some(user.id)))
         }
     }
+}
+
+/// Loads the "me" view of a user.
+pub fn load_me(conn: &mut DbConn, user_id: &str) -> Result<MeResponse, ApiError> {
+    let user = users::find_user(conn, user_id)?.ok_or(ApiError::Unauthorized(Msg::AccountGone))?;
+    let team_ids = match &user.team_id {
+        Some(t) => vec![t.clone()],
+        None => users::find_team_ids_of(conn, user_id)?,
+    };
+    let teams = users::find_teams(conn, &team_ids)?;
+    Ok(MeResponse {
+        id: parse_id(&user.id),
+        role: parse_or(&user.role, Role::Resident),
+        display_name: user.display_name,
+        language: parse_or(&user.language, Language::Nl),
+        email: user.email,
+        login_name: user.login_name,
+        discipline: user
+            .discipline
+            .as_deref()
+            .and_then(crate::wire::types::parse_known),
+        teams: teams.into_iter().map(TeamResponse::from).collect(),
+    })
 }

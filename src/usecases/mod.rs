@@ -21,6 +21,7 @@ pub mod prepare_plan;
 pub mod reopen_step;
 pub mod report_crisis;
 pub mod retry;
+pub mod sessions;
 pub mod snooze_step;
 pub mod staff_steps;
 pub mod templates;

@@ -321,6 +321,165 @@ fn another_residents_step_does_not_exist_for_me() {
     assert_eq!(w.status_of(&step), StepStatus::Open.as_str());
 }
 
+mod sessions {
+    //! Sign-in sessions without HTTP: the retry grace of a refresh, reuse detection, sign-out
+    //! and the one-time activation code.
+    use super::*;
+    use crate::auth::secrets::hash_token;
+    use crate::db::tokens;
+    use crate::usecases::sessions::{self, SignedIn};
+    use std::time::Duration;
+
+    const TTL: Duration = Duration::from_secs(3600);
+
+    fn grace(secs: i64) -> chrono::Duration {
+        chrono::Duration::seconds(secs)
+    }
+
+    fn refresh(
+        w: &mut World,
+        token: &str,
+        successor: &str,
+        secs: i64,
+    ) -> Result<SignedIn, ApiError> {
+        sessions::refresh(
+            &mut w.conn,
+            &hash_token(token),
+            successor.to_owned(),
+            grace(secs),
+        )
+    }
+
+    fn live_tokens(w: &mut World, family: &str) -> usize {
+        use crate::db::schema::refresh_tokens::dsl;
+        dsl::refresh_tokens
+            .filter(dsl::family_id.eq(family))
+            .filter(dsl::revoked_at.is_null())
+            .count()
+            .get_result::<i64>(&mut w.conn)
+            .expect("count") as usize
+    }
+
+    #[test]
+    fn a_refresh_retried_within_the_grace_window_gets_the_same_pair() {
+        let mut w = world();
+        let id = w.resident.id.clone();
+        let (me, first) = sessions::sign_in(&mut w.conn, &id, TTL).expect("sign in");
+        assert_eq!(me.id.to_string(), id);
+        let (_, next) = refresh(&mut w, &first.token, "next-1", 30).expect("refresh");
+        assert_eq!(next.token, "next-1");
+        assert_eq!(next.family, first.family, "the same session goes on");
+        // The answer was lost: the phone sends the same token again.
+        let (_, again) = refresh(&mut w, &first.token, "next-1", 30).expect("retry");
+        assert_eq!(again.token, next.token);
+        assert_eq!(
+            again.issued, next.issued,
+            "the same pair, not a third token"
+        );
+        assert_eq!(
+            live_tokens(&mut w, &first.family),
+            2,
+            "nothing written twice"
+        );
+        // The new token works once, as usual.
+        refresh(&mut w, &next.token, "next-2", 30).expect("the next refresh");
+    }
+
+    #[test]
+    fn a_used_token_presented_after_the_grace_window_ends_the_session() {
+        let mut w = world();
+        let id = w.resident.id.clone();
+        let (_, first) = sessions::sign_in(&mut w.conn, &id, TTL).expect("sign in");
+        let (_, next) = refresh(&mut w, &first.token, "next-1", 30).expect("refresh");
+        // Outside the window (a grace of 0 s): this may be a stolen token.
+        let stolen = refresh(&mut w, &first.token, "next-1", 0);
+        assert_eq!(stolen.unwrap_err().code(), "unauthorized");
+        assert_eq!(
+            live_tokens(&mut w, &first.family),
+            0,
+            "the whole family is revoked"
+        );
+        let after = refresh(&mut w, &next.token, "next-2", 30);
+        assert_eq!(
+            after.unwrap_err().code(),
+            "unauthorized",
+            "the thief's pair is dead too"
+        );
+        // Also within the window, once the new token itself was used.
+        let (_, s) = sessions::sign_in(&mut w.conn, &id, TTL).expect("sign in again");
+        let (_, n) = refresh(&mut w, &s.token, "n-1", 30).expect("refresh");
+        refresh(&mut w, &n.token, "n-2", 30).expect("the new token used");
+        assert!(refresh(&mut w, &s.token, "n-1", 30).is_err());
+        assert_eq!(live_tokens(&mut w, &s.family), 0);
+    }
+
+    #[test]
+    fn signing_out_ends_only_that_session() {
+        let mut w = world();
+        let id = w.resident.id.clone();
+        let (_, phone) = sessions::sign_in(&mut w.conn, &id, TTL).expect("phone");
+        let (_, laptop) = sessions::sign_in(&mut w.conn, &id, TTL).expect("laptop");
+        sessions::sign_out(&mut w.conn, &hash_token(&phone.token)).expect("sign out");
+        assert!(refresh(&mut w, &phone.token, "p-1", 30).is_err());
+        refresh(&mut w, &laptop.token, "l-1", 30).expect("the other session goes on");
+        // An unknown token signs out nothing and is not an error.
+        sessions::sign_out(&mut w.conn, &hash_token("unknown")).expect("unknown token");
+    }
+
+    #[test]
+    fn an_activation_code_works_once_and_is_then_found_as_recently_used() {
+        let mut w = world();
+        let id = w.resident.id.clone();
+        let hash = "code-hash";
+        let expires = db::now() + chrono::Duration::days(7);
+        tokens::replace_activation_code(&mut w.conn, &id, hash, expires, &w.caseworker.id)
+            .expect("code");
+        let window = chrono::Duration::minutes(15);
+        let (code, used) = sessions::find_activation_code(&mut w.conn, hash, window)
+            .expect("find")
+            .expect("a usable code");
+        assert!(!used);
+        let signed_in = sessions::activate(&mut w.conn, &code, "phc-of-the-pin", TTL)
+            .expect("activate")
+            .expect("the first use");
+        assert_eq!(signed_in.0.id.to_string(), id);
+        let user = users::find_user(&mut w.conn, &id).unwrap().unwrap();
+        assert_eq!(user.password_hash.as_deref(), Some("phc-of-the-pin"));
+        // A second first use (a concurrent retry) does not activate twice.
+        assert!(
+            sessions::activate(&mut w.conn, &code, "other", TTL)
+                .unwrap()
+                .is_none()
+        );
+        let user = users::find_user(&mut w.conn, &id).unwrap().unwrap();
+        assert_eq!(user.password_hash.as_deref(), Some("phc-of-the-pin"));
+        // A retry finds the code as used within the window; without a window it is gone.
+        let (_, used) = sessions::find_activation_code(&mut w.conn, hash, window)
+            .unwrap()
+            .expect("recently used");
+        assert!(used);
+        assert!(
+            sessions::find_activation_code(&mut w.conn, hash, chrono::Duration::zero())
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn five_wrong_pins_lock_the_account() {
+        let mut w = world();
+        let id = w.resident.id.clone();
+        for _ in 0..4 {
+            sessions::record_failed_sign_in(&mut w.conn, &id).expect("failure");
+        }
+        let user = users::find_user(&mut w.conn, &id).unwrap().unwrap();
+        assert!(user.locked_until.is_none(), "four are forgiven");
+        sessions::record_failed_sign_in(&mut w.conn, &id).expect("failure");
+        let user = users::find_user(&mut w.conn, &id).unwrap().unwrap();
+        assert!(user.locked_until.is_some_and(|t| t > db::now()));
+    }
+}
+
 #[test]
 fn verifying_needs_a_done_step_and_marks_it_verified() {
     let mut w = world();

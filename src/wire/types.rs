@@ -132,3 +132,25 @@ pub fn text_of<T: Serialize>(value: &T) -> String {
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
 }
+
+/// The signed-in user.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeResponse {
+    /// User id.
+    pub id: Uuid,
+    /// Role.
+    pub role: Role,
+    /// Name.
+    #[schema(example = "Fatima")]
+    pub display_name: String,
+    /// Preferred language of texts.
+    pub language: Language,
+    /// Staff: sign-in email.
+    pub email: Option<String>,
+    /// Residents: login name.
+    pub login_name: Option<String>,
+    /// Caseworkers: `generalist` or `specialist`.
+    pub discipline: Option<crate::domain::kinds::Discipline>,
+    /// Teams (staff: memberships; residents: their own team).
+    pub teams: Vec<TeamResponse>,
+}
