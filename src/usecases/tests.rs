@@ -674,3 +674,321 @@ fn reopening_needs_a_finished_step_and_puts_it_back_in_the_queue() {
         reopened.step.status
     );
 }
+
+/// The SQLite connection of the test world, for counting rows.
+fn sqlite(conn: &mut DbConn) -> &mut SqliteConnection {
+    let DbConn::Sqlite(c) = conn else {
+        unreachable!("the test world is SQLite")
+    };
+    c
+}
+
+mod set_intention {
+    use super::*;
+    use crate::db::schema::notifications;
+    use crate::domain::reminders::PartOfDay;
+    use crate::usecases::set_intention::{SetIntention, clear_intention, set_intention};
+
+    fn in_days(step_id: &str, days: i64) -> SetIntention {
+        SetIntention {
+            step_id: step_id.to_owned(),
+            // Two days or more: the resident's local day may be a day ahead of UTC's.
+            on: crate::clock::now().date_naive() + chrono::Duration::days(days),
+            part_of_day: Some(PartOfDay::Evening),
+            time: None,
+        }
+    }
+
+    /// The states of the step's intention reminders.
+    fn intention_reminders(w: &mut World, step_id: &str) -> Vec<String> {
+        notifications::table
+            .filter(notifications::step_id.eq(step_id))
+            .filter(notifications::kind.eq("intention"))
+            .select(notifications::state)
+            .load(sqlite(&mut w.conn))
+            .expect("reminders")
+    }
+
+    #[test]
+    fn setting_an_intention_keeps_the_day_and_queues_its_reminder_once() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        let before = w.writes();
+        let key = retry("wanneer-1", "intention in 3 days");
+        let Outcome::Done(view) = set_intention(
+            &mut w.conn,
+            &w.resident,
+            in_days(&step, 3),
+            &w.rules,
+            Some(&key),
+        )
+        .expect("set") else {
+            panic!("the first run runs")
+        };
+        assert_eq!(view.id.to_string(), step);
+        let row = plans::find_step(&mut w.conn, &step)
+            .expect("read")
+            .expect("step");
+        assert_eq!(row.intention_on, Some(in_days(&step, 3).on));
+        assert_eq!(row.intention_part.as_deref(), Some("evening"));
+        assert_eq!(intention_reminders(&mut w, &step), vec!["pending"]);
+        let after = w.writes();
+        assert_eq!(after.0, before.0 + 1, "one intention_set event");
+        assert_eq!(after.2, before.2 + 1, "the retry key is kept");
+
+        let again = set_intention(
+            &mut w.conn,
+            &w.resident,
+            in_days(&step, 3),
+            &w.rules,
+            Some(&key),
+        )
+        .expect("replay");
+        assert!(matches!(again, Outcome::Replayed(_)), "got {again:?}");
+        assert_eq!(w.writes(), after, "a replay writes nothing");
+
+        // Saying it again moves the reminder: the first one is cancelled.
+        set_intention(&mut w.conn, &w.resident, in_days(&step, 4), &w.rules, None).expect("moved");
+        let mut states = intention_reminders(&mut w, &step);
+        states.sort();
+        assert_eq!(states, vec!["cancelled", "pending"]);
+    }
+
+    #[test]
+    fn clearing_an_intention_cancels_its_reminder() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        set_intention(&mut w.conn, &w.resident, in_days(&step, 2), &w.rules, None).expect("set");
+        let key = retry("vergeet-1", "clear");
+        let Outcome::Done(view) =
+            clear_intention(&mut w.conn, &w.resident, &step, Some(&key)).expect("cleared")
+        else {
+            panic!("the first run runs")
+        };
+        assert_eq!(view.id.to_string(), step);
+        let row = plans::find_step(&mut w.conn, &step)
+            .expect("read")
+            .expect("step");
+        assert_eq!(
+            (row.intention_on, row.intention_part, row.intention_time),
+            (None, None, None)
+        );
+        assert_eq!(intention_reminders(&mut w, &step), vec!["cancelled"]);
+        let after = w.writes();
+        let again = clear_intention(&mut w.conn, &w.resident, &step, Some(&key)).expect("replay");
+        assert!(matches!(again, Outcome::Replayed(_)), "got {again:?}");
+        assert_eq!(w.writes(), after);
+    }
+
+    #[test]
+    fn another_residents_step_or_a_day_out_of_range_is_refused_and_writes_nothing() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        let neighbour = insert_user(
+            &mut w.conn,
+            Role::Resident,
+            "Kees",
+            Some(&w.team_id.clone()),
+        );
+        let neighbour = actor(&neighbour, Role::Resident);
+        let before = w.writes();
+        let r = set_intention(
+            &mut w.conn,
+            &neighbour,
+            in_days(&step, 3),
+            &w.rules,
+            Some(&retry("k1", "x")),
+        );
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        let r = clear_intention(&mut w.conn, &neighbour, &step, Some(&retry("k2", "y")));
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        for days in [-2, 62] {
+            let r = set_intention(
+                &mut w.conn,
+                &w.resident,
+                in_days(&step, days),
+                &w.rules,
+                Some(&retry("k3", "z")),
+            );
+            assert!(
+                matches!(r, Err(ApiError::Validation { .. })),
+                "{days} days: {r:?}"
+            );
+        }
+        assert_eq!(w.writes(), before);
+        let row = plans::find_step(&mut w.conn, &step)
+            .expect("read")
+            .expect("step");
+        assert_eq!(row.intention_on, None);
+    }
+
+    #[test]
+    fn a_step_that_is_not_open_takes_no_intention() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        w.complete(&step, None).expect("completes");
+        let before = w.writes();
+        let r = set_intention(&mut w.conn, &w.resident, in_days(&step, 3), &w.rules, None);
+        assert_eq!(conflict_code(r), "step_not_open");
+        assert_eq!(w.writes(), before);
+    }
+}
+
+/// Pulse answers (mood and alliance) stored so far.
+fn pulses(w: &mut World) -> i64 {
+    use crate::db::schema::pulses;
+    pulses::table
+        .count()
+        .get_result(sqlite(&mut w.conn))
+        .expect("count pulses")
+}
+
+mod record_mood {
+    use super::*;
+    use crate::usecases::record_mood::{RecordMood, record_mood};
+
+    fn mood(step_id: &str) -> RecordMood {
+        RecordMood {
+            step_id: step_id.to_owned(),
+            score: 4,
+        }
+    }
+
+    #[test]
+    fn a_mood_after_a_done_step_is_kept_once_and_a_replay_writes_nothing() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        let early = record_mood(&mut w.conn, &w.resident, mood(&step), None);
+        assert_eq!(conflict_code(early), "step_not_done");
+        assert_eq!(pulses(&mut w), 0);
+
+        w.complete(&step, None).expect("completes");
+        let key = retry("mood-1", "mood 4");
+        let first = record_mood(&mut w.conn, &w.resident, mood(&step), Some(&key)).expect("kept");
+        assert!(matches!(first, Outcome::Done(())), "got {first:?}");
+        assert_eq!(pulses(&mut w), 1);
+        let after = w.writes();
+        let Outcome::Replayed(again) =
+            record_mood(&mut w.conn, &w.resident, mood(&step), Some(&key)).expect("replay")
+        else {
+            panic!("the second run is a replay")
+        };
+        assert_eq!((again.status, again.body), (204, None));
+        assert_eq!(pulses(&mut w), 1);
+        assert_eq!(w.writes(), after);
+
+        let twice = record_mood(
+            &mut w.conn,
+            &w.resident,
+            mood(&step),
+            Some(&retry("mood-2", "mood again")),
+        );
+        assert_eq!(conflict_code(twice), "already_answered");
+        assert_eq!(pulses(&mut w), 1);
+        assert_eq!(w.writes(), after, "the refusal keeps no retry key");
+    }
+
+    #[test]
+    fn another_residents_step_does_not_take_my_mood() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        w.complete(&step, None).expect("completes");
+        let neighbour = insert_user(
+            &mut w.conn,
+            Role::Resident,
+            "Kees",
+            Some(&w.team_id.clone()),
+        );
+        let before = w.writes();
+        let r = record_mood(
+            &mut w.conn,
+            &actor(&neighbour, Role::Resident),
+            mood(&step),
+            Some(&retry("k", "mood")),
+        );
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(pulses(&mut w), 0);
+        assert_eq!(w.writes(), before);
+    }
+}
+
+mod record_alliance {
+    use super::*;
+    use crate::usecases::record_alliance::{RecordAlliance, record_alliance};
+
+    #[test]
+    fn the_alliance_answer_needs_a_plan_and_is_kept_once_a_month() {
+        let mut w = world();
+        let before = w.writes();
+        let none = record_alliance(
+            &mut w.conn,
+            &w.resident,
+            RecordAlliance { score: 5 },
+            Some(&retry("a-0", "alliance")),
+        );
+        assert!(matches!(none, Err(ApiError::NotFound)), "got {none:?}");
+        assert_eq!(w.writes(), before);
+
+        let plan_id = w.make_plan();
+        let key = retry("a-1", "alliance 5");
+        let first = record_alliance(
+            &mut w.conn,
+            &w.resident,
+            RecordAlliance { score: 5 },
+            Some(&key),
+        )
+        .expect("kept");
+        assert!(matches!(first, Outcome::Done(())), "got {first:?}");
+        use crate::db::schema::pulses;
+        let (plan, period): (String, String) = pulses::table
+            .select((pulses::plan_id, pulses::period))
+            .first(sqlite(&mut w.conn))
+            .expect("the pulse");
+        assert_eq!(plan, plan_id);
+        assert_eq!(
+            period,
+            super::super::record_alliance::month_of(crate::clock::now().date_naive())
+        );
+        let after = w.writes();
+        let again = record_alliance(
+            &mut w.conn,
+            &w.resident,
+            RecordAlliance { score: 5 },
+            Some(&key),
+        )
+        .expect("replay");
+        assert!(matches!(again, Outcome::Replayed(_)), "got {again:?}");
+        assert_eq!(pulses(&mut w), 1);
+        assert_eq!(w.writes(), after);
+
+        let twice = record_alliance(&mut w.conn, &w.resident, RecordAlliance { score: 2 }, None);
+        assert_eq!(conflict_code(twice), "already_answered");
+        assert_eq!(pulses(&mut w), 1);
+    }
+
+    #[test]
+    fn a_resident_without_a_plan_answers_nothing_for_anothers_plan() {
+        let mut w = world();
+        w.make_plan();
+        let neighbour = insert_user(
+            &mut w.conn,
+            Role::Resident,
+            "Kees",
+            Some(&w.team_id.clone()),
+        );
+        let r = record_alliance(
+            &mut w.conn,
+            &actor(&neighbour, Role::Resident),
+            RecordAlliance { score: 3 },
+            None,
+        );
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(pulses(&mut w), 0);
+    }
+}
