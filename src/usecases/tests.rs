@@ -992,3 +992,169 @@ mod record_alliance {
         assert_eq!(pulses(&mut w), 0);
     }
 }
+
+mod devices {
+    use super::*;
+    use crate::db::notifications;
+    use crate::usecases::register_device::{RegisterDevice, keep, register_device};
+    use crate::usecases::remove_device::remove_device;
+
+    fn phone(token: &str) -> RegisterDevice {
+        RegisterDevice {
+            token: token.to_owned(),
+            platform: "android",
+            web_push_keys: None,
+            locale: Some("nl-NL".to_owned()),
+            app_version: Some("1.4.2".to_owned()),
+        }
+    }
+
+    fn devices_of(conn: &mut DbConn, user_id: &str) -> Vec<notifications::DeviceRow> {
+        notifications::list_devices(conn, user_id).expect("devices")
+    }
+
+    #[test]
+    fn registering_stores_the_device_once_and_a_replay_answers_the_same() {
+        let mut w = world();
+        let key = retry("dev-1", "register");
+        let Outcome::Done(device) =
+            register_device(&mut w.conn, &w.resident, phone("tok-1"), Some(&key)).expect("done")
+        else {
+            panic!("the first run runs")
+        };
+        assert!(device.this_session);
+        let first = keep(&device).expect("kept");
+        let stored = devices_of(&mut w.conn, &w.resident.id);
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].token, "tok-1");
+        assert_eq!(stored[0].session_id.as_deref(), Some("test-session"));
+        let after = w.writes();
+        let Outcome::Replayed(again) =
+            register_device(&mut w.conn, &w.resident, phone("tok-1"), Some(&key)).expect("replay")
+        else {
+            panic!("the second run is a replay")
+        };
+        assert_eq!((again.status, again.body), (200, first.body));
+        assert_eq!(w.writes(), after);
+        assert_eq!(devices_of(&mut w.conn, &w.resident.id).len(), 1);
+
+        // The same token from another account moves to that account.
+        register_device(&mut w.conn, &w.caseworker, phone("tok-1"), None).expect("moved");
+        assert!(devices_of(&mut w.conn, &w.resident.id).is_empty());
+        assert_eq!(devices_of(&mut w.conn, &w.caseworker.id).len(), 1);
+    }
+
+    #[test]
+    fn a_disabled_account_registers_nothing() {
+        let mut w = world();
+        users::update_disabled(&mut w.conn, &w.resident.id, true).expect("disable");
+        let r = register_device(
+            &mut w.conn,
+            &w.resident,
+            phone("tok-2"),
+            Some(&retry("k", "r")),
+        );
+        assert!(matches!(r, Err(ApiError::Unauthorized(_))), "got {r:?}");
+        assert!(devices_of(&mut w.conn, &w.resident.id).is_empty());
+        assert_eq!(w.writes().2, 0, "no retry key kept");
+    }
+
+    #[test]
+    fn only_the_owner_removes_a_device_and_a_replay_removes_nothing_twice() {
+        let mut w = world();
+        let Outcome::Done(device) =
+            register_device(&mut w.conn, &w.resident, phone("tok-3"), None).expect("done")
+        else {
+            panic!("no retry key, so no replay")
+        };
+        let id = device.id.to_string();
+        let before = w.writes();
+        let r = remove_device(&mut w.conn, &w.caseworker, &id, Some(&retry("k", "del")));
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(devices_of(&mut w.conn, &w.resident.id).len(), 1);
+        assert_eq!(w.writes(), before);
+
+        let key = retry("del-1", "delete");
+        let first = remove_device(&mut w.conn, &w.resident, &id, Some(&key)).expect("removed");
+        assert!(matches!(first, Outcome::Done(())), "got {first:?}");
+        assert!(devices_of(&mut w.conn, &w.resident.id).is_empty());
+        let Outcome::Replayed(again) =
+            remove_device(&mut w.conn, &w.resident, &id, Some(&key)).expect("replay")
+        else {
+            panic!("the second run is a replay")
+        };
+        assert_eq!(again.status, 204);
+        let gone = remove_device(&mut w.conn, &w.resident, &id, None);
+        assert!(matches!(gone, Err(ApiError::NotFound)), "got {gone:?}");
+    }
+}
+
+mod set_preferences {
+    use super::*;
+    use crate::db::notifications;
+    use crate::usecases::set_preferences::{SetPreferences, set_preferences};
+    use chrono::NaiveTime;
+
+    fn quiet_evenings() -> SetPreferences {
+        SetPreferences {
+            enabled: true,
+            quiet_start: NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+            quiet_end: NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
+            daily_cap: 2,
+            weekly_cap: 5,
+            tz: chrono_tz::Europe::Amsterdam,
+        }
+    }
+
+    #[test]
+    fn preferences_are_saved_and_a_replay_writes_nothing() {
+        let mut w = world();
+        let key = retry("prefs-1", "prefs");
+        let Outcome::Done(saved) =
+            set_preferences(&mut w.conn, &w.resident, quiet_evenings(), Some(&key)).expect("saved")
+        else {
+            panic!("the first run runs")
+        };
+        assert_eq!(saved.quiet_hours, "20:00-09:30");
+        let row = notifications::find_preferences(&mut w.conn, &w.resident.id)
+            .expect("read")
+            .expect("stored");
+        assert_eq!(
+            (row.quiet_start.as_str(), row.daily_cap, row.weekly_cap),
+            ("20:00", 2, 5)
+        );
+        assert_eq!(row.timezone, "Europe/Amsterdam");
+        let after = w.writes();
+        let changed = SetPreferences {
+            daily_cap: 7,
+            ..quiet_evenings()
+        };
+        // The same key: the stored answer, nothing written (the fingerprint is the caller's).
+        let again = set_preferences(&mut w.conn, &w.resident, changed, Some(&key)).expect("replay");
+        assert!(matches!(again, Outcome::Replayed(_)), "got {again:?}");
+        assert_eq!(w.writes(), after);
+        let row = notifications::find_preferences(&mut w.conn, &w.resident.id)
+            .expect("read")
+            .expect("stored");
+        assert_eq!(row.daily_cap, 2);
+    }
+
+    #[test]
+    fn a_disabled_account_saves_nothing() {
+        let mut w = world();
+        users::update_disabled(&mut w.conn, &w.resident.id, true).expect("disable");
+        let r = set_preferences(
+            &mut w.conn,
+            &w.resident,
+            quiet_evenings(),
+            Some(&retry("k", "p")),
+        );
+        assert!(matches!(r, Err(ApiError::Unauthorized(_))), "got {r:?}");
+        assert!(
+            notifications::find_preferences(&mut w.conn, &w.resident.id)
+                .expect("read")
+                .is_none()
+        );
+        assert_eq!(w.writes().2, 0, "no retry key kept");
+    }
+}
