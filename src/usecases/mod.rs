@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod ask_for_help;
+pub mod change_password;
 pub mod change_step;
 pub mod complete_my_step;
 pub mod complete_step;
@@ -28,6 +29,7 @@ pub mod set_intention;
 pub mod set_preferences;
 pub mod snooze_step;
 pub mod staff_steps;
+pub mod update_me;
 pub mod verify_step;
 
 pub use retry::{Reply, Retry};

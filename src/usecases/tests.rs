@@ -1158,3 +1158,129 @@ mod set_preferences {
         assert_eq!(w.writes().2, 0, "no retry key kept");
     }
 }
+
+mod update_me {
+    use super::*;
+    use crate::usecases::update_me::{UpdateMe, update_me};
+
+    #[test]
+    fn my_language_changes_and_nothing_else() {
+        let mut w = world();
+        let me = update_me(
+            &mut w.conn,
+            &w.resident,
+            UpdateMe {
+                language: Some(Language::En),
+            },
+        )
+        .expect("changed");
+        assert_eq!(me.language, Language::En);
+        assert_eq!(me.id.to_string(), w.resident.id);
+        assert_eq!(
+            users::find_language(&mut w.conn, &w.resident.id).expect("read"),
+            Some("en".to_owned())
+        );
+        let same = update_me(&mut w.conn, &w.resident, UpdateMe::default()).expect("unchanged");
+        assert_eq!(same.language, Language::En);
+        assert_eq!(
+            users::find_language(&mut w.conn, &w.caseworker.id).expect("read"),
+            Some("nl".to_owned()),
+            "only the caller's own language"
+        );
+    }
+
+    #[test]
+    fn an_account_that_is_gone_is_signed_out() {
+        let mut w = world();
+        let ghost = actor(&db::new_id(), Role::Resident);
+        let r = update_me(
+            &mut w.conn,
+            &ghost,
+            UpdateMe {
+                language: Some(Language::En),
+            },
+        );
+        assert!(matches!(r, Err(ApiError::Unauthorized(_))), "got {r:?}");
+    }
+}
+
+mod change_password {
+    use super::*;
+    use crate::db::schema::refresh_tokens;
+    use crate::db::tokens;
+    use crate::usecases::change_password::{
+        ChangePassword, change_password, check_new_password, stored_account,
+    };
+
+    fn live_families(conn: &mut DbConn, user_id: &str) -> Vec<String> {
+        let mut f: Vec<String> = refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null())
+            .select(refresh_tokens::family_id)
+            .load(sqlite(conn))
+            .expect("families");
+        f.sort();
+        f
+    }
+
+    #[test]
+    fn a_new_password_is_stored_and_only_my_other_sessions_end() {
+        let mut w = world();
+        let later = db::now() + chrono::Duration::days(30);
+        for (user, family) in [
+            (&w.resident.id, "test-session"),
+            (&w.resident.id, "old-phone"),
+            (&w.caseworker.id, "caseworker-laptop"),
+        ] {
+            tokens::insert_refresh_token(&mut w.conn, user, family, &db::new_id(), later)
+                .expect("token");
+        }
+        assert!(
+            stored_account(&mut w.conn, &w.resident)
+                .expect("account")
+                .password_hash
+                .is_none()
+        );
+        change_password(
+            &mut w.conn,
+            &w.resident,
+            ChangePassword {
+                phc: "$argon2id$v=19$fake".to_owned(),
+            },
+        )
+        .expect("changed");
+        assert_eq!(
+            stored_account(&mut w.conn, &w.resident)
+                .expect("account")
+                .password_hash
+                .as_deref(),
+            Some("$argon2id$v=19$fake")
+        );
+        assert_eq!(
+            live_families(&mut w.conn, &w.resident.id),
+            vec!["test-session"]
+        );
+        assert_eq!(
+            live_families(&mut w.conn, &w.caseworker.id),
+            vec!["caseworker-laptop"],
+            "another user's sessions stay"
+        );
+    }
+
+    #[test]
+    fn the_new_password_must_be_strong_enough_for_the_role() {
+        assert!(check_new_password(Role::Resident, "48151").is_ok());
+        assert!(check_new_password(Role::Resident, "1234").is_err());
+        assert!(check_new_password(Role::Caseworker, "48151").is_err());
+        let r = check_new_password(Role::Caseworker, "kort");
+        assert!(matches!(r, Err(ApiError::Validation { .. })), "got {r:?}");
+    }
+
+    #[test]
+    fn an_account_that_is_gone_has_no_stored_password() {
+        let mut w = world();
+        let ghost = actor(&db::new_id(), Role::Resident);
+        let r = stored_account(&mut w.conn, &ghost);
+        assert!(matches!(r, Err(ApiError::Unauthorized(_))), "got {r:?}");
+    }
+}
