@@ -1,24 +1,25 @@
 //! What the evidence says helps people under stress: "when will you do this?", snooze with a
 //! reason, the crisis fast lane, and the mood and working-alliance pulse.
 
-use crate::api::idempotency::{self, Answer, Idempotency};
-use crate::api::my_steps::{CurrentStepsResponse, find_my_step, lock_my_step};
-use crate::api::plans::{find_visible_plan, language_of};
+use crate::api::idempotency::{self, Idempotency};
+use crate::api::my_steps::CurrentStepsResponse;
+use crate::api::plans::find_visible_plan;
 use crate::api::steps_view::{MyStepResponse, StepResponse};
 use crate::auth::AuthUser;
-use crate::db::notifications::{self, NewReminder};
-use crate::db::plans;
 use crate::db::schema::pulses;
 use crate::db::{self, DbConn};
+use crate::domain::kinds::Role;
 pub use crate::domain::kinds::{CrisisKind, SnoozeReason};
-use crate::domain::kinds::{Priority, Role, StepStatus};
 use crate::domain::policy::CASEWORKERS;
-use crate::domain::reminders::{self, PartOfDay, ReminderKind};
+use crate::domain::reminders::PartOfDay;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
-use crate::scheduler::{self, ReminderRules};
 use crate::startup::AppState;
-use crate::usecases::{self, snooze_step::SnoozeStep};
+pub use crate::usecases::record_alliance::month_of;
+use crate::usecases::{
+    self, record_alliance::RecordAlliance, record_mood::RecordMood, set_intention::SetIntention,
+    snooze_step::SnoozeStep,
+};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use diesel::prelude::*;
@@ -27,18 +28,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 const RESIDENT: &[Role] = &[Role::Resident];
-
-fn local_today(
-    rules: &ReminderRules,
-    conn: &mut DbConn,
-    user_id: &str,
-) -> Result<(NaiveDate, chrono_tz::Tz), ApiError> {
-    let (_, policy) = scheduler::policy_for(conn, rules, user_id)?;
-    Ok((
-        crate::clock::now().with_timezone(&policy.tz).date_naive(),
-        policy.tz,
-    ))
-}
 
 /// "Wanneer doe je dit?": a day, and a part of the day or a time.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -86,68 +75,17 @@ pub async fn set_intention(
         })
         .transpose()?;
     let rules = state.rules.clone();
-    let r = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                let (plan, step) = lock_my_step(conn, &auth, &id)?;
-                if step.status != StepStatus::Open.as_str() {
-                    return Err(ApiError::Conflict {
-                        code: "step_not_open",
-                        detail: Msg::PlanNeedsOpenStep,
-                    });
-                }
-                let (today, tz) = local_today(&rules, conn, &auth.id)?;
-                if req.on < today || req.on > today + chrono::Duration::days(60) {
-                    return Err(ApiError::invalid("on", Msg::WithinDays { days: 60 }));
-                }
-                let at = reminders::intention_at(req.on, req.part_of_day, time, tz);
-                if at < crate::clock::now() - chrono::Duration::minutes(1) {
-                    return Err(ApiError::invalid("time", Msg::TimeInPast));
-                }
-                let mut s = step.clone();
-                s.intention_on = Some(req.on);
-                s.intention_part = req.part_of_day.map(|p| {
-                    serde_json::to_value(p)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
-                });
-                s.intention_time = time.map(|t| t.format("%H:%M").to_string());
-                let s = plans::update_step(conn, &s)?;
-                notifications::cancel_for_step_kinds(
-                    conn,
-                    &s.id,
-                    &[ReminderKind::Intention.as_str()],
-                )?;
-                notifications::enqueue(
-                    conn,
-                    &NewReminder {
-                        user_id: auth.id.clone(),
-                        plan_id: Some(plan.id.clone()),
-                        step_id: Some(s.id.clone()),
-                        kind: ReminderKind::Intention.as_str(),
-                        crisis: s.priority == Priority::P0.as_str(),
-                        dedupe_key: format!("intention:{}:{}", s.id, at.timestamp()),
-                        due_at: at.naive_utc(),
-                    },
-                )?;
-                plans::insert_event(
-                    conn,
-                    &plan.id,
-                    Some(&s.id),
-                    crate::domain::kinds::EventKind::IntentionSet,
-                    Some(&auth.id),
-                    Some("resident"),
-                    db::now(),
-                    None,
-                )?;
-                scheduler::touch_activity(conn, &rules, &plan.id)?;
-                Answer::ok(&MyStepResponse::new(&s, language_of(conn, &auth.id)?))
-            })
-        })
+    let input = SetIntention {
+        step_id: id,
+        on: req.on,
+        part_of_day: req.part_of_day,
+        time,
+    };
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::set_intention::set_intention(conn, &auth, input, &rules, idem.retry())
     })
     .await?;
-    Ok(r.into_response())
+    idempotency::respond(outcome, usecases::set_intention::keep)
 }
 
 /// Forget when you would do a step (its reminder is cancelled).
@@ -167,25 +105,11 @@ pub async fn clear_intention(
     auth.require(RESIDENT)?;
     let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let id = path.into_inner().to_string();
-    let r = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                let (_, mut s) = lock_my_step(conn, &auth, &id)?;
-                s.intention_on = None;
-                s.intention_part = None;
-                s.intention_time = None;
-                let s = plans::update_step(conn, &s)?;
-                notifications::cancel_for_step_kinds(
-                    conn,
-                    &s.id,
-                    &[ReminderKind::Intention.as_str()],
-                )?;
-                Answer::ok(&MyStepResponse::new(&s, language_of(conn, &auth.id)?))
-            })
-        })
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::set_intention::clear_intention(conn, &auth, &id, idem.retry())
     })
     .await?;
-    Ok(r.into_response())
+    idempotency::respond(outcome, usecases::set_intention::keep)
 }
 
 /// "Niet nu": put a step aside until a date, with a reason.
@@ -326,43 +250,6 @@ fn check_score(score: i32) -> Result<(), ApiError> {
     }
 }
 
-fn insert_pulse(
-    conn: &mut DbConn,
-    user_id: &str,
-    plan_id: &str,
-    step_id: Option<&str>,
-    kind: &str,
-    score: i32,
-    period: &str,
-) -> Result<(), ApiError> {
-    let exists: bool = diesel::select(diesel::dsl::exists(
-        pulses::table
-            .filter(pulses::user_id.eq(user_id))
-            .filter(pulses::kind.eq(kind))
-            .filter(pulses::period.eq(period)),
-    ))
-    .get_result(conn)?;
-    if exists {
-        return Err(ApiError::Conflict {
-            code: "already_answered",
-            detail: Msg::AlreadyAnswered,
-        });
-    }
-    diesel::insert_into(pulses::table)
-        .values((
-            pulses::id.eq(db::new_id()),
-            pulses::user_id.eq(user_id),
-            pulses::plan_id.eq(plan_id),
-            pulses::step_id.eq(step_id),
-            pulses::kind.eq(kind),
-            pulses::score.eq(score),
-            pulses::period.eq(period),
-            pulses::created_at.eq(db::now()),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// "Hoe gaat het?" after completing a step: optional, once per step.
 #[utoipa::path(
     tag = "my steps",
@@ -384,33 +271,15 @@ pub async fn post_mood(
     auth.require(RESIDENT)?;
     check_score(body.score)?;
     let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
-    let score = body.score;
-    let id = path.into_inner().to_string();
-    let r = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                let (plan, step) = find_my_step(conn, &auth, &id)?;
-                if !matches!(step.status.as_str(), "done" | "verified") {
-                    return Err(ApiError::Conflict {
-                        code: "step_not_done",
-                        detail: Msg::FeedbackNeedsDone,
-                    });
-                }
-                insert_pulse(
-                    conn,
-                    &auth.id,
-                    &plan.id,
-                    Some(&step.id),
-                    "mood",
-                    score,
-                    &step.id,
-                )?;
-                Ok(Answer::no_content())
-            })
-        })
+    let input = RecordMood {
+        step_id: path.into_inner().to_string(),
+        score: body.score,
+    };
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::record_mood::record_mood(conn, &auth, input, idem.retry())
     })
     .await?;
-    Ok(r.into_response())
+    idempotency::respond(outcome, usecases::record_mood::keep)
 }
 
 /// The monthly working-alliance question ("My caseworker and I work on this together", 1–5).
@@ -433,32 +302,12 @@ pub async fn post_alliance(
     auth.require(RESIDENT)?;
     check_score(body.score)?;
     let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
-    let score = body.score;
-    let r = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                let plan =
-                    plans::find_current_plan_of(conn, &auth.id)?.ok_or(ApiError::NotFound)?;
-                insert_pulse(
-                    conn,
-                    &auth.id,
-                    &plan.id,
-                    None,
-                    "alliance",
-                    score,
-                    &month_of(crate::clock::now().date_naive()),
-                )?;
-                Ok(Answer::no_content())
-            })
-        })
+    let input = RecordAlliance { score: body.score };
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::record_alliance::record_alliance(conn, &auth, input, idem.retry())
     })
     .await?;
-    Ok(r.into_response())
-}
-
-/// `YYYY-MM` of a date.
-pub fn month_of(d: NaiveDate) -> String {
-    format!("{:04}-{:02}", d.year(), d.month())
+    idempotency::respond(outcome, usecases::record_alliance::keep)
 }
 
 /// Whether the resident still has this month's alliance question to answer.

@@ -1,7 +1,7 @@
 //! Devices (phones that receive pushes) and reminder preferences of the signed-in user, and
 //! the reminder list caseworkers see per plan.
 
-use crate::api::idempotency::{Answer, Idempotency};
+use crate::api::idempotency::{self, Idempotency};
 use crate::api::paging::{self, PageRequest};
 use crate::api::plans::find_visible_plan;
 use crate::api::types::parse_id;
@@ -14,6 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler;
 use crate::startup::AppState;
+use crate::usecases::{self, register_device::RegisterDevice, set_preferences::SetPreferences};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -134,27 +135,18 @@ pub async fn register_device(
         Platform::WebPush => crate::push::dispatcher::WEB_PUSH_PLATFORM,
     };
     let keys = web_push_keys(&state, req.platform, &token, req.web_push_keys)?;
-    let answer = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                account_exists(conn, &auth.id)?;
-                let d = notifications::upsert_device(
-                    conn,
-                    &auth.id,
-                    &auth.session,
-                    &token,
-                    platform,
-                    locale.as_deref(),
-                    version.as_deref(),
-                )?;
-                let keys = keys.as_ref().map(|(p, a)| (p.as_str(), a.as_str()));
-                let d = notifications::set_web_push_keys(conn, &d.id, keys)?;
-                Answer::ok(&DeviceResponse::from_row(d, &auth.session))
-            })
-        })
+    let input = RegisterDevice {
+        token,
+        platform,
+        web_push_keys: keys,
+        locale,
+        app_version: version,
+    };
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::register_device::register_device(conn, &auth, input, idem.retry())
     })
     .await?;
-    Ok(answer.into_response())
+    idempotency::respond(outcome, usecases::register_device::keep)
 }
 
 /// The keys of a `web_push` registration, checked; `None` for the other platforms.
@@ -197,7 +189,7 @@ fn web_push_keys(
 }
 
 impl DeviceResponse {
-    fn from_row(d: notifications::DeviceRow, session: &str) -> Self {
+    pub(crate) fn from_row(d: notifications::DeviceRow, session: &str) -> Self {
         DeviceResponse {
             id: parse_id(&d.id),
             platform: crate::api::types::parse_known(&d.platform).unwrap_or(Platform::Android),
@@ -262,14 +254,6 @@ pub async fn list_devices(
     Ok(web::Json(DeviceList { items: rows }))
 }
 
-/// A token can outlive its account (erased or disabled since): such a caller is signed out.
-fn account_exists(conn: &mut crate::db::DbConn, user_id: &str) -> Result<(), ApiError> {
-    match crate::db::users::find_user(conn, user_id)? {
-        Some(u) if u.disabled_at.is_none() => Ok(()),
-        _ => Err(ApiError::Unauthorized(Msg::AccountGone)),
-    }
-}
-
 /// Stop pushes to one of my devices.
 #[utoipa::path(
     tag = "devices",
@@ -286,19 +270,11 @@ pub async fn delete_device(
 ) -> ApiResult<HttpResponse> {
     let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let id = path.into_inner().to_string();
-    let answer = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                if notifications::delete_device(conn, &auth.id, &id)? {
-                    Ok(Answer::no_content())
-                } else {
-                    Err(ApiError::NotFound)
-                }
-            })
-        })
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::remove_device::remove_device(conn, &auth, &id, idem.retry())
     })
     .await?;
-    Ok(answer.into_response())
+    idempotency::respond(outcome, usecases::remove_device::keep)
 }
 
 /// Reminder preferences.
@@ -383,34 +359,19 @@ pub async fn put_preferences(
         .timezone
         .parse()
         .map_err(|_| ApiError::invalid("timezone", Msg::TimeZone))?;
-    let row = notifications::PreferencesRow {
-        user_id: auth.id.clone(),
+    let input = SetPreferences {
         enabled: b.enabled,
-        quiet_start: start.format("%H:%M").to_string(),
-        quiet_end: end.format("%H:%M").to_string(),
+        quiet_start: start,
+        quiet_end: end,
         daily_cap: b.daily_cap,
         weekly_cap: b.weekly_cap,
-        timezone: tz.name().to_owned(),
-        updated_at: db::now(),
+        tz,
     };
-    let saved = PreferencesBody {
-        enabled: row.enabled,
-        quiet_hours: format!("{}-{}", row.quiet_start, row.quiet_end),
-        daily_cap: row.daily_cap,
-        weekly_cap: row.weekly_cap,
-        timezone: row.timezone.clone(),
-    };
-    let answer = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &row.user_id, |conn| {
-                account_exists(conn, &row.user_id)?;
-                notifications::save_preferences(conn, &row)?;
-                Answer::ok(&saved)
-            })
-        })
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::set_preferences::set_preferences(conn, &auth, input, idem.retry())
     })
     .await?;
-    Ok(answer.into_response())
+    idempotency::respond(outcome, usecases::set_preferences::keep)
 }
 
 /// A reminder as caseworkers see it.

@@ -1,12 +1,12 @@
 //! The signed-in user: who am I, change my password or PIN.
 
 use crate::auth::AuthUser;
-use crate::db::{self, DbConn, tokens, users};
-use crate::domain::credentials::{self, RESIDENT_PASSWORD_MIN, STAFF_PASSWORD_MIN};
-use crate::domain::kinds::{Language, Role};
+use crate::db::{self};
+use crate::domain::kinds::Language;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
+use crate::usecases::{self, change_password::ChangePassword, update_me::UpdateMe};
 use actix_web::{HttpResponse, get, patch, put, web};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -54,14 +54,9 @@ pub async fn update_me(
     body: crate::api::Json<UpdateMeRequest>,
 ) -> ApiResult<web::Json<MeResponse>> {
     let UpdateMeRequest { language } = body.into_inner();
-    let id = auth.id.clone();
+    let input = UpdateMe { language };
     let me = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            if let Some(language) = language {
-                users::update_language(conn, &id, language.as_str())?;
-            }
-            load_me(conn, &id)
-        })
+        usecases::update_me::update_me(conn, &auth, input)
     })
     .await?;
     Ok(web::Json(me))
@@ -98,19 +93,12 @@ pub async fn change_password(
         current_password,
         new_password,
     } = body.into_inner();
-    let is_pin = new_password.bytes().all(|b| b.is_ascii_digit());
-    match auth.role {
-        Role::Resident if is_pin => credentials::check_pin(&new_password)
-            .map_err(|m| ApiError::invalid("new_password", Msg::Weak(m)))?,
-        Role::Resident => credentials::check_password(&new_password, RESIDENT_PASSWORD_MIN)
-            .map_err(|m| ApiError::invalid("new_password", Msg::Weak(m)))?,
-        _ => credentials::check_password(&new_password, STAFF_PASSWORD_MIN)
-            .map_err(|m| ApiError::invalid("new_password", Msg::Weak(m)))?,
-    }
-    let id = auth.id.clone();
-    let user = db::run(&state.pool, move |conn| Ok(users::find_user(conn, &id)?))
-        .await?
-        .ok_or(ApiError::Unauthorized(Msg::AccountGone))?;
+    usecases::change_password::check_new_password(auth.role, &new_password)?;
+    let actor = auth.clone();
+    let user = db::run(&state.pool, move |conn| {
+        usecases::change_password::stored_account(conn, &actor)
+    })
+    .await?;
     if !state
         .hasher
         .verify(
@@ -122,29 +110,10 @@ pub async fn change_password(
         return Err(ApiError::Unauthorized(Msg::CurrentPasswordWrong));
     }
     let phc = state.hasher.hash(SecretString::from(new_password)).await?;
-    let session = auth.session.clone();
+    let input = ChangePassword { phc };
     db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            users::update_password_hash(conn, &user.id, &phc)?;
-            // Sign out every other session; keep the one making this change.
-            for family in other_families(conn, &user.id, &session)? {
-                tokens::revoke_family(conn, &family)?;
-            }
-            Ok::<_, ApiError>(())
-        })
+        usecases::change_password::change_password(conn, &auth, input)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn other_families(conn: &mut DbConn, user_id: &str, keep: &str) -> Result<Vec<String>, ApiError> {
-    use crate::db::schema::refresh_tokens;
-    use diesel::prelude::*;
-    Ok(refresh_tokens::table
-        .filter(refresh_tokens::user_id.eq(user_id))
-        .filter(refresh_tokens::family_id.ne(keep))
-        .filter(refresh_tokens::revoked_at.is_null())
-        .select(refresh_tokens::family_id)
-        .distinct()
-        .load(conn)?)
 }

@@ -133,3 +133,11 @@ pub fn load_me(conn: &mut DbConn, user_id: &str) -> Result<MeResponse, ApiError>
         teams: teams.into_iter().map(TeamResponse::from).collect(),
     })
 }
+/// A token can outlive its account (erased or disabled since): such a caller is signed out
+/// (401).
+pub fn account_exists(conn: &mut DbConn, user_id: &str) -> Result<(), ApiError> {
+    match users::find_user(conn, user_id)? {
+        Some(u) if u.disabled_at.is_none() => Ok(()),
+        _ => Err(ApiError::Unauthorized(crate::i18n::Msg::AccountGone)),
+    }
+}

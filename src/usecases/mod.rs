@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod ask_for_help;
+pub mod change_password;
 pub mod change_step;
 pub mod complete_my_step;
 pub mod complete_step;
@@ -18,13 +19,20 @@ pub mod erase_resident;
 pub mod make_plan;
 pub mod my_steps;
 pub mod prepare_plan;
+pub mod record_alliance;
+pub mod record_mood;
+pub mod register_device;
+pub mod remove_device;
 pub mod reopen_step;
 pub mod report_crisis;
 pub mod retry;
 pub mod sessions;
+pub mod set_intention;
+pub mod set_preferences;
 pub mod snooze_step;
 pub mod staff_steps;
 pub mod templates;
+pub mod update_me;
 pub mod verify_step;
 
 pub use retry::{Reply, Retry};

@@ -833,3 +833,613 @@ fn reopening_needs_a_finished_step_and_puts_it_back_in_the_queue() {
         reopened.step.status
     );
 }
+
+/// The SQLite connection of the test world, for counting rows.
+fn sqlite(conn: &mut DbConn) -> &mut SqliteConnection {
+    let DbConn::Sqlite(c) = conn else {
+        unreachable!("the test world is SQLite")
+    };
+    c
+}
+
+mod set_intention {
+    use super::*;
+    use crate::db::schema::notifications;
+    use crate::domain::reminders::PartOfDay;
+    use crate::usecases::set_intention::{SetIntention, clear_intention, set_intention};
+
+    fn in_days(step_id: &str, days: i64) -> SetIntention {
+        SetIntention {
+            step_id: step_id.to_owned(),
+            // Two days or more: the resident's local day may be a day ahead of UTC's.
+            on: crate::clock::now().date_naive() + chrono::Duration::days(days),
+            part_of_day: Some(PartOfDay::Evening),
+            time: None,
+        }
+    }
+
+    /// The states of the step's intention reminders.
+    fn intention_reminders(w: &mut World, step_id: &str) -> Vec<String> {
+        notifications::table
+            .filter(notifications::step_id.eq(step_id))
+            .filter(notifications::kind.eq("intention"))
+            .select(notifications::state)
+            .load(sqlite(&mut w.conn))
+            .expect("reminders")
+    }
+
+    #[test]
+    fn setting_an_intention_keeps_the_day_and_queues_its_reminder_once() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        let before = w.writes();
+        let key = retry("wanneer-1", "intention in 3 days");
+        let Outcome::Done(view) = set_intention(
+            &mut w.conn,
+            &w.resident,
+            in_days(&step, 3),
+            &w.rules,
+            Some(&key),
+        )
+        .expect("set") else {
+            panic!("the first run runs")
+        };
+        assert_eq!(view.id.to_string(), step);
+        let row = plans::find_step(&mut w.conn, &step)
+            .expect("read")
+            .expect("step");
+        assert_eq!(row.intention_on, Some(in_days(&step, 3).on));
+        assert_eq!(row.intention_part.as_deref(), Some("evening"));
+        assert_eq!(intention_reminders(&mut w, &step), vec!["pending"]);
+        let after = w.writes();
+        assert_eq!(after.0, before.0 + 1, "one intention_set event");
+        assert_eq!(after.2, before.2 + 1, "the retry key is kept");
+
+        let again = set_intention(
+            &mut w.conn,
+            &w.resident,
+            in_days(&step, 3),
+            &w.rules,
+            Some(&key),
+        )
+        .expect("replay");
+        assert!(matches!(again, Outcome::Replayed(_)), "got {again:?}");
+        assert_eq!(w.writes(), after, "a replay writes nothing");
+
+        // Saying it again moves the reminder: the first one is cancelled.
+        set_intention(&mut w.conn, &w.resident, in_days(&step, 4), &w.rules, None).expect("moved");
+        let mut states = intention_reminders(&mut w, &step);
+        states.sort();
+        assert_eq!(states, vec!["cancelled", "pending"]);
+    }
+
+    #[test]
+    fn clearing_an_intention_cancels_its_reminder() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        set_intention(&mut w.conn, &w.resident, in_days(&step, 2), &w.rules, None).expect("set");
+        let key = retry("vergeet-1", "clear");
+        let Outcome::Done(view) =
+            clear_intention(&mut w.conn, &w.resident, &step, Some(&key)).expect("cleared")
+        else {
+            panic!("the first run runs")
+        };
+        assert_eq!(view.id.to_string(), step);
+        let row = plans::find_step(&mut w.conn, &step)
+            .expect("read")
+            .expect("step");
+        assert_eq!(
+            (row.intention_on, row.intention_part, row.intention_time),
+            (None, None, None)
+        );
+        assert_eq!(intention_reminders(&mut w, &step), vec!["cancelled"]);
+        let after = w.writes();
+        let again = clear_intention(&mut w.conn, &w.resident, &step, Some(&key)).expect("replay");
+        assert!(matches!(again, Outcome::Replayed(_)), "got {again:?}");
+        assert_eq!(w.writes(), after);
+    }
+
+    #[test]
+    fn another_residents_step_or_a_day_out_of_range_is_refused_and_writes_nothing() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        let neighbour = insert_user(
+            &mut w.conn,
+            Role::Resident,
+            "Kees",
+            Some(&w.team_id.clone()),
+        );
+        let neighbour = actor(&neighbour, Role::Resident);
+        let before = w.writes();
+        let r = set_intention(
+            &mut w.conn,
+            &neighbour,
+            in_days(&step, 3),
+            &w.rules,
+            Some(&retry("k1", "x")),
+        );
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        let r = clear_intention(&mut w.conn, &neighbour, &step, Some(&retry("k2", "y")));
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        for days in [-2, 62] {
+            let r = set_intention(
+                &mut w.conn,
+                &w.resident,
+                in_days(&step, days),
+                &w.rules,
+                Some(&retry("k3", "z")),
+            );
+            assert!(
+                matches!(r, Err(ApiError::Validation { .. })),
+                "{days} days: {r:?}"
+            );
+        }
+        assert_eq!(w.writes(), before);
+        let row = plans::find_step(&mut w.conn, &step)
+            .expect("read")
+            .expect("step");
+        assert_eq!(row.intention_on, None);
+    }
+
+    #[test]
+    fn a_step_that_is_not_open_takes_no_intention() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        w.complete(&step, None).expect("completes");
+        let before = w.writes();
+        let r = set_intention(&mut w.conn, &w.resident, in_days(&step, 3), &w.rules, None);
+        assert_eq!(conflict_code(r), "step_not_open");
+        assert_eq!(w.writes(), before);
+    }
+}
+
+/// Pulse answers (mood and alliance) stored so far.
+fn pulses(w: &mut World) -> i64 {
+    use crate::db::schema::pulses;
+    pulses::table
+        .count()
+        .get_result(sqlite(&mut w.conn))
+        .expect("count pulses")
+}
+
+mod record_mood {
+    use super::*;
+    use crate::usecases::record_mood::{RecordMood, record_mood};
+
+    fn mood(step_id: &str) -> RecordMood {
+        RecordMood {
+            step_id: step_id.to_owned(),
+            score: 4,
+        }
+    }
+
+    #[test]
+    fn a_mood_after_a_done_step_is_kept_once_and_a_replay_writes_nothing() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        let early = record_mood(&mut w.conn, &w.resident, mood(&step), None);
+        assert_eq!(conflict_code(early), "step_not_done");
+        assert_eq!(pulses(&mut w), 0);
+
+        w.complete(&step, None).expect("completes");
+        let key = retry("mood-1", "mood 4");
+        let first = record_mood(&mut w.conn, &w.resident, mood(&step), Some(&key)).expect("kept");
+        assert!(matches!(first, Outcome::Done(())), "got {first:?}");
+        assert_eq!(pulses(&mut w), 1);
+        let after = w.writes();
+        let Outcome::Replayed(again) =
+            record_mood(&mut w.conn, &w.resident, mood(&step), Some(&key)).expect("replay")
+        else {
+            panic!("the second run is a replay")
+        };
+        assert_eq!((again.status, again.body), (204, None));
+        assert_eq!(pulses(&mut w), 1);
+        assert_eq!(w.writes(), after);
+
+        let twice = record_mood(
+            &mut w.conn,
+            &w.resident,
+            mood(&step),
+            Some(&retry("mood-2", "mood again")),
+        );
+        assert_eq!(conflict_code(twice), "already_answered");
+        assert_eq!(pulses(&mut w), 1);
+        assert_eq!(w.writes(), after, "the refusal keeps no retry key");
+    }
+
+    #[test]
+    fn another_residents_step_does_not_take_my_mood() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        w.complete(&step, None).expect("completes");
+        let neighbour = insert_user(
+            &mut w.conn,
+            Role::Resident,
+            "Kees",
+            Some(&w.team_id.clone()),
+        );
+        let before = w.writes();
+        let r = record_mood(
+            &mut w.conn,
+            &actor(&neighbour, Role::Resident),
+            mood(&step),
+            Some(&retry("k", "mood")),
+        );
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(pulses(&mut w), 0);
+        assert_eq!(w.writes(), before);
+    }
+}
+
+mod record_alliance {
+    use super::*;
+    use crate::usecases::record_alliance::{RecordAlliance, record_alliance};
+
+    #[test]
+    fn the_alliance_answer_needs_a_plan_and_is_kept_once_a_month() {
+        let mut w = world();
+        let before = w.writes();
+        let none = record_alliance(
+            &mut w.conn,
+            &w.resident,
+            RecordAlliance { score: 5 },
+            Some(&retry("a-0", "alliance")),
+        );
+        assert!(matches!(none, Err(ApiError::NotFound)), "got {none:?}");
+        assert_eq!(w.writes(), before);
+
+        let plan_id = w.make_plan();
+        let key = retry("a-1", "alliance 5");
+        let first = record_alliance(
+            &mut w.conn,
+            &w.resident,
+            RecordAlliance { score: 5 },
+            Some(&key),
+        )
+        .expect("kept");
+        assert!(matches!(first, Outcome::Done(())), "got {first:?}");
+        use crate::db::schema::pulses;
+        let (plan, period): (String, String) = pulses::table
+            .select((pulses::plan_id, pulses::period))
+            .first(sqlite(&mut w.conn))
+            .expect("the pulse");
+        assert_eq!(plan, plan_id);
+        assert_eq!(
+            period,
+            super::super::record_alliance::month_of(crate::clock::now().date_naive())
+        );
+        let after = w.writes();
+        let again = record_alliance(
+            &mut w.conn,
+            &w.resident,
+            RecordAlliance { score: 5 },
+            Some(&key),
+        )
+        .expect("replay");
+        assert!(matches!(again, Outcome::Replayed(_)), "got {again:?}");
+        assert_eq!(pulses(&mut w), 1);
+        assert_eq!(w.writes(), after);
+
+        let twice = record_alliance(&mut w.conn, &w.resident, RecordAlliance { score: 2 }, None);
+        assert_eq!(conflict_code(twice), "already_answered");
+        assert_eq!(pulses(&mut w), 1);
+    }
+
+    #[test]
+    fn a_resident_without_a_plan_answers_nothing_for_anothers_plan() {
+        let mut w = world();
+        w.make_plan();
+        let neighbour = insert_user(
+            &mut w.conn,
+            Role::Resident,
+            "Kees",
+            Some(&w.team_id.clone()),
+        );
+        let r = record_alliance(
+            &mut w.conn,
+            &actor(&neighbour, Role::Resident),
+            RecordAlliance { score: 3 },
+            None,
+        );
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(pulses(&mut w), 0);
+    }
+}
+
+mod devices {
+    use super::*;
+    use crate::db::notifications;
+    use crate::usecases::register_device::{RegisterDevice, keep, register_device};
+    use crate::usecases::remove_device::remove_device;
+
+    fn phone(token: &str) -> RegisterDevice {
+        RegisterDevice {
+            token: token.to_owned(),
+            platform: "android",
+            web_push_keys: None,
+            locale: Some("nl-NL".to_owned()),
+            app_version: Some("1.4.2".to_owned()),
+        }
+    }
+
+    fn devices_of(conn: &mut DbConn, user_id: &str) -> Vec<notifications::DeviceRow> {
+        notifications::list_devices(conn, user_id).expect("devices")
+    }
+
+    #[test]
+    fn registering_stores_the_device_once_and_a_replay_answers_the_same() {
+        let mut w = world();
+        let key = retry("dev-1", "register");
+        let Outcome::Done(device) =
+            register_device(&mut w.conn, &w.resident, phone("tok-1"), Some(&key)).expect("done")
+        else {
+            panic!("the first run runs")
+        };
+        assert!(device.this_session);
+        let first = keep(&device).expect("kept");
+        let stored = devices_of(&mut w.conn, &w.resident.id);
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].token, "tok-1");
+        assert_eq!(stored[0].session_id.as_deref(), Some("test-session"));
+        let after = w.writes();
+        let Outcome::Replayed(again) =
+            register_device(&mut w.conn, &w.resident, phone("tok-1"), Some(&key)).expect("replay")
+        else {
+            panic!("the second run is a replay")
+        };
+        assert_eq!((again.status, again.body), (200, first.body));
+        assert_eq!(w.writes(), after);
+        assert_eq!(devices_of(&mut w.conn, &w.resident.id).len(), 1);
+
+        // The same token from another account moves to that account.
+        register_device(&mut w.conn, &w.caseworker, phone("tok-1"), None).expect("moved");
+        assert!(devices_of(&mut w.conn, &w.resident.id).is_empty());
+        assert_eq!(devices_of(&mut w.conn, &w.caseworker.id).len(), 1);
+    }
+
+    #[test]
+    fn a_disabled_account_registers_nothing() {
+        let mut w = world();
+        users::update_disabled(&mut w.conn, &w.resident.id, true).expect("disable");
+        let r = register_device(
+            &mut w.conn,
+            &w.resident,
+            phone("tok-2"),
+            Some(&retry("k", "r")),
+        );
+        assert!(matches!(r, Err(ApiError::Unauthorized(_))), "got {r:?}");
+        assert!(devices_of(&mut w.conn, &w.resident.id).is_empty());
+        assert_eq!(w.writes().2, 0, "no retry key kept");
+    }
+
+    #[test]
+    fn only_the_owner_removes_a_device_and_a_replay_removes_nothing_twice() {
+        let mut w = world();
+        let Outcome::Done(device) =
+            register_device(&mut w.conn, &w.resident, phone("tok-3"), None).expect("done")
+        else {
+            panic!("no retry key, so no replay")
+        };
+        let id = device.id.to_string();
+        let before = w.writes();
+        let r = remove_device(&mut w.conn, &w.caseworker, &id, Some(&retry("k", "del")));
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(devices_of(&mut w.conn, &w.resident.id).len(), 1);
+        assert_eq!(w.writes(), before);
+
+        let key = retry("del-1", "delete");
+        let first = remove_device(&mut w.conn, &w.resident, &id, Some(&key)).expect("removed");
+        assert!(matches!(first, Outcome::Done(())), "got {first:?}");
+        assert!(devices_of(&mut w.conn, &w.resident.id).is_empty());
+        let Outcome::Replayed(again) =
+            remove_device(&mut w.conn, &w.resident, &id, Some(&key)).expect("replay")
+        else {
+            panic!("the second run is a replay")
+        };
+        assert_eq!(again.status, 204);
+        let gone = remove_device(&mut w.conn, &w.resident, &id, None);
+        assert!(matches!(gone, Err(ApiError::NotFound)), "got {gone:?}");
+    }
+}
+
+mod set_preferences {
+    use super::*;
+    use crate::db::notifications;
+    use crate::usecases::set_preferences::{SetPreferences, set_preferences};
+    use chrono::NaiveTime;
+
+    fn quiet_evenings() -> SetPreferences {
+        SetPreferences {
+            enabled: true,
+            quiet_start: NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+            quiet_end: NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
+            daily_cap: 2,
+            weekly_cap: 5,
+            tz: chrono_tz::Europe::Amsterdam,
+        }
+    }
+
+    #[test]
+    fn preferences_are_saved_and_a_replay_writes_nothing() {
+        let mut w = world();
+        let key = retry("prefs-1", "prefs");
+        let Outcome::Done(saved) =
+            set_preferences(&mut w.conn, &w.resident, quiet_evenings(), Some(&key)).expect("saved")
+        else {
+            panic!("the first run runs")
+        };
+        assert_eq!(saved.quiet_hours, "20:00-09:30");
+        let row = notifications::find_preferences(&mut w.conn, &w.resident.id)
+            .expect("read")
+            .expect("stored");
+        assert_eq!(
+            (row.quiet_start.as_str(), row.daily_cap, row.weekly_cap),
+            ("20:00", 2, 5)
+        );
+        assert_eq!(row.timezone, "Europe/Amsterdam");
+        let after = w.writes();
+        let changed = SetPreferences {
+            daily_cap: 7,
+            ..quiet_evenings()
+        };
+        // The same key: the stored answer, nothing written (the fingerprint is the caller's).
+        let again = set_preferences(&mut w.conn, &w.resident, changed, Some(&key)).expect("replay");
+        assert!(matches!(again, Outcome::Replayed(_)), "got {again:?}");
+        assert_eq!(w.writes(), after);
+        let row = notifications::find_preferences(&mut w.conn, &w.resident.id)
+            .expect("read")
+            .expect("stored");
+        assert_eq!(row.daily_cap, 2);
+    }
+
+    #[test]
+    fn a_disabled_account_saves_nothing() {
+        let mut w = world();
+        users::update_disabled(&mut w.conn, &w.resident.id, true).expect("disable");
+        let r = set_preferences(
+            &mut w.conn,
+            &w.resident,
+            quiet_evenings(),
+            Some(&retry("k", "p")),
+        );
+        assert!(matches!(r, Err(ApiError::Unauthorized(_))), "got {r:?}");
+        assert!(
+            notifications::find_preferences(&mut w.conn, &w.resident.id)
+                .expect("read")
+                .is_none()
+        );
+        assert_eq!(w.writes().2, 0, "no retry key kept");
+    }
+}
+
+mod update_me {
+    use super::*;
+    use crate::usecases::update_me::{UpdateMe, update_me};
+
+    #[test]
+    fn my_language_changes_and_nothing_else() {
+        let mut w = world();
+        let me = update_me(
+            &mut w.conn,
+            &w.resident,
+            UpdateMe {
+                language: Some(Language::En),
+            },
+        )
+        .expect("changed");
+        assert_eq!(me.language, Language::En);
+        assert_eq!(me.id.to_string(), w.resident.id);
+        assert_eq!(
+            users::find_language(&mut w.conn, &w.resident.id).expect("read"),
+            Some("en".to_owned())
+        );
+        let same = update_me(&mut w.conn, &w.resident, UpdateMe::default()).expect("unchanged");
+        assert_eq!(same.language, Language::En);
+        assert_eq!(
+            users::find_language(&mut w.conn, &w.caseworker.id).expect("read"),
+            Some("nl".to_owned()),
+            "only the caller's own language"
+        );
+    }
+
+    #[test]
+    fn an_account_that_is_gone_is_signed_out() {
+        let mut w = world();
+        let ghost = actor(&db::new_id(), Role::Resident);
+        let r = update_me(
+            &mut w.conn,
+            &ghost,
+            UpdateMe {
+                language: Some(Language::En),
+            },
+        );
+        assert!(matches!(r, Err(ApiError::Unauthorized(_))), "got {r:?}");
+    }
+}
+
+mod change_password {
+    use super::*;
+    use crate::db::schema::refresh_tokens;
+    use crate::db::tokens;
+    use crate::usecases::change_password::{
+        ChangePassword, change_password, check_new_password, stored_account,
+    };
+
+    fn live_families(conn: &mut DbConn, user_id: &str) -> Vec<String> {
+        let mut f: Vec<String> = refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null())
+            .select(refresh_tokens::family_id)
+            .load(sqlite(conn))
+            .expect("families");
+        f.sort();
+        f
+    }
+
+    #[test]
+    fn a_new_password_is_stored_and_only_my_other_sessions_end() {
+        let mut w = world();
+        let later = db::now() + chrono::Duration::days(30);
+        for (user, family) in [
+            (&w.resident.id, "test-session"),
+            (&w.resident.id, "old-phone"),
+            (&w.caseworker.id, "caseworker-laptop"),
+        ] {
+            tokens::insert_refresh_token(&mut w.conn, user, family, &db::new_id(), later)
+                .expect("token");
+        }
+        assert!(
+            stored_account(&mut w.conn, &w.resident)
+                .expect("account")
+                .password_hash
+                .is_none()
+        );
+        change_password(
+            &mut w.conn,
+            &w.resident,
+            ChangePassword {
+                phc: "$argon2id$v=19$fake".to_owned(),
+            },
+        )
+        .expect("changed");
+        assert_eq!(
+            stored_account(&mut w.conn, &w.resident)
+                .expect("account")
+                .password_hash
+                .as_deref(),
+            Some("$argon2id$v=19$fake")
+        );
+        assert_eq!(
+            live_families(&mut w.conn, &w.resident.id),
+            vec!["test-session"]
+        );
+        assert_eq!(
+            live_families(&mut w.conn, &w.caseworker.id),
+            vec!["caseworker-laptop"],
+            "another user's sessions stay"
+        );
+    }
+
+    #[test]
+    fn the_new_password_must_be_strong_enough_for_the_role() {
+        assert!(check_new_password(Role::Resident, "48151").is_ok());
+        assert!(check_new_password(Role::Resident, "1234").is_err());
+        assert!(check_new_password(Role::Caseworker, "48151").is_err());
+        let r = check_new_password(Role::Caseworker, "kort");
+        assert!(matches!(r, Err(ApiError::Validation { .. })), "got {r:?}");
+    }
+
+    #[test]
+    fn an_account_that_is_gone_has_no_stored_password() {
+        let mut w = world();
+        let ghost = actor(&db::new_id(), Role::Resident);
+        let r = stored_account(&mut w.conn, &ghost);
+        assert!(matches!(r, Err(ApiError::Unauthorized(_))), "got {r:?}");
+    }
+}
