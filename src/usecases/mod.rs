@@ -9,14 +9,21 @@
 //! response.
 
 pub mod access;
+pub mod appointments;
 pub mod ask_for_help;
+pub mod ask_to_move_appointment;
+pub mod cancel_appointment;
 pub mod change_step;
 pub mod complete_my_step;
 pub mod complete_step;
 pub mod completion;
+pub mod confirm_appointment;
 pub mod erase_resident;
 pub mod make_plan;
+pub mod move_appointment;
 pub mod my_steps;
+pub mod plan_appointment;
+pub mod record_appointment_outcome;
 pub mod reopen_step;
 pub mod report_crisis;
 pub mod retry;

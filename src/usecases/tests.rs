@@ -674,3 +674,324 @@ fn reopening_needs_a_finished_step_and_puts_it_back_in_the_queue() {
         reopened.step.status
     );
 }
+
+/// Rows in a table, to prove a refusal or a replay wrote nothing there.
+fn rows(conn: &mut DbConn, table: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let DbConn::Sqlite(c) = conn else {
+        unreachable!("the test world is SQLite")
+    };
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        .get_result::<Count>(c)
+        .expect("count")
+        .n
+}
+
+impl World {
+    /// A caseworker of another team.
+    fn outsider(&mut self) -> AuthUser {
+        let other_team = users::insert_team(&mut self.conn, "Buurtteam Elders")
+            .expect("team")
+            .id;
+        let outsider = insert_user(&mut self.conn, Role::Caseworker, "Ali", None);
+        users::replace_memberships(&mut self.conn, &outsider, &[other_team]).expect("membership");
+        actor(&outsider, Role::Caseworker)
+    }
+
+    /// Another resident of the world's team.
+    fn neighbour(&mut self) -> AuthUser {
+        let team = self.team_id.clone();
+        let id = insert_user(&mut self.conn, Role::Resident, "Kees", Some(&team));
+        actor(&id, Role::Resident)
+    }
+
+    /// Rows in the tables the staff writes below touch: events, reminders, retry keys, audit.
+    fn all_writes(&mut self) -> (i64, i64, i64, i64) {
+        let (events, reminders, keys) = self.writes();
+        (events, reminders, keys, rows(&mut self.conn, "audit_log"))
+    }
+}
+
+mod appointments {
+    use super::*;
+    use crate::db::appointments::{self as adb, AppointmentRow};
+    use crate::domain::kinds::AppointmentKind;
+    use crate::usecases::plan_appointment::{PlanAppointment, plan_appointment};
+
+    fn in_days(days: i64) -> chrono::NaiveDateTime {
+        use chrono::Timelike;
+        let t = (crate::clock::now() + chrono::Duration::days(days)).naive_utc();
+        t.with_nanosecond(0).expect("whole seconds")
+    }
+
+    fn planning(plan_id: &str) -> PlanAppointment {
+        PlanAppointment {
+            plan_id: plan_id.to_owned(),
+            starts_at: in_days(3),
+            duration_minutes: 45,
+            kind: AppointmentKind::Office,
+            place: Some("Kaatstraat 12".to_owned()),
+            with_user_id: None,
+            bring: None,
+            step_ids: Vec::new(),
+        }
+    }
+
+    /// A plan and an appointment on it, three days ahead.
+    fn planned(w: &mut World) -> (String, AppointmentRow) {
+        let plan_id = w.make_plan();
+        let a = plan_appointment(&mut w.conn, &w.caseworker, planning(&plan_id), &w.rules)
+            .expect("planned")
+            .appointment;
+        (plan_id, a)
+    }
+
+    fn stored(w: &mut World, id: &str) -> AppointmentRow {
+        adb::find_appointment(&mut w.conn, id)
+            .expect("read")
+            .expect("appointment")
+    }
+
+    #[test]
+    fn planning_stores_it_with_reminders_an_event_and_an_audit_row() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        let before = w.all_writes();
+        let input = PlanAppointment {
+            step_ids: vec![step.parse().expect("uuid"), step.parse().expect("uuid")],
+            ..planning(&plan_id)
+        };
+        let planned =
+            plan_appointment(&mut w.conn, &w.caseworker, input, &w.rules).expect("planned");
+        let a = stored(&mut w, &planned.appointment.id);
+        assert_eq!(a.plan_id, plan_id);
+        assert_eq!(a.resident_id, w.resident.id);
+        assert_eq!(a.status, "planned");
+        assert_eq!(a.step_ids(), vec![step], "the step once");
+        let after = w.all_writes();
+        assert_eq!(after.0, before.0 + 1, "one event");
+        assert!(after.1 > before.1, "the resident's reminders are planned");
+        assert_eq!(after.3, before.3 + 1, "one audit row");
+    }
+
+    #[test]
+    fn planning_on_another_teams_plan_is_404_and_a_stranger_as_partner_is_422() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let outsider = w.outsider();
+        let before = (w.all_writes(), rows(&mut w.conn, "appointments"));
+        let r = plan_appointment(&mut w.conn, &outsider, planning(&plan_id), &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        let input = PlanAppointment {
+            with_user_id: Some(outsider.id.parse().expect("uuid")),
+            ..planning(&plan_id)
+        };
+        let r = plan_appointment(&mut w.conn, &w.caseworker, input, &w.rules);
+        assert!(matches!(r, Err(ApiError::Validation { .. })), "got {r:?}");
+        assert_eq!((w.all_writes(), rows(&mut w.conn, "appointments")), before);
+    }
+
+    #[test]
+    fn moving_checks_the_version_clears_the_confirmation_and_hides_from_other_teams() {
+        use crate::api::conditional::{Condition, EntityTag};
+        use crate::usecases::move_appointment::{MoveAppointment, move_appointment};
+        let mut w = world();
+        let (_, a) = planned(&mut w);
+        crate::usecases::confirm_appointment::confirm_appointment(
+            &mut w.conn,
+            &w.resident,
+            &a.id,
+            &w.rules,
+            None,
+        )
+        .expect("confirmed");
+        let a = stored(&mut w, &a.id);
+        let moving = |if_match| MoveAppointment {
+            appointment_id: a.id.clone(),
+            if_match,
+            reason: "De hulpverlener is ziek".to_owned(),
+            starts_at: Some(in_days(5)),
+            duration_minutes: None,
+            kind: None,
+            place: Some(None),
+            with_user_id: None,
+            bring: None,
+            step_ids: None,
+        };
+        let before = w.all_writes();
+        let stale = Condition::Tags(vec![EntityTag::of_version(a.version - 1)]);
+        let r = move_appointment(&mut w.conn, &w.caseworker, moving(stale), &w.rules);
+        assert!(matches!(r, Err(ApiError::PreconditionFailed)), "got {r:?}");
+        let outsider = w.outsider();
+        let r = move_appointment(&mut w.conn, &outsider, moving(Condition::Any), &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before, "refusals roll back, audit included");
+        assert_eq!(stored(&mut w, &a.id).version, a.version);
+
+        let fresh = Condition::Tags(vec![EntityTag::of_version(a.version)]);
+        let moved = move_appointment(&mut w.conn, &w.caseworker, moving(fresh), &w.rules)
+            .expect("moved")
+            .appointment;
+        assert!(moved.starts_at > a.starts_at, "a new start");
+        assert_eq!(moved.moved_count, 1);
+        assert_eq!(moved.place, None);
+        assert!(moved.confirmed_at.is_none(), "a move clears the \"ik kom\"");
+        assert_eq!(
+            moved.status_reason.as_deref(),
+            Some("De hulpverlener is ziek")
+        );
+        assert_eq!(stored(&mut w, &a.id).version, a.version + 1);
+    }
+
+    #[test]
+    fn cancelling_stops_it_once_and_only_for_its_team() {
+        use crate::usecases::cancel_appointment::{CancelAppointment, cancel_appointment};
+        let mut w = world();
+        let (_, a) = planned(&mut w);
+        let cancel = || CancelAppointment {
+            appointment_id: a.id.clone(),
+            if_match: None,
+            reason: "Ziek".to_owned(),
+        };
+        let outsider = w.outsider();
+        let before = w.all_writes();
+        let r = cancel_appointment(&mut w.conn, &outsider, cancel(), &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+        assert_eq!(stored(&mut w, &a.id).status, "planned");
+
+        let done = cancel_appointment(&mut w.conn, &w.caseworker, cancel(), &w.rules)
+            .expect("cancelled")
+            .appointment;
+        assert_eq!(done.status, "cancelled");
+        assert_eq!(w.all_writes().0, before.0 + 1, "one event");
+        let again = cancel_appointment(&mut w.conn, &w.caseworker, cancel(), &w.rules);
+        assert_eq!(conflict_code(again), "appointment_not_planned");
+    }
+
+    #[test]
+    fn an_outcome_waits_for_the_start_and_attended_is_recorded() {
+        use crate::api::appointments::AppointmentOutcome;
+        use crate::usecases::record_appointment_outcome::record_appointment_outcome;
+        let mut w = world();
+        let (_, a) = planned(&mut w);
+        let early = record_appointment_outcome(
+            &mut w.conn,
+            &w.caseworker,
+            &a.id,
+            AppointmentOutcome::Attended,
+            &w.rules,
+        );
+        assert_eq!(conflict_code(early), "appointment_not_started");
+
+        let mut started = stored(&mut w, &a.id);
+        started.starts_at = in_days(-1);
+        adb::update_appointment(&mut w.conn, &started).expect("started yesterday");
+        let outsider = w.outsider();
+        let before = w.all_writes();
+        let r = record_appointment_outcome(
+            &mut w.conn,
+            &outsider,
+            &a.id,
+            AppointmentOutcome::Attended,
+            &w.rules,
+        );
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+
+        let recorded = record_appointment_outcome(
+            &mut w.conn,
+            &w.caseworker,
+            &a.id,
+            AppointmentOutcome::Attended,
+            &w.rules,
+        )
+        .expect("recorded")
+        .appointment;
+        assert_eq!(recorded.status, "attended");
+        assert!(recorded.outcome_at.is_some());
+    }
+
+    #[test]
+    fn confirming_is_mine_only_and_a_replay_writes_nothing() {
+        use crate::usecases::confirm_appointment::{confirm_appointment, keep};
+        let mut w = world();
+        let (_, a) = planned(&mut w);
+        let neighbour = w.neighbour();
+        let before = w.all_writes();
+        let r = confirm_appointment(&mut w.conn, &neighbour, &a.id, &w.rules, None);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+
+        let key = retry("ik-kom-1", "confirm");
+        let Outcome::Done(view) =
+            confirm_appointment(&mut w.conn, &w.resident, &a.id, &w.rules, Some(&key))
+                .expect("confirmed")
+        else {
+            panic!("the first run runs")
+        };
+        assert!(view.confirmed);
+        assert!(stored(&mut w, &a.id).confirmed_at.is_some());
+        let first = keep(&view).expect("kept");
+        let after = w.all_writes();
+        assert_eq!(after.0, before.0 + 1, "one event");
+        let Outcome::Replayed(again) =
+            confirm_appointment(&mut w.conn, &w.resident, &a.id, &w.rules, Some(&key))
+                .expect("replay")
+        else {
+            panic!("the second run is a replay")
+        };
+        assert!(again.replayed);
+        assert_eq!(again.body, first.body);
+        assert_eq!(w.all_writes(), after, "a replay writes nothing");
+    }
+
+    #[test]
+    fn asking_to_move_is_mine_only_drops_the_confirmation_and_a_replay_writes_nothing() {
+        use crate::usecases::ask_to_move_appointment::{
+            AskToMoveAppointment, ask_to_move_appointment,
+        };
+        let mut w = world();
+        let (_, a) = planned(&mut w);
+        let asking = || AskToMoveAppointment {
+            appointment_id: a.id.clone(),
+            reason: "Ik moet die dag werken".to_owned(),
+        };
+        let neighbour = w.neighbour();
+        let before = w.all_writes();
+        let r = ask_to_move_appointment(&mut w.conn, &neighbour, asking(), &w.rules, None);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+
+        let key = retry("verzetten-1", "move request");
+        let first =
+            ask_to_move_appointment(&mut w.conn, &w.resident, asking(), &w.rules, Some(&key))
+                .expect("asked");
+        assert!(matches!(first, Outcome::Done(ref v) if v.move_requested && !v.confirmed));
+        let row = stored(&mut w, &a.id);
+        assert_eq!(
+            row.move_request_reason.as_deref(),
+            Some("Ik moet die dag werken")
+        );
+        let after = w.all_writes();
+        let again =
+            ask_to_move_appointment(&mut w.conn, &w.resident, asking(), &w.rules, Some(&key))
+                .expect("replay");
+        assert!(
+            matches!(again, Outcome::Replayed(ref r) if r.replayed),
+            "got {again:?}"
+        );
+        assert_eq!(w.all_writes(), after);
+        assert_eq!(
+            stored(&mut w, &a.id).version,
+            row.version,
+            "not written again"
+        );
+    }
+}
+
