@@ -9,6 +9,7 @@
 //! response.
 
 pub mod access;
+pub mod add_step;
 pub mod appointments;
 pub mod ask_for_help;
 pub mod ask_to_move_appointment;
@@ -29,6 +30,7 @@ pub mod report_crisis;
 pub mod retry;
 pub mod snooze_step;
 pub mod staff_steps;
+pub mod update_plan;
 pub mod verify_step;
 
 pub use retry::{Reply, Retry};

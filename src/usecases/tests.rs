@@ -995,3 +995,123 @@ mod appointments {
     }
 }
 
+mod plans_changed {
+    use super::*;
+    use crate::domain::template::Localized;
+    use crate::usecases::add_step::{AddStep, add_step};
+    use crate::usecases::update_plan::{UpdatePlan, update_plan};
+
+    fn dose(plan_id: &str, dose: i32) -> UpdatePlan {
+        UpdatePlan {
+            plan_id: plan_id.to_owned(),
+            if_match: None,
+            dose: Some(dose),
+            status: None,
+            outflow_reason: None,
+        }
+    }
+
+    #[test]
+    fn raising_the_dose_issues_steps_and_a_stale_version_or_another_team_changes_nothing() {
+        use crate::api::conditional::{Condition, EntityTag};
+        let mut w = world();
+        let plan_id = w.make_plan();
+        assert_eq!(w.open_resident_steps(&plan_id).len(), 1);
+        let outsider = w.outsider();
+        let before = w.all_writes();
+        let r = update_plan(&mut w.conn, &outsider, dose(&plan_id, 3), &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        let stale = UpdatePlan {
+            if_match: Some(Condition::Tags(vec![EntityTag::of_version(-5)])),
+            ..dose(&plan_id, 3)
+        };
+        let r = update_plan(&mut w.conn, &w.caseworker, stale, &w.rules);
+        assert!(matches!(r, Err(ApiError::PreconditionFailed)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+        assert_eq!(w.open_resident_steps(&plan_id).len(), 1);
+
+        let view =
+            update_plan(&mut w.conn, &w.caseworker, dose(&plan_id, 3), &w.rules).expect("changed");
+        assert_eq!(view.dose, 3);
+        let stored = plans::find_plan(&mut w.conn, &plan_id)
+            .expect("read")
+            .expect("plan");
+        assert_eq!(stored.dose, 3);
+        assert!(
+            w.open_resident_steps(&plan_id).len() > 1,
+            "more steps are open"
+        );
+        let after = w.all_writes();
+        assert!(
+            after.0 > before.0 && after.3 == before.3 + 1,
+            "event and audit row"
+        );
+    }
+
+    fn text(t: &str) -> Localized {
+        Localized {
+            nl: t.to_owned(),
+            en: t.to_owned(),
+        }
+    }
+
+    fn new_step(plan_id: &str, category: &str) -> AddStep {
+        AddStep {
+            plan_id: plan_id.to_owned(),
+            category: category.to_owned(),
+            title: text("Bel de woningcorporatie"),
+            why: text(""),
+            description: text(""),
+            minutes: 10,
+            owner: None,
+            priority: None,
+            evidence: None,
+            depends_on: Vec::new(),
+            due_on: None,
+        }
+    }
+
+    #[test]
+    fn adding_a_step_puts_it_last_in_the_plan_and_only_for_its_team() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let steps = plans::list_steps(&mut w.conn, &plan_id).expect("steps");
+        let category = steps[0].category.clone();
+        let last = steps.iter().map(|s| s.position).max().expect("a step");
+        let outsider = w.outsider();
+        let before = (w.all_writes(), rows(&mut w.conn, "steps"));
+        let r = add_step(
+            &mut w.conn,
+            &outsider,
+            new_step(&plan_id, &category),
+            &w.rules,
+        );
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        let r = add_step(
+            &mut w.conn,
+            &w.caseworker,
+            new_step(&plan_id, "nope"),
+            &w.rules,
+        );
+        assert!(matches!(r, Err(ApiError::Validation { .. })), "got {r:?}");
+        assert_eq!((w.all_writes(), rows(&mut w.conn, "steps")), before);
+
+        add_step(
+            &mut w.conn,
+            &w.caseworker,
+            new_step(&plan_id, &category),
+            &w.rules,
+        )
+        .expect("added");
+        let steps = plans::list_steps(&mut w.conn, &plan_id).expect("steps");
+        assert_eq!(steps.len() as i64, before.1 + 1);
+        let added = steps
+            .iter()
+            .find(|s| s.title_nl == "Bel de woningcorporatie")
+            .expect("the new step");
+        assert_eq!(added.position, last + 1);
+        assert_eq!(added.owner_type, "resident");
+        assert_eq!(w.all_writes().3, before.0.3 + 1, "one audit row");
+    }
+}
+
