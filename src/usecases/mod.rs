@@ -8,6 +8,7 @@
 //! checks the role, calls the use case on the blocking pool and maps its [`Outcome`] to a
 //! response.
 
+pub mod accept_document;
 pub mod access;
 pub mod add_step;
 pub mod appointments;
@@ -19,12 +20,16 @@ pub mod complete_my_step;
 pub mod complete_step;
 pub mod completion;
 pub mod confirm_appointment;
+pub mod delete_document;
+pub mod documents;
 pub mod erase_resident;
 pub mod make_plan;
 pub mod move_appointment;
 pub mod my_steps;
 pub mod plan_appointment;
 pub mod record_appointment_outcome;
+pub mod record_document;
+pub mod reject_document;
 pub mod reopen_step;
 pub mod report_crisis;
 pub mod retry;

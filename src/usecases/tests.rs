@@ -1115,3 +1115,197 @@ mod plans_changed {
     }
 }
 
+mod documents {
+    use super::*;
+    use crate::db::documents as docs_db;
+    use crate::usecases::record_document::{RecordDocument, record_document};
+
+    const ROOM: u64 = 100 * 1024 * 1024;
+
+    /// A plan whose open step asks for a photo.
+    fn photo_step(w: &mut World) -> (String, String) {
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        let mut row = plans::find_step(&mut w.conn, &step)
+            .expect("read")
+            .expect("step");
+        row.evidence = "photo".into();
+        plans::update_step(&mut w.conn, &row).expect("asks for a photo");
+        (plan_id, step)
+    }
+
+    fn upload(step_id: &str, key: Option<&str>) -> RecordDocument {
+        let doc_id = db::new_id();
+        RecordDocument {
+            step_id: step_id.to_owned(),
+            key: key.map(str::to_owned),
+            fingerprint: format!("POST /v1/me/steps/{step_id}/documents"),
+            ttl: chrono::Duration::hours(24),
+            blob_key: format!("blobs/{doc_id}"),
+            doc_id,
+            media_type: "image/jpeg".into(),
+            size: 1000,
+            sha256: "ab".repeat(32),
+            key_id: "k1".into(),
+            wrapped_key: "wrapped".into(),
+        }
+    }
+
+    /// A plan with a photo step and one pending document on it.
+    fn uploaded(w: &mut World) -> (String, String, String) {
+        let (plan_id, step) = photo_step(w);
+        let input = upload(&step, None);
+        let doc_id = input.doc_id.clone();
+        record_document(&mut w.conn, &w.resident, input, ROOM, &w.rules).expect("recorded");
+        (plan_id, step, doc_id)
+    }
+
+    fn state_of(w: &mut World, doc_id: &str) -> Option<String> {
+        docs_db::find_document(&mut w.conn, doc_id)
+            .expect("read")
+            .map(|d| d.state)
+    }
+
+    #[test]
+    fn recording_an_upload_stores_it_once_and_a_replay_writes_nothing() {
+        let mut w = world();
+        let (_, step) = photo_step(&mut w);
+        let neighbour = w.neighbour();
+        let before = (w.all_writes(), rows(&mut w.conn, "documents"));
+        let r = record_document(&mut w.conn, &neighbour, upload(&step, None), ROOM, &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!((w.all_writes(), rows(&mut w.conn, "documents")), before);
+
+        let first = record_document(
+            &mut w.conn,
+            &w.resident,
+            upload(&step, Some("foto-1")),
+            ROOM,
+            &w.rules,
+        )
+        .expect("recorded");
+        assert_eq!(
+            (first.status, first.replayed, first.fresh),
+            (201, false, true)
+        );
+        assert_eq!(rows(&mut w.conn, "documents"), before.1 + 1);
+        let after = (w.all_writes(), rows(&mut w.conn, "documents"));
+        assert_eq!(after.0.0, before.0.0 + 1, "one event");
+
+        let again = record_document(
+            &mut w.conn,
+            &w.resident,
+            upload(&step, Some("foto-1")),
+            ROOM,
+            &w.rules,
+        )
+        .expect("replay");
+        assert_eq!(
+            (again.status, again.replayed, again.fresh),
+            (201, true, false)
+        );
+        assert_eq!(again.body, first.body);
+        assert_eq!((w.all_writes(), rows(&mut w.conn, "documents")), after);
+
+        // The same content without a key: the first document is the answer.
+        let same = record_document(
+            &mut w.conn,
+            &w.resident,
+            upload(&step, None),
+            ROOM,
+            &w.rules,
+        )
+        .expect("duplicate");
+        assert_eq!((same.status, same.fresh), (200, false));
+        assert_eq!(rows(&mut w.conn, "documents"), after.1);
+        let full = record_document(
+            &mut w.conn,
+            &w.resident,
+            RecordDocument {
+                sha256: "cd".repeat(32),
+                ..upload(&step, None)
+            },
+            1500,
+            &w.rules,
+        );
+        assert!(full.is_err(), "no room in the plan: {full:?}");
+    }
+
+    #[test]
+    fn accepting_verifies_the_step_and_only_for_its_team() {
+        use crate::usecases::accept_document::accept_document;
+        let mut w = world();
+        let (_, step, doc) = uploaded(&mut w);
+        let outsider = w.outsider();
+        let before = w.all_writes();
+        let r = accept_document(&mut w.conn, &outsider, &doc, &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+        assert_eq!(state_of(&mut w, &doc).as_deref(), Some("pending"));
+
+        let accepted = accept_document(&mut w.conn, &w.caseworker, &doc, &w.rules).expect("ok");
+        assert_eq!(accepted.state, "accepted");
+        assert_eq!(w.status_of(&step), StepStatus::Verified.as_str());
+        assert_eq!(w.all_writes().3, before.3 + 1, "one audit row");
+    }
+
+    #[test]
+    fn rejecting_reopens_the_step_tells_the_resident_and_only_for_its_team() {
+        use crate::usecases::accept_document::accept_document;
+        use crate::usecases::reject_document::{RejectDocument, reject_document};
+        let mut w = world();
+        let (_, step, doc) = uploaded(&mut w);
+        accept_document(&mut w.conn, &w.caseworker, &doc, &w.rules).expect("accepted");
+        let reject = || RejectDocument {
+            document_id: doc.clone(),
+            reason: "Onleesbaar".to_owned(),
+        };
+        let outsider = w.outsider();
+        let before = w.all_writes();
+        let r = reject_document(&mut w.conn, &outsider, reject(), &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+
+        let rejected = reject_document(&mut w.conn, &w.caseworker, reject(), &w.rules).expect("ok");
+        assert_eq!(rejected.state, "rejected");
+        assert_eq!(rejected.review_reason.as_deref(), Some("Onleesbaar"));
+        assert_ne!(
+            w.status_of(&step),
+            StepStatus::Verified.as_str(),
+            "reopened"
+        );
+        assert!(w.all_writes().1 > before.1, "the resident is told");
+    }
+
+    #[test]
+    fn deleting_is_mine_only_and_only_before_the_review() {
+        use crate::usecases::accept_document::accept_document;
+        use crate::usecases::delete_document::delete_document;
+        let mut w = world();
+        let (_, step, doc) = uploaded(&mut w);
+        let neighbour = w.neighbour();
+        let before = (w.all_writes(), rows(&mut w.conn, "blob_deletions"));
+        let r = delete_document(&mut w.conn, &neighbour, &doc);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(
+            (w.all_writes(), rows(&mut w.conn, "blob_deletions")),
+            before
+        );
+
+        delete_document(&mut w.conn, &w.resident, &doc).expect("deleted");
+        assert_eq!(state_of(&mut w, &doc), None);
+        assert_eq!(
+            rows(&mut w.conn, "blob_deletions"),
+            before.1 + 1,
+            "blob queued"
+        );
+
+        let input = upload(&step, None);
+        let second = input.doc_id.clone();
+        record_document(&mut w.conn, &w.resident, input, ROOM, &w.rules).expect("again");
+        accept_document(&mut w.conn, &w.caseworker, &second, &w.rules).expect("accepted");
+        let late = delete_document(&mut w.conn, &w.resident, &second);
+        assert_eq!(conflict_code(late), "document_reviewed");
+        assert_eq!(state_of(&mut w, &second).as_deref(), Some("accepted"));
+    }
+}
