@@ -35,6 +35,7 @@ pub mod report_crisis;
 pub mod retry;
 pub mod snooze_step;
 pub mod staff_steps;
+pub mod start_upload;
 pub mod update_plan;
 pub mod verify_step;
 

@@ -1309,3 +1309,69 @@ mod documents {
         assert_eq!(state_of(&mut w, &second).as_deref(), Some("accepted"));
     }
 }
+
+mod start_upload {
+    use super::*;
+    use crate::usecases::start_upload::{StartUpload, start_upload};
+
+    const ROOM: u64 = 100 * 1024 * 1024;
+
+    fn starting(step_id: &str, key: Option<&str>, length: i64) -> StartUpload {
+        StartUpload {
+            step_id: step_id.to_owned(),
+            length,
+            key: key.map(str::to_owned),
+            fingerprint: format!("POST /v1/me/steps/{step_id}/uploads {length}"),
+            ttl: chrono::Duration::hours(24),
+            upload_ttl: chrono::Duration::hours(24),
+            upload_id: db::new_id(),
+            key_id: "k1".into(),
+            wrapped_key: "wrapped".into(),
+        }
+    }
+
+    #[test]
+    fn starting_an_upload_reserves_room_once_and_only_on_my_step() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        let before = (w.all_writes(), rows(&mut w.conn, "uploads"));
+        let r = start_upload(&mut w.conn, &w.resident, starting(&step, None, 10), ROOM);
+        assert_eq!(conflict_code(r), "step_takes_no_documents");
+        let mut row = plans::find_step(&mut w.conn, &step)
+            .expect("read")
+            .expect("step");
+        row.evidence = "document".into();
+        plans::update_step(&mut w.conn, &row).expect("asks for a document");
+        let neighbour = w.neighbour();
+        let r = start_upload(&mut w.conn, &neighbour, starting(&step, None, 10), ROOM);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!((w.all_writes(), rows(&mut w.conn, "uploads")), before);
+
+        let first = start_upload(
+            &mut w.conn,
+            &w.resident,
+            starting(&step, Some("tus-1"), 600),
+            ROOM,
+        )
+        .expect("started");
+        assert_eq!((first.status, first.replayed), (201, false));
+        assert_eq!(rows(&mut w.conn, "uploads"), before.1 + 1);
+        let after = (w.all_writes(), rows(&mut w.conn, "uploads"));
+        let again = start_upload(
+            &mut w.conn,
+            &w.resident,
+            starting(&step, Some("tus-1"), 600),
+            ROOM,
+        )
+        .expect("replay");
+        assert_eq!((again.status, again.replayed), (201, true));
+        assert_eq!(again.body, first.body, "the same upload");
+        assert_eq!((w.all_writes(), rows(&mut w.conn, "uploads")), after);
+
+        // The first upload's 600 bytes are reserved: 500 more do not fit in 1000.
+        let full = start_upload(&mut w.conn, &w.resident, starting(&step, None, 500), 1000);
+        assert!(full.is_err(), "no room: {full:?}");
+        assert_eq!(rows(&mut w.conn, "uploads"), after.1);
+    }
+}
