@@ -3,8 +3,8 @@
 //! and adds it to their phone's calendar. Every change is on the plan's timeline and (for
 //! staff) in the audit log; reminders follow every change.
 
-use crate::api::conditional::{self, EntityTag};
-use crate::api::idempotency::{Answer, Idempotency};
+use crate::api::conditional;
+use crate::api::idempotency::{self, Idempotency};
 use crate::api::paging::{self, PageRequest};
 use crate::api::plans::{find_visible_plan, language_of};
 use crate::api::types::{parse_id, parse_or};
@@ -14,13 +14,18 @@ use crate::db::appointments::{self as adb, AppointmentRow};
 use crate::db::{self, DbConn, plans, users};
 use crate::domain::appointments::{self as dom, CalendarEvent};
 use crate::domain::kinds::{
-    AppointmentKind, AppointmentStatus, AuditAction, AuditObject, EventKind, Language, Role,
+    AppointmentKind, AppointmentStatus, AuditAction, AuditObject, Language, Role,
 };
 use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
 use crate::startup::AppState;
+pub(crate) use crate::usecases::appointments::{etag, my_appointment, staff_appointment};
+use crate::usecases::{
+    self, ask_to_move_appointment::AskToMoveAppointment, cancel_appointment::CancelAppointment,
+    move_appointment::MoveAppointment, plan_appointment::PlanAppointment,
+};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Utc};
@@ -30,8 +35,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 const RESIDENT: &[Role] = &[Role::Resident];
-/// Most steps one appointment may name.
-const MAX_STEPS: usize = 20;
 
 fn double_opt<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     d: D,
@@ -286,11 +289,6 @@ impl AppointmentResponse {
     }
 }
 
-/// An appointment's entity tag: its version, `"3"`.
-pub fn etag(a: &AppointmentRow) -> EntityTag {
-    EntityTag::of_version(a.version)
-}
-
 fn resident_tz(conn: &mut DbConn, rules: &ReminderRules, resident_id: &str) -> ApiResult<Tz> {
     Ok(scheduler::policy_for(conn, rules, resident_id)?.1.tz)
 }
@@ -353,108 +351,10 @@ fn check_reason(raw: &str) -> ApiResult<String> {
     validate::text("reason", raw, 1, 300)
 }
 
-/// A caseworker or volunteer of `team_id`, else 422 on `with_user_id`.
-fn check_with(conn: &mut DbConn, team_id: &str, id: Uuid) -> ApiResult<String> {
-    let id = id.to_string();
-    let ok = users::find_user(conn, &id)?.is_some_and(|u| {
-        (u.role == Role::Caseworker.as_str() || u.role == Role::Volunteer.as_str())
-            && u.disabled_at.is_none()
-    }) && users::find_team_ids_of(conn, &id)?
-        .iter()
-        .any(|t| t == team_id);
-    if !ok {
-        return Err(ApiError::invalid("with_user_id", Msg::MustBeTeamCaseworker));
-    }
-    Ok(id)
-}
-
-/// Step ids of `plan_id` (deduplicated, in the order given), else 422 on `step_ids`.
-fn check_steps(conn: &mut DbConn, plan_id: &str, ids: &[Uuid]) -> ApiResult<String> {
-    if ids.len() > MAX_STEPS {
-        return Err(ApiError::invalid(
-            "step_ids",
-            Msg::ListTooLong { max: MAX_STEPS },
-        ));
-    }
-    let mut out: Vec<String> = Vec::new();
-    for id in ids {
-        let id = id.to_string();
-        if out.contains(&id) {
-            continue;
-        }
-        if plans::find_step(conn, &id)?.is_none_or(|s| s.plan_id != plan_id) {
-            return Err(ApiError::invalid("step_ids", Msg::DependsOnThisPlan));
-        }
-        out.push(id);
-    }
-    serde_json::to_string(&out).map_err(ApiError::internal)
-}
-
-fn event(conn: &mut DbConn, a: &AppointmentRow, kind: EventKind, auth: &AuthUser) -> ApiResult<()> {
-    let detail = serde_json::json!({ "appointment_id": a.id }).to_string();
-    plans::insert_event(
-        conn,
-        &a.plan_id,
-        None,
-        kind,
-        Some(&auth.id),
-        Some(auth.role.as_str()),
-        db::now(),
-        Some(&detail),
-    )?;
-    Ok(())
-}
-
 fn reply(a: &AppointmentRow, tz: Tz, status: actix_web::http::StatusCode) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::ETAG, etag(a).to_string()))
         .json(AppointmentResponse::new(a, tz))
-}
-
-/// Loads an appointment for a caseworker of its plan's team (else 404), records the access,
-/// and takes the plan lock when `lock`.
-fn staff_appointment(
-    conn: &mut DbConn,
-    auth: &AuthUser,
-    id: &str,
-    action: AuditAction,
-    lock: bool,
-) -> ApiResult<AppointmentRow> {
-    let a = adb::find_appointment(conn, id)?.ok_or(ApiError::NotFound)?;
-    let plan = find_visible_plan(conn, auth, &a.plan_id)?;
-    crate::api::audit::record(
-        conn,
-        auth,
-        &plan.resident_id,
-        action,
-        AuditObject::Appointment,
-        Some(&a.id),
-    )?;
-    if lock {
-        plans::lock_plan(conn, &plan.id)?;
-        return adb::find_appointment(conn, id)?.ok_or(ApiError::NotFound);
-    }
-    Ok(a)
-}
-
-fn must_be_planned(a: &AppointmentRow) -> ApiResult<()> {
-    if status_of(a) != AppointmentStatus::Planned {
-        return Err(ApiError::Conflict {
-            code: "appointment_not_planned",
-            detail: Msg::AppointmentNotPlanned,
-        });
-    }
-    Ok(())
-}
-
-fn must_be_ahead(a: &AppointmentRow, now: DateTime<Utc>) -> ApiResult<()> {
-    if db::utc(a.starts_at) <= now {
-        return Err(ApiError::Conflict {
-            code: "appointment_passed",
-            detail: Msg::AppointmentPassed,
-        });
-    }
-    Ok(())
 }
 
 /// Plan an appointment with the plan's resident (caseworkers of the plan's team). The resident
@@ -487,57 +387,25 @@ pub async fn create_appointment(
     let place = r.place.as_deref().map(check_place).transpose()?;
     let bring = r.bring.as_deref().map(check_bring).transpose()?;
     let rules = state.rules.clone();
-    let (a, tz) = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let plan = find_visible_plan(conn, &auth, &plan_id)?;
-            plans::lock_plan(conn, &plan.id)?;
-            let with = r
-                .with_user_id
-                .map(|u| check_with(conn, &plan.team_id, u))
-                .transpose()?;
-            let step_ids = check_steps(conn, &plan.id, &r.step_ids)?;
-            let t = db::now();
-            let a = AppointmentRow {
-                id: db::new_id(),
-                plan_id: plan.id.clone(),
-                resident_id: plan.resident_id.clone(),
-                team_id: plan.team_id.clone(),
-                starts_at,
-                duration_minutes: duration,
-                kind: r.kind.as_str().into(),
-                place,
-                with_user_id: with,
-                bring,
-                step_ids,
-                status: AppointmentStatus::Planned.as_str().into(),
-                status_reason: None,
-                confirmed_at: None,
-                move_requested_at: None,
-                move_request_reason: None,
-                moved_count: 0,
-                outcome_at: None,
-                version: 1,
-                created_by: auth.id.clone(),
-                created_at: t,
-                updated_at: t,
-            };
-            adb::insert_appointment(conn, &a)?;
-            crate::api::audit::record(
-                conn,
-                &auth,
-                &plan.resident_id,
-                AuditAction::Create,
-                AuditObject::Appointment,
-                Some(&a.id),
-            )?;
-            event(conn, &a, EventKind::AppointmentPlanned, &auth)?;
-            scheduler::plan_appointment_reminders(conn, &rules, &a)?;
-            let tz = resident_tz(conn, &rules, &a.resident_id)?;
-            Ok((a, tz))
-        })
+    let input = PlanAppointment {
+        plan_id,
+        starts_at,
+        duration_minutes: duration,
+        kind: r.kind,
+        place,
+        with_user_id: r.with_user_id,
+        bring,
+        step_ids: r.step_ids,
+    };
+    let planned = db::run(&state.pool, move |conn| {
+        usecases::plan_appointment::plan_appointment(conn, &auth, input, &rules)
     })
     .await?;
-    Ok(reply(&a, tz, actix_web::http::StatusCode::CREATED))
+    Ok(reply(
+        &planned.appointment,
+        planned.tz,
+        actix_web::http::StatusCode::CREATED,
+    ))
 }
 
 /// A plan's appointments (caseworkers of the plan's team), by start time, a page at a time.
@@ -690,60 +558,27 @@ pub async fn update_appointment(
         .map(|b| b.as_deref().map(check_bring).transpose())
         .transpose()?;
     let rules = state.rules.clone();
-    let (a, tz) = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let old = staff_appointment(conn, &auth, &id, AuditAction::Update, true)?;
-            if !if_match.matches_strong(&etag(&old)) {
-                return Err(ApiError::PreconditionFailed);
-            }
-            must_be_planned(&old)?;
-            let mut a = old.clone();
-            if let Some(t) = starts_at {
-                a.starts_at = t;
-            }
-            if let Some(d) = duration {
-                a.duration_minutes = d;
-            }
-            if let Some(k) = r.kind {
-                a.kind = k.as_str().into();
-            }
-            if let Some(p) = place {
-                a.place = p;
-            }
-            if let Some(b) = bring {
-                a.bring = b;
-            }
-            if let Some(w) = r.with_user_id {
-                a.with_user_id = w.map(|u| check_with(conn, &a.team_id, u)).transpose()?;
-            }
-            if let Some(s) = &r.step_ids {
-                a.step_ids = check_steps(conn, &a.plan_id, s)?;
-            }
-            a.status_reason = Some(reason);
-            let moved = a.starts_at != old.starts_at;
-            if moved {
-                a.moved_count += 1;
-                a.confirmed_at = None;
-                a.move_requested_at = None;
-                a.move_request_reason = None;
-            }
-            let a = adb::update_appointment(conn, &a)?;
-            if moved {
-                scheduler::cancel_appointment_reminders(conn, &a.id)?;
-                scheduler::plan_appointment_reminders(conn, &rules, &a)?;
-            }
-            let kind = if moved {
-                EventKind::AppointmentMoved
-            } else {
-                EventKind::AppointmentChanged
-            };
-            event(conn, &a, kind, &auth)?;
-            let tz = resident_tz(conn, &rules, &a.resident_id)?;
-            Ok((a, tz))
-        })
+    let input = MoveAppointment {
+        appointment_id: id,
+        if_match,
+        reason,
+        starts_at,
+        duration_minutes: duration,
+        kind: r.kind,
+        place,
+        with_user_id: r.with_user_id,
+        bring,
+        step_ids: r.step_ids,
+    };
+    let moved = db::run(&state.pool, move |conn| {
+        usecases::move_appointment::move_appointment(conn, &auth, input, &rules)
     })
     .await?;
-    Ok(reply(&a, tz, actix_web::http::StatusCode::OK))
+    Ok(reply(
+        &moved.appointment,
+        moved.tz,
+        actix_web::http::StatusCode::OK,
+    ))
 }
 
 /// Cancel an appointment, with a reason. Its pending reminders are cancelled. `If-Match` is
@@ -780,25 +615,20 @@ pub async fn cancel_appointment(
     let id = path.into_inner().to_string();
     let reason = check_reason(&body.into_inner().reason)?;
     let rules = state.rules.clone();
-    let (a, tz) = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let old = staff_appointment(conn, &auth, &id, AuditAction::Update, true)?;
-            if if_match.is_some_and(|c| !c.matches_strong(&etag(&old))) {
-                return Err(ApiError::PreconditionFailed);
-            }
-            must_be_planned(&old)?;
-            let mut a = old.clone();
-            a.status = AppointmentStatus::Cancelled.as_str().into();
-            a.status_reason = Some(reason);
-            let a = adb::update_appointment(conn, &a)?;
-            scheduler::cancel_appointment_reminders(conn, &a.id)?;
-            event(conn, &a, EventKind::AppointmentCancelled, &auth)?;
-            let tz = resident_tz(conn, &rules, &a.resident_id)?;
-            Ok((a, tz))
-        })
+    let input = CancelAppointment {
+        appointment_id: id,
+        if_match,
+        reason,
+    };
+    let cancelled = db::run(&state.pool, move |conn| {
+        usecases::cancel_appointment::cancel_appointment(conn, &auth, input, &rules)
     })
     .await?;
-    Ok(reply(&a, tz, actix_web::http::StatusCode::OK))
+    Ok(reply(
+        &cancelled.appointment,
+        cancelled.tz,
+        actix_web::http::StatusCode::OK,
+    ))
 }
 
 /// Record afterwards whether the appointment took place (`attended`, which counts as the
@@ -828,51 +658,32 @@ pub async fn record_appointment_outcome(
     let id = path.into_inner().to_string();
     let outcome = body.into_inner().outcome;
     let rules = state.rules.clone();
-    let (a, tz) = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let old = staff_appointment(conn, &auth, &id, AuditAction::Update, true)?;
-            must_be_planned(&old)?;
-            if db::utc(old.starts_at) > crate::clock::now() {
-                return Err(ApiError::Conflict {
-                    code: "appointment_not_started",
-                    detail: Msg::AppointmentNotStarted,
-                });
-            }
-            let mut a = old.clone();
-            let (status, kind) = match outcome {
-                AppointmentOutcome::Attended => {
-                    (AppointmentStatus::Attended, EventKind::AppointmentAttended)
-                }
-                AppointmentOutcome::Missed => {
-                    (AppointmentStatus::Missed, EventKind::AppointmentMissed)
-                }
-            };
-            a.status = status.as_str().into();
-            a.outcome_at = Some(db::now());
-            let a = adb::update_appointment(conn, &a)?;
-            scheduler::cancel_appointment_reminders(conn, &a.id)?;
-            if outcome == AppointmentOutcome::Attended {
-                // Coming to a conversation is activity: the ladder starts again.
-                scheduler::touch_activity(conn, &rules, &a.plan_id)?;
-            }
-            event(conn, &a, kind, &auth)?;
-            let tz = resident_tz(conn, &rules, &a.resident_id)?;
-            Ok((a, tz))
-        })
+    let recorded = db::run(&state.pool, move |conn| {
+        usecases::record_appointment_outcome::record_appointment_outcome(
+            conn, &auth, &id, outcome, &rules,
+        )
     })
     .await?;
-    Ok(reply(&a, tz, actix_web::http::StatusCode::OK))
+    Ok(reply(
+        &recorded.appointment,
+        recorded.tz,
+        actix_web::http::StatusCode::OK,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
 // The resident's side.
 
-struct MyContext {
+pub(crate) struct MyContext {
     tz: Tz,
     lang: Language,
 }
 
-fn my_context(conn: &mut DbConn, rules: &ReminderRules, auth: &AuthUser) -> ApiResult<MyContext> {
+pub(crate) fn my_context(
+    conn: &mut DbConn,
+    rules: &ReminderRules,
+    auth: &AuthUser,
+) -> ApiResult<MyContext> {
     Ok(MyContext {
         tz: resident_tz(conn, rules, &auth.id)?,
         lang: language_of(conn, &auth.id)?,
@@ -894,7 +705,7 @@ fn team_name(conn: &mut DbConn, team_id: &str) -> ApiResult<String> {
         .unwrap_or_default())
 }
 
-fn my_view(
+pub(crate) fn my_view(
     conn: &mut DbConn,
     a: &AppointmentRow,
     ctx: &MyContext,
@@ -953,13 +764,6 @@ pub fn next_appointment_of(
         }
         None => Ok(None),
     }
-}
-
-/// The resident's own appointment, else 404.
-fn my_appointment(conn: &mut DbConn, auth: &AuthUser, id: &str) -> ApiResult<AppointmentRow> {
-    adb::find_appointment(conn, id)?
-        .filter(|a| a.resident_id == auth.id)
-        .ok_or(ApiError::NotFound)
 }
 
 /// My appointments: those still to come first (soonest first), then cancelled and past ones
@@ -1064,32 +868,11 @@ pub async fn confirm_my_appointment(
     let idem = Idempotency::of(&req, state.settings.idempotency_ttl)?;
     let id = path.into_inner().to_string();
     let rules = state.rules.clone();
-    let answer = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                let a = my_appointment(conn, &auth, &id)?;
-                plans::lock_plan(conn, &a.plan_id)?;
-                let a = my_appointment(conn, &auth, &id)?;
-                must_be_planned(&a)?;
-                let now = crate::clock::now();
-                must_be_ahead(&a, now)?;
-                scheduler::touch_activity(conn, &rules, &a.plan_id)?;
-                let a = if a.confirmed_at.is_none() {
-                    let mut c = a.clone();
-                    c.confirmed_at = Some(db::now());
-                    let c = adb::update_appointment(conn, &c)?;
-                    event(conn, &c, EventKind::AppointmentConfirmed, &auth)?;
-                    c
-                } else {
-                    a
-                };
-                let ctx = my_context(conn, &rules, &auth)?;
-                Answer::ok(&my_view(conn, &a, &ctx, now)?)
-            })
-        })
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::confirm_appointment::confirm_appointment(conn, &auth, &id, &rules, idem.retry())
     })
     .await?;
-    Ok(answer.into_response())
+    idempotency::respond(outcome, usecases::confirm_appointment::keep)
 }
 
 /// "Kan het op een ander moment?": ask to move an appointment, with a reason. Your caseworker
@@ -1119,30 +902,21 @@ pub async fn request_appointment_move(
     let idem = Idempotency::of(&req, state.settings.idempotency_ttl)?;
     let id = path.into_inner().to_string();
     let rules = state.rules.clone();
-    let answer = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            idem.run(conn, &auth.id, |conn| {
-                let a = my_appointment(conn, &auth, &id)?;
-                plans::lock_plan(conn, &a.plan_id)?;
-                let a = my_appointment(conn, &auth, &id)?;
-                must_be_planned(&a)?;
-                let now = crate::clock::now();
-                must_be_ahead(&a, now)?;
-                scheduler::touch_activity(conn, &rules, &a.plan_id)?;
-                let mut m = a.clone();
-                m.move_requested_at = Some(db::now());
-                m.move_request_reason = Some(reason);
-                // Asking to move is not coming: the "ik kom" no longer holds.
-                m.confirmed_at = None;
-                let m = adb::update_appointment(conn, &m)?;
-                event(conn, &m, EventKind::AppointmentMoveRequested, &auth)?;
-                let ctx = my_context(conn, &rules, &auth)?;
-                Answer::ok(&my_view(conn, &m, &ctx, now)?)
-            })
-        })
+    let input = AskToMoveAppointment {
+        appointment_id: id,
+        reason,
+    };
+    let outcome = db::run(&state.pool, move |conn| {
+        usecases::ask_to_move_appointment::ask_to_move_appointment(
+            conn,
+            &auth,
+            input,
+            &rules,
+            idem.retry(),
+        )
     })
     .await?;
-    Ok(answer.into_response())
+    idempotency::respond(outcome, usecases::ask_to_move_appointment::keep)
 }
 
 /// The appointment as a calendar file (RFC 5545, `text/calendar`) to add to your phone's

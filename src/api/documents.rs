@@ -13,15 +13,16 @@ use crate::api::validate;
 use crate::auth::AuthUser;
 use crate::db::documents::{self as docs_db, DocumentRow};
 use crate::db::plans::{self, PlanRow, StepRow};
-use crate::db::{self, DbConn, issuing};
+use crate::db::{self, DbConn};
 use crate::documents::content::{self, Kind, Refusal};
-use crate::domain::kinds::{AuditAction, AuditObject, EventKind};
-use crate::domain::kinds::{OwnerType, Role, StepStatus};
+use crate::domain::kinds::{AuditAction, AuditObject};
+use crate::domain::kinds::{OwnerType, Role};
 use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
-use crate::usecases::completion::complete;
+pub(crate) use crate::usecases::documents::{check_upload_target, find_my_document, replay};
+use crate::usecases::{self, record_document::RecordDocument, reject_document::RejectDocument};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
@@ -89,7 +90,7 @@ crate::domain::kinds::all_values!(ReviewState {
 });
 
 impl ReviewState {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ReviewState::Pending => "pending",
             ReviewState::Accepted => "accepted",
@@ -231,51 +232,6 @@ pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiEr
             }
             Ok(Some(k))
         }
-    }
-}
-
-/// The caller's own open step that asks for a document (else 404 / 409).
-pub(crate) fn check_upload_target(plan: &PlanRow, step: &StepRow) -> Result<(), ApiError> {
-    if step.status != StepStatus::Open.as_str() {
-        return Err(ApiError::Conflict {
-            code: "step_not_open",
-            detail: Msg::DocumentsNeedOpenStep,
-        });
-    }
-    if !matches!(step.evidence.as_str(), "photo" | "document") {
-        return Err(ApiError::Conflict {
-            code: "step_takes_no_documents",
-            detail: Msg::StepTakesNoDocuments,
-        });
-    }
-    let _ = plan;
-    Ok(())
-}
-
-/// A stored answer for this (resident, key), if any; a key used for another request is a 409.
-/// With `claim`, the key is claimed for this upload when it is new (inside the write
-/// transaction; the answer is saved before it commits).
-pub(crate) fn replay(
-    conn: &mut DbConn,
-    user_id: &str,
-    key: &str,
-    fingerprint: &str,
-    ttl: chrono::Duration,
-    claim: bool,
-) -> Result<Option<(i32, String)>, ApiError> {
-    let expired_before = db::now() - ttl;
-    let stored = if claim {
-        crate::db::idempotency::claim(conn, user_id, key, fingerprint, expired_before)?
-    } else {
-        crate::db::idempotency::find_live(conn, user_id, key, expired_before)?
-    };
-    match stored {
-        None => Ok(None),
-        Some(a) if a.request == fingerprint => Ok(Some((a.status, a.body))),
-        Some(_) => Err(ApiError::Conflict {
-            code: "idempotency_key_reused",
-            detail: Msg::IdempotencyKeyReused,
-        }),
     }
 }
 
@@ -557,70 +513,35 @@ pub(crate) async fn record(
     let limits = state.documents.limits;
     let blob_key = stored.blob_key.clone();
     let rules = state.rules.clone();
+    let input = RecordDocument {
+        step_id,
+        key,
+        fingerprint,
+        ttl,
+        doc_id: stored.doc_id,
+        media_type: stored.kind.as_str().into(),
+        size: stored.size,
+        sha256: stored.sha256,
+        key_id: stored.wrapped.key_id,
+        wrapped_key: stored.wrapped.wrapped,
+        blob_key: stored.blob_key,
+    };
     let result = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let (plan, step) = crate::api::my_steps::lock_my_step(conn, &auth, &step_id)?;
-            if let Some(k) = &key
-                && let Some((status, body)) = replay(conn, &auth.id, k, &fingerprint, ttl, true)?
-            {
-                return Ok((status, body, true, false));
-            }
-            check_upload_target(&plan, &step)?;
-            let (status, row, fresh) =
-                match docs_db::find_duplicate(conn, &step.id, &stored.sha256)? {
-                    Some(existing) => (200, existing, false),
-                    None => {
-                        let used = docs_db::plan_bytes(conn, &plan.id)?;
-                        if (used + stored.size) as u64 > limits.max_plan_bytes {
-                            return Err(plan_full());
-                        }
-                        let t = db::now();
-                        let row = DocumentRow {
-                            id: stored.doc_id.clone(),
-                            plan_id: plan.id.clone(),
-                            step_id: step.id.clone(),
-                            media_type: stored.kind.as_str().into(),
-                            size_bytes: stored.size,
-                            sha256: stored.sha256.clone(),
-                            key_id: stored.wrapped.key_id.clone(),
-                            wrapped_key: stored.wrapped.wrapped.clone(),
-                            blob_key: stored.blob_key.clone(),
-                            state: ReviewState::Pending.as_str().into(),
-                            review_reason: None,
-                            reviewed_by: None,
-                            reviewed_at: None,
-                            created_at: t,
-                        };
-                        docs_db::insert_document(conn, &row)?;
-                        plans::insert_event(
-                            conn,
-                            &plan.id,
-                            Some(&step.id),
-                            EventKind::DocumentAdded,
-                            Some(&auth.id),
-                            Some(auth.role.as_str()),
-                            t,
-                            None,
-                        )?;
-                        crate::scheduler::touch_activity(conn, &rules, &plan.id)?;
-                        (201, row, true)
-                    }
-                };
-            let body =
-                serde_json::to_string(&DocumentResponse::from(&row)).map_err(ApiError::internal)?;
-            if let Some(k) = &key {
-                crate::db::idempotency::save(conn, &auth.id, k, status, &body, None)?;
-            }
-            Ok((status, body, false, fresh))
-        })
+        usecases::record_document::record_document(
+            conn,
+            &auth,
+            input,
+            limits.max_plan_bytes,
+            &rules,
+        )
     })
     .await;
     match result {
-        Ok((status, body, replayed, fresh)) => {
-            if !fresh {
+        Ok(recorded) => {
+            if !recorded.fresh {
                 discard(state, blob_key).await;
             }
-            Ok((status, body, replayed))
+            Ok((recorded.status, recorded.body, recorded.replayed))
         }
         Err(e) => {
             discard(state, blob_key).await;
@@ -653,20 +574,6 @@ pub async fn list_my_documents(
     })
     .await?;
     Ok(web::Json(rows.iter().map(DocumentResponse::from).collect()))
-}
-
-/// One of my documents and its plan, or 404.
-fn find_my_document(
-    conn: &mut DbConn,
-    auth: &AuthUser,
-    id: &str,
-) -> Result<(PlanRow, DocumentRow), ApiError> {
-    let doc = docs_db::find_document(conn, id)?.ok_or(ApiError::NotFound)?;
-    let plan = plans::find_plan(conn, &doc.plan_id)?.ok_or(ApiError::NotFound)?;
-    if plan.resident_id != auth.id {
-        return Err(ApiError::NotFound);
-    }
-    Ok((plan, doc))
 }
 
 /// Streams a document's decrypted content.
@@ -741,29 +648,7 @@ pub async fn delete_my_document(
     auth.require(RESIDENT)?;
     let id = path.into_inner().to_string();
     db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let (plan, _) = find_my_document(conn, &auth, &id)?;
-            plans::lock_plan(conn, &plan.id)?;
-            let doc = docs_db::find_document(conn, &id)?.ok_or(ApiError::NotFound)?;
-            if doc.state != ReviewState::Pending.as_str() {
-                return Err(ApiError::Conflict {
-                    code: "document_reviewed",
-                    detail: Msg::DocumentReviewed,
-                });
-            }
-            docs_db::delete_documents(conn, std::slice::from_ref(&doc))?;
-            plans::insert_event(
-                conn,
-                &plan.id,
-                Some(&doc.step_id),
-                EventKind::DocumentDeleted,
-                Some(&auth.id),
-                Some(auth.role.as_str()),
-                db::now(),
-                None,
-            )?;
-            Ok(())
-        })
+        usecases::delete_document::delete_document(conn, &auth, &id)
     })
     .await?;
     // The row is gone; the blob follows now, or from the queue if the store fails.
@@ -904,29 +789,6 @@ pub async fn get_document(
     download(&state, doc).await
 }
 
-/// Loads a document for review by a caseworker of its team, under the plan lock.
-fn lock_for_review(
-    conn: &mut DbConn,
-    auth: &AuthUser,
-    id: &str,
-    action: AuditAction,
-) -> Result<(PlanRow, StepRow, DocumentRow), ApiError> {
-    let doc = docs_db::find_document(conn, id)?.ok_or(ApiError::NotFound)?;
-    let plan = find_visible_plan(conn, auth, &doc.plan_id)?;
-    plans::lock_plan(conn, &plan.id)?;
-    let doc = docs_db::find_document(conn, id)?.ok_or(ApiError::NotFound)?;
-    let step = plans::find_step(conn, &doc.step_id)?.ok_or(ApiError::NotFound)?;
-    crate::api::audit::record(
-        conn,
-        auth,
-        &plan.resident_id,
-        action,
-        AuditObject::Document,
-        Some(&doc.id),
-    )?;
-    Ok((plan, step, doc))
-}
-
 /// Accept a document (caseworker): the proof is fine, so its step is verified (an open step
 /// is completed first, which issues what comes next).
 #[utoipa::path(
@@ -948,41 +810,7 @@ pub async fn accept_document(
     let id = path.into_inner().to_string();
     let rules = state.rules.clone();
     let doc = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let (plan, step, doc) = lock_for_review(conn, &auth, &id, AuditAction::Accept)?;
-            let doc = docs_db::update_review(
-                conn,
-                &doc.id,
-                ReviewState::Accepted.as_str(),
-                None,
-                &auth.id,
-            )?;
-            let step = if step.status == StepStatus::Open.as_str() {
-                complete(conn, &plan, &step, &auth, None, &rules, None)?.0
-            } else {
-                step
-            };
-            if step.status == StepStatus::Done.as_str() {
-                let t = db::now();
-                let mut s = step.clone();
-                s.status = StepStatus::Verified.as_str().into();
-                s.status_reason = None;
-                s.verified_at = Some(t);
-                s.verified_by = Some(auth.id.clone());
-                plans::update_step(conn, &s)?;
-                plans::insert_event(
-                    conn,
-                    &plan.id,
-                    Some(&s.id),
-                    EventKind::Verified,
-                    Some(&auth.id),
-                    Some(auth.role.as_str()),
-                    t,
-                    None,
-                )?;
-            }
-            Ok(doc)
-        })
+        usecases::accept_document::accept_document(conn, &auth, &id, &rules)
     })
     .await?;
     Ok(web::Json(DocumentResponse::from(&doc)))
@@ -1011,48 +839,12 @@ pub async fn reject_document(
     let id = path.into_inner().to_string();
     let reason = validate::text("reason", &body.reason, 1, 300)?;
     let rules = state.rules.clone();
+    let input = RejectDocument {
+        document_id: id,
+        reason,
+    };
     let doc = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let (plan, step, doc) = lock_for_review(conn, &auth, &id, AuditAction::Reject)?;
-            let doc = docs_db::update_review(
-                conn,
-                &doc.id,
-                ReviewState::Rejected.as_str(),
-                Some(&reason),
-                &auth.id,
-            )?;
-            let mut s = step.clone();
-            s.status_reason = Some(reason.clone());
-            let finished = matches!(step.status.as_str(), "done" | "verified");
-            if finished {
-                s.back_to_planned();
-            }
-            plans::update_step(conn, &s)?;
-            if finished {
-                plans::insert_event(
-                    conn,
-                    &plan.id,
-                    Some(&s.id),
-                    EventKind::Reopened,
-                    Some(&auth.id),
-                    Some(auth.role.as_str()),
-                    db::now(),
-                    None,
-                )?;
-                issuing::issue_ready_steps(conn, &plan, &rules)?;
-            }
-            crate::db::notifications::enqueue(
-                conn,
-                &crate::db::notifications::NewReminder::about_plan(
-                    &plan.resident_id,
-                    &plan.id,
-                    crate::domain::reminders::ReminderKind::DocumentQuestion,
-                    format!("document_question:{}", doc.id),
-                    db::now(),
-                ),
-            )?;
-            Ok(doc)
-        })
+        usecases::reject_document::reject_document(conn, &auth, input, &rules)
     })
     .await?;
     Ok(web::Json(DocumentResponse::from(&doc)))

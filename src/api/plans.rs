@@ -4,7 +4,6 @@
 use crate::api::paging::{self, PageRequest};
 use crate::api::residents::find_visible_resident;
 use crate::api::steps_view::PlanResponse;
-use crate::api::templates::parse_stored;
 use crate::api::types::{parse_id, parse_or};
 use crate::api::validate;
 use crate::auth::AuthUser;
@@ -12,7 +11,7 @@ use crate::db::plans::{self, StepRow};
 use crate::db::{self, issuing};
 pub use crate::domain::kinds::OutflowReason;
 use crate::domain::kinds::{
-    EventKind, Evidence, Language, OwnerRole, OwnerType, PlanStatus, Priority, Role, StepStatus,
+    EventKind, Evidence, Language, OwnerRole, OwnerType, PlanStatus, Priority, Role,
 };
 use crate::domain::policy::CASEWORKERS;
 use crate::domain::template::Localized;
@@ -23,6 +22,7 @@ pub use crate::usecases::access::resolve_owner;
 pub use crate::usecases::access::{find_visible_plan, language_of};
 use crate::usecases::make_plan::{self, MakePlan};
 pub(crate) use crate::usecases::prepare_plan::{load_plan_view, prepare_plan};
+use crate::usecases::{self, add_step::AddStep, update_plan::UpdatePlan};
 pub use crate::wire::plans::{CreatePlanRequest, OwnerRequest, TextRequest};
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -387,69 +387,20 @@ pub async fn update_plan(
         check_dose(d)?;
     }
     let rules = state.rules.clone();
+    let input = UpdatePlan {
+        plan_id: id,
+        if_match,
+        dose: req.dose,
+        status: req.status,
+        outflow_reason: req.outflow_reason.map(|r| {
+            serde_json::to_value(r)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        }),
+    };
     let view = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let plan = find_visible_plan(conn, &auth, &id)?;
-            crate::api::audit::record(
-                conn,
-                &auth,
-                &plan.resident_id,
-                crate::domain::kinds::AuditAction::Update,
-                crate::domain::kinds::AuditObject::Plan,
-                Some(&plan.id),
-            )?;
-            plans::lock_plan(conn, &plan.id)?;
-            if let Some(cond) = &if_match {
-                // Under the lock, which moved the counter by one: compare the state before it.
-                let locked = plans::find_plan(conn, &plan.id)?.ok_or(ApiError::NotFound)?;
-                let before =
-                    crate::api::conditional::EntityTag::of_version(locked.lock_version - 1);
-                if !cond.matches_strong(&before) {
-                    return Err(ApiError::PreconditionFailed);
-                }
-            }
-            let status = req
-                .status
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or(plan.status.clone());
-            let dose = req.dose.unwrap_or(plan.dose);
-            plans::update_plan_settings(conn, &plan.id, &status, dose)?;
-            // The end of a trajectory starts the retention clock; reopening stops it.
-            let ended = matches!(status.as_str(), "closed" | "dropped_out");
-            plans::update_plan_end(
-                conn,
-                &plan.id,
-                ended.then(|| plan.closed_at.unwrap_or_else(db::now)),
-                req.outflow_reason
-                    .map(|r| {
-                        serde_json::to_value(r)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default()
-                    })
-                    .or(plan.outflow_reason.clone()),
-            )?;
-            let detail = serde_json::json!({"status": status, "dose": dose}).to_string();
-            plans::insert_event(
-                conn,
-                &plan.id,
-                None,
-                crate::domain::kinds::EventKind::PlanChanged,
-                Some(&auth.id),
-                Some(auth.role.as_str()),
-                db::now(),
-                Some(&detail),
-            )?;
-            if req.status == Some(PlanStatus::Active) && plan.status != PlanStatus::Active.as_str()
-            {
-                // Back to active: the inactivity ladder starts afresh.
-                crate::scheduler::touch_activity(conn, &rules, &plan.id)?;
-            }
-            let plan = plans::find_plan(conn, &plan.id)?.ok_or(ApiError::NotFound)?;
-            issuing::issue_ready_steps(conn, &plan, &rules)?;
-            let lang = language_of(conn, &auth.id)?;
-            load_plan_view(conn, &plan, lang)
-        })
+        usecases::update_plan::update_plan(conn, &auth, input, &rules)
     })
     .await?;
     Ok(plan_reply(view))
@@ -513,95 +464,21 @@ pub async fn add_step(
         ));
     }
     let rules = state.rules.clone();
+    let input = AddStep {
+        plan_id: id,
+        category: req.category,
+        title,
+        why,
+        description,
+        minutes,
+        owner: req.owner,
+        priority: req.priority,
+        evidence: req.evidence,
+        depends_on: req.depends_on,
+        due_on: req.due_on,
+    };
     let view = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let plan = find_visible_plan(conn, &auth, &id)?;
-            crate::api::audit::record(
-                conn,
-                &auth,
-                &plan.resident_id,
-                crate::domain::kinds::AuditAction::Create,
-                crate::domain::kinds::AuditObject::Step,
-                Some(&plan.id),
-            )?;
-            plans::lock_plan(conn, &plan.id)?;
-            let template = parse_stored(
-                &plans::find_template(conn, &plan.template_id)?.ok_or(ApiError::NotFound)?,
-            )?;
-            let category_order = template
-                .category_order(&req.category)
-                .ok_or_else(|| ApiError::invalid("category", Msg::NotATemplateCategory))?;
-            let existing = plans::list_steps(conn, &plan.id)?;
-            let mut deps = Vec::new();
-            for d in &req.depends_on {
-                let d = d.to_string();
-                if !existing.iter().any(|s| s.id == d) {
-                    return Err(ApiError::invalid("depends_on", Msg::DependsOnThisPlan));
-                }
-                deps.push(d);
-            }
-            let (owner_type, owner_user_id) = match &req.owner {
-                Some(o) => resolve_owner(conn, &plan.team_id, o, "owner")?,
-                None => (OwnerType::Resident, None),
-            };
-            let now = db::now();
-            let row = StepRow {
-                id: db::new_id(),
-                plan_id: plan.id.clone(),
-                item_key: None,
-                category: req.category.clone(),
-                category_order,
-                position: existing.iter().map(|s| s.position).max().unwrap_or(0) + 1,
-                title_nl: title.nl,
-                title_en: title.en,
-                why_nl: why.nl,
-                why_en: why.en,
-                description_nl: description.nl,
-                description_en: description.en,
-                minutes,
-                owner_type: owner_type.as_str().into(),
-                owner_user_id,
-                priority: req.priority.unwrap_or(Priority::P2).as_str().into(),
-                evidence: req.evidence.unwrap_or(Evidence::None).as_str().into(),
-                status: StepStatus::Planned.as_str().into(),
-                status_reason: None,
-                depends_on: serde_json::to_string(&deps).map_err(ApiError::internal)?,
-                intake_done: false,
-                due_on: req.due_on,
-                help_requested_at: None,
-                issued_at: None,
-                completed_at: None,
-                completed_by: None,
-                completion_note: None,
-                verified_at: None,
-                verified_by: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-                intention_on: None,
-                intention_part: None,
-                intention_time: None,
-                snoozed_until: None,
-                snooze_reason: None,
-                snooze_note: None,
-                crisis_reported_at: None,
-                gates: "[]".into(),
-            };
-            plans::insert_steps(conn, std::slice::from_ref(&row))?;
-            plans::insert_event(
-                conn,
-                &plan.id,
-                Some(&row.id),
-                crate::domain::kinds::EventKind::StepAdded,
-                Some(&auth.id),
-                Some(auth.role.as_str()),
-                now,
-                None,
-            )?;
-            issuing::issue_ready_steps(conn, &plan, &rules)?;
-            let lang = language_of(conn, &auth.id)?;
-            load_plan_view(conn, &plan, lang)
-        })
+        usecases::add_step::add_step(conn, &auth, input, &rules)
     })
     .await?;
     Ok(HttpResponse::Created().json(view))

@@ -10,16 +10,20 @@
 //! encrypted and stored; the finishing `PATCH` names the document in `Document-Id`.
 
 use crate::api::documents::{
-    self as docs_api, DocumentResponse, check_upload_target, idempotency_key, plan_full, receive,
-    record, refused, replay, storage_error, too_large_file,
+    self as docs_api, DocumentResponse, idempotency_key, receive, record, refused, storage_error,
+    too_large_file,
 };
 use crate::auth::AuthUser;
+use crate::db;
 use crate::db::uploads::{self as uploads_db, UploadPartRow, UploadRow};
-use crate::db::{self, documents as docs_db};
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
 use crate::i18n::Msg;
 use crate::startup::AppState;
+use crate::usecases::{
+    self,
+    start_upload::{StartUpload, Started},
+};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{
@@ -314,42 +318,23 @@ async fn create(
         .documents
         .new_upload_key(&upload_id)
         .map_err(storage_error)?;
-    let (status, body, replayed) = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let (plan, step) = crate::api::my_steps::lock_my_step(conn, &auth, &step_id)?;
-            if let Some(k) = &key
-                && let Some((status, body)) = replay(conn, &auth.id, k, &fingerprint, ttl, true)?
-            {
-                return Ok((status, body, true));
-            }
-            check_upload_target(&plan, &step)?;
-            let used =
-                docs_db::plan_bytes(conn, &plan.id)? + uploads_db::reserved_bytes(conn, &plan.id)?;
-            if (used + length) as u64 > limits.max_plan_bytes {
-                return Err(plan_full());
-            }
-            let t = db::now();
-            let row = UploadRow {
-                id: upload_id.clone(),
-                resident_id: auth.id.clone(),
-                plan_id: plan.id.clone(),
-                step_id: step.id.clone(),
-                upload_length: length,
-                upload_offset: 0,
-                key_id: wrapped.key_id.clone(),
-                wrapped_key: wrapped.wrapped.clone(),
-                document_id: None,
-                created_at: t,
-                expires_at: t + upload_ttl,
-            };
-            uploads_db::insert_upload(conn, &row)?;
-            let body =
-                serde_json::to_string(&UploadResponse::from(&row)).map_err(ApiError::internal)?;
-            if let Some(k) = &key {
-                crate::db::idempotency::save(conn, &auth.id, k, 201, &body, None)?;
-            }
-            Ok((201, body, false))
-        })
+    let input = StartUpload {
+        step_id,
+        length,
+        key,
+        fingerprint,
+        ttl,
+        upload_ttl,
+        upload_id,
+        key_id: wrapped.key_id,
+        wrapped_key: wrapped.wrapped,
+    };
+    let Started {
+        status,
+        body,
+        replayed,
+    } = db::run(&state.pool, move |conn| {
+        usecases::start_upload::start_upload(conn, &auth, input, limits.max_plan_bytes)
     })
     .await?;
     let view: UploadResponse = serde_json::from_str(&body).map_err(ApiError::internal)?;

@@ -8,20 +8,33 @@
 //! checks the role, calls the use case on the blocking pool and maps its [`Outcome`] to a
 //! response.
 
+pub mod accept_document;
 pub mod access;
+pub mod add_step;
+pub mod appointments;
 pub mod ask_for_help;
+pub mod ask_to_move_appointment;
+pub mod cancel_appointment;
 pub mod change_password;
 pub mod change_step;
 pub mod complete_my_step;
 pub mod complete_step;
 pub mod completion;
+pub mod confirm_appointment;
+pub mod delete_document;
+pub mod documents;
 pub mod erase_resident;
 pub mod make_plan;
+pub mod move_appointment;
 pub mod my_steps;
+pub mod plan_appointment;
 pub mod prepare_plan;
 pub mod record_alliance;
+pub mod record_appointment_outcome;
+pub mod record_document;
 pub mod record_mood;
 pub mod register_device;
+pub mod reject_document;
 pub mod remove_device;
 pub mod reopen_step;
 pub mod report_crisis;
@@ -31,8 +44,10 @@ pub mod set_intention;
 pub mod set_preferences;
 pub mod snooze_step;
 pub mod staff_steps;
+pub mod start_upload;
 pub mod templates;
 pub mod update_me;
+pub mod update_plan;
 pub mod verify_step;
 
 pub use retry::{Reply, Retry};

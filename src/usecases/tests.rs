@@ -1443,3 +1443,704 @@ mod change_password {
         assert!(matches!(r, Err(ApiError::Unauthorized(_))), "got {r:?}");
     }
 }
+
+/// Rows in a table, to prove a refusal or a replay wrote nothing there.
+fn rows(conn: &mut DbConn, table: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let DbConn::Sqlite(c) = conn else {
+        unreachable!("the test world is SQLite")
+    };
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        .get_result::<Count>(c)
+        .expect("count")
+        .n
+}
+
+impl World {
+    /// A caseworker of another team.
+    fn outsider(&mut self) -> AuthUser {
+        let other_team = users::insert_team(&mut self.conn, "Buurtteam Elders")
+            .expect("team")
+            .id;
+        let outsider = insert_user(&mut self.conn, Role::Caseworker, "Ali", None);
+        users::replace_memberships(&mut self.conn, &outsider, &[other_team]).expect("membership");
+        actor(&outsider, Role::Caseworker)
+    }
+
+    /// Another resident of the world's team.
+    fn neighbour(&mut self) -> AuthUser {
+        let team = self.team_id.clone();
+        let id = insert_user(&mut self.conn, Role::Resident, "Kees", Some(&team));
+        actor(&id, Role::Resident)
+    }
+
+    /// Rows in the tables the staff writes below touch: events, reminders, retry keys, audit.
+    fn all_writes(&mut self) -> (i64, i64, i64, i64) {
+        let (events, reminders, keys) = self.writes();
+        (events, reminders, keys, rows(&mut self.conn, "audit_log"))
+    }
+}
+
+mod appointments {
+    use super::*;
+    use crate::db::appointments::{self as adb, AppointmentRow};
+    use crate::domain::kinds::AppointmentKind;
+    use crate::usecases::plan_appointment::{PlanAppointment, plan_appointment};
+
+    fn in_days(days: i64) -> chrono::NaiveDateTime {
+        use chrono::Timelike;
+        let t = (crate::clock::now() + chrono::Duration::days(days)).naive_utc();
+        t.with_nanosecond(0).expect("whole seconds")
+    }
+
+    fn planning(plan_id: &str) -> PlanAppointment {
+        PlanAppointment {
+            plan_id: plan_id.to_owned(),
+            starts_at: in_days(3),
+            duration_minutes: 45,
+            kind: AppointmentKind::Office,
+            place: Some("Kaatstraat 12".to_owned()),
+            with_user_id: None,
+            bring: None,
+            step_ids: Vec::new(),
+        }
+    }
+
+    /// A plan and an appointment on it, three days ahead.
+    fn planned(w: &mut World) -> (String, AppointmentRow) {
+        let plan_id = w.make_plan();
+        let a = plan_appointment(&mut w.conn, &w.caseworker, planning(&plan_id), &w.rules)
+            .expect("planned")
+            .appointment;
+        (plan_id, a)
+    }
+
+    fn stored(w: &mut World, id: &str) -> AppointmentRow {
+        adb::find_appointment(&mut w.conn, id)
+            .expect("read")
+            .expect("appointment")
+    }
+
+    #[test]
+    fn planning_stores_it_with_reminders_an_event_and_an_audit_row() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        let before = w.all_writes();
+        let input = PlanAppointment {
+            step_ids: vec![step.parse().expect("uuid"), step.parse().expect("uuid")],
+            ..planning(&plan_id)
+        };
+        let planned =
+            plan_appointment(&mut w.conn, &w.caseworker, input, &w.rules).expect("planned");
+        let a = stored(&mut w, &planned.appointment.id);
+        assert_eq!(a.plan_id, plan_id);
+        assert_eq!(a.resident_id, w.resident.id);
+        assert_eq!(a.status, "planned");
+        assert_eq!(a.step_ids(), vec![step], "the step once");
+        let after = w.all_writes();
+        assert_eq!(after.0, before.0 + 1, "one event");
+        assert!(after.1 > before.1, "the resident's reminders are planned");
+        assert_eq!(after.3, before.3 + 1, "one audit row");
+    }
+
+    #[test]
+    fn planning_on_another_teams_plan_is_404_and_a_stranger_as_partner_is_422() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let outsider = w.outsider();
+        let before = (w.all_writes(), rows(&mut w.conn, "appointments"));
+        let r = plan_appointment(&mut w.conn, &outsider, planning(&plan_id), &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        let input = PlanAppointment {
+            with_user_id: Some(outsider.id.parse().expect("uuid")),
+            ..planning(&plan_id)
+        };
+        let r = plan_appointment(&mut w.conn, &w.caseworker, input, &w.rules);
+        assert!(matches!(r, Err(ApiError::Validation { .. })), "got {r:?}");
+        assert_eq!((w.all_writes(), rows(&mut w.conn, "appointments")), before);
+    }
+
+    #[test]
+    fn moving_checks_the_version_clears_the_confirmation_and_hides_from_other_teams() {
+        use crate::api::conditional::{Condition, EntityTag};
+        use crate::usecases::move_appointment::{MoveAppointment, move_appointment};
+        let mut w = world();
+        let (_, a) = planned(&mut w);
+        crate::usecases::confirm_appointment::confirm_appointment(
+            &mut w.conn,
+            &w.resident,
+            &a.id,
+            &w.rules,
+            None,
+        )
+        .expect("confirmed");
+        let a = stored(&mut w, &a.id);
+        let moving = |if_match| MoveAppointment {
+            appointment_id: a.id.clone(),
+            if_match,
+            reason: "De hulpverlener is ziek".to_owned(),
+            starts_at: Some(in_days(5)),
+            duration_minutes: None,
+            kind: None,
+            place: Some(None),
+            with_user_id: None,
+            bring: None,
+            step_ids: None,
+        };
+        let before = w.all_writes();
+        let stale = Condition::Tags(vec![EntityTag::of_version(a.version - 1)]);
+        let r = move_appointment(&mut w.conn, &w.caseworker, moving(stale), &w.rules);
+        assert!(matches!(r, Err(ApiError::PreconditionFailed)), "got {r:?}");
+        let outsider = w.outsider();
+        let r = move_appointment(&mut w.conn, &outsider, moving(Condition::Any), &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before, "refusals roll back, audit included");
+        assert_eq!(stored(&mut w, &a.id).version, a.version);
+
+        let fresh = Condition::Tags(vec![EntityTag::of_version(a.version)]);
+        let moved = move_appointment(&mut w.conn, &w.caseworker, moving(fresh), &w.rules)
+            .expect("moved")
+            .appointment;
+        assert!(moved.starts_at > a.starts_at, "a new start");
+        assert_eq!(moved.moved_count, 1);
+        assert_eq!(moved.place, None);
+        assert!(moved.confirmed_at.is_none(), "a move clears the \"ik kom\"");
+        assert_eq!(
+            moved.status_reason.as_deref(),
+            Some("De hulpverlener is ziek")
+        );
+        assert_eq!(stored(&mut w, &a.id).version, a.version + 1);
+    }
+
+    #[test]
+    fn cancelling_stops_it_once_and_only_for_its_team() {
+        use crate::usecases::cancel_appointment::{CancelAppointment, cancel_appointment};
+        let mut w = world();
+        let (_, a) = planned(&mut w);
+        let cancel = || CancelAppointment {
+            appointment_id: a.id.clone(),
+            if_match: None,
+            reason: "Ziek".to_owned(),
+        };
+        let outsider = w.outsider();
+        let before = w.all_writes();
+        let r = cancel_appointment(&mut w.conn, &outsider, cancel(), &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+        assert_eq!(stored(&mut w, &a.id).status, "planned");
+
+        let done = cancel_appointment(&mut w.conn, &w.caseworker, cancel(), &w.rules)
+            .expect("cancelled")
+            .appointment;
+        assert_eq!(done.status, "cancelled");
+        assert_eq!(w.all_writes().0, before.0 + 1, "one event");
+        let again = cancel_appointment(&mut w.conn, &w.caseworker, cancel(), &w.rules);
+        assert_eq!(conflict_code(again), "appointment_not_planned");
+    }
+
+    #[test]
+    fn an_outcome_waits_for_the_start_and_attended_is_recorded() {
+        use crate::api::appointments::AppointmentOutcome;
+        use crate::usecases::record_appointment_outcome::record_appointment_outcome;
+        let mut w = world();
+        let (_, a) = planned(&mut w);
+        let early = record_appointment_outcome(
+            &mut w.conn,
+            &w.caseworker,
+            &a.id,
+            AppointmentOutcome::Attended,
+            &w.rules,
+        );
+        assert_eq!(conflict_code(early), "appointment_not_started");
+
+        let mut started = stored(&mut w, &a.id);
+        started.starts_at = in_days(-1);
+        adb::update_appointment(&mut w.conn, &started).expect("started yesterday");
+        let outsider = w.outsider();
+        let before = w.all_writes();
+        let r = record_appointment_outcome(
+            &mut w.conn,
+            &outsider,
+            &a.id,
+            AppointmentOutcome::Attended,
+            &w.rules,
+        );
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+
+        let recorded = record_appointment_outcome(
+            &mut w.conn,
+            &w.caseworker,
+            &a.id,
+            AppointmentOutcome::Attended,
+            &w.rules,
+        )
+        .expect("recorded")
+        .appointment;
+        assert_eq!(recorded.status, "attended");
+        assert!(recorded.outcome_at.is_some());
+    }
+
+    #[test]
+    fn confirming_is_mine_only_and_a_replay_writes_nothing() {
+        use crate::usecases::confirm_appointment::{confirm_appointment, keep};
+        let mut w = world();
+        let (_, a) = planned(&mut w);
+        let neighbour = w.neighbour();
+        let before = w.all_writes();
+        let r = confirm_appointment(&mut w.conn, &neighbour, &a.id, &w.rules, None);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+
+        let key = retry("ik-kom-1", "confirm");
+        let Outcome::Done(view) =
+            confirm_appointment(&mut w.conn, &w.resident, &a.id, &w.rules, Some(&key))
+                .expect("confirmed")
+        else {
+            panic!("the first run runs")
+        };
+        assert!(view.confirmed);
+        assert!(stored(&mut w, &a.id).confirmed_at.is_some());
+        let first = keep(&view).expect("kept");
+        let after = w.all_writes();
+        assert_eq!(after.0, before.0 + 1, "one event");
+        let Outcome::Replayed(again) =
+            confirm_appointment(&mut w.conn, &w.resident, &a.id, &w.rules, Some(&key))
+                .expect("replay")
+        else {
+            panic!("the second run is a replay")
+        };
+        assert!(again.replayed);
+        assert_eq!(again.body, first.body);
+        assert_eq!(w.all_writes(), after, "a replay writes nothing");
+    }
+
+    #[test]
+    fn asking_to_move_is_mine_only_drops_the_confirmation_and_a_replay_writes_nothing() {
+        use crate::usecases::ask_to_move_appointment::{
+            AskToMoveAppointment, ask_to_move_appointment,
+        };
+        let mut w = world();
+        let (_, a) = planned(&mut w);
+        let asking = || AskToMoveAppointment {
+            appointment_id: a.id.clone(),
+            reason: "Ik moet die dag werken".to_owned(),
+        };
+        let neighbour = w.neighbour();
+        let before = w.all_writes();
+        let r = ask_to_move_appointment(&mut w.conn, &neighbour, asking(), &w.rules, None);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+
+        let key = retry("verzetten-1", "move request");
+        let first =
+            ask_to_move_appointment(&mut w.conn, &w.resident, asking(), &w.rules, Some(&key))
+                .expect("asked");
+        assert!(matches!(first, Outcome::Done(ref v) if v.move_requested && !v.confirmed));
+        let row = stored(&mut w, &a.id);
+        assert_eq!(
+            row.move_request_reason.as_deref(),
+            Some("Ik moet die dag werken")
+        );
+        let after = w.all_writes();
+        let again =
+            ask_to_move_appointment(&mut w.conn, &w.resident, asking(), &w.rules, Some(&key))
+                .expect("replay");
+        assert!(
+            matches!(again, Outcome::Replayed(ref r) if r.replayed),
+            "got {again:?}"
+        );
+        assert_eq!(w.all_writes(), after);
+        assert_eq!(
+            stored(&mut w, &a.id).version,
+            row.version,
+            "not written again"
+        );
+    }
+}
+
+mod plans_changed {
+    use super::*;
+    use crate::domain::template::Localized;
+    use crate::usecases::add_step::{AddStep, add_step};
+    use crate::usecases::update_plan::{UpdatePlan, update_plan};
+
+    fn dose(plan_id: &str, dose: i32) -> UpdatePlan {
+        UpdatePlan {
+            plan_id: plan_id.to_owned(),
+            if_match: None,
+            dose: Some(dose),
+            status: None,
+            outflow_reason: None,
+        }
+    }
+
+    #[test]
+    fn raising_the_dose_issues_steps_and_a_stale_version_or_another_team_changes_nothing() {
+        use crate::api::conditional::{Condition, EntityTag};
+        let mut w = world();
+        let plan_id = w.make_plan();
+        assert_eq!(w.open_resident_steps(&plan_id).len(), 1);
+        let outsider = w.outsider();
+        let before = w.all_writes();
+        let r = update_plan(&mut w.conn, &outsider, dose(&plan_id, 3), &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        let stale = UpdatePlan {
+            if_match: Some(Condition::Tags(vec![EntityTag::of_version(-5)])),
+            ..dose(&plan_id, 3)
+        };
+        let r = update_plan(&mut w.conn, &w.caseworker, stale, &w.rules);
+        assert!(matches!(r, Err(ApiError::PreconditionFailed)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+        assert_eq!(w.open_resident_steps(&plan_id).len(), 1);
+
+        let view =
+            update_plan(&mut w.conn, &w.caseworker, dose(&plan_id, 3), &w.rules).expect("changed");
+        assert_eq!(view.dose, 3);
+        let stored = plans::find_plan(&mut w.conn, &plan_id)
+            .expect("read")
+            .expect("plan");
+        assert_eq!(stored.dose, 3);
+        assert!(
+            w.open_resident_steps(&plan_id).len() > 1,
+            "more steps are open"
+        );
+        let after = w.all_writes();
+        assert!(
+            after.0 > before.0 && after.3 == before.3 + 1,
+            "event and audit row"
+        );
+    }
+
+    fn text(t: &str) -> Localized {
+        Localized {
+            nl: t.to_owned(),
+            en: t.to_owned(),
+        }
+    }
+
+    fn new_step(plan_id: &str, category: &str) -> AddStep {
+        AddStep {
+            plan_id: plan_id.to_owned(),
+            category: category.to_owned(),
+            title: text("Bel de woningcorporatie"),
+            why: text(""),
+            description: text(""),
+            minutes: 10,
+            owner: None,
+            priority: None,
+            evidence: None,
+            depends_on: Vec::new(),
+            due_on: None,
+        }
+    }
+
+    #[test]
+    fn adding_a_step_puts_it_last_in_the_plan_and_only_for_its_team() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let steps = plans::list_steps(&mut w.conn, &plan_id).expect("steps");
+        let category = steps[0].category.clone();
+        let last = steps.iter().map(|s| s.position).max().expect("a step");
+        let outsider = w.outsider();
+        let before = (w.all_writes(), rows(&mut w.conn, "steps"));
+        let r = add_step(
+            &mut w.conn,
+            &outsider,
+            new_step(&plan_id, &category),
+            &w.rules,
+        );
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        let r = add_step(
+            &mut w.conn,
+            &w.caseworker,
+            new_step(&plan_id, "nope"),
+            &w.rules,
+        );
+        assert!(matches!(r, Err(ApiError::Validation { .. })), "got {r:?}");
+        assert_eq!((w.all_writes(), rows(&mut w.conn, "steps")), before);
+
+        add_step(
+            &mut w.conn,
+            &w.caseworker,
+            new_step(&plan_id, &category),
+            &w.rules,
+        )
+        .expect("added");
+        let steps = plans::list_steps(&mut w.conn, &plan_id).expect("steps");
+        assert_eq!(steps.len() as i64, before.1 + 1);
+        let added = steps
+            .iter()
+            .find(|s| s.title_nl == "Bel de woningcorporatie")
+            .expect("the new step");
+        assert_eq!(added.position, last + 1);
+        assert_eq!(added.owner_type, "resident");
+        assert_eq!(w.all_writes().3, before.0.3 + 1, "one audit row");
+    }
+}
+
+mod documents {
+    use super::*;
+    use crate::db::documents as docs_db;
+    use crate::usecases::record_document::{RecordDocument, record_document};
+
+    const ROOM: u64 = 100 * 1024 * 1024;
+
+    /// A plan whose open step asks for a photo.
+    fn photo_step(w: &mut World) -> (String, String) {
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        let mut row = plans::find_step(&mut w.conn, &step)
+            .expect("read")
+            .expect("step");
+        row.evidence = "photo".into();
+        plans::update_step(&mut w.conn, &row).expect("asks for a photo");
+        (plan_id, step)
+    }
+
+    fn upload(step_id: &str, key: Option<&str>) -> RecordDocument {
+        let doc_id = db::new_id();
+        RecordDocument {
+            step_id: step_id.to_owned(),
+            key: key.map(str::to_owned),
+            fingerprint: format!("POST /v1/me/steps/{step_id}/documents"),
+            ttl: chrono::Duration::hours(24),
+            blob_key: format!("blobs/{doc_id}"),
+            doc_id,
+            media_type: "image/jpeg".into(),
+            size: 1000,
+            sha256: "ab".repeat(32),
+            key_id: "k1".into(),
+            wrapped_key: "wrapped".into(),
+        }
+    }
+
+    /// A plan with a photo step and one pending document on it.
+    fn uploaded(w: &mut World) -> (String, String, String) {
+        let (plan_id, step) = photo_step(w);
+        let input = upload(&step, None);
+        let doc_id = input.doc_id.clone();
+        record_document(&mut w.conn, &w.resident, input, ROOM, &w.rules).expect("recorded");
+        (plan_id, step, doc_id)
+    }
+
+    fn state_of(w: &mut World, doc_id: &str) -> Option<String> {
+        docs_db::find_document(&mut w.conn, doc_id)
+            .expect("read")
+            .map(|d| d.state)
+    }
+
+    #[test]
+    fn recording_an_upload_stores_it_once_and_a_replay_writes_nothing() {
+        let mut w = world();
+        let (_, step) = photo_step(&mut w);
+        let neighbour = w.neighbour();
+        let before = (w.all_writes(), rows(&mut w.conn, "documents"));
+        let r = record_document(&mut w.conn, &neighbour, upload(&step, None), ROOM, &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!((w.all_writes(), rows(&mut w.conn, "documents")), before);
+
+        let first = record_document(
+            &mut w.conn,
+            &w.resident,
+            upload(&step, Some("foto-1")),
+            ROOM,
+            &w.rules,
+        )
+        .expect("recorded");
+        assert_eq!(
+            (first.status, first.replayed, first.fresh),
+            (201, false, true)
+        );
+        assert_eq!(rows(&mut w.conn, "documents"), before.1 + 1);
+        let after = (w.all_writes(), rows(&mut w.conn, "documents"));
+        assert_eq!(after.0.0, before.0.0 + 1, "one event");
+
+        let again = record_document(
+            &mut w.conn,
+            &w.resident,
+            upload(&step, Some("foto-1")),
+            ROOM,
+            &w.rules,
+        )
+        .expect("replay");
+        assert_eq!(
+            (again.status, again.replayed, again.fresh),
+            (201, true, false)
+        );
+        assert_eq!(again.body, first.body);
+        assert_eq!((w.all_writes(), rows(&mut w.conn, "documents")), after);
+
+        // The same content without a key: the first document is the answer.
+        let same = record_document(
+            &mut w.conn,
+            &w.resident,
+            upload(&step, None),
+            ROOM,
+            &w.rules,
+        )
+        .expect("duplicate");
+        assert_eq!((same.status, same.fresh), (200, false));
+        assert_eq!(rows(&mut w.conn, "documents"), after.1);
+        let full = record_document(
+            &mut w.conn,
+            &w.resident,
+            RecordDocument {
+                sha256: "cd".repeat(32),
+                ..upload(&step, None)
+            },
+            1500,
+            &w.rules,
+        );
+        assert!(full.is_err(), "no room in the plan: {full:?}");
+    }
+
+    #[test]
+    fn accepting_verifies_the_step_and_only_for_its_team() {
+        use crate::usecases::accept_document::accept_document;
+        let mut w = world();
+        let (_, step, doc) = uploaded(&mut w);
+        let outsider = w.outsider();
+        let before = w.all_writes();
+        let r = accept_document(&mut w.conn, &outsider, &doc, &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+        assert_eq!(state_of(&mut w, &doc).as_deref(), Some("pending"));
+
+        let accepted = accept_document(&mut w.conn, &w.caseworker, &doc, &w.rules).expect("ok");
+        assert_eq!(accepted.state, "accepted");
+        assert_eq!(w.status_of(&step), StepStatus::Verified.as_str());
+        assert_eq!(w.all_writes().3, before.3 + 1, "one audit row");
+    }
+
+    #[test]
+    fn rejecting_reopens_the_step_tells_the_resident_and_only_for_its_team() {
+        use crate::usecases::accept_document::accept_document;
+        use crate::usecases::reject_document::{RejectDocument, reject_document};
+        let mut w = world();
+        let (_, step, doc) = uploaded(&mut w);
+        accept_document(&mut w.conn, &w.caseworker, &doc, &w.rules).expect("accepted");
+        let reject = || RejectDocument {
+            document_id: doc.clone(),
+            reason: "Onleesbaar".to_owned(),
+        };
+        let outsider = w.outsider();
+        let before = w.all_writes();
+        let r = reject_document(&mut w.conn, &outsider, reject(), &w.rules);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(w.all_writes(), before);
+
+        let rejected = reject_document(&mut w.conn, &w.caseworker, reject(), &w.rules).expect("ok");
+        assert_eq!(rejected.state, "rejected");
+        assert_eq!(rejected.review_reason.as_deref(), Some("Onleesbaar"));
+        assert_ne!(
+            w.status_of(&step),
+            StepStatus::Verified.as_str(),
+            "reopened"
+        );
+        assert!(w.all_writes().1 > before.1, "the resident is told");
+    }
+
+    #[test]
+    fn deleting_is_mine_only_and_only_before_the_review() {
+        use crate::usecases::accept_document::accept_document;
+        use crate::usecases::delete_document::delete_document;
+        let mut w = world();
+        let (_, step, doc) = uploaded(&mut w);
+        let neighbour = w.neighbour();
+        let before = (w.all_writes(), rows(&mut w.conn, "blob_deletions"));
+        let r = delete_document(&mut w.conn, &neighbour, &doc);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(
+            (w.all_writes(), rows(&mut w.conn, "blob_deletions")),
+            before
+        );
+
+        delete_document(&mut w.conn, &w.resident, &doc).expect("deleted");
+        assert_eq!(state_of(&mut w, &doc), None);
+        assert_eq!(
+            rows(&mut w.conn, "blob_deletions"),
+            before.1 + 1,
+            "blob queued"
+        );
+
+        let input = upload(&step, None);
+        let second = input.doc_id.clone();
+        record_document(&mut w.conn, &w.resident, input, ROOM, &w.rules).expect("again");
+        accept_document(&mut w.conn, &w.caseworker, &second, &w.rules).expect("accepted");
+        let late = delete_document(&mut w.conn, &w.resident, &second);
+        assert_eq!(conflict_code(late), "document_reviewed");
+        assert_eq!(state_of(&mut w, &second).as_deref(), Some("accepted"));
+    }
+}
+
+mod start_upload {
+    use super::*;
+    use crate::usecases::start_upload::{StartUpload, start_upload};
+
+    const ROOM: u64 = 100 * 1024 * 1024;
+
+    fn starting(step_id: &str, key: Option<&str>, length: i64) -> StartUpload {
+        StartUpload {
+            step_id: step_id.to_owned(),
+            length,
+            key: key.map(str::to_owned),
+            fingerprint: format!("POST /v1/me/steps/{step_id}/uploads {length}"),
+            ttl: chrono::Duration::hours(24),
+            upload_ttl: chrono::Duration::hours(24),
+            upload_id: db::new_id(),
+            key_id: "k1".into(),
+            wrapped_key: "wrapped".into(),
+        }
+    }
+
+    #[test]
+    fn starting_an_upload_reserves_room_once_and_only_on_my_step() {
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        let before = (w.all_writes(), rows(&mut w.conn, "uploads"));
+        let r = start_upload(&mut w.conn, &w.resident, starting(&step, None, 10), ROOM);
+        assert_eq!(conflict_code(r), "step_takes_no_documents");
+        let mut row = plans::find_step(&mut w.conn, &step)
+            .expect("read")
+            .expect("step");
+        row.evidence = "document".into();
+        plans::update_step(&mut w.conn, &row).expect("asks for a document");
+        let neighbour = w.neighbour();
+        let r = start_upload(&mut w.conn, &neighbour, starting(&step, None, 10), ROOM);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!((w.all_writes(), rows(&mut w.conn, "uploads")), before);
+
+        let first = start_upload(
+            &mut w.conn,
+            &w.resident,
+            starting(&step, Some("tus-1"), 600),
+            ROOM,
+        )
+        .expect("started");
+        assert_eq!((first.status, first.replayed), (201, false));
+        assert_eq!(rows(&mut w.conn, "uploads"), before.1 + 1);
+        let after = (w.all_writes(), rows(&mut w.conn, "uploads"));
+        let again = start_upload(
+            &mut w.conn,
+            &w.resident,
+            starting(&step, Some("tus-1"), 600),
+            ROOM,
+        )
+        .expect("replay");
+        assert_eq!((again.status, again.replayed), (201, true));
+        assert_eq!(again.body, first.body, "the same upload");
+        assert_eq!((w.all_writes(), rows(&mut w.conn, "uploads")), after);
+
+        // The first upload's 600 bytes are reserved: 500 more do not fit in 1000.
+        let full = start_upload(&mut w.conn, &w.resident, starting(&step, None, 500), 1000);
+        assert!(full.is_err(), "no room: {full:?}");
+        assert_eq!(rows(&mut w.conn, "uploads"), after.1);
+    }
+}
