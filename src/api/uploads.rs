@@ -15,7 +15,7 @@ use crate::api::documents::{
 };
 use crate::auth::AuthUser;
 use crate::db;
-use crate::db::uploads::{self as uploads_db, UploadPartRow, UploadRow};
+use crate::db::uploads::{UploadPartRow, UploadRow};
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
 use crate::i18n::Msg;
@@ -23,6 +23,7 @@ use crate::startup::AppState;
 use crate::usecases::{
     self,
     start_upload::{StartUpload, Started},
+    upload_parts,
 };
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -181,12 +182,9 @@ async fn find_my_upload(
     auth: &AuthUser,
     id: Uuid,
 ) -> Result<UploadRow, ApiError> {
-    let (me, id) = (auth.id.clone(), id.to_string());
+    let (me, id) = (auth.clone(), id.to_string());
     db::run(&state.pool, move |conn| {
-        match uploads_db::find_upload(conn, &id)? {
-            Some(u) if u.resident_id == me && u.expires_at > db::now() => Ok(u),
-            _ => Err(ApiError::NotFound),
-        }
+        upload_parts::find_my_upload(conn, &me, &id)
     })
     .await
 }
@@ -194,10 +192,7 @@ async fn find_my_upload(
 /// Deletes an upload with everything it stored (a refusal at the end, or termination).
 async fn drop_upload(state: &AppState, id: &str) -> Result<(), ApiError> {
     let i = id.to_owned();
-    db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| Ok(uploads_db::delete_upload(conn, &i)?))
-    })
-    .await?;
+    db::run(&state.pool, move |conn| upload_parts::drop_upload(conn, &i)).await?;
     remove_pieces(state, id).await;
     Ok(())
 }
@@ -549,12 +544,8 @@ async fn append(
             let ttl = chrono::Duration::from_std(state.documents.limits.upload_ttl)
                 .map_err(ApiError::internal)?;
             let expires = db::now() + ttl;
-            let uid = up.id.clone();
             let (kept, now_row) = db::run(&state.pool, move |conn| {
-                db::write_tx(conn, |conn| {
-                    let kept = uploads_db::append_part(conn, &part, expires)?;
-                    Ok((kept, uploads_db::find_upload(conn, &uid)?))
-                })
+                upload_parts::keep_part(conn, &part, expires)
             })
             .await?;
             let Some(now_row) = now_row else {
@@ -584,10 +575,7 @@ async fn append(
 /// The last byte is in: the whole file goes through the pipeline of a direct upload.
 async fn finish(state: &AppState, auth: AuthUser, up: UploadRow) -> Result<HttpResponse, ApiError> {
     let uid = up.id.clone();
-    let parts = db::run(&state.pool, move |conn| {
-        Ok(uploads_db::list_parts(conn, &uid)?)
-    })
-    .await?;
+    let parts = db::run(&state.pool, move |conn| upload_parts::parts_of(conn, &uid)).await?;
     let total: i64 = parts.iter().map(|p| p.size_bytes).sum();
     if total != up.upload_length {
         return Err(ApiError::internal(anyhow::anyhow!(
@@ -610,9 +598,7 @@ async fn finish(state: &AppState, auth: AuthUser, up: UploadRow) -> Result<HttpR
             let doc: DocumentResponse = serde_json::from_str(&body).map_err(ApiError::internal)?;
             let (uid, did) = (up.id.clone(), doc.id.to_string());
             db::run(&state.pool, move |conn| {
-                db::write_tx(conn, |conn| {
-                    Ok(uploads_db::finish_upload(conn, &uid, &did)?)
-                })
+                upload_parts::finish_upload(conn, &uid, &did)
             })
             .await?;
             remove_pieces(state, &up.id).await;

@@ -48,6 +48,7 @@ pub mod start_upload;
 pub mod templates;
 pub mod update_me;
 pub mod update_plan;
+pub mod upload_parts;
 pub mod verify_step;
 
 pub use retry::{Reply, Retry};

@@ -2143,4 +2143,53 @@ mod start_upload {
         assert!(full.is_err(), "no room: {full:?}");
         assert_eq!(rows(&mut w.conn, "uploads"), after.1);
     }
+
+    #[test]
+    fn pieces_are_kept_once_per_offset_and_only_my_upload_can_be_found_or_dropped() {
+        use crate::db::uploads::UploadPartRow;
+        use crate::usecases::upload_parts;
+        let mut w = world();
+        let plan_id = w.make_plan();
+        let step = w.open_resident_steps(&plan_id)[0].clone();
+        let mut row = plans::find_step(&mut w.conn, &step).unwrap().unwrap();
+        row.evidence = "document".into();
+        plans::update_step(&mut w.conn, &row).expect("asks for a document");
+        let start = starting(&step, None, 600);
+        let id = start.upload_id.clone();
+        start_upload(&mut w.conn, &w.resident, start, ROOM).expect("started");
+
+        let neighbour = w.neighbour();
+        let r = upload_parts::find_my_upload(&mut w.conn, &neighbour, &id);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        let mine = upload_parts::find_my_upload(&mut w.conn, &w.resident, &id).expect("mine");
+        assert_eq!(mine.upload_offset, 0);
+
+        let part = |blob: &str| UploadPartRow {
+            upload_id: id.clone(),
+            start_offset: 0,
+            size_bytes: 600,
+            blob_key: blob.into(),
+        };
+        let expires = db::now() + chrono::Duration::hours(24);
+        let (kept, now) = upload_parts::keep_part(&mut w.conn, &part("a"), expires).unwrap();
+        assert!(kept);
+        assert_eq!(now.expect("still there").upload_offset, 600);
+        // A second request for the same offset came too late: not kept, nothing moves.
+        let (kept, now) = upload_parts::keep_part(&mut w.conn, &part("b"), expires).unwrap();
+        assert!(!kept);
+        assert_eq!(now.expect("still there").upload_offset, 600);
+        let parts = upload_parts::parts_of(&mut w.conn, &id).unwrap();
+        assert_eq!(
+            parts
+                .iter()
+                .map(|p| p.blob_key.as_str())
+                .collect::<Vec<_>>(),
+            ["a"]
+        );
+
+        upload_parts::drop_upload(&mut w.conn, &id).expect("dropped");
+        assert_eq!(rows(&mut w.conn, "upload_parts"), 0);
+        let r = upload_parts::find_my_upload(&mut w.conn, &w.resident, &id);
+        assert!(matches!(r, Err(ApiError::NotFound)), "gone: {r:?}");
+    }
 }
