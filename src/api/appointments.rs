@@ -13,6 +13,7 @@ use crate::auth::AuthUser;
 use crate::db::appointments::{self as adb, AppointmentRow};
 use crate::db::{self, DbConn, plans, users};
 use crate::domain::appointments::{self as dom, CalendarEvent};
+pub use crate::domain::kinds::AppointmentOutcome;
 use crate::domain::kinds::{
     AppointmentKind, AppointmentStatus, AuditAction, AuditObject, Language, Role,
 };
@@ -108,17 +109,6 @@ pub struct AppointmentReasonRequest {
     #[schema(example = "Ik moet die dag werken")]
     pub reason: String,
 }
-
-/// What happened, recorded after the start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AppointmentOutcome {
-    /// It took place.
-    Attended,
-    /// The resident did not come.
-    Missed,
-}
-crate::domain::kinds::all_values!(AppointmentOutcome { Attended, Missed });
 
 /// The outcome of an appointment.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -7,6 +7,7 @@ use crate::api::plans::find_visible_plan;
 use crate::api::types::parse_id;
 use crate::auth::AuthUser;
 use crate::db::{self, notifications};
+pub use crate::domain::kinds::Platform;
 use crate::domain::kinds::ReminderState;
 use crate::domain::policy::CASEWORKERS;
 use crate::domain::reminders::ReminderKind;
@@ -15,33 +16,12 @@ use crate::i18n::Msg;
 use crate::scheduler;
 use crate::startup::AppState;
 use crate::usecases::{self, register_device::RegisterDevice, set_preferences::SetPreferences};
+pub use crate::wire::devices::{DeviceResponse, PreferencesBody};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// Platform of an installed app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Platform {
-    /// An Android app with an FCM registration token.
-    Android,
-    /// An iOS app with an FCM registration token.
-    Ios,
-    /// A web app with an FCM (Firebase JS SDK) registration token.
-    Web,
-    /// A browser subscribed with standard Web Push (RFC 8030): `token` is the subscription's
-    /// `endpoint`, and `web_push_keys` its keys. Only when `GET /v1/me/web-push` says
-    /// `available`.
-    WebPush,
-}
-crate::domain::kinds::all_values!(Platform {
-    Android,
-    Ios,
-    Web,
-    WebPush
-});
 
 /// The keys of a browser's push subscription (`PushSubscription.toJSON().keys`).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -74,25 +54,6 @@ pub struct RegisterDeviceRequest {
     /// App version, e.g. `1.4.2`.
     #[schema(example = "1.4.2")]
     pub app_version: Option<String>,
-}
-
-/// A registered device (the token itself is never shown again).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeviceResponse {
-    /// Device id (for `DELETE /v1/me/devices/{id}`).
-    pub id: Uuid,
-    /// Platform.
-    pub platform: Platform,
-    /// True for the device registered from the session making this request (this phone).
-    pub this_session: bool,
-    /// Locale.
-    pub locale: Option<String>,
-    /// App version.
-    pub app_version: Option<String>,
-    /// When it was registered.
-    pub created_at: DateTime<Utc>,
-    /// When it was last seen.
-    pub last_seen_at: DateTime<Utc>,
 }
 
 /// Register (or refresh) this phone for push reminders. A token that belonged to another
@@ -188,20 +149,6 @@ fn web_push_keys(
     }
 }
 
-impl DeviceResponse {
-    pub(crate) fn from_row(d: notifications::DeviceRow, session: &str) -> Self {
-        DeviceResponse {
-            id: parse_id(&d.id),
-            platform: crate::api::types::parse_known(&d.platform).unwrap_or(Platform::Android),
-            this_session: d.session_id.as_deref() == Some(session),
-            locale: d.locale,
-            app_version: d.app_version,
-            created_at: db::utc(d.created_at),
-            last_seen_at: db::utc(d.last_seen_at),
-        }
-    }
-}
-
 /// Whether this service sends standard Web Push, and the key to subscribe with.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebPushInfo {
@@ -275,26 +222,6 @@ pub async fn delete_device(
     })
     .await?;
     idempotency::respond(outcome, usecases::remove_device::keep)
-}
-
-/// Reminder preferences.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PreferencesBody {
-    /// Reminders on or off (crisis and account messages still come).
-    pub enabled: bool,
-    /// Quiet hours in local time, e.g. `21:00-08:00`.
-    #[schema(example = "21:00-08:00")]
-    pub quiet_hours: String,
-    /// At most this many reminders a day (1–24).
-    #[schema(minimum = 1, maximum = 24)]
-    pub daily_cap: i32,
-    /// At most this many reminders in 7 days (1–100).
-    #[schema(minimum = 1, maximum = 100)]
-    pub weekly_cap: i32,
-    /// IANA time zone, e.g. `Europe/Amsterdam`.
-    #[schema(example = "Europe/Amsterdam")]
-    pub timezone: String,
 }
 
 /// My reminder preferences (the defaults until I change them).

@@ -8,7 +8,6 @@
 
 use crate::api::plans::find_visible_plan;
 use crate::api::steps_view::pick;
-use crate::api::types::parse_id;
 use crate::api::validate;
 use crate::auth::AuthUser;
 use crate::db::documents::{self as docs_db, DocumentRow};
@@ -21,129 +20,19 @@ use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
+pub(crate) use crate::usecases::documents::plan_full;
 pub(crate) use crate::usecases::documents::{check_upload_target, find_my_document, replay};
 use crate::usecases::{self, record_document::RecordDocument, reject_document::RejectDocument};
+pub use crate::wire::documents::{DocumentResponse, DocumentType, ReviewState};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 const RESIDENT: &[Role] = &[Role::Resident];
-
-/// The stored type of a document: photos are always stored as JPEG.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum DocumentType {
-    /// A photo (JPEG or PNG as sent), stored as a cleaned JPEG.
-    #[serde(rename = "image/jpeg")]
-    Jpeg,
-    /// A PDF, stored as sent.
-    #[serde(rename = "application/pdf")]
-    Pdf,
-}
-
-crate::domain::kinds::all_values!(DocumentType { Jpeg, Pdf });
-
-impl DocumentType {
-    fn as_str(self) -> &'static str {
-        match self {
-            DocumentType::Jpeg => "image/jpeg",
-            DocumentType::Pdf => "application/pdf",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Self {
-        if s == "application/pdf" {
-            DocumentType::Pdf
-        } else {
-            DocumentType::Jpeg
-        }
-    }
-
-    fn extension(self) -> &'static str {
-        match self {
-            DocumentType::Jpeg => "jpg",
-            DocumentType::Pdf => "pdf",
-        }
-    }
-}
-
-/// Where a document is in its review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReviewState {
-    /// Waiting for the caseworker.
-    Pending,
-    /// Checked and fine: the step is verified.
-    Accepted,
-    /// Not usable; `review_reason` says why, and the step is open again.
-    Rejected,
-}
-
-crate::domain::kinds::all_values!(ReviewState {
-    Pending,
-    Accepted,
-    Rejected
-});
-
-impl ReviewState {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            ReviewState::Pending => "pending",
-            ReviewState::Accepted => "accepted",
-            ReviewState::Rejected => "rejected",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Self {
-        match s {
-            "accepted" => ReviewState::Accepted,
-            "rejected" => ReviewState::Rejected,
-            _ => ReviewState::Pending,
-        }
-    }
-}
-
-/// A document's metadata (never its content or any file name).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct DocumentResponse {
-    /// Document id.
-    pub id: Uuid,
-    /// The step it is evidence for.
-    pub step_id: Uuid,
-    /// Stored type.
-    pub media_type: DocumentType,
-    /// Stored size in bytes.
-    #[schema(example = 183202)]
-    pub size_bytes: i64,
-    /// When it arrived.
-    pub created_at: DateTime<Utc>,
-    /// Review state.
-    pub review: ReviewState,
-    /// Why it was not accepted, in plain language (for `rejected`).
-    #[schema(example = "De foto is onscherp. Kun je een nieuwe maken?")]
-    pub review_reason: Option<String>,
-    /// When it was reviewed.
-    pub reviewed_at: Option<DateTime<Utc>>,
-}
-
-impl From<&DocumentRow> for DocumentResponse {
-    fn from(d: &DocumentRow) -> Self {
-        Self {
-            id: parse_id(&d.id),
-            step_id: parse_id(&d.step_id),
-            media_type: DocumentType::parse(&d.media_type),
-            size_bytes: d.size_bytes,
-            created_at: db::utc(d.created_at),
-            review: ReviewState::parse(&d.state),
-            review_reason: d.review_reason.clone(),
-            reviewed_at: d.reviewed_at.map(db::utc),
-        }
-    }
-}
 
 /// Why a document is rejected.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -199,15 +88,6 @@ pub(crate) fn too_large_file(limit: u64) -> ApiError {
         "document_too_large",
         Msg::TitleFileTooLarge,
         Msg::FileTooLarge { mib },
-    )
-}
-
-pub(crate) fn plan_full() -> ApiError {
-    refused(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "plan_documents_full",
-        Msg::TitlePlanFull,
-        Msg::PlanDocumentsFull,
     )
 }
 

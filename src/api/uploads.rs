@@ -25,15 +25,13 @@ use crate::usecases::{
     start_upload::{StartUpload, Started},
     upload_parts,
 };
+pub use crate::wire::documents::UploadResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError, delete, head, options, patch, post, web,
 };
-use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 const RESIDENT: &[Role] = &[Role::Resident];
@@ -50,44 +48,6 @@ const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
 const UPLOAD_LENGTH: HeaderName = HeaderName::from_static("upload-length");
 const UPLOAD_EXPIRES: HeaderName = HeaderName::from_static("upload-expires");
 const DOCUMENT_ID: HeaderName = HeaderName::from_static("document-id");
-
-/// An upload in progress (or finished, until it expires).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct UploadResponse {
-    /// Upload id.
-    pub id: Uuid,
-    /// Where to send the pieces (`PATCH`) and ask how far it got (`HEAD`); also sent as
-    /// `Location`.
-    #[schema(example = "/v1/me/uploads/0193a4b2-7c1e-7d3f-9a2b-5c6d7e8f9a0b")]
-    pub location: String,
-    /// The step the file is for.
-    pub step_id: Uuid,
-    /// The file's whole length in bytes, as announced in `Upload-Length`.
-    #[schema(example = 5242880)]
-    pub upload_length: i64,
-    /// Bytes received so far.
-    #[schema(example = 0)]
-    pub upload_offset: i64,
-    /// When the upload is deleted if no piece arrives before (each piece moves it on).
-    pub expires_at: DateTime<Utc>,
-}
-
-impl From<&UploadRow> for UploadResponse {
-    fn from(u: &UploadRow) -> Self {
-        Self {
-            id: crate::api::types::parse_id(&u.id),
-            location: location(&u.id),
-            step_id: crate::api::types::parse_id(&u.step_id),
-            upload_length: u.upload_length,
-            upload_offset: u.upload_offset,
-            expires_at: db::utc(u.expires_at),
-        }
-    }
-}
-
-fn location(id: &str) -> String {
-    format!("/v1/me/uploads/{id}")
-}
 
 /// An HTTP date (RFC 9110), as tus writes `Upload-Expires`.
 fn http_date(t: chrono::NaiveDateTime) -> String {

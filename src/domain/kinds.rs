@@ -443,6 +443,39 @@ all_values!(Discipline {
     Specialist
 });
 
+/// What happened, recorded after the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AppointmentOutcome {
+    /// It took place.
+    Attended,
+    /// The resident did not come.
+    Missed,
+}
+all_values!(AppointmentOutcome { Attended, Missed });
+
+/// Platform of an installed app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    /// An Android app with an FCM registration token.
+    Android,
+    /// An iOS app with an FCM registration token.
+    Ios,
+    /// A web app with an FCM (Firebase JS SDK) registration token.
+    Web,
+    /// A browser subscribed with standard Web Push (RFC 8030): `token` is the subscription's
+    /// `endpoint`, and `web_push_keys` its keys. Only when `GET /v1/me/web-push` says
+    /// `available`.
+    WebPush,
+}
+all_values!(Platform {
+    Android,
+    Ios,
+    Web,
+    WebPush
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

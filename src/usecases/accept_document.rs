@@ -2,13 +2,13 @@
 
 use super::completion::complete;
 use super::documents::lock_for_review;
-use crate::api::documents::ReviewState;
 use crate::auth::AuthUser;
 use crate::db::documents::{self as docs_db, DocumentRow};
 use crate::db::{self, DbConn, plans};
 use crate::domain::kinds::{AuditAction, EventKind, StepStatus};
 use crate::error::ApiResult;
 use crate::scheduler::ReminderRules;
+use crate::wire::documents::ReviewState;
 
 /// Accepts a document of the caller's team (else 404) in one write transaction: an open step
 /// is completed first (which issues what comes next), then a done step is verified. The

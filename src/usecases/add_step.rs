@@ -1,9 +1,6 @@
 //! A caseworker adds a custom step to a plan, in one of its template's categories.
 
 use super::access::{find_visible_plan, language_of, record};
-use crate::api::plans::{OwnerRequest, load_plan_view, resolve_owner};
-use crate::api::steps_view::PlanResponse;
-use crate::api::templates::parse_stored;
 use crate::auth::AuthUser;
 use crate::db::plans::{self, StepRow};
 use crate::db::{self, DbConn, issuing};
@@ -14,6 +11,11 @@ use crate::domain::template::Localized;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler::ReminderRules;
+use crate::usecases::access::resolve_owner;
+use crate::usecases::prepare_plan::load_plan_view;
+use crate::usecases::templates::parse_stored;
+use crate::wire::plans::OwnerRequest;
+use crate::wire::steps::PlanResponse;
 use chrono::NaiveDate;
 use uuid::Uuid;
 

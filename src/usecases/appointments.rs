@@ -2,8 +2,6 @@
 //! resident's own, the checks every change makes, and the event on the plan's timeline.
 
 use super::access::{find_visible_plan, record};
-use crate::api::conditional::EntityTag;
-use crate::api::types::parse_or;
 use crate::auth::AuthUser;
 use crate::db::appointments::{self as adb, AppointmentRow};
 use crate::db::{self, DbConn, plans, users};
@@ -11,6 +9,8 @@ use crate::domain::kinds::{AppointmentStatus, AuditAction, AuditObject, EventKin
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
+use crate::wire::entity_tag::EntityTag;
+use crate::wire::types::parse_or;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use uuid::Uuid;

@@ -1,13 +1,13 @@
 //! A caseworker cancels an appointment, with a reason; its pending reminders go too.
 
 use super::appointments::{AppointmentChanged, etag, event, must_be_planned, staff_appointment};
-use crate::api::conditional::Condition;
 use crate::auth::AuthUser;
 use crate::db::appointments as adb;
 use crate::db::{self, DbConn};
 use crate::domain::kinds::{AppointmentStatus, AuditAction, EventKind};
 use crate::error::{ApiError, ApiResult};
 use crate::scheduler::{self, ReminderRules};
+use crate::wire::entity_tag::Condition;
 
 /// What the caseworker sends.
 #[derive(Debug, Clone)]

@@ -1,13 +1,13 @@
 //! The resident deletes one of their documents before it is reviewed (a wrong photo, say).
 
 use super::documents::find_my_document;
-use crate::api::documents::ReviewState;
 use crate::auth::AuthUser;
 use crate::db::documents as docs_db;
 use crate::db::{self, DbConn, plans};
 use crate::domain::kinds::EventKind;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
+use crate::wire::documents::ReviewState;
 
 /// Deletes the resident's own document (else 404) in one write transaction, while it waits
 /// for review (else 409 `document_reviewed`): the row goes, its blob is queued for deletion,

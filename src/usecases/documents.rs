@@ -92,3 +92,13 @@ pub fn replay(
         }),
     }
 }
+
+/// A 413: the plan holds as many documents as it may.
+pub fn plan_full() -> ApiError {
+    ApiError::Refused {
+        status: 413,
+        code: "plan_documents_full",
+        title: Msg::TitlePlanFull,
+        detail: Msg::PlanDocumentsFull,
+    }
+}

@@ -4,13 +4,13 @@
 use super::appointments::{
     AppointmentChanged, check_steps, check_with, etag, event, must_be_planned, staff_appointment,
 };
-use crate::api::conditional::Condition;
 use crate::auth::AuthUser;
 use crate::db::appointments as adb;
 use crate::db::{self, DbConn};
 use crate::domain::kinds::{AppointmentKind, AuditAction, EventKind};
 use crate::error::{ApiError, ApiResult};
 use crate::scheduler::{self, ReminderRules};
+use crate::wire::entity_tag::Condition;
 use chrono::NaiveDateTime;
 use uuid::Uuid;
 

@@ -1,10 +1,10 @@
 //! Afterwards, a caseworker records whether an appointment took place or was missed.
 
 use super::appointments::{AppointmentChanged, event, must_be_planned, staff_appointment};
-use crate::api::appointments::AppointmentOutcome;
 use crate::auth::AuthUser;
 use crate::db::appointments as adb;
 use crate::db::{self, DbConn};
+use crate::domain::kinds::AppointmentOutcome;
 use crate::domain::kinds::{AppointmentStatus, AuditAction, EventKind};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;

@@ -1,15 +1,16 @@
 //! A stored file gets its row: the database half of a resident's upload, after the bytes
 //! are stored (encrypted) and before the answer. Storage itself stays with the caller.
 
+use super::documents::plan_full;
 use super::documents::{check_upload_target, replay};
 use super::my_steps::lock_my_step;
-use crate::api::documents::{DocumentResponse, ReviewState, plan_full};
 use crate::auth::AuthUser;
 use crate::db::documents::{self as docs_db, DocumentRow};
 use crate::db::{self, DbConn, plans};
 use crate::domain::kinds::EventKind;
 use crate::error::{ApiError, ApiResult};
 use crate::scheduler::{self, ReminderRules};
+use crate::wire::documents::{DocumentResponse, ReviewState};
 
 /// The upload as it arrived and was stored, and its retry key.
 #[derive(Debug, Clone)]

@@ -2,10 +2,10 @@
 
 use super::access::account_exists;
 use super::{Outcome, Reply, Retry, write};
-use crate::api::devices::DeviceResponse;
 use crate::auth::AuthUser;
 use crate::db::{DbConn, notifications};
 use crate::error::ApiResult;
+use crate::wire::devices::DeviceResponse;
 
 /// What the app sends, already checked.
 #[derive(Debug, Clone)]

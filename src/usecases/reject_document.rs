@@ -2,7 +2,6 @@
 //! again, and the resident is told there is a question about their step.
 
 use super::documents::lock_for_review;
-use crate::api::documents::ReviewState;
 use crate::auth::AuthUser;
 use crate::db::documents::{self as docs_db, DocumentRow};
 use crate::db::notifications::{self, NewReminder};
@@ -11,6 +10,7 @@ use crate::domain::kinds::{AuditAction, EventKind};
 use crate::domain::reminders::ReminderKind;
 use crate::error::ApiResult;
 use crate::scheduler::ReminderRules;
+use crate::wire::documents::ReviewState;
 
 /// What the caseworker sends.
 #[derive(Debug, Clone)]

@@ -5,7 +5,6 @@
 use super::access::language_of;
 use super::my_steps::lock_my_step;
 use super::{Outcome, Reply, Retry, write};
-use crate::api::steps_view::MyStepResponse;
 use crate::auth::AuthUser;
 use crate::db::notifications::{self, NewReminder};
 use crate::db::{self, DbConn, plans};
@@ -14,6 +13,7 @@ use crate::domain::reminders::{self, PartOfDay, ReminderKind};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
+use crate::wire::steps::MyStepResponse;
 use chrono::{NaiveDate, NaiveTime};
 
 /// How far ahead an intention can be set.

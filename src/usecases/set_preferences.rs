@@ -3,10 +3,10 @@
 
 use super::access::account_exists;
 use super::{Outcome, Reply, Retry, write};
-use crate::api::devices::PreferencesBody;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, notifications};
 use crate::error::ApiResult;
+use crate::wire::devices::PreferencesBody;
 use chrono::NaiveTime;
 
 /// What the user sends, already checked.

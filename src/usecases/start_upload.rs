@@ -2,14 +2,14 @@
 //! the upload's key is made and before the answer. Its pieces and their storage stay with the
 //! caller.
 
+use super::documents::plan_full;
 use super::documents::{check_upload_target, replay};
 use super::my_steps::lock_my_step;
-use crate::api::documents::plan_full;
-use crate::api::uploads::UploadResponse;
 use crate::auth::AuthUser;
 use crate::db::uploads::{self as uploads_db, UploadRow};
 use crate::db::{self, DbConn, documents as docs_db};
 use crate::error::{ApiError, ApiResult};
+use crate::wire::documents::UploadResponse;
 
 /// The upload asked for, already checked for form, and its retry key.
 #[derive(Debug, Clone)]

@@ -1567,8 +1567,8 @@ mod appointments {
 
     #[test]
     fn moving_checks_the_version_clears_the_confirmation_and_hides_from_other_teams() {
-        use crate::api::conditional::{Condition, EntityTag};
         use crate::usecases::move_appointment::{MoveAppointment, move_appointment};
+        use crate::wire::entity_tag::{Condition, EntityTag};
         let mut w = world();
         let (_, a) = planned(&mut w);
         crate::usecases::confirm_appointment::confirm_appointment(
@@ -1645,7 +1645,7 @@ mod appointments {
 
     #[test]
     fn an_outcome_waits_for_the_start_and_attended_is_recorded() {
-        use crate::api::appointments::AppointmentOutcome;
+        use crate::domain::kinds::AppointmentOutcome;
         use crate::usecases::record_appointment_outcome::record_appointment_outcome;
         let mut w = world();
         let (_, a) = planned(&mut w);
@@ -1782,7 +1782,7 @@ mod plans_changed {
 
     #[test]
     fn raising_the_dose_issues_steps_and_a_stale_version_or_another_team_changes_nothing() {
-        use crate::api::conditional::{Condition, EntityTag};
+        use crate::wire::entity_tag::{Condition, EntityTag};
         let mut w = world();
         let plan_id = w.make_plan();
         assert_eq!(w.open_resident_steps(&plan_id).len(), 1);

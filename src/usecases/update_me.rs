@@ -1,11 +1,12 @@
 //! The signed-in user changes their own settings (any role): for now the language the service
 //! speaks to them in.
 
-use crate::api::me::{MeResponse, load_me};
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, users};
 use crate::domain::kinds::Language;
 use crate::error::ApiResult;
+use crate::usecases::access::load_me;
+use crate::wire::types::MeResponse;
 
 /// What the user sends; absent fields stay as they are.
 #[derive(Debug, Clone, Default)]

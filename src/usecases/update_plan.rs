@@ -2,14 +2,14 @@
 //! steps at once; the end of a trajectory starts the retention clock.
 
 use super::access::{find_visible_plan, language_of, record};
-use crate::api::conditional::{Condition, EntityTag};
-use crate::api::plans::load_plan_view;
-use crate::api::steps_view::PlanResponse;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, issuing, plans};
 use crate::domain::kinds::{AuditAction, AuditObject, EventKind, PlanStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::scheduler::{self, ReminderRules};
+use crate::usecases::prepare_plan::load_plan_view;
+use crate::wire::entity_tag::{Condition, EntityTag};
+use crate::wire::steps::PlanResponse;
 
 /// What the caseworker sends, already checked for form; absent fields stay.
 #[derive(Debug, Clone)]

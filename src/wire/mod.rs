@@ -2,6 +2,8 @@
 //! OpenAPI schemas, and how values are read off a request body. Nothing here knows the HTTP
 //! framework: use cases build answers from rows with these types, and `api/` sends them.
 
+pub mod devices;
+pub mod documents;
 pub mod entity_tag;
 pub mod my_steps;
 pub mod plans;
