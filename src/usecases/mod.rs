@@ -15,7 +15,9 @@ pub mod change_step;
 pub mod complete_my_step;
 pub mod complete_step;
 pub mod completion;
+pub mod create_resident;
 pub mod erase_resident;
+pub mod issue_activation_code;
 pub mod make_plan;
 pub mod my_steps;
 pub mod record_alliance;
@@ -29,6 +31,7 @@ pub mod set_intention;
 pub mod set_preferences;
 pub mod snooze_step;
 pub mod staff_steps;
+pub mod unlock_resident;
 pub mod update_me;
 pub mod verify_step;
 

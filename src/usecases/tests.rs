@@ -1284,3 +1284,157 @@ mod change_password {
         assert!(matches!(r, Err(ApiError::Unauthorized(_))), "got {r:?}");
     }
 }
+
+mod residents {
+    use super::*;
+    use crate::db::schema::audit_log;
+    use crate::db::tokens;
+    use crate::usecases::create_resident::{CreateResident, create_resident};
+    use crate::usecases::issue_activation_code::{CodeRules, issue_activation_code};
+    use crate::usecases::unlock_resident::unlock_resident;
+    use secrecy::SecretString;
+
+    fn audit_rows(conn: &mut DbConn) -> i64 {
+        audit_log::table
+            .count()
+            .get_result(sqlite(conn))
+            .expect("count audit")
+    }
+
+    fn users_count(conn: &mut DbConn) -> i64 {
+        crate::db::schema::users::table
+            .count()
+            .get_result(sqlite(conn))
+            .expect("count users")
+    }
+
+    /// A caseworker of another team.
+    fn outsider(w: &mut World) -> AuthUser {
+        let other_team = users::insert_team(&mut w.conn, "Buurtteam West")
+            .expect("team")
+            .id;
+        let id = insert_user(&mut w.conn, Role::Caseworker, "Ali", None);
+        users::replace_memberships(&mut w.conn, &id, &[other_team]).expect("membership");
+        actor(&id, Role::Caseworker)
+    }
+
+    fn codes(key: &SecretString) -> CodeRules<'_> {
+        CodeRules {
+            key,
+            ttl: std::time::Duration::from_secs(3600),
+        }
+    }
+
+    #[test]
+    fn a_resident_is_created_in_my_team_with_a_working_code() {
+        let mut w = world();
+        let key = SecretString::from("test-code-key");
+        let input = CreateResident {
+            display_name: "Anouk".to_owned(),
+            language: Language::En,
+            team_id: w.team_id.clone(),
+        };
+        let audits = audit_rows(&mut w.conn);
+        let created =
+            create_resident(&mut w.conn, &w.caseworker, input, codes(&key)).expect("created");
+        let id = created.resident.id.to_string();
+        let row = users::find_user(&mut w.conn, &id)
+            .expect("read")
+            .expect("stored");
+        assert_eq!(row.role, "resident");
+        assert_eq!(row.team_id.as_deref(), Some(w.team_id.as_str()));
+        assert_eq!(row.language, "en");
+        assert_eq!(
+            row.login_name.as_deref(),
+            Some(created.activation.login_name.as_str())
+        );
+        assert!(created.activation.login_name.starts_with("anouk"));
+        let hash = crate::auth::secrets::hash_code(&key, &created.activation.activation_code);
+        let code = tokens::find_usable_activation_code(&mut w.conn, &hash)
+            .expect("read")
+            .expect("the code works");
+        assert_eq!(code.user_id, id);
+        assert_eq!(
+            audit_rows(&mut w.conn),
+            audits + 1,
+            "the creation is audited"
+        );
+    }
+
+    #[test]
+    fn a_resident_in_another_team_is_refused_and_nothing_is_written() {
+        let mut w = world();
+        let key = SecretString::from("k");
+        let stranger = outsider(&mut w);
+        let before = (users_count(&mut w.conn), audit_rows(&mut w.conn));
+        let input = CreateResident {
+            display_name: "Anouk".to_owned(),
+            language: Language::Nl,
+            team_id: w.team_id.clone(),
+        };
+        let r = create_resident(&mut w.conn, &stranger, input, codes(&key));
+        assert!(matches!(r, Err(ApiError::Validation { .. })), "got {r:?}");
+        assert_eq!((users_count(&mut w.conn), audit_rows(&mut w.conn)), before);
+    }
+
+    #[test]
+    fn a_new_code_replaces_the_old_one_and_ends_the_sessions() {
+        let mut w = world();
+        let key = SecretString::from("k");
+        let later = db::now() + chrono::Duration::days(30);
+        tokens::insert_refresh_token(&mut w.conn, &w.resident.id, "phone", "h", later)
+            .expect("token");
+        assert!(
+            tokens::session_is_live(&mut w.conn, &w.resident.id, "resident", "phone")
+                .expect("read")
+        );
+        let first = issue_activation_code(&mut w.conn, &w.caseworker, &w.resident.id, codes(&key))
+            .expect("issued");
+        let second = issue_activation_code(&mut w.conn, &w.caseworker, &w.resident.id, codes(&key))
+            .expect("issued again");
+        let usable = |w: &mut World, code: &str| {
+            tokens::find_usable_activation_code(
+                &mut w.conn,
+                &crate::auth::secrets::hash_code(&key, code),
+            )
+            .expect("read")
+            .is_some()
+        };
+        assert!(
+            !usable(&mut w, &first.activation_code),
+            "the old code is dead"
+        );
+        assert!(usable(&mut w, &second.activation_code));
+        assert!(
+            !tokens::session_is_live(&mut w.conn, &w.resident.id, "resident", "phone")
+                .expect("read"),
+            "the resident's sessions ended"
+        );
+    }
+
+    #[test]
+    fn another_teams_caseworker_neither_issues_a_code_nor_unlocks() {
+        let mut w = world();
+        let key = SecretString::from("k");
+        let stranger = outsider(&mut w);
+        let until = db::now() + chrono::Duration::hours(1);
+        users::update_locked_until(&mut w.conn, &w.resident.id, Some(until)).expect("lock");
+        let audits = audit_rows(&mut w.conn);
+        let r = issue_activation_code(&mut w.conn, &stranger, &w.resident.id, codes(&key));
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        let r = unlock_resident(&mut w.conn, &stranger, &w.resident.id);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(audit_rows(&mut w.conn), audits);
+        let locked = |w: &mut World| {
+            users::find_user(&mut w.conn, &w.resident.id.clone())
+                .expect("read")
+                .expect("resident")
+                .locked_until
+        };
+        assert!(locked(&mut w).is_some(), "still locked");
+
+        unlock_resident(&mut w.conn, &w.caseworker, &w.resident.id).expect("unlocked");
+        assert!(locked(&mut w).is_none());
+        assert_eq!(audit_rows(&mut w.conn), audits + 1, "the unlock is audited");
+    }
+}
