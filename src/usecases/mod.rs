@@ -16,6 +16,7 @@ pub mod complete_my_step;
 pub mod complete_step;
 pub mod completion;
 pub mod create_resident;
+pub mod create_team;
 pub mod erase_resident;
 pub mod issue_activation_code;
 pub mod make_plan;
@@ -33,6 +34,7 @@ pub mod snooze_step;
 pub mod staff_steps;
 pub mod unlock_resident;
 pub mod update_me;
+pub mod update_team;
 pub mod verify_step;
 
 pub use retry::{Reply, Retry};

@@ -1438,3 +1438,86 @@ mod residents {
         assert_eq!(audit_rows(&mut w.conn), audits + 1, "the unlock is audited");
     }
 }
+
+mod teams {
+    use super::*;
+    use crate::domain::research::ArmPolicy;
+    use crate::usecases::create_team::create_team;
+    use crate::usecases::update_team::{UpdateTeam, update_team};
+
+    fn admin(w: &mut World) -> AuthUser {
+        let id = insert_user(&mut w.conn, Role::Admin, "Beheer", None);
+        actor(&id, Role::Admin)
+    }
+
+    fn team_names(conn: &mut DbConn) -> Vec<String> {
+        let mut names: Vec<String> = users::list_teams(conn)
+            .expect("teams")
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_team_is_created_once_by_its_name() {
+        let mut w = world();
+        let admin = admin(&mut w);
+        let team = create_team(&mut w.conn, &admin, "Buurtteam Zuid").expect("created");
+        assert_eq!(team.name, "Buurtteam Zuid");
+        assert_eq!(
+            team_names(&mut w.conn),
+            vec!["Buurtteam Oost", "Buurtteam Zuid"]
+        );
+        let again = create_team(&mut w.conn, &admin, "Buurtteam Zuid");
+        assert_eq!(conflict_code(again), "already_exists");
+        assert_eq!(team_names(&mut w.conn).len(), 2);
+    }
+
+    #[test]
+    fn a_team_changes_what_is_sent_and_an_unknown_team_is_not_found() {
+        let mut w = world();
+        let admin = admin(&mut w);
+        let input = UpdateTeam {
+            team_id: w.team_id.clone(),
+            name: Some("Buurtteam Oost-Noord".to_owned()),
+            arm_policy: Some(ArmPolicy::FullList),
+            contact_phone: Some(Some("030 123 4567".to_owned())),
+            ..UpdateTeam::default()
+        };
+        let team = update_team(&mut w.conn, &admin, input).expect("changed");
+        assert_eq!(team.name, "Buurtteam Oost-Noord");
+        assert_eq!(team.arm_policy, ArmPolicy::FullList.as_str());
+        assert_eq!(team.contact_phone.as_deref(), Some("030 123 4567"));
+        assert_eq!(team.contact_email, None);
+
+        let removed = update_team(
+            &mut w.conn,
+            &admin,
+            UpdateTeam {
+                team_id: w.team_id.clone(),
+                contact_phone: Some(None),
+                ..UpdateTeam::default()
+            },
+        )
+        .expect("changed");
+        assert_eq!(removed.contact_phone, None);
+        assert_eq!(removed.name, "Buurtteam Oost-Noord", "the name stays");
+
+        let unknown = update_team(
+            &mut w.conn,
+            &admin,
+            UpdateTeam {
+                team_id: db::new_id(),
+                name: Some("Nergens".to_owned()),
+                ..UpdateTeam::default()
+            },
+        );
+        assert!(
+            matches!(unknown, Err(ApiError::NotFound)),
+            "got {unknown:?}"
+        );
+        assert_eq!(team_names(&mut w.conn), vec!["Buurtteam Oost-Noord"]);
+    }
+}
