@@ -33,8 +33,10 @@ pub mod set_preferences;
 pub mod snooze_step;
 pub mod staff_steps;
 pub mod unlock_resident;
+pub mod unlock_user;
 pub mod update_me;
 pub mod update_team;
+pub mod update_user;
 pub mod verify_step;
 
 pub use retry::{Reply, Retry};

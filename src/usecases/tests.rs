@@ -1521,3 +1521,103 @@ mod teams {
         assert_eq!(team_names(&mut w.conn), vec!["Buurtteam Oost-Noord"]);
     }
 }
+
+mod staff_accounts {
+    use super::*;
+    use crate::db::tokens;
+    use crate::usecases::unlock_user::unlock_user;
+    use crate::usecases::update_user::{UpdateUser, update_user};
+
+    #[test]
+    fn disabling_a_caseworker_ends_their_sessions_and_a_resident_is_not_staff() {
+        let mut w = world();
+        let admin = actor(
+            &insert_user(&mut w.conn, Role::Admin, "Beheer", None),
+            Role::Admin,
+        );
+        let later = db::now() + chrono::Duration::days(30);
+        tokens::insert_refresh_token(&mut w.conn, &w.caseworker.id, "laptop", "h", later)
+            .expect("token");
+        let changed = update_user(
+            &mut w.conn,
+            &admin,
+            UpdateUser {
+                user_id: w.caseworker.id.clone(),
+                display_name: Some("Sanne de Vries-Bakker".to_owned()),
+                disabled: Some(true),
+                ..UpdateUser::default()
+            },
+        )
+        .expect("changed");
+        assert_eq!(changed.display_name, "Sanne de Vries-Bakker");
+        let row = users::find_user(&mut w.conn, &w.caseworker.id)
+            .expect("read")
+            .expect("user");
+        assert!(row.disabled_at.is_some());
+        assert!(
+            !tokens::session_is_live(&mut w.conn, &w.caseworker.id, "caseworker", "laptop")
+                .expect("read")
+        );
+
+        let resident = update_user(
+            &mut w.conn,
+            &admin,
+            UpdateUser {
+                user_id: w.resident.id.clone(),
+                display_name: Some("Iemand anders".to_owned()),
+                ..UpdateUser::default()
+            },
+        );
+        assert!(
+            matches!(resident, Err(ApiError::NotFound)),
+            "got {resident:?}"
+        );
+        let row = users::find_user(&mut w.conn, &w.resident.id)
+            .expect("read")
+            .expect("user");
+        assert_eq!(row.display_name, "Fatima Bakker", "nothing written");
+
+        let unknown_team = update_user(
+            &mut w.conn,
+            &admin,
+            UpdateUser {
+                user_id: w.caseworker.id.clone(),
+                display_name: Some("Sanne".to_owned()),
+                team_ids: Some(vec![db::new_id()]),
+                ..UpdateUser::default()
+            },
+        );
+        assert!(
+            matches!(unknown_team, Err(ApiError::Validation { .. })),
+            "got {unknown_team:?}"
+        );
+        let row = users::find_user(&mut w.conn, &w.caseworker.id)
+            .expect("read")
+            .expect("user");
+        assert_eq!(row.display_name, "Sanne de Vries-Bakker", "rolled back");
+    }
+
+    #[test]
+    fn unlocking_clears_a_staff_lock_only() {
+        let mut w = world();
+        let admin = actor(
+            &insert_user(&mut w.conn, Role::Admin, "Beheer", None),
+            Role::Admin,
+        );
+        let until = db::now() + chrono::Duration::hours(1);
+        for id in [&w.caseworker.id, &w.resident.id] {
+            users::update_locked_until(&mut w.conn, id, Some(until)).expect("lock");
+        }
+        let r = unlock_user(&mut w.conn, &admin, &w.resident.id);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        unlock_user(&mut w.conn, &admin, &w.caseworker.id).expect("unlocked");
+        let locked = |conn: &mut DbConn, id: &str| {
+            users::find_user(conn, id)
+                .expect("read")
+                .expect("user")
+                .locked_until
+        };
+        assert!(locked(&mut w.conn, &w.caseworker.id).is_none());
+        assert!(locked(&mut w.conn, &w.resident.id).is_some());
+    }
+}
