@@ -5,18 +5,15 @@ use crate::api::paging::{self, PageRequest};
 use crate::api::types::{parse_id, parse_or};
 use crate::api::validate;
 use crate::auth::AuthUser;
-use crate::auth::secrets::{hash_code, new_activation_code};
 use crate::db::{self, DbConn, tokens, users};
-use crate::domain::credentials::login_name_base;
 use crate::domain::kinds::{Language, Role};
-use crate::domain::policy::{self, CASEWORKERS};
+use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
-use crate::i18n::Msg;
 use crate::startup::AppState;
 pub use crate::usecases::access::find_visible_resident;
+use crate::usecases::{self, create_resident::CreateResident, issue_activation_code::CodeRules};
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -127,7 +124,10 @@ crate::page_type!(
     ResidentResponse
 );
 
-fn resident_response(conn: &mut DbConn, u: users::UserRow) -> Result<ResidentResponse, ApiError> {
+pub(crate) fn resident_response(
+    conn: &mut DbConn,
+    u: users::UserRow,
+) -> Result<ResidentResponse, ApiError> {
     let pending = tokens::find_pending_activation_expiry(conn, &u.id)?;
     let plan = crate::db::plans::find_current_plan_of(conn, &u.id)?;
     let steps = match &plan {
@@ -185,46 +185,6 @@ fn resident_response(conn: &mut DbConn, u: users::UserRow) -> Result<ResidentRes
     })
 }
 
-/// Issues a new code for a resident (killing older ones) and returns it in plain text once.
-fn issue_code(
-    conn: &mut DbConn,
-    state: &AppState,
-    resident: &users::UserRow,
-    issued_by: &str,
-) -> Result<ActivationCodeResponse, ApiError> {
-    let code = new_activation_code();
-    let expires = db::now()
-        + chrono::Duration::from_std(state.settings.activation_code_ttl)
-            .map_err(ApiError::internal)?;
-    tokens::replace_activation_code(
-        conn,
-        &resident.id,
-        &hash_code(&state.code_key, &code),
-        expires,
-        issued_by,
-    )?;
-    Ok(ActivationCodeResponse {
-        login_name: resident.login_name.clone().unwrap_or_default(),
-        activation_code: code,
-        expires_at: db::utc(expires),
-    })
-}
-
-fn unique_login_name(conn: &mut DbConn, display_name: &str) -> Result<String, ApiError> {
-    let base = login_name_base(display_name);
-    let mut rng = rand::rng();
-    for _ in 0..20 {
-        let candidate = format!("{base}{}", rng.random_range(1000..10000));
-        if !users::login_name_taken(conn, &candidate)? {
-            return Ok(candidate);
-        }
-    }
-    Err(ApiError::Conflict {
-        code: "login_name_exhausted",
-        detail: Msg::LoginNameExhausted,
-    })
-}
-
 /// Register a resident and get their one-time activation code.
 #[utoipa::path(
     tag = "residents",
@@ -242,48 +202,18 @@ pub async fn create_resident(
     let display_name = validate::text("display_name", &req.display_name, 1, 80)?;
     let team_id = req.team_id.to_string();
     let language = req.language.unwrap_or(Language::Nl);
+    let input = CreateResident {
+        display_name,
+        language,
+        team_id,
+    };
     let st = state.clone();
     let created = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let teams = users::find_team_ids_of(conn, &auth.id)?;
-            if policy::caseworker_may_use_team(auth.role, &teams, &team_id).is_err() {
-                return Err(ApiError::invalid("team_id", Msg::OwnTeamOnly));
-            }
-            let login = unique_login_name(conn, &display_name)?;
-            let now = db::now();
-            let id = db::new_id();
-            let row = users::insert_user(
-                conn,
-                &users::NewUser {
-                    id: &id,
-                    role: Role::Resident.as_str(),
-                    display_name: &display_name,
-                    email: None,
-                    login_name: Some(&login),
-                    discipline: None,
-                    team_id: Some(&team_id),
-                    language: language.as_str(),
-                    password_hash: None,
-                    failed_logins: 0,
-                    created_by: Some(&auth.id),
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            crate::api::audit::record(
-                conn,
-                &auth,
-                &row.id,
-                crate::domain::kinds::AuditAction::Create,
-                crate::domain::kinds::AuditObject::Resident,
-                Some(&row.id),
-            )?;
-            let activation = issue_code(conn, &st, &row, &auth.id)?;
-            Ok(ResidentCreatedResponse {
-                resident: resident_response(conn, row)?,
-                activation,
-            })
-        })
+        let codes = CodeRules {
+            key: &st.code_key,
+            ttl: st.settings.activation_code_ttl,
+        };
+        usecases::create_resident::create_resident(conn, &auth, input, codes)
     })
     .await?;
     Ok(HttpResponse::Created().json(created))
@@ -404,20 +334,11 @@ pub async fn new_activation_code_for(
     let id = path.into_inner().to_string();
     let st = state.clone();
     let code = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            let row = find_visible_resident(conn, &auth, &id)?;
-            crate::api::audit::record(
-                conn,
-                &auth,
-                &row.id,
-                crate::domain::kinds::AuditAction::Update,
-                crate::domain::kinds::AuditObject::ActivationCode,
-                Some(&row.id),
-            )?;
-            users::clear_lock(conn, &row.id)?;
-            tokens::revoke_all_for_user(conn, &row.id)?;
-            issue_code(conn, &st, &row, &auth.id)
-        })
+        let codes = CodeRules {
+            key: &st.code_key,
+            ttl: st.settings.activation_code_ttl,
+        };
+        usecases::issue_activation_code::issue_activation_code(conn, &auth, &id, codes)
     })
     .await?;
     Ok(HttpResponse::Created().json(code))
@@ -439,16 +360,7 @@ pub async fn unlock_resident(
     auth.require(CASEWORKERS)?;
     let id = path.into_inner().to_string();
     db::run(&state.pool, move |conn| {
-        let row = find_visible_resident(conn, &auth, &id)?;
-        crate::api::audit::record(
-            conn,
-            &auth,
-            &row.id,
-            crate::domain::kinds::AuditAction::Update,
-            crate::domain::kinds::AuditObject::Lock,
-            Some(&row.id),
-        )?;
-        Ok(users::clear_lock(conn, &row.id)?)
+        usecases::unlock_resident::unlock_resident(conn, &auth, &id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

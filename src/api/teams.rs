@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::startup::AppState;
+use crate::usecases::{self, update_team::UpdateTeam};
 
 /// A new team.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -41,7 +42,7 @@ pub async fn create_team(
     auth.require(ADMINS)?;
     let name = validate::text("name", &body.name, 1, 100)?;
     let team = db::run(&state.pool, move |conn| {
-        Ok(users::insert_team(conn, &name)?)
+        usecases::create_team::create_team(conn, &auth, &name)
     })
     .await?;
     Ok(HttpResponse::Created().json(TeamResponse::from(team)))
@@ -206,46 +207,17 @@ pub async fn update_team(
         .map(|o| o.map(|e| validate::email("contact_email", &e)).transpose())
         .transpose()?;
     let hours = check("contact_hours", req.contact_hours, 200)?;
+    let input = UpdateTeam {
+        team_id: id,
+        name,
+        arm_policy: req.arm_policy,
+        reminder_send_probability: req.reminder_send_probability,
+        contact_phone: phone,
+        contact_email: email,
+        contact_hours: hours,
+    };
     let team = db::run(&state.pool, move |conn| {
-        use crate::db::schema::teams;
-        use diesel::prelude::*;
-        let existing = users::find_teams(conn, std::slice::from_ref(&id))?;
-        if existing.is_empty() {
-            return Err(crate::error::ApiError::NotFound);
-        }
-        if let Some(n) = &name {
-            diesel::update(teams::table.find(&id))
-                .set(teams::name.eq(n))
-                .execute(conn)?;
-        }
-        if let Some(p) = req.arm_policy {
-            diesel::update(teams::table.find(&id))
-                .set(teams::arm_policy.eq(p.as_str()))
-                .execute(conn)?;
-        }
-        if let Some(p) = req.reminder_send_probability {
-            diesel::update(teams::table.find(&id))
-                .set(teams::reminder_send_probability.eq(p))
-                .execute(conn)?;
-        }
-        if let Some(v) = phone {
-            diesel::update(teams::table.find(&id))
-                .set(teams::contact_phone.eq(v))
-                .execute(conn)?;
-        }
-        if let Some(v) = email {
-            diesel::update(teams::table.find(&id))
-                .set(teams::contact_email.eq(v))
-                .execute(conn)?;
-        }
-        if let Some(v) = hours {
-            diesel::update(teams::table.find(&id))
-                .set(teams::contact_hours.eq(v))
-                .execute(conn)?;
-        }
-        users::find_teams(conn, std::slice::from_ref(&id))?
-            .pop()
-            .ok_or(crate::error::ApiError::NotFound)
+        usecases::update_team::update_team(conn, &auth, input)
     })
     .await?;
     Ok(web::Json(TeamResponse::from(team)))

@@ -4,13 +4,15 @@ use crate::api::paging::{self, PageRequest};
 use crate::api::types::UserResponse;
 use crate::api::validate;
 use crate::auth::AuthUser;
-use crate::db::{self, DbConn, tokens, users};
+use crate::db::{self, DbConn, users};
 use crate::domain::credentials::{self, STAFF_PASSWORD_MIN};
 use crate::domain::kinds::{Language, Role};
 use crate::domain::policy::ADMINS;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
+pub(crate) use crate::usecases::update_user::check_teams;
+use crate::usecases::{self, update_user::UpdateUser};
 use actix_web::{HttpResponse, get, patch, post, web};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -78,22 +80,7 @@ crate::page_type!(
 /// Most teams one staff account belongs to.
 pub const MAX_TEAMS_PER_USER: usize = 20;
 
-fn check_teams(conn: &mut DbConn, ids: &[String]) -> Result<(), ApiError> {
-    if ids.len() > MAX_TEAMS_PER_USER {
-        return Err(ApiError::invalid(
-            "team_ids",
-            crate::i18n::Msg::ListTooLong {
-                max: MAX_TEAMS_PER_USER,
-            },
-        ));
-    }
-    if users::find_teams(conn, ids)?.len() != ids.len() {
-        return Err(ApiError::invalid("team_ids", Msg::UnknownTeam));
-    }
-    Ok(())
-}
-
-fn load_user(conn: &mut DbConn, id: &str) -> Result<UserResponse, ApiError> {
+pub(crate) fn load_user(conn: &mut DbConn, id: &str) -> Result<UserResponse, ApiError> {
     let user = users::find_user(conn, id)?
         .filter(|u| u.role != Role::Resident.as_str())
         .ok_or(ApiError::NotFound)?;
@@ -286,25 +273,14 @@ pub async fn update_user(
             detail: Msg::CannotDisableSelf,
         });
     }
+    let input = UpdateUser {
+        user_id: id,
+        display_name: name,
+        team_ids,
+        disabled: req.disabled,
+    };
     let user = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            load_user(conn, &id)?;
-            if let Some(name) = &name {
-                users::update_display_name(conn, &id, name)?;
-            }
-            if let Some(ids) = &team_ids {
-                check_teams(conn, ids)?;
-                users::replace_memberships(conn, &id, ids)?;
-            }
-            if let Some(disabled) = req.disabled {
-                users::update_disabled(conn, &id, disabled)?;
-                if disabled {
-                    tokens::revoke_all_for_user(conn, &id)?;
-                    crate::db::notifications::delete_devices_of_user(conn, &id)?;
-                }
-            }
-            load_user(conn, &id)
-        })
+        usecases::update_user::update_user(conn, &auth, input)
     })
     .await?;
     Ok(web::Json(user))
@@ -326,8 +302,7 @@ pub async fn unlock_user(
     auth.require(ADMINS)?;
     let id = path.into_inner().to_string();
     db::run(&state.pool, move |conn| {
-        load_user(conn, &id)?;
-        Ok(users::clear_lock(conn, &id)?)
+        usecases::unlock_user::unlock_user(conn, &auth, &id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

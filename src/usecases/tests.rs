@@ -2193,3 +2193,340 @@ mod start_upload {
         assert!(matches!(r, Err(ApiError::NotFound)), "gone: {r:?}");
     }
 }
+
+mod residents {
+    use super::*;
+    use crate::db::schema::audit_log;
+    use crate::db::tokens;
+    use crate::usecases::create_resident::{CreateResident, create_resident};
+    use crate::usecases::issue_activation_code::{CodeRules, issue_activation_code};
+    use crate::usecases::unlock_resident::unlock_resident;
+    use secrecy::SecretString;
+
+    fn audit_rows(conn: &mut DbConn) -> i64 {
+        audit_log::table
+            .count()
+            .get_result(sqlite(conn))
+            .expect("count audit")
+    }
+
+    fn users_count(conn: &mut DbConn) -> i64 {
+        crate::db::schema::users::table
+            .count()
+            .get_result(sqlite(conn))
+            .expect("count users")
+    }
+
+    /// A caseworker of another team.
+    fn outsider(w: &mut World) -> AuthUser {
+        let other_team = users::insert_team(&mut w.conn, "Buurtteam West")
+            .expect("team")
+            .id;
+        let id = insert_user(&mut w.conn, Role::Caseworker, "Ali", None);
+        users::replace_memberships(&mut w.conn, &id, &[other_team]).expect("membership");
+        actor(&id, Role::Caseworker)
+    }
+
+    fn codes(key: &SecretString) -> CodeRules<'_> {
+        CodeRules {
+            key,
+            ttl: std::time::Duration::from_secs(3600),
+        }
+    }
+
+    #[test]
+    fn a_resident_is_created_in_my_team_with_a_working_code() {
+        let mut w = world();
+        let key = SecretString::from("test-code-key");
+        let input = CreateResident {
+            display_name: "Anouk".to_owned(),
+            language: Language::En,
+            team_id: w.team_id.clone(),
+        };
+        let audits = audit_rows(&mut w.conn);
+        let created =
+            create_resident(&mut w.conn, &w.caseworker, input, codes(&key)).expect("created");
+        let id = created.resident.id.to_string();
+        let row = users::find_user(&mut w.conn, &id)
+            .expect("read")
+            .expect("stored");
+        assert_eq!(row.role, "resident");
+        assert_eq!(row.team_id.as_deref(), Some(w.team_id.as_str()));
+        assert_eq!(row.language, "en");
+        assert_eq!(
+            row.login_name.as_deref(),
+            Some(created.activation.login_name.as_str())
+        );
+        assert!(created.activation.login_name.starts_with("anouk"));
+        let hash = crate::auth::secrets::hash_code(&key, &created.activation.activation_code);
+        let code = tokens::find_usable_activation_code(&mut w.conn, &hash)
+            .expect("read")
+            .expect("the code works");
+        assert_eq!(code.user_id, id);
+        assert_eq!(
+            audit_rows(&mut w.conn),
+            audits + 1,
+            "the creation is audited"
+        );
+    }
+
+    #[test]
+    fn a_resident_in_another_team_is_refused_and_nothing_is_written() {
+        let mut w = world();
+        let key = SecretString::from("k");
+        let stranger = outsider(&mut w);
+        let before = (users_count(&mut w.conn), audit_rows(&mut w.conn));
+        let input = CreateResident {
+            display_name: "Anouk".to_owned(),
+            language: Language::Nl,
+            team_id: w.team_id.clone(),
+        };
+        let r = create_resident(&mut w.conn, &stranger, input, codes(&key));
+        assert!(matches!(r, Err(ApiError::Validation { .. })), "got {r:?}");
+        assert_eq!((users_count(&mut w.conn), audit_rows(&mut w.conn)), before);
+    }
+
+    #[test]
+    fn a_new_code_replaces_the_old_one_and_ends_the_sessions() {
+        let mut w = world();
+        let key = SecretString::from("k");
+        let later = db::now() + chrono::Duration::days(30);
+        tokens::insert_refresh_token(&mut w.conn, &w.resident.id, "phone", "h", later)
+            .expect("token");
+        assert!(
+            tokens::session_is_live(&mut w.conn, &w.resident.id, "resident", "phone")
+                .expect("read")
+        );
+        let first = issue_activation_code(&mut w.conn, &w.caseworker, &w.resident.id, codes(&key))
+            .expect("issued");
+        let second = issue_activation_code(&mut w.conn, &w.caseworker, &w.resident.id, codes(&key))
+            .expect("issued again");
+        let usable = |w: &mut World, code: &str| {
+            tokens::find_usable_activation_code(
+                &mut w.conn,
+                &crate::auth::secrets::hash_code(&key, code),
+            )
+            .expect("read")
+            .is_some()
+        };
+        assert!(
+            !usable(&mut w, &first.activation_code),
+            "the old code is dead"
+        );
+        assert!(usable(&mut w, &second.activation_code));
+        assert!(
+            !tokens::session_is_live(&mut w.conn, &w.resident.id, "resident", "phone")
+                .expect("read"),
+            "the resident's sessions ended"
+        );
+    }
+
+    #[test]
+    fn another_teams_caseworker_neither_issues_a_code_nor_unlocks() {
+        let mut w = world();
+        let key = SecretString::from("k");
+        let stranger = outsider(&mut w);
+        let until = db::now() + chrono::Duration::hours(1);
+        users::update_locked_until(&mut w.conn, &w.resident.id, Some(until)).expect("lock");
+        let audits = audit_rows(&mut w.conn);
+        let r = issue_activation_code(&mut w.conn, &stranger, &w.resident.id, codes(&key));
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        let r = unlock_resident(&mut w.conn, &stranger, &w.resident.id);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        assert_eq!(audit_rows(&mut w.conn), audits);
+        let locked = |w: &mut World| {
+            users::find_user(&mut w.conn, &w.resident.id.clone())
+                .expect("read")
+                .expect("resident")
+                .locked_until
+        };
+        assert!(locked(&mut w).is_some(), "still locked");
+
+        unlock_resident(&mut w.conn, &w.caseworker, &w.resident.id).expect("unlocked");
+        assert!(locked(&mut w).is_none());
+        assert_eq!(audit_rows(&mut w.conn), audits + 1, "the unlock is audited");
+    }
+}
+
+mod teams {
+    use super::*;
+    use crate::domain::research::ArmPolicy;
+    use crate::usecases::create_team::create_team;
+    use crate::usecases::update_team::{UpdateTeam, update_team};
+
+    fn admin(w: &mut World) -> AuthUser {
+        let id = insert_user(&mut w.conn, Role::Admin, "Beheer", None);
+        actor(&id, Role::Admin)
+    }
+
+    fn team_names(conn: &mut DbConn) -> Vec<String> {
+        let mut names: Vec<String> = users::list_teams(conn)
+            .expect("teams")
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_team_is_created_once_by_its_name() {
+        let mut w = world();
+        let admin = admin(&mut w);
+        let team = create_team(&mut w.conn, &admin, "Buurtteam Zuid").expect("created");
+        assert_eq!(team.name, "Buurtteam Zuid");
+        assert_eq!(
+            team_names(&mut w.conn),
+            vec!["Buurtteam Oost", "Buurtteam Zuid"]
+        );
+        let again = create_team(&mut w.conn, &admin, "Buurtteam Zuid");
+        assert_eq!(conflict_code(again), "already_exists");
+        assert_eq!(team_names(&mut w.conn).len(), 2);
+    }
+
+    #[test]
+    fn a_team_changes_what_is_sent_and_an_unknown_team_is_not_found() {
+        let mut w = world();
+        let admin = admin(&mut w);
+        let input = UpdateTeam {
+            team_id: w.team_id.clone(),
+            name: Some("Buurtteam Oost-Noord".to_owned()),
+            arm_policy: Some(ArmPolicy::FullList),
+            contact_phone: Some(Some("030 123 4567".to_owned())),
+            ..UpdateTeam::default()
+        };
+        let team = update_team(&mut w.conn, &admin, input).expect("changed");
+        assert_eq!(team.name, "Buurtteam Oost-Noord");
+        assert_eq!(team.arm_policy, ArmPolicy::FullList.as_str());
+        assert_eq!(team.contact_phone.as_deref(), Some("030 123 4567"));
+        assert_eq!(team.contact_email, None);
+
+        let removed = update_team(
+            &mut w.conn,
+            &admin,
+            UpdateTeam {
+                team_id: w.team_id.clone(),
+                contact_phone: Some(None),
+                ..UpdateTeam::default()
+            },
+        )
+        .expect("changed");
+        assert_eq!(removed.contact_phone, None);
+        assert_eq!(removed.name, "Buurtteam Oost-Noord", "the name stays");
+
+        let unknown = update_team(
+            &mut w.conn,
+            &admin,
+            UpdateTeam {
+                team_id: db::new_id(),
+                name: Some("Nergens".to_owned()),
+                ..UpdateTeam::default()
+            },
+        );
+        assert!(
+            matches!(unknown, Err(ApiError::NotFound)),
+            "got {unknown:?}"
+        );
+        assert_eq!(team_names(&mut w.conn), vec!["Buurtteam Oost-Noord"]);
+    }
+}
+
+mod staff_accounts {
+    use super::*;
+    use crate::db::tokens;
+    use crate::usecases::unlock_user::unlock_user;
+    use crate::usecases::update_user::{UpdateUser, update_user};
+
+    #[test]
+    fn disabling_a_caseworker_ends_their_sessions_and_a_resident_is_not_staff() {
+        let mut w = world();
+        let admin = actor(
+            &insert_user(&mut w.conn, Role::Admin, "Beheer", None),
+            Role::Admin,
+        );
+        let later = db::now() + chrono::Duration::days(30);
+        tokens::insert_refresh_token(&mut w.conn, &w.caseworker.id, "laptop", "h", later)
+            .expect("token");
+        let changed = update_user(
+            &mut w.conn,
+            &admin,
+            UpdateUser {
+                user_id: w.caseworker.id.clone(),
+                display_name: Some("Sanne de Vries-Bakker".to_owned()),
+                disabled: Some(true),
+                ..UpdateUser::default()
+            },
+        )
+        .expect("changed");
+        assert_eq!(changed.display_name, "Sanne de Vries-Bakker");
+        let row = users::find_user(&mut w.conn, &w.caseworker.id)
+            .expect("read")
+            .expect("user");
+        assert!(row.disabled_at.is_some());
+        assert!(
+            !tokens::session_is_live(&mut w.conn, &w.caseworker.id, "caseworker", "laptop")
+                .expect("read")
+        );
+
+        let resident = update_user(
+            &mut w.conn,
+            &admin,
+            UpdateUser {
+                user_id: w.resident.id.clone(),
+                display_name: Some("Iemand anders".to_owned()),
+                ..UpdateUser::default()
+            },
+        );
+        assert!(
+            matches!(resident, Err(ApiError::NotFound)),
+            "got {resident:?}"
+        );
+        let row = users::find_user(&mut w.conn, &w.resident.id)
+            .expect("read")
+            .expect("user");
+        assert_eq!(row.display_name, "Fatima Bakker", "nothing written");
+
+        let unknown_team = update_user(
+            &mut w.conn,
+            &admin,
+            UpdateUser {
+                user_id: w.caseworker.id.clone(),
+                display_name: Some("Sanne".to_owned()),
+                team_ids: Some(vec![db::new_id()]),
+                ..UpdateUser::default()
+            },
+        );
+        assert!(
+            matches!(unknown_team, Err(ApiError::Validation { .. })),
+            "got {unknown_team:?}"
+        );
+        let row = users::find_user(&mut w.conn, &w.caseworker.id)
+            .expect("read")
+            .expect("user");
+        assert_eq!(row.display_name, "Sanne de Vries-Bakker", "rolled back");
+    }
+
+    #[test]
+    fn unlocking_clears_a_staff_lock_only() {
+        let mut w = world();
+        let admin = actor(
+            &insert_user(&mut w.conn, Role::Admin, "Beheer", None),
+            Role::Admin,
+        );
+        let until = db::now() + chrono::Duration::hours(1);
+        for id in [&w.caseworker.id, &w.resident.id] {
+            users::update_locked_until(&mut w.conn, id, Some(until)).expect("lock");
+        }
+        let r = unlock_user(&mut w.conn, &admin, &w.resident.id);
+        assert!(matches!(r, Err(ApiError::NotFound)), "got {r:?}");
+        unlock_user(&mut w.conn, &admin, &w.caseworker.id).expect("unlocked");
+        let locked = |conn: &mut DbConn, id: &str| {
+            users::find_user(conn, id)
+                .expect("read")
+                .expect("user")
+                .locked_until
+        };
+        assert!(locked(&mut w.conn, &w.caseworker.id).is_none());
+        assert!(locked(&mut w.conn, &w.resident.id).is_some());
+    }
+}
