@@ -13,7 +13,7 @@ pub async fn create_admin(
     email: &str,
     password: SecretString,
 ) -> anyhow::Result<String> {
-    let email = crate::api::validate::email("email", email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let email = crate::wire::validate::email("email", email).map_err(|e| anyhow::anyhow!("{e}"))?;
     check_password(password.expose_secret(), STAFF_PASSWORD_MIN)
         .map_err(|m| anyhow::anyhow!("the password is too weak: {m}"))?;
     let hasher = Hasher::new(1, std::time::Duration::from_secs(30))?;

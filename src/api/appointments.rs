@@ -6,32 +6,37 @@
 use crate::api::conditional;
 use crate::api::idempotency::{self, Idempotency};
 use crate::api::paging::{self, PageRequest};
-use crate::api::plans::{find_visible_plan, language_of};
-use crate::api::types::{parse_id, parse_or};
-use crate::api::validate;
+use crate::api::plans::find_visible_plan;
 use crate::auth::AuthUser;
 use crate::db::appointments::{self as adb, AppointmentRow};
-use crate::db::{self, DbConn, plans, users};
+use crate::db::{self, users};
 use crate::domain::appointments::{self as dom, CalendarEvent};
 pub use crate::domain::kinds::AppointmentOutcome;
-use crate::domain::kinds::{
-    AppointmentKind, AppointmentStatus, AuditAction, AuditObject, Language, Role,
-};
+use crate::domain::kinds::{AppointmentKind, AuditAction, AuditObject, Role};
 use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
-use crate::scheduler::{self, ReminderRules};
 use crate::startup::AppState;
+pub use crate::usecases::appointment_view::next_appointment_of;
+pub(crate) use crate::usecases::appointment_view::{
+    first_name, my_context, my_view, resident_tz, team_name,
+};
 pub(crate) use crate::usecases::appointments::{etag, my_appointment, staff_appointment};
 use crate::usecases::{
     self, ask_to_move_appointment::AskToMoveAppointment, cancel_appointment::CancelAppointment,
     move_appointment::MoveAppointment, plan_appointment::PlanAppointment,
 };
+use crate::wire::appointments::status_of;
+pub use crate::wire::appointments::{
+    AppointmentPage, AppointmentResponse, AppointmentStep, MyAppointmentPage, MyAppointmentResponse,
+};
+use crate::wire::types::parse_or;
+use crate::wire::validate;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use chrono::{DateTime, Datelike, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -118,115 +123,6 @@ pub struct AppointmentOutcomeRequest {
     pub outcome: AppointmentOutcome,
 }
 
-/// An appointment as staff see it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AppointmentResponse {
-    /// Appointment id.
-    pub id: Uuid,
-    /// The plan.
-    pub plan_id: Uuid,
-    /// The resident.
-    pub resident_id: Uuid,
-    /// Start, in the resident's time zone (RFC 3339 with offset).
-    #[schema(value_type = String, format = DateTime, example = "2026-12-10T10:30:00+01:00")]
-    pub starts_at: DateTime<FixedOffset>,
-    /// End (start plus length), in the resident's time zone.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-10T11:15:00+01:00")]
-    pub ends_at: DateTime<FixedOffset>,
-    /// Length in minutes.
-    #[schema(example = 45)]
-    pub duration_minutes: i32,
-    /// How it takes place.
-    pub kind: AppointmentKind,
-    /// Where, or the phone number.
-    pub place: Option<String>,
-    /// With whom (staff of the team).
-    pub with_user_id: Option<Uuid>,
-    /// What to bring.
-    pub bring: Option<String>,
-    /// Linked steps of the plan.
-    pub step_ids: Vec<Uuid>,
-    /// Where it stands.
-    pub status: AppointmentStatus,
-    /// Why it was cancelled or last changed.
-    pub status_reason: Option<String>,
-    /// When the resident said "ik kom" (cleared when it moves).
-    pub confirmed_at: Option<DateTime<Utc>>,
-    /// When the resident asked to move it (cleared when it moves).
-    pub move_requested_at: Option<DateTime<Utc>>,
-    /// The resident's reason for moving it.
-    pub move_request_reason: Option<String>,
-    /// How often it moved to another time.
-    pub moved_count: i32,
-    /// When `attended` or `missed` was recorded.
-    pub outcome_at: Option<DateTime<Utc>>,
-    /// Who planned it.
-    pub created_by: Uuid,
-    /// When it was planned.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A linked step as the resident sees it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AppointmentStep {
-    /// Step id.
-    pub id: Uuid,
-    /// Its title in the resident's language.
-    #[schema(example = "Foto van je laatste loonstrook")]
-    pub title: String,
-}
-
-/// An appointment as the resident sees it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MyAppointmentResponse {
-    /// Appointment id.
-    pub id: Uuid,
-    /// Start, in the resident's time zone.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-10T10:30:00+01:00")]
-    pub starts_at: DateTime<FixedOffset>,
-    /// End, in the resident's time zone.
-    #[schema(value_type = String, format = DateTime, example = "2026-12-10T11:15:00+01:00")]
-    pub ends_at: DateTime<FixedOffset>,
-    /// Length in minutes.
-    pub duration_minutes: i32,
-    /// How it takes place.
-    pub kind: AppointmentKind,
-    /// Where, or the phone number.
-    pub place: Option<String>,
-    /// The first name of the person you meet.
-    #[schema(example = "Sanne")]
-    pub with_first_name: Option<String>,
-    /// What to bring.
-    pub bring: Option<String>,
-    /// The steps it is about.
-    pub steps: Vec<AppointmentStep>,
-    /// Where it stands.
-    pub status: AppointmentStatus,
-    /// Still to come (planned and not ended).
-    pub upcoming: bool,
-    /// You said "ik kom".
-    pub confirmed: bool,
-    /// You asked to move it; your caseworker will get back to you.
-    pub move_requested: bool,
-    /// The team's name.
-    #[schema(example = "Buurtteam Noord")]
-    pub team_name: String,
-}
-
-crate::page_type!(
-    /// A page of appointments (staff).
-    AppointmentPage,
-    AppointmentResponse
-);
-crate::page_type!(
-    /// A page of your appointments: those still to come first (soonest first), then the rest
-    /// (newest first).
-    MyAppointmentPage,
-    MyAppointmentResponse
-);
-
 /// Paging of an appointment list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -237,50 +133,6 @@ pub struct AppointmentQuery {
     pub limit: Option<i64>,
     /// The `next` of the page before.
     pub cursor: Option<String>,
-}
-
-fn status_of(a: &AppointmentRow) -> AppointmentStatus {
-    parse_or(&a.status, AppointmentStatus::Cancelled)
-}
-
-fn local(t: chrono::NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
-    db::utc(t).with_timezone(&tz).fixed_offset()
-}
-
-fn ends(a: &AppointmentRow) -> chrono::NaiveDateTime {
-    a.starts_at + Duration::minutes(i64::from(a.duration_minutes))
-}
-
-impl AppointmentResponse {
-    fn new(a: &AppointmentRow, tz: Tz) -> Self {
-        Self {
-            id: parse_id(&a.id),
-            plan_id: parse_id(&a.plan_id),
-            resident_id: parse_id(&a.resident_id),
-            starts_at: local(a.starts_at, tz),
-            ends_at: local(ends(a), tz),
-            duration_minutes: a.duration_minutes,
-            kind: parse_or(&a.kind, AppointmentKind::Office),
-            place: a.place.clone(),
-            with_user_id: a.with_user_id.as_deref().map(parse_id),
-            bring: a.bring.clone(),
-            step_ids: a.step_ids().iter().map(|s| parse_id(s)).collect(),
-            status: status_of(a),
-            status_reason: a.status_reason.clone(),
-            confirmed_at: a.confirmed_at.map(db::utc),
-            move_requested_at: a.move_requested_at.map(db::utc),
-            move_request_reason: a.move_request_reason.clone(),
-            moved_count: a.moved_count,
-            outcome_at: a.outcome_at.map(db::utc),
-            created_by: parse_id(&a.created_by),
-            created_at: db::utc(a.created_at),
-            updated_at: db::utc(a.updated_at),
-        }
-    }
-}
-
-fn resident_tz(conn: &mut DbConn, rules: &ReminderRules, resident_id: &str) -> ApiResult<Tz> {
-    Ok(scheduler::policy_for(conn, rules, resident_id)?.1.tz)
 }
 
 /// Parses an RFC 3339 start with offset: years 0001–9999, after `now`, within two years.
@@ -663,98 +515,6 @@ pub async fn record_appointment_outcome(
 
 // ---------------------------------------------------------------------------------------------
 // The resident's side.
-
-pub(crate) struct MyContext {
-    tz: Tz,
-    lang: Language,
-}
-
-pub(crate) fn my_context(
-    conn: &mut DbConn,
-    rules: &ReminderRules,
-    auth: &AuthUser,
-) -> ApiResult<MyContext> {
-    Ok(MyContext {
-        tz: resident_tz(conn, rules, &auth.id)?,
-        lang: language_of(conn, &auth.id)?,
-    })
-}
-
-fn first_name(display_name: &str) -> String {
-    display_name
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_owned()
-}
-
-fn team_name(conn: &mut DbConn, team_id: &str) -> ApiResult<String> {
-    Ok(users::find_teams(conn, &[team_id.to_owned()])?
-        .pop()
-        .map(|t| t.name)
-        .unwrap_or_default())
-}
-
-pub(crate) fn my_view(
-    conn: &mut DbConn,
-    a: &AppointmentRow,
-    ctx: &MyContext,
-    now: DateTime<Utc>,
-) -> ApiResult<MyAppointmentResponse> {
-    let with_first_name = match &a.with_user_id {
-        Some(u) => users::find_user(conn, u)?.map(|u| first_name(&u.display_name)),
-        None => None,
-    };
-    let mut steps = Vec::new();
-    for id in a.step_ids() {
-        if let Some(s) = plans::find_step(conn, &id)? {
-            steps.push(AppointmentStep {
-                id: parse_id(&s.id),
-                title: match ctx.lang {
-                    Language::Nl => s.title_nl,
-                    Language::En => s.title_en,
-                },
-            });
-        }
-    }
-    let status = status_of(a);
-    Ok(MyAppointmentResponse {
-        id: parse_id(&a.id),
-        starts_at: local(a.starts_at, ctx.tz),
-        ends_at: local(ends(a), ctx.tz),
-        duration_minutes: a.duration_minutes,
-        kind: parse_or(&a.kind, AppointmentKind::Office),
-        place: a.place.clone(),
-        with_first_name,
-        bring: a.bring.clone(),
-        steps,
-        status,
-        upcoming: status == AppointmentStatus::Planned && db::utc(ends(a)) > now,
-        confirmed: a.confirmed_at.is_some(),
-        move_requested: a.move_requested_at.is_some(),
-        team_name: team_name(conn, &a.team_id)?,
-    })
-}
-
-/// The resident's next appointment still to come, if any (for the home screen and the road).
-pub fn next_appointment_of(
-    conn: &mut DbConn,
-    rules: &ReminderRules,
-    auth: &AuthUser,
-) -> ApiResult<Option<MyAppointmentResponse>> {
-    let now = crate::clock::now();
-    let next = adb::list_for_resident(conn, &auth.id)?
-        .into_iter()
-        .filter(|a| status_of(a) == AppointmentStatus::Planned && db::utc(ends(a)) > now)
-        .min_by_key(|a| (a.starts_at, a.id.clone()));
-    match next {
-        Some(a) => {
-            let ctx = my_context(conn, rules, auth)?;
-            Ok(Some(my_view(conn, &a, &ctx, now)?))
-        }
-        None => Ok(None),
-    }
-}
 
 /// My appointments: those still to come first (soonest first), then cancelled and past ones
 /// (newest first), a page at a time.

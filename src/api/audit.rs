@@ -1,8 +1,6 @@
 //! Recording and reading the audit log of staff access to residents' data.
 
 use crate::api::paging::{self, PageRequest};
-use crate::api::types::parse_id;
-use crate::api::types::parse_or;
 use crate::auth::AuthUser;
 use crate::db;
 use crate::db::audit;
@@ -10,6 +8,8 @@ use crate::domain::kinds::{AuditAction, AuditActorRole, AuditObject, Role};
 use crate::error::ApiResult;
 use crate::startup::AppState;
 pub use crate::usecases::access::record;
+use crate::wire::types::parse_id;
+use crate::wire::types::parse_or;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -4,7 +4,6 @@
 use crate::api::idempotency::{self, Idempotency};
 use crate::api::my_steps::CurrentStepsResponse;
 use crate::api::plans::find_visible_plan;
-use crate::api::steps_view::{MyStepResponse, StepResponse};
 use crate::auth::AuthUser;
 use crate::db::schema::pulses;
 use crate::db::{self, DbConn};
@@ -20,6 +19,7 @@ use crate::usecases::{
     self, record_alliance::RecordAlliance, record_mood::RecordMood, set_intention::SetIntention,
     snooze_step::SnoozeStep,
 };
+use crate::wire::steps::{MyStepResponse, StepResponse};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use diesel::prelude::*;
@@ -34,7 +34,7 @@ const RESIDENT: &[Role] = &[Role::Resident];
 #[serde(deny_unknown_fields)]
 pub struct IntentionRequest {
     /// The day (today or within 60 days).
-    #[serde(deserialize_with = "crate::api::wire::date")]
+    #[serde(deserialize_with = "crate::wire::read::date")]
     pub on: NaiveDate,
     /// `morning` (09:00), `afternoon` (14:00) or `evening` (19:00).
     pub part_of_day: Option<PartOfDay>,
@@ -121,7 +121,7 @@ pub struct SnoozeRequest {
     /// With `other`: a short explanation (at most 140 characters).
     pub note: Option<String>,
     /// The step comes back on this day (tomorrow up to 60 days ahead).
-    #[serde(deserialize_with = "crate::api::wire::date")]
+    #[serde(deserialize_with = "crate::wire::read::date")]
     pub until: NaiveDate,
 }
 
@@ -148,11 +148,11 @@ pub async fn snooze_step(
     let idem = Idempotency::of(&request, state.settings.idempotency_ttl)?;
     let req = body.into_inner();
     let note = match (req.reason, req.note.as_deref()) {
-        (SnoozeReason::Other, Some(n)) => Some(crate::api::validate::text("note", n, 1, 140)?),
+        (SnoozeReason::Other, Some(n)) => Some(crate::wire::validate::text("note", n, 1, 140)?),
         (SnoozeReason::Other, None) => {
             return Err(ApiError::invalid("note", Msg::NoteNeeded));
         }
-        (_, Some(n)) => Some(crate::api::validate::text("note", n, 1, 140)?),
+        (_, Some(n)) => Some(crate::wire::validate::text("note", n, 1, 140)?),
         (_, None) => None,
     };
     let reason = serde_json::to_value(req.reason)

@@ -4,7 +4,6 @@
 use crate::api::idempotency::{self, Idempotency};
 use crate::api::paging::{self, PageRequest};
 use crate::api::plans::find_visible_plan;
-use crate::api::types::parse_id;
 use crate::auth::AuthUser;
 use crate::db::{self, notifications};
 pub use crate::domain::kinds::Platform;
@@ -17,6 +16,7 @@ use crate::scheduler;
 use crate::startup::AppState;
 use crate::usecases::{self, register_device::RegisterDevice, set_preferences::SetPreferences};
 pub use crate::wire::devices::{DeviceResponse, PreferencesBody};
+use crate::wire::types::parse_id;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -82,12 +82,12 @@ pub async fn register_device(
     let locale = req
         .locale
         .as_deref()
-        .map(|l| crate::api::validate::text("locale", l, 2, 35))
+        .map(|l| crate::wire::validate::text("locale", l, 2, 35))
         .transpose()?;
     let version = req
         .app_version
         .as_deref()
-        .map(|v| crate::api::validate::text("app_version", v, 1, 40))
+        .map(|v| crate::wire::validate::text("app_version", v, 1, 40))
         .transpose()?;
     let platform = match req.platform {
         Platform::Android => "android",
@@ -402,7 +402,7 @@ pub async fn list_plan_reminders(
         kind: ReminderKind::parse(&r.kind).unwrap_or(ReminderKind::NewStep),
         step_id: r.step_id.as_deref().map(parse_id),
         recipient_id: parse_id(&r.user_id),
-        state: crate::api::types::parse_or(&r.state, ReminderState::Dead),
+        state: crate::wire::types::parse_or(&r.state, ReminderState::Dead),
         crisis: r.crisis,
         due_at: db::utc(r.due_at),
         next_attempt_at: db::utc(r.next_attempt_at),

@@ -7,8 +7,6 @@
 //! its cleaned re-encoding is stored. Nothing the resident named (a file name) is kept or logged.
 
 use crate::api::plans::find_visible_plan;
-use crate::api::steps_view::pick;
-use crate::api::validate;
 use crate::auth::AuthUser;
 use crate::db::documents::{self as docs_db, DocumentRow};
 use crate::db::plans::{self, PlanRow, StepRow};
@@ -24,6 +22,8 @@ pub(crate) use crate::usecases::documents::plan_full;
 pub(crate) use crate::usecases::documents::{check_upload_target, find_my_document, replay};
 use crate::usecases::{self, record_document::RecordDocument, reject_document::RejectDocument};
 pub use crate::wire::documents::{DocumentResponse, DocumentType, ReviewState};
+use crate::wire::steps::pick;
+use crate::wire::validate;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use futures_util::StreamExt;

@@ -2,7 +2,6 @@
 //! checked / not applicable / missing per item) and the exit criteria, as JSON or a PDF.
 
 use crate::api::plans::{find_visible_plan, language_of};
-use crate::api::steps_view::{pick, progress_of};
 use crate::auth::AuthUser;
 use crate::db::{self, plans};
 use crate::domain::gate::Criterion;
@@ -11,6 +10,7 @@ use crate::domain::kinds::{Evidence, HandoverState};
 use crate::domain::policy::CASEWORKERS;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
+use crate::wire::steps::{pick, progress_of};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
@@ -87,7 +87,7 @@ pub async fn handover(
                 key: s.item_key.clone(),
                 title: pick(lang, &s.title_nl, &s.title_en).to_owned(),
                 category: s.category.clone(),
-                evidence: crate::api::types::parse_or(&s.evidence, Evidence::Document),
+                evidence: crate::wire::types::parse_or(&s.evidence, Evidence::Document),
                 state: match s.status.as_str() {
                     "verified" => HandoverState::Checked,
                     "done" => HandoverState::Received,

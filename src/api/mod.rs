@@ -34,11 +34,6 @@ pub mod vocab;
 pub mod webapp;
 pub mod worklist;
 
-// Their old places under `api/`, while callers move to `crate::wire`.
-pub use crate::wire::read as wire;
-pub use crate::wire::steps as steps_view;
-pub use crate::wire::{types, validate};
-
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::i18n::Msg;
 use actix_web::dev::ResourceDef;
@@ -421,7 +416,7 @@ fn object_into<T: serde::de::DeserializeOwned>(
             errors: Vec::new(),
         });
     }
-    wire::integral_floats_to_integers(&mut value);
+    crate::wire::read::integral_floats_to_integers(&mut value);
     input::check_json(&mut value)?;
     serde_json::from_value(value).map_err(ApiError::body_shape)
 }

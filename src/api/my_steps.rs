@@ -4,7 +4,6 @@
 use crate::api::idempotency::{self, Idempotency};
 use crate::api::paging::{self, PageRequest};
 use crate::api::plans::language_of;
-use crate::api::steps_view::{MyStepResponse, StepResponse, pick, progress_of};
 use crate::auth::AuthUser;
 use crate::db::plans::{self, PlanRow};
 use crate::db::{self, DbConn, users};
@@ -18,6 +17,7 @@ pub use crate::wire::my_steps::{
     AssignedStepResponse, CompleteStepResponse, CurrentStepsResponse, DoneForYouResponse,
     MyProgressResponse,
 };
+use crate::wire::steps::{MyStepResponse, StepResponse, pick, progress_of};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -94,7 +94,7 @@ pub struct MyCompleteRequest {
     pub note: Option<String>,
     /// "I already did this": the day it really happened (up to 14 days back). The timeline
     /// keeps both this and when it was recorded; metrics use this one.
-    #[serde(default, deserialize_with = "crate::api::wire::opt_date")]
+    #[serde(default, deserialize_with = "crate::wire::read::opt_date")]
     pub done_on: Option<chrono::NaiveDate>,
 }
 
@@ -127,7 +127,7 @@ pub async fn complete_my_step(
         None => (None, None),
     };
     let note = note
-        .map(|n| crate::api::validate::note("note", &n, 500))
+        .map(|n| crate::wire::validate::note("note", &n, 500))
         .transpose()?;
     let rules = state.rules.clone();
     let input = CompleteMyStep {

@@ -3,9 +3,6 @@
 
 use crate::api::paging::{self, PageRequest};
 use crate::api::residents::find_visible_resident;
-use crate::api::steps_view::PlanResponse;
-use crate::api::types::{parse_id, parse_or};
-use crate::api::validate;
 use crate::auth::AuthUser;
 use crate::db::plans::{self, StepRow};
 use crate::db::{self, issuing};
@@ -24,6 +21,9 @@ use crate::usecases::make_plan::{self, MakePlan};
 pub(crate) use crate::usecases::prepare_plan::{load_plan_view, prepare_plan};
 use crate::usecases::{self, add_step::AddStep, update_plan::UpdatePlan};
 pub use crate::wire::plans::{CreatePlanRequest, OwnerRequest, TextRequest};
+use crate::wire::steps::PlanResponse;
+use crate::wire::types::{parse_id, parse_or};
+use crate::wire::validate;
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -68,7 +68,7 @@ pub struct CreateStepRequest {
     #[serde(default)]
     pub depends_on: Vec<Uuid>,
     /// Due date.
-    #[serde(default, deserialize_with = "crate::api::wire::opt_date")]
+    #[serde(default, deserialize_with = "crate::wire::read::opt_date")]
     pub due_on: Option<NaiveDate>,
 }
 

@@ -3,8 +3,6 @@
 use crate::api::behaviour::SnoozeReason;
 use crate::api::devices::Platform;
 use crate::api::plans::OutflowReason;
-use crate::api::steps_view::IntentionView;
-use crate::api::types::{parse_id, parse_known, parse_or};
 use crate::auth::AuthUser;
 use crate::db::schema::{notification_preferences, plan_events, pulses};
 use crate::db::{self, notifications, plans, users};
@@ -18,6 +16,8 @@ use crate::domain::template::Localized;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use crate::usecases::erase_resident::EraseResident;
+use crate::wire::steps::IntentionView;
+use crate::wire::types::{parse_id, parse_known, parse_or};
 use actix_web::{HttpResponse, delete, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -475,7 +475,7 @@ pub async fn erase_resident(
     body: crate::api::Json<EraseRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.require(&[Role::Admin, Role::Caseworker])?;
-    let reason = crate::api::validate::text("reason", &body.reason, 3, 300)?;
+    let reason = crate::wire::validate::text("reason", &body.reason, 3, 300)?;
     let input = EraseResident {
         resident_id: path.into_inner().to_string(),
         reason,

@@ -4,7 +4,6 @@
 
 use crate::api::paging::{self, Page, PageRequest};
 use crate::api::plans::OutflowReason;
-use crate::api::types::{parse_known, parse_or, text_of};
 use crate::auth::AuthUser;
 use crate::db::schema::{notifications, plan_events, pulses};
 use crate::db::{self, DbConn, plans};
@@ -13,6 +12,7 @@ use crate::domain::kinds::{Language, PlanStatus, Role, StepStatus};
 use crate::domain::research::{self, Arm, MIN_GROUP};
 use crate::error::ApiResult;
 use crate::startup::AppState;
+use crate::wire::types::{parse_known, parse_or, text_of};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{Datelike, NaiveDateTime};

@@ -2,19 +2,21 @@
 //! caseload, show one, issue a new code, clear a sign-in lock.
 
 use crate::api::paging::{self, PageRequest};
-use crate::api::types::{parse_id, parse_or};
-use crate::api::validate;
 use crate::auth::AuthUser;
-use crate::db::{self, DbConn, tokens, users};
+use crate::db::{self, users};
 use crate::domain::kinds::{Language, Role};
 use crate::domain::policy::CASEWORKERS;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::startup::AppState;
 pub use crate::usecases::access::find_visible_resident;
+pub(crate) use crate::usecases::resident_view::resident_response;
 use crate::usecases::{self, create_resident::CreateResident, issue_activation_code::CodeRules};
+pub use crate::wire::residents::{
+    ActivationCodeResponse, ResidentCreatedResponse, ResidentResponse,
+};
+use crate::wire::validate;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -29,79 +31,6 @@ pub struct CreateResidentRequest {
     pub language: Option<Language>,
     /// The resident's team; must be one of the caseworker's own teams.
     pub team_id: Uuid,
-}
-
-/// A resident as caseworkers see them.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ResidentResponse {
-    /// Resident id.
-    pub id: Uuid,
-    /// Name.
-    #[schema(example = "Fatima")]
-    pub display_name: String,
-    /// Login name for the app.
-    #[schema(example = "fatima4821")]
-    pub login_name: Option<String>,
-    /// Language of texts.
-    pub language: Language,
-    /// Team.
-    pub team_id: Uuid,
-    /// Whether the resident has activated the app (chosen a PIN).
-    pub activated: bool,
-    /// Until when an unused activation code is valid, if there is one.
-    pub activation_code_expires_at: Option<DateTime<Utc>>,
-    /// Failed sign-ins since the last success.
-    pub failed_logins: i32,
-    /// Until when sign-in is locked, if it is.
-    pub locked_until: Option<DateTime<Utc>>,
-    /// Last sign-in.
-    pub last_login_at: Option<DateTime<Utc>>,
-    /// When the resident was registered.
-    pub created_at: DateTime<Utc>,
-    /// The current plan, if any.
-    pub plan_id: Option<Uuid>,
-    /// Inactivity on the current plan: `active`, `nudge` (a gentle reminder went out),
-    /// `escalated` (on your worklist) or `at_risk` (dropout risk).
-    pub inactivity_stage: Option<crate::domain::reminders::InactivityStage>,
-    /// On the caseworker's worklist because of long inactivity.
-    pub needs_attention: bool,
-    /// Flagged as dropout risk.
-    pub dropout_risk: bool,
-    /// Last activity of the resident on the plan.
-    pub last_activity_at: Option<DateTime<Utc>>,
-    /// Days since the plan started.
-    pub days_in_stabilisation: Option<i64>,
-    /// Against the 90/120-day time box of the phase.
-    pub time_box: Option<crate::domain::gate::TimeBox>,
-    /// For a reported crisis that is still open: the Wgs deadline (three working days after
-    /// the report) of the earliest one.
-    pub crisis_deadline: Option<DateTime<Utc>>,
-    /// Steps the resident put aside ("niet nu"); their reasons are on the plan.
-    pub snoozed_steps: u32,
-    /// Open steps the resident asked help with.
-    pub help_requests: u32,
-}
-
-/// A fresh activation code. Show it to the resident once; it is stored only as a hash.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ActivationCodeResponse {
-    /// The resident's login name.
-    #[schema(example = "fatima4821")]
-    pub login_name: String,
-    /// One-time code for `POST /v1/auth/activate`.
-    #[schema(example = "K7QM4XPA")]
-    pub activation_code: String,
-    /// When the code stops working.
-    pub expires_at: DateTime<Utc>,
-}
-
-/// A created resident with their first activation code.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ResidentCreatedResponse {
-    /// The resident.
-    pub resident: ResidentResponse,
-    /// How they sign in for the first time.
-    pub activation: ActivationCodeResponse,
 }
 
 /// Filter for the caseload.
@@ -123,67 +52,6 @@ crate::page_type!(
     ResidentPage,
     ResidentResponse
 );
-
-pub(crate) fn resident_response(
-    conn: &mut DbConn,
-    u: users::UserRow,
-) -> Result<ResidentResponse, ApiError> {
-    let pending = tokens::find_pending_activation_expiry(conn, &u.id)?;
-    let plan = crate::db::plans::find_current_plan_of(conn, &u.id)?;
-    let steps = match &plan {
-        Some(p) => crate::db::plans::list_steps(conn, &p.id)?,
-        None => Vec::new(),
-    };
-    let tz = chrono_tz::Europe::Amsterdam;
-    let crisis_deadline = steps
-        .iter()
-        .filter(|s| s.status == "open" && s.priority == "P0")
-        .filter_map(|s| s.crisis_reported_at)
-        .min()
-        .map(|t| crate::domain::reminders::add_working_days(db::utc(t), 3, tz));
-    let days = plan.as_ref().map(|p| {
-        (crate::clock::now().date_naive() - p.started_on)
-            .num_days()
-            .max(0)
-    });
-    let now = db::now();
-    Ok(ResidentResponse {
-        id: parse_id(&u.id),
-        display_name: u.display_name,
-        login_name: u.login_name,
-        language: parse_or(&u.language, Language::Nl),
-        team_id: parse_id(u.team_id.as_deref().unwrap_or_default()),
-        activated: u.password_hash.is_some(),
-        activation_code_expires_at: pending.map(db::utc),
-        failed_logins: u.failed_logins,
-        locked_until: u.locked_until.filter(|t| *t > now).map(db::utc),
-        last_login_at: u.last_login_at.map(db::utc),
-        created_at: db::utc(u.created_at),
-        plan_id: plan.as_ref().map(|p| parse_id(&p.id)),
-        inactivity_stage: plan
-            .as_ref()
-            .and_then(|p| crate::api::types::parse_known(&p.inactivity_stage)),
-        needs_attention: plan
-            .as_ref()
-            .is_some_and(|p| matches!(p.inactivity_stage.as_str(), "escalated" | "at_risk")),
-        dropout_risk: plan
-            .as_ref()
-            .is_some_and(|p| p.inactivity_stage == "at_risk"),
-        last_activity_at: plan.as_ref().and_then(|p| p.last_activity_at).map(db::utc),
-        days_in_stabilisation: days,
-        time_box: days.map(crate::domain::gate::time_box),
-        crisis_deadline,
-        snoozed_steps: u32::try_from(steps.iter().filter(|s| s.snoozed_until.is_some()).count())
-            .unwrap_or(0),
-        help_requests: u32::try_from(
-            steps
-                .iter()
-                .filter(|s| s.status == "open" && s.help_requested_at.is_some())
-                .count(),
-        )
-        .unwrap_or(0),
-    })
-}
 
 /// Register a resident and get their one-time activation code.
 #[utoipa::path(

@@ -2,8 +2,6 @@
 
 use crate::api::conditional::{self, EntityTag};
 use crate::api::plans::{find_visible_plan, language_of};
-use crate::api::steps_view::StepResponse;
-use crate::api::validate;
 use crate::auth::AuthUser;
 use crate::db;
 use crate::db::plans::{self, StepRow};
@@ -14,6 +12,8 @@ use crate::i18n::Msg;
 use crate::startup::AppState;
 pub use crate::usecases::staff_steps::lock_step_for_caseworker;
 use crate::usecases::{self, change_step::ChangeStep, complete_step::CompleteStep};
+use crate::wire::steps::StepResponse;
+use crate::wire::validate;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::Deserialize;

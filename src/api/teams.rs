@@ -1,12 +1,12 @@
 //! Teams (buurtteams): admins create and list them; staff see their own.
 
-use crate::api::types::TeamResponse;
-use crate::api::validate;
 use crate::auth::AuthUser;
 use crate::db::{self, users};
 use crate::domain::kinds::Role;
 use crate::domain::policy::ADMINS;
 use crate::error::{ApiError, ApiResult};
+use crate::wire::types::TeamResponse;
+use crate::wire::validate;
 use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -131,7 +131,7 @@ pub async fn list_team_members(
         members
             .into_iter()
             .map(|u| TeamMemberResponse {
-                id: crate::api::types::parse_id(&u.id),
+                id: crate::wire::types::parse_id(&u.id),
                 display_name: u.display_name,
                 role: u.role.parse().unwrap_or(Role::Volunteer),
                 discipline: u.discipline,

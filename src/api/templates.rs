@@ -1,6 +1,5 @@
 //! Action-list templates: the shipped default and admin-uploaded versions.
 
-use crate::api::types::parse_id;
 use crate::auth::AuthUser;
 use crate::db::{self, plans};
 use crate::domain::kinds::Role;
@@ -9,6 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
 pub use crate::usecases::templates::{ensure_default_template, parse_stored};
+use crate::wire::types::parse_id;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -1,18 +1,18 @@
 //! Staff accounts (admin): create, list, show, change, disable, unlock.
 
 use crate::api::paging::{self, PageRequest};
-use crate::api::types::UserResponse;
-use crate::api::validate;
 use crate::auth::AuthUser;
-use crate::db::{self, DbConn, users};
+use crate::db::{self, users};
 use crate::domain::credentials::{self, STAFF_PASSWORD_MIN};
 use crate::domain::kinds::{Language, Role};
 use crate::domain::policy::ADMINS;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
-pub(crate) use crate::usecases::update_user::check_teams;
+pub(crate) use crate::usecases::update_user::{MAX_TEAMS_PER_USER, check_teams, load_user};
 use crate::usecases::{self, update_user::UpdateUser};
+use crate::wire::types::UserResponse;
+use crate::wire::validate;
 use actix_web::{HttpResponse, get, patch, post, web};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -76,17 +76,6 @@ crate::page_type!(
     UserPage,
     UserResponse
 );
-
-/// Most teams one staff account belongs to.
-pub const MAX_TEAMS_PER_USER: usize = 20;
-
-pub(crate) fn load_user(conn: &mut DbConn, id: &str) -> Result<UserResponse, ApiError> {
-    let user = users::find_user(conn, id)?
-        .filter(|u| u.role != Role::Resident.as_str())
-        .ok_or(ApiError::NotFound)?;
-    let teams = users::find_team_ids_of(conn, id)?;
-    Ok(UserResponse::from_row(user, teams))
-}
 
 /// Create a staff account (admin).
 #[utoipa::path(

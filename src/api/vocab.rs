@@ -20,7 +20,7 @@ use crate::domain::research::{Arm, ArmPolicy};
 use serde::Serialize;
 
 fn texts<T: Serialize>(all: &[T]) -> Vec<String> {
-    all.iter().map(crate::api::types::text_of).collect()
+    all.iter().map(crate::wire::types::text_of).collect()
 }
 
 /// (schema name, every value in serde spelling) for each enum of the API.

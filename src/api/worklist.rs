@@ -2,7 +2,6 @@
 //! now, with a count per kind (for filter chips) and cursor paging.
 
 use crate::api::paging::{self, PageRequest};
-use crate::api::types::parse_id;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, users, worklist as wdb};
 use crate::domain::kinds::{Language, OwnerType, Priority, StepStatus};
@@ -12,6 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler::ReminderRules;
 use crate::startup::AppState;
+use crate::wire::types::parse_id;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -293,7 +293,7 @@ pub fn build_worklist(
                 it.until = s.snoozed_until;
             }
             WorklistKind::WaitingForStaff => {
-                it.owner_type = crate::api::types::parse_known(&s.owner_type);
+                it.owner_type = crate::wire::types::parse_known(&s.owner_type);
                 it.owner_id = s.owner_user_id.as_deref().map(parse_id);
             }
             _ => {}
@@ -344,7 +344,7 @@ pub fn build_worklist(
             continue;
         };
         let last = db::utc(p.plan.last_activity_at.unwrap_or(p.plan.created_at));
-        let status = crate::api::types::parse_or(
+        let status = crate::wire::types::parse_or(
             &a.status,
             crate::domain::kinds::AppointmentStatus::Cancelled,
         );

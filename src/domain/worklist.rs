@@ -414,7 +414,7 @@ mod tests {
             ]
         );
         for k in WorklistKind::ALL {
-            assert_eq!(crate::api::types::text_of(k), k.as_str());
+            assert_eq!(crate::wire::types::text_of(k), k.as_str());
             assert_eq!(WorklistKind::parse(k.as_str()), Some(*k));
         }
     }

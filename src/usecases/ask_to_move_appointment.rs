@@ -1,15 +1,16 @@
 //! "Kan het op een ander moment?": the resident asks to move an appointment, with a reason;
 //! the caseworker sees it on their worklist and plans a new time.
 
+use super::appointment_view::{my_context, my_view};
 use super::appointments::{event, lock_my_appointment, must_be_ahead, must_be_planned};
 use super::{Outcome, Reply, Retry, write};
-use crate::api::appointments::{MyAppointmentResponse, my_context, my_view};
 use crate::auth::AuthUser;
 use crate::db::appointments as adb;
 use crate::db::{self, DbConn};
 use crate::domain::kinds::EventKind;
 use crate::error::ApiResult;
 use crate::scheduler::{self, ReminderRules};
+use crate::wire::appointments::MyAppointmentResponse;
 
 /// What the resident sends.
 #[derive(Debug, Clone)]

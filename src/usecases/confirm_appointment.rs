@@ -1,14 +1,15 @@
 //! "Ik kom": the resident says they will be at an appointment.
 
+use super::appointment_view::{my_context, my_view};
 use super::appointments::{event, lock_my_appointment, must_be_ahead, must_be_planned};
 use super::{Outcome, Reply, Retry, write};
-use crate::api::appointments::{MyAppointmentResponse, my_context, my_view};
 use crate::auth::AuthUser;
 use crate::db::appointments as adb;
 use crate::db::{self, DbConn};
 use crate::domain::kinds::EventKind;
 use crate::error::ApiResult;
 use crate::scheduler::{self, ReminderRules};
+use crate::wire::appointments::MyAppointmentResponse;
 
 /// The reply kept for a retry: 200 with the appointment.
 pub fn keep(view: &MyAppointmentResponse) -> ApiResult<Reply> {

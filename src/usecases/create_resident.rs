@@ -3,7 +3,6 @@
 
 use super::access::record;
 use super::issue_activation_code::{CodeRules, issue_code};
-use crate::api::residents::{ResidentCreatedResponse, resident_response};
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, users};
 use crate::domain::credentials::login_name_base;
@@ -11,6 +10,8 @@ use crate::domain::kinds::{AuditAction, AuditObject, Language, Role};
 use crate::domain::policy;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
+use crate::usecases::resident_view::resident_response;
+use crate::wire::residents::ResidentCreatedResponse;
 use rand::Rng;
 
 /// What the caseworker sends, already checked.

@@ -2,12 +2,12 @@
 //! lock is cleared and the resident's sessions end. This is also how a forgotten PIN is reset.
 
 use super::access::{find_visible_resident, record};
-use crate::api::residents::ActivationCodeResponse;
 use crate::auth::AuthUser;
 use crate::auth::secrets::{hash_code, new_activation_code};
 use crate::db::{self, DbConn, tokens, users};
 use crate::domain::kinds::{AuditAction, AuditObject};
 use crate::error::{ApiError, ApiResult};
+use crate::wire::residents::ActivationCodeResponse;
 use secrecy::SecretString;
 
 /// How activation codes are made: the key their hashes are keyed with, and how long one is

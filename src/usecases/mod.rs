@@ -11,6 +11,7 @@
 pub mod accept_document;
 pub mod access;
 pub mod add_step;
+pub mod appointment_view;
 pub mod appointments;
 pub mod ask_for_help;
 pub mod ask_to_move_appointment;
@@ -41,6 +42,7 @@ pub mod reject_document;
 pub mod remove_device;
 pub mod reopen_step;
 pub mod report_crisis;
+pub mod resident_view;
 pub mod retry;
 pub mod sessions;
 pub mod set_intention;

@@ -1,6 +1,6 @@
 //! An admin clears a staff account's sign-in lock.
 
-use crate::api::users::load_user;
+use super::update_user::load_user;
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, users};
 use crate::error::ApiResult;

@@ -1,11 +1,11 @@
 //! An admin changes a staff account: its name, its teams, or disables or re-enables it.
 
-use crate::api::types::UserResponse;
-use crate::api::users::{MAX_TEAMS_PER_USER, load_user};
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, tokens, users};
+use crate::domain::kinds::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
+use crate::wire::types::UserResponse;
 
 /// The changes, already checked; absent fields stay as they are.
 #[derive(Debug, Clone, Default)]
@@ -65,4 +65,16 @@ pub fn update_user(
         }
         load_user(conn, &id)
     })
+}
+
+/// Most teams one staff account belongs to.
+pub const MAX_TEAMS_PER_USER: usize = 20;
+
+/// A staff account as admins see it; a resident or an unknown id is 404.
+pub fn load_user(conn: &mut DbConn, id: &str) -> Result<UserResponse, ApiError> {
+    let user = users::find_user(conn, id)?
+        .filter(|u| u.role != Role::Resident.as_str())
+        .ok_or(ApiError::NotFound)?;
+    let teams = users::find_team_ids_of(conn, id)?;
+    Ok(UserResponse::from_row(user, teams))
 }
