@@ -138,25 +138,9 @@ pub async fn create_template(
         )
     })?;
     let content = serde_json::to_string(&template).map_err(ApiError::internal)?;
-    let creator = auth.id.clone();
     let t = template.clone();
     let row = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            if plans::find_template_by_version(conn, &t.key, t.version)?.is_some() {
-                return Err(ApiError::Conflict {
-                    code: "template_version_exists",
-                    detail: Msg::TemplateVersionExists,
-                });
-            }
-            Ok(plans::insert_template(
-                conn,
-                &t.key,
-                t.version,
-                &t.name.nl,
-                &content,
-                Some(&creator),
-            )?)
-        })
+        crate::usecases::templates::add_template(conn, &auth, &t, &content)
     })
     .await?;
     Ok(HttpResponse::Created().json(TemplateResponse {

@@ -9,8 +9,8 @@ use crate::domain::policy::ADMINS;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::startup::AppState;
-pub(crate) use crate::usecases::update_user::{MAX_TEAMS_PER_USER, check_teams, load_user};
-use crate::usecases::{self, update_user::UpdateUser};
+pub(crate) use crate::usecases::update_user::{MAX_TEAMS_PER_USER, load_user};
+use crate::usecases::{self, create_user::CreateUser, update_user::UpdateUser};
 use crate::wire::types::UserResponse;
 use crate::wire::validate;
 use actix_web::{HttpResponse, get, patch, post, web};
@@ -115,46 +115,17 @@ pub async fn create_user(
     credentials::check_password(&req.password, STAFF_PASSWORD_MIN)
         .map_err(|m| ApiError::invalid("password", Msg::Weak(m)))?;
     let phc = state.hasher.hash(SecretString::from(req.password)).await?;
-    let team_ids: Vec<String> = req.team_ids.iter().map(Uuid::to_string).collect();
-    let role = req.role;
-    let language = req.language.unwrap_or(Language::Nl);
-    let creator = auth.id.clone();
+    let input = CreateUser {
+        email,
+        display_name,
+        role: req.role,
+        discipline,
+        language: req.language.unwrap_or(Language::Nl),
+        team_ids: req.team_ids.iter().map(Uuid::to_string).collect(),
+        password_hash: phc,
+    };
     let user = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            check_teams(conn, &team_ids)?;
-            if users::find_user_by_email(conn, &email)?.is_some() {
-                return Err(ApiError::Conflict {
-                    code: "email_taken",
-                    detail: Msg::EmailTaken,
-                });
-            }
-            let now = db::now();
-            let id = db::new_id();
-            let discipline = discipline.map(|d| match d {
-                Discipline::Generalist => "generalist",
-                Discipline::Specialist => "specialist",
-            });
-            users::insert_user(
-                conn,
-                &users::NewUser {
-                    id: &id,
-                    role: role.as_str(),
-                    display_name: &display_name,
-                    email: Some(&email),
-                    login_name: None,
-                    discipline,
-                    team_id: None,
-                    language: language.as_str(),
-                    password_hash: Some(&phc),
-                    failed_logins: 0,
-                    created_by: Some(&creator),
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            users::replace_memberships(conn, &id, &team_ids)?;
-            load_user(conn, &id)
-        })
+        usecases::create_user::create_user(conn, &auth, input)
     })
     .await?;
     Ok(HttpResponse::Created().json(user))

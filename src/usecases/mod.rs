@@ -24,6 +24,7 @@ pub mod completion;
 pub mod confirm_appointment;
 pub mod create_resident;
 pub mod create_team;
+pub mod create_user;
 pub mod delete_document;
 pub mod documents;
 pub mod erase_resident;

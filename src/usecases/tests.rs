@@ -2194,6 +2194,74 @@ mod start_upload {
     }
 }
 
+mod create_user_and_template {
+    use super::*;
+    use crate::usecases::create_user::{CreateUser, create_user};
+    use crate::usecases::templates::add_template;
+
+    fn account(email: &str, team_ids: Vec<String>) -> CreateUser {
+        CreateUser {
+            email: email.into(),
+            display_name: "Joop Jansen".into(),
+            role: Role::Volunteer,
+            discipline: None,
+            language: Language::Nl,
+            team_ids,
+            password_hash: "phc".into(),
+        }
+    }
+
+    #[test]
+    fn a_staff_account_is_made_once_per_email_and_only_in_known_teams() {
+        let mut w = world();
+        let admin = actor(
+            &insert_user(&mut w.conn, Role::Admin, "Beheer", None),
+            Role::Admin,
+        );
+        let made = create_user(
+            &mut w.conn,
+            &admin,
+            account("joop@x.example", vec![w.team_id.clone()]),
+        )
+        .expect("made");
+        assert_eq!(made.email.as_deref(), Some("joop@x.example"));
+        assert_eq!(made.team_ids.len(), 1);
+        let users_before = rows(&mut w.conn, "users");
+        let again = create_user(&mut w.conn, &admin, account("joop@x.example", vec![]));
+        assert_eq!(conflict_code(again), "email_taken");
+        let unknown = create_user(
+            &mut w.conn,
+            &admin,
+            account("ali@x.example", vec![db::new_id()]),
+        );
+        assert!(
+            matches!(unknown, Err(ApiError::Validation { .. })),
+            "got {unknown:?}"
+        );
+        assert_eq!(rows(&mut w.conn, "users"), users_before, "nothing written");
+    }
+
+    #[test]
+    fn a_template_version_is_stored_once() {
+        let mut w = world();
+        let admin = actor(
+            &insert_user(&mut w.conn, Role::Admin, "Beheer", None),
+            Role::Admin,
+        );
+        let mut t = crate::domain::template::default_template();
+        t.version += 1;
+        let content = serde_json::to_string(&t).unwrap();
+        let before = rows(&mut w.conn, "templates");
+        let row = add_template(&mut w.conn, &admin, &t, &content).expect("stored");
+        assert_eq!(row.version, t.version);
+        assert_eq!(
+            conflict_code(add_template(&mut w.conn, &admin, &t, &content)),
+            "template_version_exists"
+        );
+        assert_eq!(rows(&mut w.conn, "templates"), before + 1);
+    }
+}
+
 mod residents {
     use super::*;
     use crate::db::schema::audit_log;
