@@ -2,10 +2,11 @@
 
 use super::completion::complete;
 use super::documents::lock_for_review;
+use super::staff_steps::mark_verified;
 use crate::auth::AuthUser;
 use crate::db::documents::{self as docs_db, DocumentRow};
-use crate::db::{self, DbConn, plans};
-use crate::domain::kinds::{AuditAction, EventKind, StepStatus};
+use crate::db::{self, DbConn};
+use crate::domain::kinds::{AuditAction, StepStatus};
 use crate::error::ApiResult;
 use crate::scheduler::ReminderRules;
 use crate::wire::documents::ReviewState;
@@ -34,23 +35,9 @@ pub fn accept_document(
             step
         };
         if step.status == StepStatus::Done.as_str() {
-            let t = db::now();
-            let mut s = step.clone();
-            s.status = StepStatus::Verified.as_str().into();
+            let mut s = step;
             s.status_reason = None;
-            s.verified_at = Some(t);
-            s.verified_by = Some(actor.id.clone());
-            plans::update_step(conn, &s)?;
-            plans::insert_event(
-                conn,
-                &plan.id,
-                Some(&s.id),
-                EventKind::Verified,
-                Some(&actor.id),
-                Some(actor.role.as_str()),
-                t,
-                None,
-            )?;
+            mark_verified(conn, &plan.id, s, actor)?;
         }
         Ok(doc)
     })

@@ -28,6 +28,28 @@ pub fn find_visible_resident(
     Ok(resident)
 }
 
+/// A plan the caller may manage, for a change of `object`: the access is audited and the
+/// plan locked (its version moves on) before anything else is read; anything else is 404.
+pub fn lock_visible_plan(
+    conn: &mut DbConn,
+    auth: &AuthUser,
+    plan_id: &str,
+    action: AuditAction,
+    object: AuditObject,
+) -> Result<PlanRow, ApiError> {
+    let plan = find_visible_plan(conn, auth, plan_id)?;
+    record(
+        conn,
+        auth,
+        &plan.resident_id,
+        action,
+        object,
+        Some(&plan.id),
+    )?;
+    plans::lock_plan(conn, &plan.id)?;
+    Ok(plan)
+}
+
 /// Loads a plan the caller may manage (a caseworker of its team); anything else is 404.
 pub fn find_visible_plan(
     conn: &mut DbConn,

@@ -1,6 +1,6 @@
 //! A caseworker adds a custom step to a plan, in one of its template's categories.
 
-use super::access::{find_visible_plan, language_of, record};
+use super::access::{language_of, lock_visible_plan};
 use crate::auth::AuthUser;
 use crate::db::plans::{self, StepRow};
 use crate::db::{self, DbConn, issuing};
@@ -57,16 +57,13 @@ pub fn add_step(
     rules: &ReminderRules,
 ) -> ApiResult<PlanResponse> {
     db::write_tx(conn, |conn| {
-        let plan = find_visible_plan(conn, actor, &input.plan_id)?;
-        record(
+        let plan = lock_visible_plan(
             conn,
             actor,
-            &plan.resident_id,
+            &input.plan_id,
             AuditAction::Create,
             AuditObject::Step,
-            Some(&plan.id),
         )?;
-        plans::lock_plan(conn, &plan.id)?;
         let template = parse_stored(
             &plans::find_template(conn, &plan.template_id)?.ok_or(ApiError::NotFound)?,
         )?;

@@ -1,7 +1,7 @@
 //! A caseworker changes a plan's dose or status: a higher dose or a plan active again issues
 //! steps at once; the end of a trajectory starts the retention clock.
 
-use super::access::{find_visible_plan, language_of, record};
+use super::access::{language_of, lock_visible_plan};
 use crate::auth::AuthUser;
 use crate::db::{self, DbConn, issuing, plans};
 use crate::domain::kinds::{AuditAction, AuditObject, EventKind, PlanStatus};
@@ -36,16 +36,13 @@ pub fn update_plan(
     rules: &ReminderRules,
 ) -> ApiResult<PlanResponse> {
     db::write_tx(conn, |conn| {
-        let plan = find_visible_plan(conn, actor, &input.plan_id)?;
-        record(
+        let plan = lock_visible_plan(
             conn,
             actor,
-            &plan.resident_id,
+            &input.plan_id,
             AuditAction::Update,
             AuditObject::Plan,
-            Some(&plan.id),
         )?;
-        plans::lock_plan(conn, &plan.id)?;
         if let Some(cond) = &input.if_match {
             // Under the lock, which moved the counter by one: compare the state before it.
             let locked = plans::find_plan(conn, &plan.id)?.ok_or(ApiError::NotFound)?;

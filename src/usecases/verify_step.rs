@@ -2,10 +2,10 @@
 
 use super::StepChanged;
 use super::access::language_of;
-use super::staff_steps::lock_step_for_caseworker;
+use super::staff_steps::{lock_step_for_caseworker, mark_verified};
 use crate::auth::AuthUser;
-use crate::db::{self, DbConn, plans};
-use crate::domain::kinds::{AuditAction, EventKind, StepStatus};
+use crate::db::{self, DbConn};
+use crate::domain::kinds::{AuditAction, StepStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 
@@ -21,22 +21,7 @@ pub fn verify_step(conn: &mut DbConn, actor: &AuthUser, step_id: &str) -> ApiRes
                 detail: Msg::VerifyNeedsDone,
             });
         }
-        let t = db::now();
-        let mut s = step.clone();
-        s.status = StepStatus::Verified.as_str().into();
-        s.verified_at = Some(t);
-        s.verified_by = Some(actor.id.clone());
-        let s = plans::update_step(conn, &s)?;
-        plans::insert_event(
-            conn,
-            &plan.id,
-            Some(&s.id),
-            EventKind::Verified,
-            Some(&actor.id),
-            Some(actor.role.as_str()),
-            t,
-            None,
-        )?;
+        let s = mark_verified(conn, &plan.id, step, actor)?;
         Ok(StepChanged {
             lang: language_of(conn, &actor.id)?,
             step: s,
