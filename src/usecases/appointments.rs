@@ -9,7 +9,7 @@ use crate::domain::kinds::{AppointmentStatus, AuditAction, AuditObject, EventKin
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Msg;
 use crate::scheduler::{self, ReminderRules};
-use crate::wire::entity_tag::EntityTag;
+use crate::wire::entity_tag::{Condition, EntityTag};
 use crate::wire::types::parse_or;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -166,4 +166,21 @@ pub fn event(
         Some(&detail),
     )?;
     Ok(())
+}
+
+/// A planned appointment of the caller's team, audited and locked for a change (else 404):
+/// with `if_match`, another version is 412; one cancelled or recorded already is 409
+/// `appointment_not_planned`.
+pub fn lock_planned(
+    conn: &mut DbConn,
+    actor: &AuthUser,
+    id: &str,
+    if_match: Option<&Condition>,
+) -> ApiResult<AppointmentRow> {
+    let a = staff_appointment(conn, actor, id, AuditAction::Update, true)?;
+    if if_match.is_some_and(|c| !c.matches_strong(&etag(&a))) {
+        return Err(ApiError::PreconditionFailed);
+    }
+    must_be_planned(&a)?;
+    Ok(a)
 }

@@ -1,11 +1,11 @@
 //! A caseworker cancels an appointment, with a reason; its pending reminders go too.
 
-use super::appointments::{AppointmentChanged, etag, event, must_be_planned, staff_appointment};
+use super::appointments::{AppointmentChanged, event, lock_planned};
 use crate::auth::AuthUser;
 use crate::db::appointments as adb;
 use crate::db::{self, DbConn};
-use crate::domain::kinds::{AppointmentStatus, AuditAction, EventKind};
-use crate::error::{ApiError, ApiResult};
+use crate::domain::kinds::{AppointmentStatus, EventKind};
+use crate::error::ApiResult;
 use crate::scheduler::{self, ReminderRules};
 use crate::wire::entity_tag::Condition;
 
@@ -30,21 +30,7 @@ pub fn cancel_appointment(
     rules: &ReminderRules,
 ) -> ApiResult<AppointmentChanged> {
     db::write_tx(conn, |conn| {
-        let old = staff_appointment(
-            conn,
-            actor,
-            &input.appointment_id,
-            AuditAction::Update,
-            true,
-        )?;
-        if input
-            .if_match
-            .as_ref()
-            .is_some_and(|c| !c.matches_strong(&etag(&old)))
-        {
-            return Err(ApiError::PreconditionFailed);
-        }
-        must_be_planned(&old)?;
+        let old = lock_planned(conn, actor, &input.appointment_id, input.if_match.as_ref())?;
         let mut a = old.clone();
         a.status = AppointmentStatus::Cancelled.as_str().into();
         a.status_reason = Some(input.reason.clone());

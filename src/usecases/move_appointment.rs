@@ -1,14 +1,12 @@
 //! A caseworker moves or changes an appointment, with a reason: a new start clears the
 //! resident's "ik kom" and move request and plans the reminders again.
 
-use super::appointments::{
-    AppointmentChanged, check_steps, check_with, etag, event, must_be_planned, staff_appointment,
-};
+use super::appointments::{AppointmentChanged, check_steps, check_with, event, lock_planned};
 use crate::auth::AuthUser;
 use crate::db::appointments as adb;
 use crate::db::{self, DbConn};
-use crate::domain::kinds::{AppointmentKind, AuditAction, EventKind};
-use crate::error::{ApiError, ApiResult};
+use crate::domain::kinds::{AppointmentKind, EventKind};
+use crate::error::ApiResult;
 use crate::scheduler::{self, ReminderRules};
 use crate::wire::entity_tag::Condition;
 use chrono::NaiveDateTime;
@@ -49,17 +47,7 @@ pub fn move_appointment(
     rules: &ReminderRules,
 ) -> ApiResult<AppointmentChanged> {
     db::write_tx(conn, |conn| {
-        let old = staff_appointment(
-            conn,
-            actor,
-            &input.appointment_id,
-            AuditAction::Update,
-            true,
-        )?;
-        if !input.if_match.matches_strong(&etag(&old)) {
-            return Err(ApiError::PreconditionFailed);
-        }
-        must_be_planned(&old)?;
+        let old = lock_planned(conn, actor, &input.appointment_id, Some(&input.if_match))?;
         let mut a = old.clone();
         if let Some(t) = input.starts_at {
             a.starts_at = t;
